@@ -1,0 +1,1 @@
+//! aiprov: signed, verifiable AI-usage attestations for git commits and patch mails.
