@@ -1,1 +1,18 @@
 //! aiprov: signed, verifiable AI-usage attestations for git commits and patch mails.
+//!
+//! The library is the whole tool; `main.rs` only parses the command line and maps results to
+//! exit codes. See `ARCHITECTURE.md` for the map of modules and their invariants.
+
+pub mod attest;
+pub mod change;
+pub mod cli;
+pub mod digest;
+pub mod dsse;
+pub mod git;
+pub mod keyring;
+pub mod model;
+pub mod output;
+pub mod policy;
+pub mod signing;
+pub mod trailers;
+pub mod verify;

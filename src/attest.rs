@@ -1,0 +1,274 @@
+//! Building an AI-usage attestation for a change: which AI use each file gets (from explicit
+//! rules, or inferred from the `AI-used-for` trailer and the path classes), the statement, and
+//! merging the signed envelope into a note.
+
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use thiserror::Error;
+
+use crate::change::Change;
+use crate::dsse::Envelope;
+use crate::model::{
+    mode_string, AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, LineCounts,
+    StatementHeader, Subject, Tool, AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
+};
+use crate::policy::{PathClasses, PathGlob, PathGlobError};
+use crate::trailers::{self, AiUsedFor, Category, Identity, MessageTrailers};
+
+#[derive(Debug, Error)]
+pub enum AttestError {
+    #[error("invalid --ai rule '{rule}': expected GLOB=CATEGORY[, CATEGORY...][ (explanation)]")]
+    RuleSyntax { rule: String },
+    #[error("invalid --ai rule '{rule}'")]
+    RuleValue {
+        rule: String,
+        #[source]
+        source: trailers::TrailerError,
+    },
+    #[error("invalid --ai rule '{rule}': research is declared for the whole change with --research")]
+    ResearchInRule { rule: String },
+    #[error(transparent)]
+    Glob(#[from] PathGlobError),
+}
+
+/// One `--ai GLOB=...` or `--human GLOB` rule. Later rules win over earlier ones.
+pub struct Rule {
+    glob: PathGlob,
+    ai: Option<AiUse>,
+}
+
+impl Rule {
+    /// Parses `GLOB=CATEGORY[, CATEGORY...][ (explanation)]`.
+    pub fn ai(rule: &str) -> Result<Rule, AttestError> {
+        let (glob, value) = rule
+            .split_once('=')
+            .filter(|(g, v)| !g.trim().is_empty() && !v.trim().is_empty())
+            .ok_or_else(|| AttestError::RuleSyntax { rule: rule.into() })?;
+        let parsed = trailers::parse_ai_used_for(value).map_err(|source| AttestError::RuleValue {
+            rule: rule.into(),
+            source,
+        })?;
+        if parsed.categories.contains(&Category::Research) {
+            return Err(AttestError::ResearchInRule { rule: rule.into() });
+        }
+        Ok(Rule {
+            glob: PathGlob::new(&[glob.trim()])?,
+            ai: Some(AiUse {
+                categories: parsed.categories,
+                explanation: parsed.explanation,
+            }),
+        })
+    }
+
+    /// `--human GLOB`: no AI use in the matching files.
+    pub fn human(glob: &str) -> Result<Rule, AttestError> {
+        Ok(Rule {
+            glob: PathGlob::new(&[glob])?,
+            ai: None,
+        })
+    }
+}
+
+/// What the attestation will say, before it is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// AI use per file, in the change's file order.
+    pub files: Vec<(String, Option<AiUse>)>,
+    pub research: bool,
+}
+
+impl Plan {
+    /// The categories the trailer should carry for this plan.
+    pub fn categories(&self) -> BTreeSet<Category> {
+        let mut all: BTreeSet<Category> = self
+            .files
+            .iter()
+            .filter_map(|(_, a)| a.as_ref())
+            .flat_map(|a| a.categories.iter().copied())
+            .collect();
+        if self.research {
+            all.insert(Category::Research);
+        }
+        all
+    }
+
+    /// The `AI-used-for` value for this plan, `None` when no AI was used.
+    pub fn trailer_value(&self) -> Option<AiUsedFor> {
+        let categories = self.categories();
+        let explanations: BTreeSet<&str> = self
+            .files
+            .iter()
+            .filter_map(|(_, a)| a.as_ref()?.explanation.as_deref())
+            .collect();
+        (!categories.is_empty()).then(|| AiUsedFor {
+            categories,
+            explanation: (explanations.len() == 1)
+                .then(|| explanations.into_iter().next().map(str::to_string))
+                .flatten(),
+        })
+    }
+}
+
+/// Decides each file's AI use. Explicit rules decide every file (unmatched files: no AI);
+/// without rules, the `AI-used-for` trailer is spread over the files by path class: a category
+/// goes to the files of its class, and a category no file's class matches goes to the files
+/// whose class the trailer does not name (AI-written comments in code count as `docs`).
+pub fn plan(
+    change: &Change,
+    trailers: &MessageTrailers,
+    rules: &[Rule],
+    research: bool,
+    classes: &PathClasses,
+) -> Plan {
+    let declared: BTreeSet<Category> = trailers
+        .ai_used_for
+        .iter()
+        .filter_map(|t| t.parsed.as_ref().ok())
+        .flat_map(|v| v.categories.iter().copied())
+        .collect();
+    let explanation = trailers
+        .ai_used_for
+        .iter()
+        .filter_map(|t| t.parsed.as_ref().ok()?.explanation.clone())
+        .next();
+    let research = research || declared.contains(&Category::Research);
+    let paths: Vec<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+    let files = if !rules.is_empty() {
+        paths
+            .iter()
+            .map(|p| {
+                let ai = rules.iter().rev().find(|r| r.glob.is_match(p)).and_then(|r| r.ai.clone());
+                (p.to_string(), ai)
+            })
+            .collect()
+    } else {
+        let classes: Vec<Category> = paths.iter().map(|p| classes.classify(p).category()).collect();
+        let unmatched: BTreeSet<Category> = declared
+            .iter()
+            .copied()
+            .filter(|c| *c != Category::Research && !classes.contains(c))
+            .collect();
+        paths
+            .iter()
+            .zip(&classes)
+            .map(|(p, class)| {
+                let categories: BTreeSet<Category> = if declared.contains(class) {
+                    BTreeSet::from([*class])
+                } else {
+                    unmatched.clone()
+                };
+                let ai = (!categories.is_empty()).then(|| AiUse {
+                    categories,
+                    explanation: explanation.clone(),
+                });
+                (p.to_string(), ai)
+            })
+            .collect()
+    };
+    Plan { files, research }
+}
+
+/// The statement for a change whose digests are all computed.
+pub fn statement(
+    change: &Change,
+    trailers: &MessageTrailers,
+    plan: &Plan,
+    signer: Identity,
+    tools: Vec<Tool>,
+    created_at: Timestamp,
+) -> AiUsageStatement {
+    let ai_of: BTreeMap<&str, &Option<AiUse>> =
+        plan.files.iter().map(|(p, a)| (p.as_str(), a)).collect();
+    let files: Vec<FileEntry> = change
+        .files
+        .iter()
+        .map(|f| {
+            let ai = ai_of.get(f.path.as_str()).and_then(|a| (*a).clone());
+            FileEntry {
+                path: f.path.clone(),
+                old_path: f.old_path.clone(),
+                status: f.status,
+                old_mode: mode_string(f.old_mode),
+                new_mode: mode_string(f.new_mode),
+                old_blob: f.old_blob.clone(),
+                new_blob: f.new_blob.clone(),
+                digest: f.digest.clone().unwrap_or_default(),
+                lines: (!f.binary).then_some(LineCounts {
+                    added: f.added_lines,
+                    added_by_ai: None,
+                }),
+                ai,
+            }
+        })
+        .collect();
+    let subject = files
+        .iter()
+        .map(|f| {
+            let mut digest = BTreeMap::from([("sha256".to_string(), f.digest.clone())]);
+            if let Some(blob) = &f.new_blob {
+                digest.insert("gitBlob".into(), blob.clone());
+            }
+            Subject {
+                name: f.path.clone(),
+                digest,
+            }
+        })
+        .collect();
+    AiUsageStatement {
+        type_: STATEMENT_TYPE.into(),
+        subject,
+        predicate_type: AI_USAGE_PREDICATE_TYPE.into(),
+        predicate: AiUsage {
+            change: ChangeInfo {
+                title: change.title(),
+                author: change.author.clone(),
+                signed_off_by: trailers.signed_off_by.clone(),
+                ai_used_for: trailers.ai_used_for.iter().map(|t| t.raw.clone()).collect(),
+                base: change.parent.clone(),
+                commit: Some(change.id.clone()),
+            },
+            files,
+            research: plan.research,
+            tools,
+            signer,
+            created_at: created_at.to_string(),
+        },
+    }
+}
+
+/// The note after adding `envelope`: a line of the same predicate type by the same signer is
+/// replaced; every other line (other signers, approvals, lines aiprov cannot read) is kept.
+pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope, signer_email: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let predicate_type = AI_USAGE_PREDICATE_TYPE;
+    for line in existing.unwrap_or_default().split(|&b| b == b'\n') {
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        let replaced = Envelope::parse(line).ok().is_some_and(|env| {
+            let header: Option<StatementHeader> = serde_json::from_slice(&env.payload).ok();
+            let signer: Option<SignerOnly> = serde_json::from_slice(&env.payload).ok();
+            header.is_some_and(|h| h.predicate_type == predicate_type)
+                && signer.is_some_and(|s| s.predicate.signer.email.eq_ignore_ascii_case(signer_email))
+        });
+        if !replaced {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out.extend_from_slice(envelope.to_json().as_bytes());
+    out.push(b'\n');
+    out
+}
+
+#[derive(serde::Deserialize)]
+struct SignerOnly {
+    predicate: SignerPredicate,
+}
+
+#[derive(serde::Deserialize)]
+struct SignerPredicate {
+    signer: Identity,
+}

@@ -1,0 +1,188 @@
+//! `aiprov attest [REV]`: sign an AI-usage attestation for a commit and store it as a note.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use super::error::{CliError, WithHint};
+use super::Context;
+use crate::attest::{merge_into_note, plan, statement, Plan, Rule};
+use crate::dsse::INTOTO_PAYLOAD_TYPE;
+use crate::git::{notes, Repo};
+use crate::model::Tool;
+use crate::policy::PathClasses;
+use crate::signing::{self, KeySource, Signer};
+use crate::trailers::{self, MessageTrailers};
+
+/// Sign an AI-usage attestation for a commit and store it in the notes
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The commit to attest
+    #[arg(default_value = "HEAD")]
+    rev: String,
+    /// Signing key: an OpenSSH Ed25519 private key, or a public key held by ssh-agent
+    /// [default: git's user.signingKey when gpg.format=ssh, else the aiprov key from `aiprov keygen`]
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// AI use in the files matching GLOB, e.g. 'tests/**=tests' or 'hw/*.c=code (refactoring)'
+    #[arg(long = "ai", value_name = "GLOB=CATEGORY")]
+    ai: Vec<String>,
+    /// No AI use in the files matching GLOB
+    #[arg(long = "human", value_name = "GLOB")]
+    human: Vec<String>,
+    /// AI was used for research, static analysis or debugging, none of its output included
+    #[arg(long)]
+    research: bool,
+    /// An AI tool used, as NAME or NAME@VERSION (repeatable)
+    #[arg(long = "tool", value_name = "NAME[@VERSION]")]
+    tools: Vec<String>,
+    /// Add or correct the commit's AI-used-for trailer to match (amends HEAD)
+    #[arg(long)]
+    fix_trailer: bool,
+    /// Print the envelope instead of storing it
+    #[arg(long)]
+    stdout: bool,
+    /// Do not ask for confirmation on a terminal
+    #[arg(short = 'y', long)]
+    yes: bool,
+}
+
+pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
+    // --ai rules in order (later wins), then --human rules, which win over any --ai.
+    let mut rules = Vec::new();
+    for r in &args.ai {
+        rules.push(Rule::ai(r)?);
+    }
+    for g in &args.human {
+        rules.push(Rule::human(g)?);
+    }
+    let tools = args
+        .tools
+        .iter()
+        .map(|t| match t.split_once('@') {
+            Some((n, v)) => Tool { name: n.into(), version: Some(v.into()) },
+            None => Tool { name: t.clone(), version: None },
+        })
+        .collect();
+    let signer = load_signer(repo, args.key.as_deref())?;
+    let identity = repo.user().ok_or_else(|| {
+        CliError::msg("no signer identity: git's user.email is not set")
+            .hint("git config user.email you@example.org")
+    })?;
+
+    let mut id = repo.commit_id(&args.rev)?;
+    let mut change = repo.change(id, |_| true)?;
+    let mut trailers = MessageTrailers::from_message(&change.message);
+    let plan = plan(&change, &trailers, &rules, args.research, &PathClasses::default());
+    confirm(ctx, &change.title(), &plan, args.yes)?;
+
+    if args.fix_trailer {
+        let wanted = plan.trailer_value();
+        let current: Option<String> = trailers.ai_used_for_value().map(|v| v.to_string());
+        if current != wanted.as_ref().map(|v| v.to_string()) || trailers.misplaced {
+            let message = match &wanted {
+                Some(v) => trailers::set_ai_used_for(&change.message, v),
+                None => trailers::remove_ai_used_for(&change.message),
+            };
+            id = repo.amend_message(id, &message).hint(
+                "--fix-trailer rewrites the commit, so it only works on HEAD; use `git rebase -i` for older commits",
+            )?;
+            ctx.out.status(format!("amended {} to carry the AI-used-for trailer", &id.to_string()[..12]));
+            change = repo.change(id, |_| true)?;
+            trailers = MessageTrailers::from_message(&change.message);
+        }
+    }
+
+    let now = now()?;
+    let statement = statement(&change, &trailers, &plan, identity.clone(), tools, now);
+    let payload = serde_json::to_vec(&statement)?;
+    let envelope = signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?;
+    if args.stdout {
+        println!("{}", envelope.to_json());
+        return Ok(0);
+    }
+    notes::update_note(repo, &ctx.notes_ref, id, "aiprov attest", |old| {
+        merge_into_note(old, &envelope, &identity.email)
+    })?;
+    let categories = plan.categories();
+    let what = if categories.is_empty() {
+        "no AI use".to_string()
+    } else {
+        format!(
+            "AI used for {}",
+            categories.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+        )
+    };
+    ctx.out.status(format!(
+        "attested {} {} ({what}; {} files) as {}",
+        &id.to_string()[..12],
+        change.title(),
+        change.files.len(),
+        identity.email
+    ));
+    Ok(0)
+}
+
+/// The signing time: now, or `AIPROV_NOW` (an RFC 3339 time) for reproducible tests.
+fn now() -> Result<jiff::Timestamp, CliError> {
+    match std::env::var("AIPROV_NOW") {
+        Ok(t) => t
+            .parse()
+            .map_err(|e| CliError::msg(format!("invalid AIPROV_NOW '{t}': {e}"))),
+        Err(_) => Ok(jiff::Timestamp::now()),
+    }
+}
+
+/// On a terminal, shows the plan and asks before signing.
+fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), CliError> {
+    if yes || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Ok(());
+    }
+    let mut e = ctx.out.stderr();
+    writeln!(e, "Attesting: {title}")?;
+    for (path, ai) in &plan.files {
+        let what = match ai {
+            Some(a) => {
+                let c: Vec<String> = a.categories.iter().map(|c| c.to_string()).collect();
+                let expl = a.explanation.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
+                format!("AI: {}{expl}", c.join(", "))
+            }
+            None => "no AI".into(),
+        };
+        writeln!(e, "  {path}: {what}")?;
+    }
+    if plan.research {
+        writeln!(e, "  research: AI used, none of its output included")?;
+    }
+    write!(e, "Sign this attestation? [Y/n] ")?;
+    e.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "" | "y" | "yes" => Ok(()),
+        _ => Err(CliError::msg("not signed").hint("use --ai and --human to say which files AI touched")),
+    }
+}
+
+/// The signer: `--key`, else git's `user.signingKey` (SSH), else the default aiprov key.
+fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, CliError> {
+    let source = if let Some(path) = key {
+        KeySource::from_path(path)
+    } else if let Some(value) = repo
+        .config_string("user.signingKey")
+        .filter(|_| repo.config_string("gpg.format").as_deref() == Some("ssh"))
+    {
+        let dir = repo.workdir().unwrap_or(repo.git_dir()).to_path_buf();
+        signing::resolve_git_signing_key(&value, &dir)?
+    } else {
+        match signing::default_key_path() {
+            Some(p) if p.exists() => KeySource::from_path(&p),
+            other => {
+                let shown = other.map(|p| p.display().to_string()).unwrap_or_default();
+                return Err(CliError::msg(format!("no signing key (looked for --key, git's user.signingKey, {shown})"))
+                    .hint("create one with `aiprov keygen`, or pass --key FILE"));
+            }
+        }
+    };
+    let passphrase = std::env::var("AIPROV_KEY_PASSPHRASE").ok();
+    Ok(source.signer(passphrase.as_deref())?)
+}

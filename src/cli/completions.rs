@@ -1,0 +1,41 @@
+//! `aiprov completions SHELL` and the man page, generated from the clap definitions.
+
+use std::path::PathBuf;
+
+use clap::CommandFactory;
+
+use super::error::CliError;
+use super::Cli;
+
+/// Print shell completions
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+/// Write man pages (aiprov.1 and one per subcommand) into a directory, or aiprov.1 to stdout
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Directory to write the pages into
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let mut cmd = Cli::command();
+    clap_complete::generate(args.shell, &mut cmd, "aiprov", &mut std::io::stdout());
+    Ok(0)
+}
+
+pub fn man(args: ManArgs) -> Result<i32, CliError> {
+    let cmd = Cli::command();
+    match args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)?;
+            clap_mangen::generate_to(cmd, &dir)?;
+        }
+        None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?,
+    }
+    Ok(0)
+}

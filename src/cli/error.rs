@@ -1,0 +1,50 @@
+//! The command line's error: a cause chain and an optional hint, printed as `error:`,
+//! `caused by:`, `hint:` (or as JSON with `--format json`); always exit code 2.
+
+use std::fmt::Display;
+
+/// An error that ends the command with exit code 2.
+#[derive(Debug)]
+pub struct CliError {
+    pub error: anyhow::Error,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    pub fn msg(message: impl Display + std::fmt::Debug + Send + Sync + 'static) -> CliError {
+        CliError {
+            error: anyhow::Error::msg(message),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> CliError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The message and its causes, outermost first.
+    pub fn chain(&self) -> Vec<String> {
+        self.error.chain().map(|e| e.to_string()).collect()
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for CliError {
+    fn from(e: E) -> CliError {
+        CliError {
+            error: e.into(),
+            hint: None,
+        }
+    }
+}
+
+/// Adds a hint to an error on its way out.
+pub trait WithHint<T> {
+    fn hint(self, hint: impl Into<String>) -> Result<T, CliError>;
+}
+
+impl<T, E: Into<CliError>> WithHint<T> for Result<T, E> {
+    fn hint(self, hint: impl Into<String>) -> Result<T, CliError> {
+        self.map_err(|e| e.into().hint(hint))
+    }
+}

@@ -1,0 +1,58 @@
+//! `aiprov keygen`: make an OpenSSH Ed25519 key pair.
+
+use std::path::PathBuf;
+
+use super::error::CliError;
+use super::Context;
+use crate::signing;
+
+/// Make an OpenSSH Ed25519 key pair (FILE and FILE.pub)
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to write the private key [default: aiprov/id_ed25519 under the user's config directory]
+    #[arg(short = 'f', value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Encrypt the private key with this passphrase (none by default)
+    #[arg(short = 'N', value_name = "PASSPHRASE")]
+    passphrase: Option<String>,
+    /// Comment stored with the key [default: git's user.email, else user@host]
+    #[arg(short = 'c', long, value_name = "COMMENT")]
+    comment: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<i32, CliError> {
+    let path = match args.file {
+        Some(p) => p,
+        None => signing::default_key_path().ok_or_else(|| {
+            CliError::msg("cannot tell where the user's config directory is").hint("pass -f FILE")
+        })?,
+    };
+    let comment = args.comment.unwrap_or_else(|| {
+        std::process::Command::new("git")
+            .args(["config", "user.email"])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "aiprov".into())
+    });
+    let passphrase = args.passphrase.filter(|p| !p.is_empty());
+    let key = signing::keygen(&path, passphrase.as_deref(), &comment)?;
+    if ctx.out.json() {
+        ctx.out.print_json(&serde_json::json!({
+            "privateKey": path,
+            "publicKey": format!("{}.pub", path.display()),
+            "keyid": key.keyid(),
+            "openssh": key.to_openssh(),
+        }))?;
+    } else {
+        println!("{}", key.to_openssh());
+        ctx.out.status(format!(
+            "wrote {0} and {0}.pub (keyid {1})",
+            path.display(),
+            key.keyid()
+        ));
+    }
+    Ok(0)
+}

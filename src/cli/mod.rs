@@ -1,0 +1,105 @@
+//! The command line: clap definitions, one file per subcommand. Nothing outside `cli/` and
+//! `output/` prints.
+
+mod attest;
+mod completions;
+mod error;
+mod init;
+mod keygen;
+mod keyring;
+mod show;
+mod trust;
+mod verify;
+
+pub use error::CliError;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::git::Repo;
+use crate::output::Output;
+
+/// Signed, verifiable AI-usage attestations for git commits.
+#[derive(Debug, Parser)]
+#[command(name = "aiprov", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Run as if started in PATH
+    #[arg(short = 'C', global = true, value_name = "PATH")]
+    pub directory: Option<PathBuf>,
+    /// Output format of results
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colours (NO_COLOR is honoured with auto)
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Print only errors and the final result
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more detail (repeatable)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The notes ref that holds attestations
+    #[arg(long, global = true, env = "AIPROV_NOTES_REF", default_value = crate::git::notes::DEFAULT_REF, value_name = "REF")]
+    pub notes_ref: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::Args),
+    Keygen(keygen::Args),
+    #[command(subcommand)]
+    Keyring(keyring::Command),
+    Attest(attest::Args),
+    Verify(verify::Args),
+    Show(show::Args),
+    Completions(completions::Args),
+    #[command(hide = true)]
+    Man(completions::ManArgs),
+}
+
+/// Runs a parsed command line; returns the process exit code for results (0 or 1).
+pub fn run(cli: Cli) -> Result<i32, CliError> {
+    let out = Output::new(cli.format, cli.color, cli.quiet, cli.verbose);
+    let cwd = match &cli.directory {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?,
+    };
+    let repo = || Repo::discover(&cwd).map_err(CliError::from);
+    let ctx = Context {
+        out,
+        notes_ref: cli.notes_ref.clone(),
+    };
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, &repo()?, args),
+        Command::Keygen(args) => keygen::run(&ctx, args),
+        Command::Keyring(cmd) => keyring::run(&ctx, &repo()?, cmd),
+        Command::Attest(args) => attest::run(&ctx, &repo()?, args),
+        Command::Verify(args) => verify::run(&ctx, &repo()?, args),
+        Command::Show(args) => show::run(&ctx, &repo()?, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
+    }
+}
+
+/// What every subcommand gets.
+pub struct Context {
+    pub out: Output,
+    pub notes_ref: String,
+}

@@ -1,0 +1,105 @@
+//! `aiprov show [REV]`: print the attestations of a commit readably.
+
+use std::io::Write;
+
+use super::error::CliError;
+use super::trust::Trust;
+use super::Context;
+use crate::dsse::Envelope;
+use crate::git::{notes, Repo};
+use crate::model::AiUsageStatement;
+use crate::output::{BOLD, DIM, ERROR, GOOD};
+use crate::verify::check_note;
+
+/// Print the attestations of a commit
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(default_value = "HEAD")]
+    rev: String,
+}
+
+pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
+    let id = repo.commit_id(&args.rev)?;
+    let note = notes::read_note(repo, &ctx.notes_ref, id)?.unwrap_or_default();
+    let target = repo.targets(&id.to_string())?.remove(0);
+    let mut trust = Trust::new(repo, None)?;
+    let keyring = trust.keyring(id, target.trusted).ok().cloned();
+    let mut shown = Vec::new();
+    for line in note.split(|&b| b == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
+        let statement: Option<AiUsageStatement> = Envelope::parse(line)
+            .ok()
+            .and_then(|e| serde_json::from_slice(&e.payload).ok());
+        let status = match &keyring {
+            None => "not verified: no keyring at the parent commit".to_string(),
+            Some(k) => {
+                let checked = check_note(line, k);
+                match checked.findings.first() {
+                    Some(f) => format!("{}: {}", f.code, f.message),
+                    None if checked.attestations.is_empty() => "not an AI-usage attestation".into(),
+                    None => "verified".into(),
+                }
+            }
+        };
+        shown.push((statement, status));
+    }
+    if ctx.out.json() {
+        let docs: Vec<_> = shown
+            .iter()
+            .map(|(s, status)| serde_json::json!({"status": status, "statement": s}))
+            .collect();
+        ctx.out.print_json(&serde_json::json!({"commit": id.to_string(), "attestations": docs}))?;
+        return Ok(0);
+    }
+    let mut out = ctx.out.stdout();
+    if shown.is_empty() {
+        writeln!(out, "no attestations for {id}")?;
+        return Ok(0);
+    }
+    for (i, (statement, status)) in shown.iter().enumerate() {
+        let style = if status == "verified" { GOOD } else { ERROR };
+        let Some(s) = statement else {
+            writeln!(out, "{BOLD}attestation {}{BOLD:#}: unreadable ({style}{status}{style:#})", i + 1)?;
+            continue;
+        };
+        let p = &s.predicate;
+        writeln!(
+            out,
+            "{BOLD}attestation {}{BOLD:#} by {} <{}> at {} ({style}{status}{style:#})",
+            i + 1,
+            p.signer.name,
+            p.signer.email,
+            p.created_at
+        )?;
+        writeln!(out, "  change:   {}", p.change.title)?;
+        let categories: Vec<String> = p.categories().iter().map(|c| c.to_string()).collect();
+        let used = if categories.is_empty() { "none".to_string() } else { categories.join(", ") };
+        writeln!(out, "  AI used:  {used}")?;
+        if !p.tools.is_empty() {
+            let tools: Vec<String> = p
+                .tools
+                .iter()
+                .map(|t| match &t.version {
+                    Some(v) => format!("{} {v}", t.name),
+                    None => t.name.clone(),
+                })
+                .collect();
+            writeln!(out, "  tools:    {}", tools.join(", "))?;
+        }
+        for f in &p.files {
+            let ai = match &f.ai {
+                Some(a) => {
+                    let c: Vec<String> = a.categories.iter().map(|c| c.to_string()).collect();
+                    let e = a.explanation.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+                    format!("AI: {}{e}", c.join(", "))
+                }
+                None => format!("{DIM}no AI{DIM:#}"),
+            };
+            let name = match &f.old_path {
+                Some(old) => format!("{old} -> {}", f.path),
+                None => f.path.clone(),
+            };
+            writeln!(out, "    {} {name}  {ai}", f.status_letter())?;
+        }
+    }
+    Ok(0)
+}

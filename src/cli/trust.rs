@@ -1,0 +1,113 @@
+//! Loading the keyring from the trusted revision or a `--keyring` directory, once per revision.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use git2::Oid;
+
+use super::error::{CliError, WithHint};
+use crate::git::Repo;
+use crate::keyring::{Keyring, KeyringError, AIPROV_DIR};
+
+/// Keyrings by trusted revision, or the one from `--keyring`.
+pub struct Trust<'r> {
+    repo: &'r Repo,
+    dir: Option<Keyring>,
+    by_rev: HashMap<Oid, Keyring>,
+}
+
+impl<'r> Trust<'r> {
+    pub fn new(repo: &'r Repo, keyring_dir: Option<&Path>) -> Result<Trust<'r>, CliError> {
+        let dir = keyring_dir.map(load_dir).transpose()?;
+        Ok(Trust {
+            repo,
+            dir,
+            by_rev: HashMap::new(),
+        })
+    }
+
+    /// The keyring to verify a commit with, read from `trusted` unless `--keyring` was given.
+    pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
+        if let Some(k) = &self.dir {
+            return Ok(k);
+        }
+        let Some(rev) = trusted else {
+            return Err(CliError::msg(format!(
+                "commit {commit} has no parent to read the keyring from"
+            ))
+            .hint("name the trusted revision with --trust-ref REV, or a keyring directory with --keyring DIR"));
+        };
+        if !self.by_rev.contains_key(&rev) {
+            let k = load_rev(self.repo, rev)?;
+            self.by_rev.insert(rev, k);
+        }
+        Ok(&self.by_rev[&rev])
+    }
+}
+
+/// `.aiprov/<path>` inside the repository; `..` may reach the rest of the repository, no further.
+fn repo_path(path: &str) -> Result<String, KeyringError> {
+    let mut parts: Vec<&str> = vec![AIPROV_DIR];
+    for c in Path::new(path).components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str().unwrap_or_default()),
+            Component::CurDir => {}
+            Component::ParentDir if !parts.is_empty() => {
+                parts.pop();
+            }
+            _ => {
+                return Err(KeyringError::Invalid {
+                    origin: format!("{AIPROV_DIR}/keyring.toml"),
+                    message: format!("path '{path}' leaves the repository"),
+                })
+            }
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+fn load_rev(repo: &Repo, rev: Oid) -> Result<Keyring, CliError> {
+    let origin = format!("{AIPROV_DIR} at {}", &rev.to_string()[..12]);
+    Keyring::load(&origin, |path| {
+        let path = repo_path(path)?;
+        repo.file_at(rev, &path).map_err(|e| KeyringError::Read {
+            origin: path.clone(),
+            source: Box::new(e),
+        })
+    })
+    .map_err(CliError::from)
+    .hint(format!(
+        "the keyring is read from the trusted revision {rev}; create it with `aiprov init` and commit it, or pass --trust-ref or --keyring"
+    ))
+}
+
+fn load_dir(dir: &Path) -> Result<Keyring, CliError> {
+    if !dir.is_dir() {
+        return Err(CliError::msg(format!("keyring directory {} does not exist", dir.display())));
+    }
+    Keyring::load(&dir.display().to_string(), |path| {
+        let full: PathBuf = dir.join(path);
+        match std::fs::read(&full) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(KeyringError::Read {
+                origin: full.display().to_string(),
+                source: Box::new(e),
+            }),
+        }
+    })
+    .map_err(CliError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyring_paths_stay_in_the_repository() {
+        assert_eq!(repo_path("keyring.toml").unwrap(), ".aiprov/keyring.toml");
+        assert_eq!(repo_path("../.gitsigners").unwrap(), ".gitsigners");
+        assert!(repo_path("../../etc/passwd").is_err());
+        assert!(repo_path("/etc/passwd").is_err());
+    }
+}

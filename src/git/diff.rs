@@ -1,0 +1,162 @@
+//! File changes of a commit against its first parent, as git's default diff shows them
+//! (Myers with the indent heuristic, rename detection), with their file-change digests.
+
+use git2::{Delta, Diff, DiffFindOptions, DiffOptions, Oid, Repository, Tree};
+
+use crate::change::{FileChange, Status};
+use crate::digest::{DigestBuilder, Header};
+
+/// Git's default rename limit for `git diff`, `git log` and `git format-patch`.
+const RENAME_LIMIT: usize = 1000;
+
+/// The tree diff between `old` (None: the empty tree) and `new`, renames detected, without content.
+pub(crate) fn tree_diff<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'_>>,
+    new: &Tree<'_>,
+) -> Result<Diff<'r>, git2::Error> {
+    let mut opts = DiffOptions::new();
+    opts.indent_heuristic(true)
+        .context_lines(0)
+        .interhunk_lines(0)
+        .ignore_submodules(false)
+        .include_typechange(true);
+    let mut diff = repo.diff_tree_to_tree(old, Some(new), Some(&mut opts))?;
+    let mut find = DiffFindOptions::new();
+    find.renames(true).rename_limit(RENAME_LIMIT);
+    diff.find_similar(Some(&mut find))?;
+    Ok(diff)
+}
+
+fn status_of(delta: Delta) -> Option<Status> {
+    Some(match delta {
+        Delta::Added => Status::Added,
+        Delta::Deleted => Status::Deleted,
+        Delta::Modified => Status::Modified,
+        Delta::Renamed => Status::Renamed,
+        Delta::Copied => Status::Copied,
+        Delta::Typechange => Status::Typechange,
+        _ => return None,
+    })
+}
+
+fn path_of(file: &git2::DiffFile<'_>) -> String {
+    file.path_bytes()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .unwrap_or_default()
+}
+
+fn oid_of(file: &git2::DiffFile<'_>) -> Option<String> {
+    (!file.id().is_zero()).then(|| file.id().to_string())
+}
+
+/// The file changes of `diff`, without digests (cheap: no blob content is read).
+pub(crate) fn file_changes(diff: &Diff<'_>) -> Vec<FileChange> {
+    diff.deltas()
+        .filter_map(|delta| {
+            let status = status_of(delta.status())?;
+            let old = delta.old_file();
+            let new = delta.new_file();
+            let (path, old_path) = match status {
+                Status::Deleted => (path_of(&old), None),
+                Status::Renamed | Status::Copied => (path_of(&new), Some(path_of(&old))),
+                _ => (path_of(&new), None),
+            };
+            Some(FileChange {
+                path,
+                old_path,
+                status,
+                old_mode: if status == Status::Added { 0 } else { u32::from(old.mode()) },
+                new_mode: if status == Status::Deleted { 0 } else { u32::from(new.mode()) },
+                old_blob: oid_of(&old),
+                new_blob: oid_of(&new),
+                binary: false,
+                digest: None,
+                added_lines: 0,
+                removed_lines: 0,
+            })
+        })
+        .collect()
+}
+
+/// Git's rule for binary content: a NUL byte among the first 8000 bytes.
+fn looks_binary(content: &[u8]) -> bool {
+    content.iter().take(8000).any(|&b| b == 0)
+}
+
+const GITLINK_MODE: u32 = 0o160000;
+
+/// Computes the digest of the file change at `index` of `diff` (`file` is `file_changes(diff)[index]`).
+pub(crate) fn compute_digest(
+    repo: &Repository,
+    diff: &Diff<'_>,
+    index: usize,
+    file: &mut FileChange,
+) -> Result<(), git2::Error> {
+    let mut b = DigestBuilder::new(&header(file));
+    let whole = file.status == Status::Typechange
+        || file.old_mode == GITLINK_MODE
+        || file.new_mode == GITLINK_MODE;
+    if whole {
+        // Git shows these as a deletion of the old side and an addition of the new side.
+        let old = side_content(repo, file.old_blob.as_deref(), file.old_mode)?;
+        let new = side_content(repo, file.new_blob.as_deref(), file.new_mode)?;
+        if looks_binary(&old) || looks_binary(&new) {
+            file.binary = true;
+            b.binary(file.old_blob.as_deref(), file.new_blob.as_deref());
+        } else {
+            for line in old.split_inclusive(|&c| c == b'\n') {
+                b.removed(line);
+            }
+            b.end_block();
+            for line in new.split_inclusive(|&c| c == b'\n') {
+                b.added(line);
+            }
+        }
+    } else {
+        let patch = git2::Patch::from_diff(diff, index)?;
+        match patch {
+            Some(patch) if !patch.delta().flags().is_binary() => {
+                for h in 0..patch.num_hunks() {
+                    b.end_block();
+                    for l in 0..patch.num_lines_in_hunk(h)? {
+                        let line = patch.line_in_hunk(h, l)?;
+                        match line.origin() {
+                            '-' => b.removed(line.content()),
+                            '+' => b.added(line.content()),
+                            ' ' => b.end_block(),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {
+                file.binary = true;
+                b.binary(file.old_blob.as_deref(), file.new_blob.as_deref());
+            }
+        }
+    }
+    file.added_lines = b.added_lines;
+    file.removed_lines = b.removed_lines;
+    file.digest = Some(b.finish());
+    Ok(())
+}
+
+/// The content git diffs for one side of an entry: a blob, or `Subproject commit <id>` for a submodule.
+fn side_content(repo: &Repository, id: Option<&str>, mode: u32) -> Result<Vec<u8>, git2::Error> {
+    let Some(id) = id else { return Ok(Vec::new()) };
+    if mode == GITLINK_MODE {
+        return Ok(format!("Subproject commit {id}\n").into_bytes());
+    }
+    Ok(repo.find_blob(Oid::from_str(id)?)?.content().to_vec())
+}
+
+fn header(f: &FileChange) -> Header<'_> {
+    Header {
+        status: f.status,
+        old_path: f.old_path.as_deref().unwrap_or(&f.path),
+        new_path: &f.path,
+        old_mode: f.old_mode,
+        new_mode: f.new_mode,
+    }
+}

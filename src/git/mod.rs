@@ -1,0 +1,250 @@
+//! The only module that touches git2: revisions, history, diffs, files at a revision, notes, config.
+
+mod diff;
+pub mod notes;
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository, Sort};
+use thiserror::Error;
+
+use crate::change::{Change, FileChange};
+use crate::trailers::Identity;
+
+#[derive(Debug, Error)]
+pub enum GitError {
+    #[error("not a git repository: {}", path.display())]
+    NotARepository {
+        path: PathBuf,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("unknown revision '{rev}'")]
+    UnknownRevision {
+        rev: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("'{rev}' is not a commit")]
+    NotACommit { rev: String },
+    #[error("reading {what}")]
+    Read {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("writing {what}")]
+    Write {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("commit {commit} is not HEAD")]
+    NotHead { commit: String },
+    #[error("the notes ref {notes_ref} kept moving; gave up after {attempts} attempts")]
+    NotesContention { notes_ref: String, attempts: u32 },
+}
+
+type Result<T> = std::result::Result<T, GitError>;
+
+fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let what = what.into();
+    move |source| GitError::Read { what, source }
+}
+
+/// One commit to verify, with the revision its trust is read from.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub commit: Oid,
+    /// The trusted revision: the range base, or the first parent of a single commit.
+    pub trusted: Option<Oid>,
+}
+
+/// A repository opened for aiprov.
+pub struct Repo {
+    inner: Repository,
+}
+
+impl Repo {
+    /// Opens the repository that contains `path`, as git does (searching parent directories).
+    pub fn discover(path: &Path) -> Result<Repo> {
+        let inner = Repository::discover(path).map_err(|source| GitError::NotARepository {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Repo { inner })
+    }
+
+    /// The work tree, if the repository has one.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.inner.workdir()
+    }
+
+    /// The git directory.
+    pub fn git_dir(&self) -> &Path {
+        self.inner.path()
+    }
+
+    /// Resolves a revision to a commit id.
+    pub fn commit_id(&self, rev: &str) -> Result<Oid> {
+        let obj = self
+            .inner
+            .revparse_single(rev)
+            .map_err(|source| GitError::UnknownRevision {
+                rev: rev.to_string(),
+                source,
+            })?;
+        let commit = obj
+            .peel_to_commit()
+            .map_err(|_| GitError::NotACommit { rev: rev.to_string() })?;
+        Ok(commit.id())
+    }
+
+    /// The commits named by one argument of `aiprov verify`: `REV` or `A..B` (oldest first, like
+    /// `git log --reverse`), each with its trusted revision.
+    pub fn targets(&self, spec: &str) -> Result<Vec<Target>> {
+        if let Some((a, b)) = spec.split_once("..") {
+            if b.starts_with('.') {
+                return Err(GitError::NotACommit { rev: spec.to_string() });
+            }
+            let base = self.commit_id(if a.is_empty() { "HEAD" } else { a })?;
+            let tip = self.commit_id(if b.is_empty() { "HEAD" } else { b })?;
+            let mut walk = self.inner.revwalk().map_err(read("history"))?;
+            walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+                .map_err(read("history"))?;
+            walk.push(tip).map_err(read(format!("history of {tip}")))?;
+            walk.hide(base).map_err(read(format!("history of {base}")))?;
+            walk.map(|id| {
+                Ok(Target {
+                    commit: id.map_err(read("history"))?,
+                    trusted: Some(base),
+                })
+            })
+            .collect()
+        } else {
+            let commit = self.commit_id(spec)?;
+            let parent = self.first_parent(commit)?;
+            Ok(vec![Target { commit, trusted: parent }])
+        }
+    }
+
+    fn first_parent(&self, id: Oid) -> Result<Option<Oid>> {
+        let commit = self.inner.find_commit(id).map_err(read(format!("commit {id}")))?;
+        Ok(commit.parent_ids().next())
+    }
+
+    /// A file's content at a revision, `None` if the path does not exist there.
+    pub fn file_at(&self, rev: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        let what = || format!("{path} at {rev}");
+        let commit = self.inner.find_commit(rev).map_err(read(what()))?;
+        let tree = commit.tree().map_err(read(what()))?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(read(what())(e)),
+        };
+        let obj = entry.to_object(&self.inner).map_err(read(what()))?;
+        Ok(obj.as_blob().map(|b| b.content().to_vec()))
+    }
+
+    /// The change a commit makes against its first parent. Digests are computed for the file
+    /// changes that `want_digest` selects; the others are left without (blob ids suffice for them).
+    pub fn change(&self, id: Oid, want_digest: impl Fn(&FileChange) -> bool) -> Result<Change> {
+        let what = || format!("commit {id}");
+        let commit = self.inner.find_commit(id).map_err(read(what()))?;
+        let tree = commit.tree().map_err(read(what()))?;
+        let parent_tree = match commit.parents().next() {
+            Some(p) => Some(p.tree().map_err(read(what()))?),
+            None => None,
+        };
+        let diff = diff::tree_diff(&self.inner, parent_tree.as_ref(), &tree).map_err(read(what()))?;
+        let mut files = diff::file_changes(&diff);
+        for (i, file) in files.iter_mut().enumerate() {
+            if want_digest(file) {
+                diff::compute_digest(&self.inner, &diff, i, file)
+                    .map_err(read(format!("diff of {} in {id}", file.path)))?;
+            }
+        }
+        let author = commit.author();
+        Ok(Change {
+            id: id.to_string(),
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            author: Identity {
+                name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+                email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            },
+            parent: commit.parent_ids().next().map(|p| p.to_string()),
+            parent_count: commit.parent_count(),
+            files,
+        })
+    }
+
+    /// A string from git config (all levels), if set.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.inner.config().ok()?.get_string(key).ok()
+    }
+
+    /// Sets a value in the repository's local config.
+    pub fn set_config(&self, key: &str, value: &str) -> Result<()> {
+        let what = || format!("config {key}");
+        let cfg = self.inner.config().map_err(read(what()))?;
+        let mut local = cfg
+            .open_level(git2::ConfigLevel::Local)
+            .map_err(read(what()))?;
+        local
+            .set_str(key, value)
+            .map_err(|source| GitError::Write { what: what(), source })
+    }
+
+    /// Adds a value to a multi-valued key in the local config unless it is already there.
+    pub fn add_config_value(&self, key: &str, value: &str) -> Result<bool> {
+        let what = || format!("config {key}");
+        let cfg = self.inner.config().map_err(read(what()))?;
+        let mut local = cfg
+            .open_level(git2::ConfigLevel::Local)
+            .map_err(read(what()))?;
+        let mut present = false;
+        if let Ok(mut entries) = local.multivar(key, None) {
+            while let Some(Ok(e)) = entries.next() {
+                present |= e.value() == Some(value);
+            }
+        }
+        if !present {
+            local
+                .set_multivar(key, "^$", value)
+                .map_err(|source| GitError::Write { what: what(), source })?;
+        }
+        Ok(!present)
+    }
+
+    /// The identity git would commit as (`user.name`, `user.email`).
+    pub fn user(&self) -> Option<Identity> {
+        let sig = self.inner.signature().ok()?;
+        Some(Identity {
+            name: sig.name().unwrap_or_default().to_string(),
+            email: sig.email().unwrap_or_default().to_string(),
+        })
+    }
+
+    pub(crate) fn raw(&self) -> &Repository {
+        &self.inner
+    }
+}
+
+impl Repo {
+    /// Rewrites the message of `id`, which must be the commit HEAD points at; returns the new id.
+    pub fn amend_message(&self, id: Oid, message: &str) -> Result<Oid> {
+        let head = self.commit_id("HEAD")?;
+        if head != id {
+            return Err(GitError::NotHead { commit: id.to_string() });
+        }
+        let commit = self.inner.find_commit(id).map_err(read(format!("commit {id}")))?;
+        let committer = self
+            .inner
+            .signature()
+            .map_err(|source| GitError::Write { what: "committer identity".into(), source })?;
+        commit
+            .amend(Some("HEAD"), None, Some(&committer), None, Some(message), None)
+            .map_err(|source| GitError::Write { what: format!("amended commit of {id}"), source })
+    }
+}

@@ -1,0 +1,204 @@
+//! Attestations stored as git notes (`refs/notes/aiprov` by default), one envelope per line.
+//!
+//! Writing is compare-and-swap on the notes ref: the new notes commit is built on the ref's current
+//! value and the ref only moves if nobody else moved it meanwhile; otherwise the edit is retried on
+//! top of the other writer's note, so no writer's line is ever lost.
+
+use git2::{ErrorCode, FileMode, Oid, Repository, Signature, Tree};
+
+use super::{read, GitError, Repo, Result};
+
+/// Where aiprov keeps attestations unless told otherwise.
+pub const DEFAULT_REF: &str = "refs/notes/aiprov";
+
+const MAX_ATTEMPTS: u32 = 32;
+
+/// The note attached to `commit`, if any.
+pub fn read_note(repo: &Repo, notes_ref: &str, commit: Oid) -> Result<Option<Vec<u8>>> {
+    let repo = repo.raw();
+    let Some(tip) = current_tip(repo, notes_ref)? else {
+        return Ok(None);
+    };
+    let tree = repo
+        .find_commit(tip)
+        .and_then(|c| c.tree())
+        .map_err(read(format!("notes commit {tip}")))?;
+    let Some((path, _)) = locate(repo, &tree, commit)? else {
+        return Ok(None);
+    };
+    let entry = tree
+        .get_path(std::path::Path::new(&path))
+        .map_err(read(format!("note {path}")))?;
+    let blob = repo
+        .find_blob(entry.id())
+        .map_err(read(format!("note {path}")))?;
+    Ok(Some(blob.content().to_vec()))
+}
+
+/// Replaces the note of `commit` with `edit(current note)`, atomically; an empty result removes it.
+pub fn update_note(
+    repo: &Repo,
+    notes_ref: &str,
+    commit: Oid,
+    message: &str,
+    edit: impl Fn(Option<&[u8]>) -> Vec<u8>,
+) -> Result<()> {
+    let git = repo.raw();
+    let write = |what: &str| {
+        let what = what.to_string();
+        move |source| GitError::Write { what, source }
+    };
+    let sig = git
+        .signature()
+        .or_else(|_| Signature::now("aiprov", "aiprov@localhost"))
+        .map_err(write("notes commit signature"))?;
+    for _ in 0..MAX_ATTEMPTS {
+        let tip = current_tip(git, notes_ref)?;
+        let parent = match tip {
+            Some(id) => Some(git.find_commit(id).map_err(read(format!("notes commit {id}")))?),
+            None => None,
+        };
+        let tree = match &parent {
+            Some(c) => Some(c.tree().map_err(read("notes tree"))?),
+            None => None,
+        };
+        let (path, old) = match &tree {
+            Some(t) => match locate(git, t, commit)? {
+                Some((path, id)) => {
+                    let blob = git.find_blob(id).map_err(read(format!("note {path}")))?;
+                    (path, Some(blob.content().to_vec()))
+                }
+                None => (new_note_path(t, commit), None),
+            },
+            None => (commit.to_string(), None),
+        };
+        let new = edit(old.as_deref());
+        if old.as_deref() == Some(new.as_slice()) {
+            return Ok(());
+        }
+        let blob = if new.is_empty() {
+            None
+        } else {
+            Some(git.blob(&new).map_err(write("note blob"))?)
+        };
+        let parts: Vec<&str> = path.split('/').collect();
+        let new_tree = set_path(git, tree.as_ref(), &parts, blob).map_err(write("notes tree"))?;
+        let new_tree = git.find_tree(new_tree).map_err(read("notes tree"))?;
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        let new_commit = git
+            .commit(None, &sig, &sig, message, &new_tree, &parents)
+            .map_err(write("notes commit"))?;
+        let moved = match tip {
+            Some(old) => git.reference_matching(notes_ref, new_commit, true, old, message),
+            None => git.reference(notes_ref, new_commit, false, message),
+        };
+        match moved {
+            Ok(_) => return Ok(()),
+            // Another writer moved the ref (or holds its lock): rebuild on top of theirs.
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
+                std::thread::yield_now();
+                continue;
+            }
+            Err(e) => return Err(write(&format!("notes ref {notes_ref}"))(e)),
+        }
+    }
+    Err(GitError::NotesContention {
+        notes_ref: notes_ref.to_string(),
+        attempts: MAX_ATTEMPTS,
+    })
+}
+
+fn current_tip(repo: &Repository, notes_ref: &str) -> Result<Option<Oid>> {
+    match repo.refname_to_id(notes_ref) {
+        Ok(id) => Ok(Some(id)),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(read(format!("notes ref {notes_ref}"))(e)),
+    }
+}
+
+/// Finds the note for `commit` in a notes tree, whatever its fan-out (`ab/cdef...`, `ab/cd/ef...`).
+fn locate(repo: &Repository, tree: &Tree<'_>, commit: Oid) -> Result<Option<(String, Oid)>> {
+    let hex = commit.to_string();
+    let mut candidates = vec![hex.clone()];
+    for depth in 1..=(hex.len() / 2 - 1).min(19) {
+        let mut path = String::new();
+        for i in 0..depth {
+            path.push_str(&hex[2 * i..2 * i + 2]);
+            path.push('/');
+        }
+        path.push_str(&hex[2 * depth..]);
+        candidates.push(path);
+    }
+    for path in candidates {
+        match tree.get_path(std::path::Path::new(&path)) {
+            Ok(entry) if entry.kind() == Some(git2::ObjectType::Blob) => {
+                return Ok(Some((path, entry.id())));
+            }
+            Ok(_) => continue,
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                if !path.contains('/') {
+                    continue;
+                }
+                // Stop descending once a fan-out directory is missing.
+                let dir = &path[..path.rfind('/').unwrap_or(0)];
+                if tree.get_path(std::path::Path::new(dir)).is_err() {
+                    break;
+                }
+            }
+            Err(e) => return Err(read(format!("notes tree at {path}"))(e)),
+        }
+    }
+    let _ = repo;
+    Ok(None)
+}
+
+/// Where a new note goes: at the fan-out level the tree already uses.
+fn new_note_path(tree: &Tree<'_>, commit: Oid) -> String {
+    let hex = commit.to_string();
+    let fanned = tree.iter().any(|e| {
+        e.kind() == Some(git2::ObjectType::Tree) && e.name().is_some_and(|n| n.len() == 2)
+    });
+    if fanned {
+        format!("{}/{}", &hex[..2], &hex[2..])
+    } else {
+        hex
+    }
+}
+
+/// Writes (or with `None`, removes) the blob at `parts` under `tree`, returning the new tree id.
+fn set_path(
+    repo: &Repository,
+    tree: Option<&Tree<'_>>,
+    parts: &[&str],
+    blob: Option<Oid>,
+) -> std::result::Result<Oid, git2::Error> {
+    let mut builder = repo.treebuilder(tree)?;
+    match parts {
+        [] => {}
+        [name] => match blob {
+            Some(id) => {
+                builder.insert(name, id, FileMode::Blob.into())?;
+            }
+            None => {
+                if builder.get(name)?.is_some() {
+                    builder.remove(name)?;
+                }
+            }
+        },
+        [dir, rest @ ..] => {
+            let sub = match builder.get(dir)? {
+                Some(e) => Some(repo.find_tree(e.id())?),
+                None => None,
+            };
+            let sub_id = set_path(repo, sub.as_ref(), rest, blob)?;
+            if repo.find_tree(sub_id)?.is_empty() {
+                if builder.get(dir)?.is_some() {
+                    builder.remove(dir)?;
+                }
+            } else {
+                builder.insert(dir, sub_id, FileMode::Tree.into())?;
+            }
+        }
+    }
+    builder.write()
+}

@@ -1,0 +1,156 @@
+//! The keyring file `.aiprov/keyring.toml`: its format, parsing, and appending entries in place
+//! (appending keeps every comment and entry a person wrote).
+
+use serde::Deserialize;
+
+use super::{parse_date, KeyringError, Keyring, Revocation, TrustedKey};
+use crate::signing::PublicKey;
+
+/// The only format version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// The keyring file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KeyringFile {
+    pub version: u32,
+    /// A git `allowed_signers` file whose keys are trusted too, relative to the keyring's directory.
+    pub allowed_signers: Option<String>,
+    #[serde(default)]
+    pub signer: Vec<SignerEntry>,
+    #[serde(default)]
+    pub revoked: Vec<RevokedEntry>,
+}
+
+/// `[[signer]]`: an identity and its key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SignerEntry {
+    pub identity: String,
+    pub key: String,
+    pub valid_after: Option<String>,
+    pub valid_before: Option<String>,
+}
+
+/// `[[revoked]]`: a key that is never trusted again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RevokedEntry {
+    pub key: String,
+    pub reason: Option<String>,
+}
+
+impl KeyringFile {
+    pub fn parse(text: &[u8], origin: &str) -> Result<KeyringFile, KeyringError> {
+        let invalid = |message: String| KeyringError::Invalid {
+            origin: origin.to_string(),
+            message,
+        };
+        let text = std::str::from_utf8(text).map_err(|_| invalid("not UTF-8 text".into()))?;
+        let file: KeyringFile =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
+        if file.version != VERSION {
+            return Err(invalid(format!(
+                "unsupported keyring version {} (this aiprov reads version {VERSION})",
+                file.version
+            )));
+        }
+        if let Some(path) = &file.allowed_signers {
+            if path.is_empty() || path.starts_with('/') {
+                return Err(invalid(format!(
+                    "allowed-signers must be a path relative to the keyring's directory, not '{path}'"
+                )));
+            }
+        }
+        Ok(file)
+    }
+
+    pub fn to_keyring(&self, origin: &str) -> Result<Keyring, KeyringError> {
+        let invalid = |what: String, message: String| KeyringError::Invalid {
+            origin: origin.to_string(),
+            message: format!("{what}: {message}"),
+        };
+        let mut keyring = Keyring::default();
+        for (i, s) in self.signer.iter().enumerate() {
+            let what = format!("signer {} ({})", i + 1, s.identity);
+            if s.identity.trim().is_empty() {
+                return Err(invalid(what, "empty identity".into()));
+            }
+            let key =
+                PublicKey::from_openssh(&s.key).map_err(|e| invalid(what.clone(), e.to_string()))?;
+            let date = |d: &Option<String>| d.as_deref().map(parse_date).transpose();
+            let valid_after = date(&s.valid_after).map_err(|e| invalid(what.clone(), e))?;
+            let valid_before = date(&s.valid_before).map_err(|e| invalid(what.clone(), e))?;
+            keyring.keys.push(TrustedKey {
+                principals: vec![s.identity.clone()],
+                key,
+                valid_after,
+                valid_before,
+                origin: origin.to_string(),
+            });
+        }
+        for (i, r) in self.revoked.iter().enumerate() {
+            let key = PublicKey::from_openssh(&r.key)
+                .map_err(|e| invalid(format!("revoked key {}", i + 1), e.to_string()))?;
+            keyring.revoked.push(Revocation {
+                key,
+                reason: r.reason.clone(),
+            });
+        }
+        Ok(keyring)
+    }
+}
+
+/// The content of a new keyring file.
+pub fn skeleton() -> String {
+    format!(
+        "# aiprov keyring: who may sign AI-usage attestations for this repository.\n\
+         # Verification reads this file from the trusted revision (the base of the range),\n\
+         # never from the change being verified. Edit with `aiprov keyring add|revoke`.\n\
+         version = {VERSION}\n\
+         # allowed-signers = \"../.gitsigners\"   # also trust a git allowed_signers file\n"
+    )
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Appends a `[[signer]]` entry to keyring text.
+pub fn append_signer(
+    text: &str,
+    identity: &str,
+    key: &PublicKey,
+    valid_after: Option<&str>,
+    valid_before: Option<&str>,
+) -> String {
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "\n[[signer]]\nidentity = {}\nkey = {}\n",
+        toml_string(identity),
+        toml_string(&key.to_openssh())
+    ));
+    if let Some(d) = valid_after {
+        out.push_str(&format!("valid-after = {}\n", toml_string(d)));
+    }
+    if let Some(d) = valid_before {
+        out.push_str(&format!("valid-before = {}\n", toml_string(d)));
+    }
+    out
+}
+
+/// Appends a `[[revoked]]` entry to keyring text.
+pub fn append_revoked(text: &str, key: &PublicKey, reason: Option<&str>) -> String {
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&format!("\n[[revoked]]\nkey = {}\n", toml_string(&key.to_openssh())));
+    if let Some(r) = reason {
+        out.push_str(&format!("reason = {}\n", toml_string(r)));
+    }
+    out
+}

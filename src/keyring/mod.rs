@@ -1,0 +1,202 @@
+//! Trusted identities and keys, read from `.aiprov/keyring.toml` at the trusted revision (or a
+//! directory given with `--keyring`), optionally backed by a git `allowed_signers` file.
+
+mod allowed_signers;
+pub mod file;
+
+pub use file::{append_revoked, append_signer, KeyringFile, RevokedEntry, SignerEntry};
+
+use jiff::Timestamp;
+use thiserror::Error;
+
+use crate::signing::PublicKey;
+
+/// Where the keyring lives, relative to the repository root.
+pub const KEYRING_PATH: &str = ".aiprov/keyring.toml";
+/// The directory of aiprov's trust files in a repository.
+pub const AIPROV_DIR: &str = ".aiprov";
+
+#[derive(Debug, Error)]
+pub enum KeyringError {
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("{origin} names {path}, which does not exist there")]
+    MissingFile { origin: String, path: String },
+    #[error("reading {origin}")]
+    Read {
+        origin: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// One trusted key and the identities it may sign for.
+#[derive(Debug, Clone)]
+pub struct TrustedKey {
+    /// Identities (emails), or `allowed_signers` principal patterns such as `*@example.org`.
+    pub principals: Vec<String>,
+    pub key: PublicKey,
+    pub valid_after: Option<Timestamp>,
+    pub valid_before: Option<Timestamp>,
+    /// Where this entry came from, for messages.
+    pub origin: String,
+}
+
+/// A revoked key.
+#[derive(Debug, Clone)]
+pub struct Revocation {
+    pub key: PublicKey,
+    pub reason: Option<String>,
+}
+
+/// The verdict of the keyring on a key used at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// The key is trusted for these principal patterns at that time.
+    Trusted { principals: Vec<String> },
+    Unknown,
+    Revoked { reason: Option<String> },
+    /// The key is known, but not for that time.
+    OutsideValidity { window: String },
+}
+
+/// The trusted keys and revocations of one trusted revision.
+#[derive(Debug, Clone, Default)]
+pub struct Keyring {
+    pub keys: Vec<TrustedKey>,
+    pub revoked: Vec<Revocation>,
+}
+
+impl Keyring {
+    /// Loads a keyring: `read(path)` gives the content of a file relative to the keyring's
+    /// directory (`.aiprov/` of the trusted revision, or the `--keyring` directory), `None` if absent.
+    pub fn load(
+        origin: &str,
+        read: impl Fn(&str) -> Result<Option<Vec<u8>>, KeyringError>,
+    ) -> Result<Keyring, KeyringError> {
+        let keyring_origin = format!("{origin}/keyring.toml");
+        let Some(text) = read("keyring.toml")? else {
+            return Err(KeyringError::MissingFile {
+                origin: origin.to_string(),
+                path: "keyring.toml".into(),
+            });
+        };
+        let file = KeyringFile::parse(&text, &keyring_origin)?;
+        let mut keyring = file.to_keyring(&keyring_origin)?;
+        if let Some(path) = &file.allowed_signers {
+            let signers_origin = format!("{origin}/{path}");
+            let content = read(path)?.ok_or_else(|| KeyringError::MissingFile {
+                origin: keyring_origin.clone(),
+                path: path.clone(),
+            })?;
+            keyring
+                .keys
+                .extend(allowed_signers::parse(&content, &signers_origin)?);
+        }
+        Ok(keyring)
+    }
+
+    /// Whether `key` may sign at time `at`, and for which identities.
+    pub fn trust(&self, key: &PublicKey, at: Timestamp) -> Trust {
+        if let Some(r) = self.revoked.iter().find(|r| &r.key == key) {
+            return Trust::Revoked {
+                reason: r.reason.clone(),
+            };
+        }
+        let mut known = None;
+        let mut principals = Vec::new();
+        for k in self.keys.iter().filter(|k| &k.key == key) {
+            let after_ok = k.valid_after.is_none_or(|t| at >= t);
+            let before_ok = k.valid_before.is_none_or(|t| at < t);
+            if after_ok && before_ok {
+                principals.extend(k.principals.iter().cloned());
+            } else {
+                known = Some(window(k));
+            }
+        }
+        match (principals.is_empty(), known) {
+            (false, _) => Trust::Trusted { principals },
+            (true, Some(window)) => Trust::OutsideValidity { window },
+            (true, None) => Trust::Unknown,
+        }
+    }
+
+    /// Every distinct trusted key, for trying signatures whose keyid is unknown.
+    pub fn all_keys(&self) -> impl Iterator<Item = &PublicKey> {
+        let mut seen = Vec::new();
+        self.keys
+            .iter()
+            .map(|k| &k.key)
+            .chain(self.revoked.iter().map(|r| &r.key))
+            .filter(move |k| {
+                if seen.contains(k) {
+                    false
+                } else {
+                    seen.push(*k);
+                    true
+                }
+            })
+    }
+}
+
+fn window(k: &TrustedKey) -> String {
+    let show = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+    format!("valid from {} to {}", show(k.valid_after), show(k.valid_before))
+}
+
+/// Whether an identity matches a principal pattern (`*` and `?` wildcards, case-insensitive, as
+/// OpenSSH matches `allowed_signers` principals).
+pub fn principal_matches(pattern: &str, identity: &str) -> bool {
+    fn matches(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => matches(&p[1..], s) || (!s.is_empty() && matches(p, &s[1..])),
+            (Some(b'?'), Some(_)) => matches(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => matches(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    pattern
+        .split(',')
+        .any(|p| matches(p.trim().as_bytes(), identity.as_bytes()))
+}
+
+/// Parses a date as the keyring writes it: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_date(text: &str) -> Result<Timestamp, String> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(d) = text.parse::<jiff::civil::Date>() {
+        if let Ok(z) = d.to_zoned(jiff::tz::TimeZone::UTC) {
+            return Ok(z.timestamp());
+        }
+    }
+    Err(format!(
+        "invalid date '{text}' (expected YYYY-MM-DD or an RFC 3339 time such as 2026-01-31T12:00:00Z)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_patterns_match_like_openssh() {
+        assert!(principal_matches("alice@example.org", "Alice@Example.org"));
+        assert!(principal_matches("*@example.org", "bob@example.org"));
+        assert!(principal_matches("a@x,b@y", "b@y"));
+        assert!(principal_matches("?ob@y", "bob@y"));
+        assert!(!principal_matches("*@example.org", "bob@example.org.evil"));
+        assert!(!principal_matches("alice@example.org", "alice@example.org "));
+    }
+
+    #[test]
+    fn dates_parse_as_utc() {
+        assert_eq!(
+            parse_date("2026-01-31").map(|t| t.to_string()),
+            Ok("2026-01-31T00:00:00Z".to_string())
+        );
+        assert!(parse_date("2026-01-31T12:00:00Z").is_ok());
+        assert!(parse_date("31/01/2026").is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! The AI-usage predicate: who declared what AI use, file by file, for which change.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::change::Status;
+use crate::trailers::{Category, Identity};
+
+/// The AI-usage predicate (`https://aiprov.dev/ai-usage/v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AiUsage {
+    pub change: ChangeInfo,
+    pub files: Vec<FileEntry>,
+    /// AI used for research, static analysis or debugging, with none of its output in the change.
+    #[serde(default)]
+    pub research: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Tool>,
+    pub signer: Identity,
+    /// RFC 3339 UTC time of signing.
+    pub created_at: String,
+}
+
+/// The change as it was when signed; for information and display, the binding is the subject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeInfo {
+    pub title: String,
+    pub author: Identity,
+    #[serde(default)]
+    pub signed_off_by: Vec<Identity>,
+    /// The `AI-used-for` trailer values at signing time, as written.
+    #[serde(default)]
+    pub ai_used_for: Vec<String>,
+    /// The base (first parent) commit id at signing time; informational.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// The commit id at signing time; informational (ids change under `git am` and rebase).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// One file change and the AI use declared for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    pub status: Status,
+    /// Octal git modes as strings (`100644`); absent where that side does not exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_blob: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_blob: Option<String>,
+    /// The file-change digest, lowercase hex SHA-256.
+    pub digest: String,
+    /// The AI use in this file; `null` when none.
+    pub ai: Option<AiUse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<LineCounts>,
+}
+
+/// Categories of AI use in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiUse {
+    pub categories: BTreeSet<Category>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
+/// Added lines in a file, and how many of them came from AI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineCounts {
+    pub added: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_by_ai: Option<u32>,
+}
+
+/// An AI tool used for the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+impl AiUsage {
+    /// The categories declared across the change, `research` included.
+    pub fn categories(&self) -> BTreeSet<Category> {
+        let mut all: BTreeSet<Category> = self
+            .files
+            .iter()
+            .filter_map(|f| f.ai.as_ref())
+            .flat_map(|a| a.categories.iter().copied())
+            .collect();
+        if self.research {
+            all.insert(Category::Research);
+        }
+        all
+    }
+}
+
+/// Formats a git mode as the octal string the predicate uses.
+pub fn mode_string(mode: u32) -> Option<String> {
+    (mode != 0).then(|| format!("{mode:o}"))
+}
+
+impl FileEntry {
+    /// The one-letter status, as `git diff --name-status` shows it.
+    pub fn status_letter(&self) -> char {
+        self.status.letter()
+    }
+}

@@ -1,0 +1,69 @@
+//! The verification report for people.
+
+use std::io::{self, Write};
+
+use super::{DIM, ERROR, GOOD, WARNING};
+use crate::verify::{ChangeReport, Report, Severity, Verdict};
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// Writes one change's result.
+pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) -> io::Result<()> {
+    let (style, word) = match change.verdict {
+        Verdict::Pass => (GOOD, "PASS"),
+        Verdict::Fail => (ERROR, "FAIL"),
+        Verdict::Skipped => (DIM, "SKIP"),
+    };
+    let signers: Vec<&str> = change.attestations.iter().map(|a| a.signer.as_str()).collect();
+    let by = if signers.is_empty() {
+        String::new()
+    } else {
+        format!(" {DIM}(attested by {}){DIM:#}", signers.join(", "))
+    };
+    writeln!(out, "{style}{word}{style:#} {} {}{by}", short(&change.id), change.title)?;
+    if change.verdict == Verdict::Skipped {
+        writeln!(out, "    {DIM}merge commit without attestation: its changes are verified in the commits it merges{DIM:#}")?;
+    }
+    for f in &change.findings {
+        let (style, word) = match f.severity {
+            Severity::Error => (ERROR, "error"),
+            Severity::Warning => (WARNING, "warning"),
+        };
+        writeln!(out, "    {style}{word}{style:#} [{}] {}", f.code, f.message)?;
+    }
+    if verbose > 0 {
+        for a in &change.attestations {
+            writeln!(
+                out,
+                "    {DIM}attestation by {} (key {}) at {}: AI used for {}{DIM:#}",
+                a.signer,
+                short(&a.keyid),
+                a.created_at,
+                a.ai_used_for.join(", ")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the closing summary line.
+pub fn write_summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let count = |v: Verdict| report.changes.iter().filter(|c| c.verdict == v).count();
+    let (pass, fail, skip) = (count(Verdict::Pass), count(Verdict::Fail), count(Verdict::Skipped));
+    let (style, word) = match report.verdict {
+        Verdict::Fail => (ERROR, "verification failed"),
+        _ => (GOOD, "verified"),
+    };
+    let skipped = if skip > 0 { format!(", {skip} skipped") } else { String::new() };
+    writeln!(out, "{style}{word}{style:#}: {pass} passed, {fail} failed{skipped}")
+}
+
+/// Writes a whole report.
+pub fn write_report(out: &mut impl Write, report: &Report, verbose: u8) -> io::Result<()> {
+    for change in &report.changes {
+        write_change(out, change, verbose)?;
+    }
+    write_summary(out, report)
+}

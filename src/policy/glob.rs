@@ -1,0 +1,74 @@
+//! Path globs as people write them for git: `*` stays within a directory, `**` crosses them, and
+//! a pattern without `/` matches the file name at any depth (like `.gitignore`).
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[error("invalid glob '{glob}'")]
+pub struct PathGlobError {
+    pub glob: String,
+    #[source]
+    source: globset::Error,
+}
+
+/// A set of path globs.
+#[derive(Debug, Clone)]
+pub struct PathGlob {
+    set: GlobSet,
+}
+
+fn build(pattern: &str) -> Result<Glob, PathGlobError> {
+    let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
+    // A pattern without a slash matches a name at any depth; a trailing slash means a directory.
+    let full = if let Some(dir) = pattern.strip_suffix('/') {
+        format!("{dir}/**")
+    } else if pattern.contains('/') {
+        pattern.to_string()
+    } else {
+        format!("{{{pattern},**/{pattern}}}")
+    };
+    GlobBuilder::new(&full)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map_err(|source| PathGlobError {
+            glob: pattern.to_string(),
+            source,
+        })
+}
+
+impl PathGlob {
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<PathGlob, PathGlobError> {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            b.add(build(p.as_ref())?);
+        }
+        let set = b.build().map_err(|source| PathGlobError {
+            glob: String::new(),
+            source,
+        })?;
+        Ok(PathGlob { set })
+    }
+
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_follow_gitignore_conventions() {
+        let g = PathGlob::new(&["*.rst", "tests/**", "hw/*.c", "docs/"]).unwrap();
+        assert!(g.is_match("index.rst"));
+        assert!(g.is_match("docs/devel/index.rst"));
+        assert!(g.is_match("tests/unit/test-a.c"));
+        assert!(g.is_match("hw/a.c"));
+        assert!(!g.is_match("hw/net/a.c"));
+        assert!(g.is_match("docs/x/y.txt"));
+        assert!(!g.is_match("src/tests.c"));
+    }
+}

@@ -1,0 +1,68 @@
+//! Project policy. For now: path classes (which paths are tests, which are documentation).
+
+mod glob;
+
+pub use glob::{PathGlob, PathGlobError};
+
+use crate::trailers::Category;
+
+/// What kind of content a path holds, by the policy's globs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathClass {
+    Code,
+    Tests,
+    Docs,
+}
+
+impl PathClass {
+    /// The AI-use category that matches this class.
+    pub fn category(self) -> Category {
+        match self {
+            PathClass::Code => Category::Code,
+            PathClass::Tests => Category::Tests,
+            PathClass::Docs => Category::Docs,
+        }
+    }
+}
+
+/// Globs that put paths into the tests and docs classes; everything else is code.
+#[derive(Debug, Clone)]
+pub struct PathClasses {
+    tests: PathGlob,
+    docs: PathGlob,
+}
+
+/// QEMU's layout: `tests/`, `docs/` and the usual documentation files.
+const QEMU_TESTS: &[&str] = &["tests/**", "**/tests/**", "**/test/**", "**/*_test.*", "**/test_*.*"];
+const QEMU_DOCS: &[&str] = &[
+    "docs/**",
+    "Documentation/**",
+    "*.rst",
+    "*.md",
+    "*.txt",
+    "*.texi",
+    "*.adoc",
+    "README*",
+    "**/README*",
+];
+
+impl Default for PathClasses {
+    fn default() -> Self {
+        PathClasses {
+            tests: PathGlob::new(QEMU_TESTS).expect("built-in test globs are valid"),
+            docs: PathGlob::new(QEMU_DOCS).expect("built-in docs globs are valid"),
+        }
+    }
+}
+
+impl PathClasses {
+    pub fn classify(&self, path: &str) -> PathClass {
+        if self.tests.is_match(path) {
+            PathClass::Tests
+        } else if self.docs.is_match(path) {
+            PathClass::Docs
+        } else {
+            PathClass::Code
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Signature and trust checks of the envelopes in one note: parse, verify, match the keyring.
+
+use jiff::Timestamp;
+
+use super::finding::{Code, Finding};
+use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
+use crate::keyring::{principal_matches, Keyring, Trust};
+use crate::model::{AiUsageStatement, StatementHeader, AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::signing::PublicKey;
+
+/// An AI-usage attestation whose signature verified with a key the keyring trusts for its signer.
+#[derive(Debug, Clone)]
+pub struct Attestation {
+    pub statement: AiUsageStatement,
+    pub keyid: String,
+    pub created_at: Timestamp,
+    /// 1-based line of the note it came from.
+    pub line: usize,
+}
+
+/// What the envelopes of one note amount to.
+#[derive(Debug, Default)]
+pub struct NoteCheck {
+    pub findings: Vec<Finding>,
+    pub attestations: Vec<Attestation>,
+    /// Envelope lines found, valid or not.
+    pub envelopes: usize,
+}
+
+/// Checks every envelope line of a note against the keyring.
+pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
+    let mut out = NoteCheck::default();
+    for (i, line) in note.split(|&b| b == b'\n').enumerate() {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        out.envelopes += 1;
+        match check_envelope(line, keyring) {
+            Ok(Some(att)) => out.attestations.push(Attestation { line: i + 1, ..att }),
+            Ok(None) => {}
+            Err(f) => out
+                .findings
+                .push(Finding { message: format!("note line {}: {}", i + 1, f.message), ..f }),
+        }
+    }
+    out
+}
+
+/// One envelope: `Ok(None)` for a valid envelope of another predicate type.
+fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Option<Attestation>, Finding> {
+    let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
+    let untrusted = |m: String| Finding::new(Code::SignatureUntrusted, m);
+    let env = Envelope::parse(line).map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
+    if env.payload_type != INTOTO_PAYLOAD_TYPE {
+        return Err(invalid(format!(
+            "unexpected payload type '{}' (expected {INTOTO_PAYLOAD_TYPE})",
+            env.payload_type
+        )));
+    }
+    let (key, keyid) = verifying_key(&env, keyring)?;
+    let header: StatementHeader = serde_json::from_slice(&env.payload)
+        .map_err(|e| invalid(format!("payload is not an in-toto statement: {e}")))?;
+    if header.type_ != STATEMENT_TYPE {
+        return Err(invalid(format!("unsupported statement type '{}'", header.type_)));
+    }
+    if header.predicate_type != AI_USAGE_PREDICATE_TYPE {
+        return Ok(None);
+    }
+    let statement: AiUsageStatement = serde_json::from_slice(&env.payload)
+        .map_err(|e| invalid(format!("payload is not a valid AI-usage statement: {e}")))?;
+    let created_at: Timestamp = statement
+        .predicate
+        .created_at
+        .parse()
+        .map_err(|e| invalid(format!("invalid createdAt: {e}")))?;
+    check_subject_agrees(&statement).map_err(invalid)?;
+    let signer = &statement.predicate.signer.email;
+    match keyring.trust(&key, created_at) {
+        Trust::Trusted { principals } => {
+            if !principals.iter().any(|p| principal_matches(p, signer)) {
+                return Err(untrusted(format!(
+                    "key {keyid} is trusted for {}, not for the signer it names, {signer}",
+                    principals.join(", ")
+                )));
+            }
+        }
+        Trust::Unknown => {
+            return Err(untrusted(format!("key {keyid} is not in the trusted keyring")));
+        }
+        Trust::Revoked { reason } => {
+            let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            return Err(untrusted(format!("key {keyid} of {signer} is revoked{why}")));
+        }
+        Trust::OutsideValidity { window } => {
+            return Err(untrusted(format!(
+                "key {keyid} of {signer} signed at {created_at}, outside its validity ({window})"
+            )));
+        }
+    }
+    Ok(Some(Attestation {
+        statement,
+        keyid,
+        created_at,
+        line: 0,
+    }))
+}
+
+/// The keyring key that made one of the envelope's signatures. The keyid is only a hint: a
+/// signature whose keyid is unknown is tried against every key.
+fn verifying_key(env: &Envelope, keyring: &Keyring) -> Result<(PublicKey, String), Finding> {
+    let pae = env.pae();
+    let mut bad_known = None;
+    for sig in &env.signatures {
+        let named: Vec<&PublicKey> = keyring.all_keys().filter(|k| k.keyid() == sig.keyid).collect();
+        if let Some(k) = named.iter().find(|k| k.verify(&pae, &sig.sig).is_ok()) {
+            return Ok(((*k).clone(), sig.keyid.clone()));
+        }
+        if !named.is_empty() {
+            bad_known = Some(sig.keyid.clone());
+        }
+    }
+    for sig in &env.signatures {
+        if let Some(k) = keyring.all_keys().find(|k| k.verify(&pae, &sig.sig).is_ok()) {
+            return Ok((k.clone(), k.keyid()));
+        }
+    }
+    match bad_known {
+        Some(keyid) => Err(Finding::new(
+            Code::SignatureInvalid,
+            format!("signature does not verify with key {keyid}"),
+        )),
+        None => {
+            let ids: Vec<&str> = env.signatures.iter().map(|s| s.keyid.as_str()).collect();
+            Err(Finding::new(
+                Code::SignatureUntrusted,
+                format!(
+                    "signed by a key that is not in the trusted keyring (keyid {})",
+                    if ids.is_empty() { "none".to_string() } else { ids.join(", ") }
+                ),
+            ))
+        }
+    }
+}
+
+/// The subject and the predicate's file entries must name the same files with the same digests.
+fn check_subject_agrees(statement: &AiUsageStatement) -> Result<(), String> {
+    let files = &statement.predicate.files;
+    let subjects = &statement.subject;
+    if files.len() != subjects.len() {
+        return Err(format!(
+            "statement has {} subjects but {} file entries",
+            subjects.len(),
+            files.len()
+        ));
+    }
+    for f in files {
+        let ok = subjects
+            .iter()
+            .any(|s| s.name == f.path && s.digest.get("sha256") == Some(&f.digest));
+        if !ok {
+            return Err(format!("subject and file entry disagree on {}", f.path));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Checks of the commit message: the `AI-used-for` trailer against the attestation, and the DCO.
+
+use std::collections::BTreeSet;
+
+use super::finding::{Code, Finding};
+use crate::change::Change;
+use crate::model::AiUsage;
+use crate::trailers::{Category, MessageTrailers};
+
+fn list(categories: &BTreeSet<Category>) -> String {
+    let names: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Findings about the trailers themselves, whatever was attested.
+pub fn check_trailers(trailers: &MessageTrailers) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for t in &trailers.ai_used_for {
+        if let Err(e) = &t.parsed {
+            findings.push(Finding::new(
+                Code::TrailerMalformed,
+                format!("AI-used-for: {}: {e}", t.raw),
+            ));
+        }
+    }
+    if trailers.misplaced {
+        findings.push(Finding::new(
+            Code::TrailerMisplaced,
+            "AI-used-for comes after the first Signed-off-by; place it before the Signed-off-by lines",
+        ));
+    }
+    for t in &trailers.foreign {
+        findings.push(Finding::new(
+            Code::TrailerForeign,
+            format!(
+                "{}: {} is another project's AI trailer; this project uses AI-used-for",
+                t.key, t.value
+            ),
+        ));
+    }
+    findings
+}
+
+/// The trailer's categories against the attested ones.
+pub fn check_against_attestation(trailers: &MessageTrailers, predicate: &AiUsage) -> Vec<Finding> {
+    let attested = predicate.categories();
+    let declared: BTreeSet<Category> = trailers
+        .ai_used_for
+        .iter()
+        .filter_map(|t| t.parsed.as_ref().ok())
+        .flat_map(|v| v.categories.iter().copied())
+        .collect();
+    let any_trailer = !trailers.ai_used_for.is_empty();
+    let all_parsed = trailers.ai_used_for.iter().all(|t| t.parsed.is_ok());
+    if !any_trailer && !attested.is_empty() {
+        vec![Finding::new(
+            Code::TrailerMissing,
+            format!("AI use is attested ({}) but there is no AI-used-for trailer", list(&attested)),
+        )]
+    } else if any_trailer && all_parsed && attested.is_empty() {
+        vec![Finding::new(
+            Code::TrailerUnexpected,
+            format!("AI-used-for: {} but the attestation declares no AI use", list(&declared)),
+        )]
+    } else if any_trailer && all_parsed && declared != attested {
+        vec![Finding::new(
+            Code::TrailerMismatch,
+            format!(
+                "AI-used-for declares {} but the attestation declares {}",
+                list(&declared),
+                list(&attested)
+            ),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The Developer's Certificate of Origin: a `Signed-off-by`, and one by the author.
+pub fn check_dco(change: &Change, trailers: &MessageTrailers) -> Vec<Finding> {
+    if trailers.signed_off_by.is_empty() {
+        return vec![Finding::new(Code::DcoMissing, "no Signed-off-by")];
+    }
+    let author = &change.author.email;
+    if !trailers
+        .signed_off_by
+        .iter()
+        .any(|i| i.email.eq_ignore_ascii_case(author))
+    {
+        return vec![Finding::new(
+            Code::AuthorNotSignedOff,
+            format!("the author {} <{author}> has no Signed-off-by", change.author.name),
+        )];
+    }
+    Vec::new()
+}
+
+/// Whether the attestation's signer is among the change's `Signed-off-by` identities.
+pub fn signer_signed_off(trailers: &MessageTrailers, signer_email: &str) -> bool {
+    trailers
+        .signed_off_by
+        .iter()
+        .any(|i| i.email.eq_ignore_ascii_case(signer_email))
+}

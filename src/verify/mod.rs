@@ -1,0 +1,171 @@
+//! The checks: each returns findings, none prints. [`verify_commit`] runs them all on one commit.
+
+mod coverage;
+mod envelopes;
+pub mod finding;
+mod message;
+
+pub use coverage::{needs_digest, same_ids};
+pub use envelopes::{check_note, Attestation, NoteCheck};
+pub use finding::{Code, Finding, Severity};
+
+use serde::{Deserialize, Serialize};
+
+use crate::change::Change;
+use crate::git::{notes, GitError, Repo, Target};
+use crate::keyring::Keyring;
+use crate::model::AiUsage;
+use crate::trailers::MessageTrailers;
+
+/// The version of the verification report format (`schema/report.schema.json`).
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// A merge commit without attestation: its changes are verified in the commits it merges.
+    Skipped,
+}
+
+/// A verified attestation, as the report shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttestationSummary {
+    pub signer: String,
+    pub keyid: String,
+    pub created_at: String,
+    /// AI use declared, by category (`none` when none).
+    pub ai_used_for: Vec<String>,
+}
+
+/// The verification of one change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeReport {
+    /// Commit id, or the mail's Message-ID.
+    pub id: String,
+    pub title: String,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    #[serde(default)]
+    pub attestations: Vec<AttestationSummary>,
+}
+
+/// The whole verification report (`--format json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub verdict: Verdict,
+    pub changes: Vec<ChangeReport>,
+}
+
+impl Report {
+    pub fn new(changes: Vec<ChangeReport>) -> Report {
+        let failed = changes.iter().any(|c| c.verdict == Verdict::Fail);
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            verdict: if failed { Verdict::Fail } else { Verdict::Pass },
+            changes,
+        }
+    }
+}
+
+/// Verifies a change given the envelopes that claim it. `change` computes the change, with
+/// digests for the file changes that any of the given trusted predicates needs.
+pub fn verify_change<E>(
+    note: Option<&[u8]>,
+    keyring: &Keyring,
+    change: impl FnOnce(&[&AiUsage]) -> Result<Change, E>,
+) -> Result<ChangeReport, E> {
+    let checked = note.map(|n| check_note(n, keyring)).unwrap_or_default();
+    let mut findings = checked.findings;
+    let predicates: Vec<&AiUsage> = checked
+        .attestations
+        .iter()
+        .map(|a| &a.statement.predicate)
+        .collect();
+    let change = change(&predicates)?;
+    let trailers = MessageTrailers::from_message(&change.message);
+    // The governing attestation: the newest trusted one by a signer who signed off, else the newest.
+    let newest = |signed_off_only: bool| {
+        checked
+            .attestations
+            .iter()
+            .filter(|a| {
+                !signed_off_only
+                    || message::signer_signed_off(&trailers, &a.statement.predicate.signer.email)
+            })
+            .max_by_key(|a| (a.created_at, a.line))
+    };
+    let governing = newest(true).or(newest(false));
+    if checked.envelopes == 0 {
+        if change.parent_count > 1 {
+            return Ok(report(&change, Verdict::Skipped, Vec::new(), &checked.attestations));
+        }
+        findings.push(Finding::new(Code::SignatureMissing, "no attestation for this change"));
+    }
+    if let Some(att) = governing {
+        let predicate = &att.statement.predicate;
+        let signer = &predicate.signer.email;
+        if !message::signer_signed_off(&trailers, signer) {
+            findings.push(Finding::new(
+                Code::SignerNotSignedOff,
+                format!("the signer {signer} is not among the Signed-off-by identities"),
+            ));
+        }
+        findings.extend(coverage::check(&change, predicate, signer));
+        findings.extend(message::check_against_attestation(&trailers, predicate));
+    }
+    findings.extend(message::check_trailers(&trailers));
+    findings.extend(message::check_dco(&change, &trailers));
+    let failed = findings.iter().any(|f| f.severity == Severity::Error);
+    let verdict = if failed { Verdict::Fail } else { Verdict::Pass };
+    Ok(report(&change, verdict, findings, &checked.attestations))
+}
+
+fn report(
+    change: &Change,
+    verdict: Verdict,
+    findings: Vec<Finding>,
+    attestations: &[Attestation],
+) -> ChangeReport {
+    let attestations = attestations
+        .iter()
+        .map(|a| {
+            let categories = a.statement.predicate.categories();
+            AttestationSummary {
+                signer: a.statement.predicate.signer.email.clone(),
+                keyid: a.keyid.clone(),
+                created_at: a.statement.predicate.created_at.clone(),
+                ai_used_for: if categories.is_empty() {
+                    vec!["none".into()]
+                } else {
+                    categories.iter().map(|c| c.to_string()).collect()
+                },
+            }
+        })
+        .collect();
+    ChangeReport {
+        id: change.id.clone(),
+        title: change.title(),
+        verdict,
+        findings,
+        attestations,
+    }
+}
+
+/// Verifies one commit of a repository with its note from `notes_ref`.
+pub fn verify_commit(
+    repo: &Repo,
+    target: &Target,
+    keyring: &Keyring,
+    notes_ref: &str,
+) -> Result<ChangeReport, GitError> {
+    let note = notes::read_note(repo, notes_ref, target.commit)?;
+    verify_change(note.as_deref(), keyring, |predicates| {
+        repo.change(target.commit, |f| predicates.iter().any(|p| needs_digest(f, p)))
+    })
+}
