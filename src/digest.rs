@@ -2,7 +2,7 @@
 //! and context, so that it survives `git am`, rebase and cherry-pick when the changed lines are the same.
 //!
 //! The digest is SHA-256 over a length-prefixed encoding of: a version tag, the status, the old and
-//! new paths, the old and new modes, then either the pre- and post-image blob ids (binary files) or
+//! new paths, the old and new modes where they differ, then either the pre- and post-image blob ids (binary files) or
 //! the change blocks of git's default diff. A block is a maximal run of removed and added lines
 //! between two context lines; it is encoded as its removed lines, then its added lines, each line
 //! with its exact bytes including its line end (a last line without a newline differs from one with).
@@ -44,8 +44,15 @@ impl DigestBuilder {
         b.field(&[header.status.letter() as u8]);
         b.field(header.old_path.as_bytes());
         b.field(header.new_path.as_bytes());
-        b.field(format!("{:o}", header.old_mode).as_bytes());
-        b.field(format!("{:o}", header.new_mode).as_bytes());
+        // Modes count only where the patch shows them: when they differ (a mode change, an added
+        // or a deleted file); an unchanged mode is not part of the change.
+        let (old_mode, new_mode) = if header.old_mode == header.new_mode {
+            (0, 0)
+        } else {
+            (header.old_mode, header.new_mode)
+        };
+        b.field(format!("{old_mode:o}").as_bytes());
+        b.field(format!("{new_mode:o}").as_bytes());
         b
     }
 
@@ -154,6 +161,9 @@ mod tests {
         let mut h = header();
         h.new_mode = 0o100755;
         assert_ne!(base, DigestBuilder::new(&h).finish());
+        let mut h = header();
+        (h.old_mode, h.new_mode) = (0o100755, 0o100755);
+        assert_eq!(base, DigestBuilder::new(&h).finish(), "an unchanged mode is not part of the change");
         let mut h = header();
         h.new_path = "b.c";
         assert_ne!(base, DigestBuilder::new(&h).finish());

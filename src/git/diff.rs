@@ -93,11 +93,52 @@ pub(crate) fn compute_digest(
     index: usize,
     file: &mut FileChange,
 ) -> Result<(), git2::Error> {
+    digest_with(repo, file, || git2::Patch::from_diff(diff, index))
+}
+
+/// Computes the digest of a file change given by its blobs alone (any pairing of old and new).
+pub(crate) fn compute_pair_digest(repo: &Repository, file: &mut FileChange) -> Result<(), git2::Error> {
+    let (old, new) = (file.old_blob.clone(), file.new_blob.clone());
+    let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
+    let new_path = file.path.clone();
+    let content = |id: Option<&str>| -> Result<Vec<u8>, git2::Error> {
+        match id {
+            Some(id) => Ok(repo.find_blob(Oid::from_str(id)?)?.content().to_vec()),
+            None => Ok(Vec::new()),
+        }
+    };
+    // Type changes and submodules are digested from their sides by `digest_with` itself.
+    let (old, new) = if is_whole(file) {
+        (Vec::new(), Vec::new())
+    } else {
+        (content(old.as_deref())?, content(new.as_deref())?)
+    };
+    digest_with(repo, file, || {
+        let mut opts = DiffOptions::new();
+        opts.indent_heuristic(true).context_lines(0).interhunk_lines(0);
+        git2::Patch::from_buffers(
+            &old,
+            Some(std::path::Path::new(&old_path)),
+            &new,
+            Some(std::path::Path::new(&new_path)),
+            Some(&mut opts),
+        )
+        .map(Some)
+    })
+}
+
+/// Whether git shows this change as a removal of the whole old side and an addition of the new.
+fn is_whole(file: &FileChange) -> bool {
+    file.status == Status::Typechange || file.old_mode == GITLINK_MODE || file.new_mode == GITLINK_MODE
+}
+
+fn digest_with<'a>(
+    repo: &Repository,
+    file: &mut FileChange,
+    patch: impl FnOnce() -> Result<Option<git2::Patch<'a>>, git2::Error>,
+) -> Result<(), git2::Error> {
     let mut b = DigestBuilder::new(&header(file));
-    let whole = file.status == Status::Typechange
-        || file.old_mode == GITLINK_MODE
-        || file.new_mode == GITLINK_MODE;
-    if whole {
+    if is_whole(file) {
         // Git shows these as a deletion of the old side and an addition of the new side.
         let old = side_content(repo, file.old_blob.as_deref(), file.old_mode)?;
         let new = side_content(repo, file.new_blob.as_deref(), file.new_mode)?;
@@ -114,8 +155,7 @@ pub(crate) fn compute_digest(
             }
         }
     } else {
-        let patch = git2::Patch::from_diff(diff, index)?;
-        match patch {
+        match patch()? {
             Some(patch) if !patch.delta().flags().is_binary() => {
                 for h in 0..patch.num_hunks() {
                     b.end_block();

@@ -248,3 +248,64 @@ impl Repo {
             .map_err(|source| GitError::Write { what: format!("amended commit of {id}"), source })
     }
 }
+
+impl Repo {
+    /// The file change a commit makes for a given pairing of paths (for instance an attested
+    /// rename where git's rename detection paired the files differently), with its digest.
+    /// `None` unless the commit really makes that change: the old path exists in the first
+    /// parent and the new one in the commit, and each side is absent where the status says.
+    pub fn pair_change(
+        &self,
+        id: Oid,
+        status: crate::change::Status,
+        old_path: Option<&str>,
+        new_path: &str,
+    ) -> Result<Option<FileChange>> {
+        use crate::change::Status;
+        let what = || format!("commit {id}");
+        let commit = self.inner.find_commit(id).map_err(read(what()))?;
+        let tree = commit.tree().map_err(read(what()))?;
+        let parent_tree = match commit.parents().next() {
+            Some(p) => Some(p.tree().map_err(read(what()))?),
+            None => None,
+        };
+        let entry = |tree: Option<&git2::Tree<'_>>, path: &str| {
+            tree.and_then(|t| t.get_path(Path::new(path)).ok())
+                .map(|e| (e.id().to_string(), e.filemode() as u32))
+        };
+        let old_path = old_path.unwrap_or(new_path);
+        let before_old = entry(parent_tree.as_ref(), old_path);
+        let after_old = entry(Some(&tree), old_path);
+        let before_new = entry(parent_tree.as_ref(), new_path);
+        let after_new = entry(Some(&tree), new_path);
+        let (old, new) = match status {
+            Status::Added if before_new.is_none() => (None, after_new),
+            Status::Deleted if after_old.is_none() => (before_old, None),
+            Status::Modified | Status::Typechange => (before_old, after_new),
+            Status::Renamed if after_old.is_none() && before_new.is_none() => (before_old, after_new),
+            Status::Copied if after_old.is_some() && before_new.is_none() => (before_old, after_new),
+            _ => return Ok(None),
+        };
+        let needs_old = status != Status::Added;
+        let needs_new = status != Status::Deleted;
+        if (needs_old && old.is_none()) || (needs_new && new.is_none()) {
+            return Ok(None);
+        }
+        let mut file = FileChange {
+            path: if status == Status::Deleted { old_path.to_string() } else { new_path.to_string() },
+            old_path: matches!(status, Status::Renamed | Status::Copied).then(|| old_path.to_string()),
+            status,
+            old_mode: old.as_ref().map_or(0, |o| o.1),
+            new_mode: new.as_ref().map_or(0, |n| n.1),
+            old_blob: old.map(|o| o.0),
+            new_blob: new.map(|n| n.0),
+            binary: false,
+            digest: None,
+            added_lines: 0,
+            removed_lines: 0,
+        };
+        diff::compute_pair_digest(&self.inner, &mut file)
+            .map_err(read(format!("diff of {new_path} in {id}")))?;
+        Ok(Some(file))
+    }
+}

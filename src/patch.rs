@@ -1,0 +1,372 @@
+//! Parsing git's diff format (`git diff`, `git log -p`, `git format-patch`) into file changes
+//! with their file-change digests, so that a patch mail is checked exactly like a commit.
+
+use thiserror::Error;
+
+use crate::change::{FileChange, Status};
+use crate::digest::{DigestBuilder, Header};
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum PatchError {
+    #[error("line {line}: {message}")]
+    Malformed { line: usize, message: String },
+}
+
+#[derive(Default)]
+struct Section {
+    old_path: Option<String>,
+    new_path: Option<String>,
+    header_path: Option<(String, String)>,
+    added: bool,
+    deleted: bool,
+    renamed: bool,
+    copied: bool,
+    old_mode: Option<u32>,
+    new_mode: Option<u32>,
+    index: Option<(String, String, Option<u32>)>,
+    binary: bool,
+    /// (sign, line) pairs; sign b'@' marks a block boundary.
+    lines: Vec<(u8, Vec<u8>)>,
+}
+
+/// Parses every file section of a diff. Text outside `diff --git` sections is ignored.
+pub fn parse(text: &[u8]) -> Result<Vec<FileChange>, PatchError> {
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some(rest) = line.strip_prefix(b"diff --git ") {
+            let mut s = Section {
+                header_path: header_paths(trim_eol(rest)),
+                ..Section::default()
+            };
+            i += 1;
+            i = parse_section(&lines, i, &mut s)?;
+            sections.push(s);
+        } else {
+            i += 1;
+        }
+    }
+    Ok(merge_typechanges(sections).into_iter().map(finish).collect())
+}
+
+fn err(line: usize, message: impl Into<String>) -> PatchError {
+    PatchError::Malformed {
+        line: line + 1,
+        message: message.into(),
+    }
+}
+
+fn trim_eol(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn parse_mode(line: usize, bytes: &[u8]) -> Result<u32, PatchError> {
+    let s = text(bytes);
+    u32::from_str_radix(s.trim(), 8).map_err(|_| err(line, format!("invalid mode '{s}'")))
+}
+
+/// Parses the extended headers and hunks of one file section; returns the next line index.
+fn parse_section(lines: &[&[u8]], mut i: usize, s: &mut Section) -> Result<usize, PatchError> {
+    // Extended header lines.
+    while i < lines.len() {
+        let l = trim_eol(lines[i]);
+        if let Some(m) = l.strip_prefix(b"old mode ") {
+            s.old_mode = Some(parse_mode(i, m)?);
+        } else if let Some(m) = l.strip_prefix(b"new mode ") {
+            s.new_mode = Some(parse_mode(i, m)?);
+        } else if let Some(m) = l.strip_prefix(b"deleted file mode ") {
+            s.deleted = true;
+            s.old_mode = Some(parse_mode(i, m)?);
+        } else if let Some(m) = l.strip_prefix(b"new file mode ") {
+            s.added = true;
+            s.new_mode = Some(parse_mode(i, m)?);
+        } else if let Some(p) = l.strip_prefix(b"rename from ") {
+            s.renamed = true;
+            s.old_path = Some(unquote(p));
+        } else if let Some(p) = l.strip_prefix(b"rename to ") {
+            s.renamed = true;
+            s.new_path = Some(unquote(p));
+        } else if let Some(p) = l.strip_prefix(b"copy from ") {
+            s.copied = true;
+            s.old_path = Some(unquote(p));
+        } else if let Some(p) = l.strip_prefix(b"copy to ") {
+            s.copied = true;
+            s.new_path = Some(unquote(p));
+        } else if l.starts_with(b"similarity index ") || l.starts_with(b"dissimilarity index ") {
+        } else if let Some(rest) = l.strip_prefix(b"index ") {
+            s.index = Some(parse_index(i, rest)?);
+        } else if l.starts_with(b"Binary files ") {
+            s.binary = true;
+        } else if l == b"GIT binary patch" {
+            s.binary = true;
+            i += 1;
+            // Skip the base85 data: literal/delta blocks up to the next section.
+            while i < lines.len() && !lines[i].starts_with(b"diff --git ") && !is_signature(lines[i]) {
+                i += 1;
+            }
+            return Ok(i);
+        } else if let Some(p) = l.strip_prefix(b"--- ") {
+            if p != b"/dev/null" {
+                s.old_path.get_or_insert(strip_prefix(&unquote(p), "a/"));
+            }
+        } else if let Some(p) = l.strip_prefix(b"+++ ") {
+            if p != b"/dev/null" {
+                s.new_path.get_or_insert(strip_prefix(&unquote(p), "b/"));
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    // Hunks.
+    while i < lines.len() && lines[i].starts_with(b"@@ ") {
+        let (mut old_left, mut new_left) = hunk_counts(i, trim_eol(lines[i]))?;
+        s.lines.push((b'@', Vec::new()));
+        i += 1;
+        while old_left > 0 || new_left > 0 {
+            let Some(line) = lines.get(i) else {
+                return Err(err(i, "patch ends inside a hunk"));
+            };
+            match line.first() {
+                Some(b' ') | Some(b'\n') | Some(b'\r') if old_left > 0 && new_left > 0 => {
+                    old_left -= 1;
+                    new_left -= 1;
+                    s.lines.push((b'@', Vec::new()));
+                }
+                Some(b'-') if old_left > 0 => {
+                    old_left -= 1;
+                    s.lines.push((b'-', line[1..].to_vec()));
+                }
+                Some(b'+') if new_left > 0 => {
+                    new_left -= 1;
+                    s.lines.push((b'+', line[1..].to_vec()));
+                }
+                Some(b'\\') => strip_last_newline(s),
+                _ => return Err(err(i, "hunk is shorter than its header says")),
+            }
+            i += 1;
+        }
+        if lines.get(i).is_some_and(|l| l.starts_with(b"\\")) {
+            strip_last_newline(s);
+            i += 1;
+        }
+    }
+    Ok(i)
+}
+
+/// `\ No newline at end of file`: the line before it has no line end.
+fn strip_last_newline(s: &mut Section) {
+    if let Some((_, line)) = s.lines.last_mut() {
+        if line.ends_with(b"\n") {
+            line.pop();
+        }
+    }
+}
+
+fn is_signature(line: &[u8]) -> bool {
+    trim_eol(line) == b"-- "
+}
+
+fn hunk_counts(i: usize, line: &[u8]) -> Result<(u32, u32), PatchError> {
+    let bad = || err(i, format!("invalid hunk header '{}'", text(line)));
+    let l = text(line);
+    let inner = l
+        .strip_prefix("@@ -")
+        .and_then(|r| r.split_once(" @@"))
+        .map(|(a, _)| a)
+        .ok_or_else(bad)?;
+    let (old, new) = inner.split_once(" +").ok_or_else(bad)?;
+    let count = |range: &str| -> Result<u32, PatchError> {
+        match range.split_once(',') {
+            Some((_, n)) => n.parse().map_err(|_| bad()),
+            None => range.parse::<u32>().map(|_| 1).map_err(|_| bad()),
+        }
+    };
+    Ok((count(old)?, count(new)?))
+}
+
+fn parse_index(i: usize, rest: &[u8]) -> Result<(String, String, Option<u32>), PatchError> {
+    let s = text(rest);
+    let mut parts = s.split_whitespace();
+    let ids = parts.next().unwrap_or_default();
+    let (old, new) = ids
+        .split_once("..")
+        .ok_or_else(|| err(i, format!("invalid index line 'index {s}'")))?;
+    let mode = parts.next().map(|m| parse_mode(i, m.as_bytes())).transpose()?;
+    Ok((old.to_string(), new.to_string(), mode))
+}
+
+fn strip_prefix(path: &str, prefix: &str) -> String {
+    path.strip_prefix(prefix).unwrap_or(path).to_string()
+}
+
+/// The two paths of `diff --git a/X b/Y`, when they can be told apart.
+fn header_paths(rest: &[u8]) -> Option<(String, String)> {
+    if rest.first() == Some(&b'"') {
+        let (a, tail) = split_quoted(rest)?;
+        let tail = tail.strip_prefix(b" ")?;
+        let b = unquote(tail);
+        return Some((strip_prefix(&a, "a/"), strip_prefix(&b, "b/")));
+    }
+    // Unquoted: "a/P b/P" with the same P on both sides (the case without rename lines).
+    let n = rest.len().checked_sub(5)? / 2;
+    let (a, b) = (rest.get(2..2 + n)?, rest.get(5 + n..)?);
+    (a == b && rest.starts_with(b"a/")).then(|| (text(a), text(b)))
+}
+
+fn split_quoted(s: &[u8]) -> Option<(String, &[u8])> {
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            b'"' => return Some((unquote(&s[..=i]), &s[i + 1..])),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Undoes git's C-style path quoting (`"a/t\303\244st\tx"`); unquoted paths are returned as is.
+pub fn unquote(p: &[u8]) -> String {
+    let p = trim_eol(p);
+    let Some(inner) = p.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\"")) else {
+        return text(p);
+    };
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        if inner[i] != b'\\' || i + 1 >= inner.len() {
+            out.push(inner[i]);
+            i += 1;
+            continue;
+        }
+        let c = inner[i + 1];
+        i += 2;
+        out.push(match c {
+            b'a' => 7,
+            b'b' => 8,
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'v' => 11,
+            b'f' => 12,
+            b'r' => b'\r',
+            b'0'..=b'3' if i + 1 < inner.len() + 1 => {
+                let digits = [c, *inner.get(i).unwrap_or(&b'0'), *inner.get(i + 1).unwrap_or(&b'0')];
+                i += 2;
+                digits.iter().fold(0u8, |acc, d| acc.wrapping_mul(8).wrapping_add(d.wrapping_sub(b'0')))
+            }
+            other => other,
+        });
+    }
+    text(&out)
+}
+
+/// Git shows a type change as a deletion and an addition of the same path; join them.
+fn merge_typechanges(sections: Vec<Section>) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::with_capacity(sections.len());
+    for s in sections {
+        if let Some(prev) = out.last_mut() {
+            let same = path_of(prev) == path_of(&s);
+            if same && prev.deleted && s.added {
+                prev.deleted = false;
+                prev.added = false;
+                prev.new_mode = s.new_mode;
+                prev.new_path = s.new_path.or(s.header_path.as_ref().map(|h| h.1.clone()));
+                prev.binary |= s.binary;
+                let new_id = s.index.as_ref().map(|x| x.1.clone());
+                if let (Some(idx), Some(new_id)) = (prev.index.as_mut(), new_id) {
+                    idx.1 = new_id;
+                }
+                prev.lines.push((b'@', Vec::new()));
+                prev.lines.extend(s.lines);
+                continue;
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+fn path_of(s: &Section) -> Option<String> {
+    s.new_path
+        .clone()
+        .or(s.old_path.clone())
+        .or(s.header_path.as_ref().map(|h| h.1.clone()))
+}
+
+fn zero_to_none(id: &str) -> Option<String> {
+    (!id.bytes().all(|b| b == b'0')).then(|| id.to_string())
+}
+
+fn finish(s: Section) -> FileChange {
+    let header = s.header_path.clone().unwrap_or_default();
+    let new_path = s.new_path.clone().unwrap_or_else(|| header.1.clone());
+    let old_path = s.old_path.clone().unwrap_or_else(|| header.0.clone());
+    let status = if s.renamed {
+        Status::Renamed
+    } else if s.copied {
+        Status::Copied
+    } else if s.added {
+        Status::Added
+    } else if s.deleted {
+        Status::Deleted
+    } else if s.old_mode.is_some_and(|m| m & 0o170000 != s.new_mode.unwrap_or(m) & 0o170000) {
+        Status::Typechange
+    } else {
+        Status::Modified
+    };
+    let index_mode = s.index.as_ref().and_then(|x| x.2);
+    let old_mode = match status {
+        Status::Added => 0,
+        _ => s.old_mode.or(index_mode).unwrap_or(0),
+    };
+    let new_mode = match status {
+        Status::Deleted => 0,
+        _ => s.new_mode.or(index_mode).unwrap_or(old_mode),
+    };
+    let path = if status == Status::Deleted { old_path.clone() } else { new_path };
+    let old_path = matches!(status, Status::Renamed | Status::Copied).then_some(old_path);
+    let mut file = FileChange {
+        path,
+        old_path,
+        status,
+        old_mode,
+        // An unchanged mode the patch does not show is taken to be the old one.
+        new_mode: if status == Status::Modified && s.new_mode.is_none() { old_mode } else { new_mode },
+        old_blob: s.index.as_ref().and_then(|x| zero_to_none(&x.0)),
+        new_blob: s.index.as_ref().and_then(|x| zero_to_none(&x.1)),
+        binary: s.binary,
+        digest: None,
+        added_lines: 0,
+        removed_lines: 0,
+    };
+    let mut b = DigestBuilder::new(&Header {
+        status: file.status,
+        old_path: file.old_path.as_deref().unwrap_or(&file.path),
+        new_path: &file.path,
+        old_mode: file.old_mode,
+        new_mode: file.new_mode,
+    });
+    if s.binary {
+        b.binary(file.old_blob.as_deref(), file.new_blob.as_deref());
+    } else {
+        for (sign, line) in &s.lines {
+            match sign {
+                b'-' => b.removed(line),
+                b'+' => b.added(line),
+                _ => b.end_block(),
+            }
+        }
+    }
+    file.added_lines = b.added_lines;
+    file.removed_lines = b.removed_lines;
+    file.digest = Some(b.finish());
+    file
+}
