@@ -1,1 +1,3 @@
 //! aiprov: signed, verifiable AI-usage attestations for git commits and patch mails.
+
+pub mod trailers;
