@@ -20,7 +20,7 @@ fn git() -> Command {
 }
 
 /// What `git interpret-trailers --parse` prints for `message`.
-fn git_interpret_trailers(message: &str) -> String {
+pub(super) fn git_interpret_trailers(message: &str) -> String {
     let mut child = git()
         .args(["interpret-trailers", "--parse"])
         .current_dir(std::env::temp_dir())
@@ -46,7 +46,7 @@ fn git_interpret_trailers(message: &str) -> String {
 }
 
 /// Trailers in git's output format, `key: value` lines.
-fn render(trailers: &[Trailer]) -> String {
+pub(super) fn render(trailers: &[Trailer]) -> String {
     trailers
         .iter()
         .map(|t| format!("{}: {}\n", t.key, t.value))
