@@ -356,6 +356,12 @@ fn set_ai_used_for_exact() {
             "Subject\n\nText\n\nNot: a block\nfree text\n",
             "Subject\n\nText\n\nNot: a block\nfree text\n\nAI-used-for: code\n",
         ),
+        // Blank and comment lines below a block (CRLF blank lines are not
+        // ignorable for git) stay below the new line. Found by proptest.
+        (
+            "A\r\n\r\nFoo: bar\r\n\r\n# comment\r\n\r\n# comment",
+            "A\r\n\r\nFoo: bar\r\nAI-used-for: code\r\n\r\n# comment\r\n\r\n# comment",
+        ),
         // Removing both old lines would push this block under git's 25%
         // threshold, so they are replaced in place.
         (
@@ -373,6 +379,13 @@ fn set_ai_used_for_exact() {
         );
         assert_eq!(render(&parse(&out)), git, "{out:?}");
     }
+    // Line breaks in a hand-built explanation cannot break the block.
+    let value = ai(&[Code, Docs], Some("first\nsecond"));
+    let out = set_ai_used_for("Subject\n\nSigned-off-by: A <a@x>\n", &value);
+    assert_eq!(
+        out,
+        "Subject\n\nAI-used-for: code, docs (first second)\nSigned-off-by: A <a@x>\n"
+    );
 }
 
 fn category() -> impl Strategy<Value = Category> {

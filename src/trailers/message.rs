@@ -203,14 +203,17 @@ fn is_blank(text: &str) -> bool {
     last.bytes().all(is_space)
 }
 
-/// End of the last non-blank line in `range` (past its newline), or
-/// `range.start` if all its lines are blank.
+/// End of the last line in `range` (past its newline) that is neither blank
+/// nor a comment, or `range.start` if there is none. git skips the blank and
+/// comment lines below a trailer block when it looks for the block, so a new
+/// line must go above them.
 fn end_of_text(message: &str, range: Range<usize>) -> usize {
     let mut end = range.start;
     let mut pos = range.start;
     while pos < range.end {
         let line_end = next_line_start(message, pos).min(range.end);
-        if !message[pos..line_end].bytes().all(is_space) {
+        let text = &message[pos..line_end];
+        if !text.starts_with('#') && !text.bytes().all(is_space) {
             end = line_end;
         }
         pos = line_end;
