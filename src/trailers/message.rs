@@ -104,7 +104,8 @@ fn foreign_kind(trailer: &Trailer) -> Option<ForeignAiKind> {
 ///
 /// Existing `AI-used-for:` trailers of the trailer block are removed (with
 /// their continuation lines) and the new line goes right before the first
-/// `Signed-off-by:`, else after the last line of the block; a message without
+/// `Signed-off-by:`, else after the last line of the block that is neither
+/// blank nor a comment; a message without
 /// a trailer block gets a new one, after a blank line, where its log message
 /// ends (before a `---` divider or trailing comments). Everything else stays
 /// byte-identical; the line uses the message's line ending (`\r\n` if its first
