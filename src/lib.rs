@@ -12,6 +12,7 @@ pub mod git;
 pub mod keyring;
 pub mod model;
 pub mod output;
+pub mod patch;
 pub mod policy;
 pub mod signing;
 pub mod trailers;
