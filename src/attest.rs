@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::change::Change;
 use crate::dsse::Envelope;
 use crate::model::{
-    mode_string, AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, LineCounts,
+    AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry,
     StatementHeader, Subject, Tool, AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
 };
 use crate::policy::{PathClasses, PathGlob, PathGlobError};
@@ -46,7 +46,7 @@ impl Rule {
             .split_once('=')
             .filter(|(g, v)| !g.trim().is_empty() && !v.trim().is_empty())
             .ok_or_else(|| AttestError::RuleSyntax { rule: rule.into() })?;
-        let parsed = trailers::parse_ai_used_for(value).map_err(|source| AttestError::RuleValue {
+        let parsed: AiUsedFor = value.parse().map_err(|source| AttestError::RuleValue {
             rule: rule.into(),
             source,
         })?;
@@ -125,13 +125,13 @@ pub fn plan(
     let declared: BTreeSet<Category> = trailers
         .ai_used_for
         .iter()
-        .filter_map(|t| t.parsed.as_ref().ok())
+        .filter_map(|t| t.as_ref().ok())
         .flat_map(|v| v.categories.iter().copied())
         .collect();
     let explanation = trailers
         .ai_used_for
         .iter()
-        .filter_map(|t| t.parsed.as_ref().ok()?.explanation.clone())
+        .filter_map(|t| t.as_ref().ok()?.explanation.clone())
         .next();
     let research = research || declared.contains(&Category::Research);
     let paths: Vec<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
@@ -184,24 +184,7 @@ pub fn statement(
     let files: Vec<FileEntry> = change
         .files
         .iter()
-        .map(|f| {
-            let ai = ai_of.get(f.path.as_str()).and_then(|a| (*a).clone());
-            FileEntry {
-                path: f.path.clone(),
-                old_path: f.old_path.clone(),
-                status: f.status,
-                old_mode: mode_string(f.old_mode),
-                new_mode: mode_string(f.new_mode),
-                old_blob: f.old_blob.clone(),
-                new_blob: f.new_blob.clone(),
-                digest: f.digest.clone().unwrap_or_default(),
-                lines: (!f.binary).then_some(LineCounts {
-                    added: f.added_lines,
-                    added_by_ai: None,
-                }),
-                ai,
-            }
-        })
+        .map(|f| FileEntry::from_change(f, ai_of.get(f.path.as_str()).and_then(|a| (*a).clone())))
         .collect();
     let subject = files
         .iter()
@@ -225,7 +208,12 @@ pub fn statement(
                 title: change.title(),
                 author: change.author.clone(),
                 signed_off_by: trailers.signed_off_by.clone(),
-                ai_used_for: trailers.ai_used_for.iter().map(|t| t.raw.clone()).collect(),
+                ai_used_for: trailers
+                    .trailers
+                    .iter()
+                    .filter(|t| t.is(trailers::AI_USED_FOR))
+                    .map(|t| t.value.clone())
+                    .collect(),
                 base: change.parent.clone(),
                 commit: Some(change.id.clone()),
             },

@@ -77,8 +77,13 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
 
     if args.fix_trailer {
         let wanted = plan.trailer_value();
-        let current: Option<String> = trailers.ai_used_for_value().map(|v| v.to_string());
-        if current != wanted.as_ref().map(|v| v.to_string()) || trailers.misplaced {
+        let current: Vec<String> = trailers
+            .ai_used_for
+            .iter()
+            .map(|t| t.as_ref().map(|v| v.to_string()).unwrap_or_default())
+            .collect();
+        let wanted_list: Vec<String> = wanted.iter().map(|v| v.to_string()).collect();
+        if current != wanted_list || trailers.ai_used_for_misplaced {
             let message = match &wanted {
                 Some(v) => trailers::set_ai_used_for(&change.message, v),
                 None => trailers::remove_ai_used_for(&change.message),

@@ -116,6 +116,25 @@ pub fn mode_string(mode: u32) -> Option<String> {
 }
 
 impl FileEntry {
+    /// The entry for a file change whose digest is computed, with the AI use declared for it.
+    pub fn from_change(f: &crate::change::FileChange, ai: Option<AiUse>) -> FileEntry {
+        FileEntry {
+            path: f.path.clone(),
+            old_path: f.old_path.clone(),
+            status: f.status,
+            old_mode: mode_string(f.old_mode),
+            new_mode: mode_string(f.new_mode),
+            old_blob: f.old_blob.clone(),
+            new_blob: f.new_blob.clone(),
+            digest: f.digest.clone().unwrap_or_default(),
+            lines: (!f.binary).then_some(LineCounts {
+                added: f.added_lines,
+                added_by_ai: None,
+            }),
+            ai,
+        }
+    }
+
     /// The one-letter status, as `git diff --name-status` shows it.
     pub fn status_letter(&self) -> char {
         self.status.letter()

@@ -145,6 +145,22 @@ pub fn set_ai_used_for(message: &str, value: &AiUsedFor) -> String {
     replaced
 }
 
+/// Returns `message` without its `AI-used-for:` trailers (and their continuation lines).
+pub fn remove_ai_used_for(message: &str) -> String {
+    let block = trailer_block(message);
+    let mut out = String::with_capacity(message.len());
+    let mut cursor = 0;
+    for e in &block.entries {
+        if e.trailer.as_ref().is_some_and(|t| t.is(AI_USED_FOR)) {
+            let end = end_of_text(message, e.range.clone());
+            out.push_str(&message[cursor..e.range.start]);
+            cursor = end;
+        }
+    }
+    out.push_str(&message[cursor..]);
+    out
+}
+
 /// Removes the `old` ranges and inserts `line` into the trailer block.
 fn insert_line(
     message: &str,

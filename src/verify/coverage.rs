@@ -1,8 +1,10 @@
 //! Coverage: every file change is attested, nothing else is, and each one's changed lines are
 //! the attested ones.
 
+use std::collections::HashSet;
+
 use super::finding::{Code, Finding};
-use crate::change::{Change, FileChange};
+use crate::change::{Change, FileChange, Status};
 use crate::model::{mode_string, AiUsage, FileEntry};
 
 /// Whether a file change is, by its ids alone, the attested one (the fast path: no digest needed).
@@ -17,46 +19,68 @@ pub fn same_ids(file: &FileChange, entry: &FileEntry) -> bool {
         && entry.new_blob.as_deref().zip(file.new_blob.as_deref()).is_none_or(|(a, b)| a == b)
 }
 
-/// The attested entry for a file change, by path.
-pub fn entry_for<'a>(file: &FileChange, predicate: &'a AiUsage) -> Option<&'a FileEntry> {
-    predicate.files.iter().find(|e| e.path == file.path)
+/// The attested entry for the same file change: same status and paths.
+fn direct_entry<'a>(file: &FileChange, entries: &'a [FileEntry]) -> Option<&'a FileEntry> {
+    entries
+        .iter()
+        .find(|e| e.path == file.path && e.status == file.status && e.old_path == file.old_path)
 }
 
 /// Whether verifying `file` against `predicate` needs its digest computed.
 pub fn needs_digest(file: &FileChange, predicate: &AiUsage) -> bool {
-    entry_for(file, predicate).is_some_and(|e| !same_ids(file, e))
+    direct_entry(file, &predicate.files).is_some_and(|e| !same_ids(file, e))
 }
 
-pub fn check(change: &Change, predicate: &AiUsage, signer: &str) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for file in &change.files {
-        match entry_for(file, predicate) {
-            None => findings.push(
-                Finding::new(
-                    Code::FileMissing,
-                    format!("{} ({}) is not covered by the attestation", file.path, status(file)),
-                )
-                .in_file(&file.path),
-            ),
-            Some(entry) if same_ids(file, entry) => {}
-            Some(entry) => {
-                if file.digest.as_deref() != Some(entry.digest.as_str()) {
-                    findings.push(
-                        Finding::new(
-                            Code::DigestMismatch,
-                            format!(
-                                "{}: the changed lines differ from those {signer} attested",
-                                file.path
-                            ),
-                        )
-                        .in_file(&file.path),
-                    );
-                }
-            }
-        }
+/// Paths a file change touches: both sides of a rename, the new side of a copy, else its path.
+fn touched(status: Status, path: &str, old_path: Option<&str>) -> Vec<String> {
+    match (status, old_path) {
+        (Status::Renamed, Some(old)) => vec![old.to_string(), path.to_string()],
+        _ => vec![path.to_string()],
     }
-    for entry in &predicate.files {
-        if !change.files.iter().any(|f| f.path == entry.path) {
+}
+
+/// Checks that the attested entries describe exactly the change's file changes.
+///
+/// An entry matches a file change with the same status and paths directly (equal blob ids, or
+/// equal digests). Git's rename detection may pair files differently from the signer's (another
+/// git version, a similarity just at the threshold), so an entry without a direct match is
+/// checked as the signer paired it: `pair(entry)` computes the digest of the change between those
+/// paths in the verified change (`None` if it does not make that change), and the file changes
+/// whose paths the matching entries touch are covered.
+pub fn check(
+    change: &Change,
+    entries: &[FileEntry],
+    signer: &str,
+    pair: &dyn Fn(&FileEntry) -> Option<String>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut covered: HashSet<String> = HashSet::new();
+    let direct = |e: &FileEntry| {
+        change
+            .files
+            .iter()
+            .find(|f| f.path == e.path && f.status == e.status && f.old_path == e.old_path)
+    };
+    for entry in entries {
+        if let Some(file) = direct(entry) {
+            covered.extend(touched(file.status, &file.path, file.old_path.as_deref()));
+            if !same_ids(file, entry) && file.digest.as_deref() != Some(entry.digest.as_str()) {
+                findings.push(mismatch(&entry.path, signer));
+            }
+            continue;
+        }
+        let paths = touched(entry.status, &entry.path, entry.old_path.as_deref());
+        let touches_change = change.files.iter().any(|f| {
+            touched(f.status, &f.path, f.old_path.as_deref())
+                .iter()
+                .any(|p| paths.contains(p))
+        });
+        if pair(entry).as_deref() == Some(entry.digest.as_str()) {
+            covered.extend(paths);
+        } else if touches_change {
+            covered.extend(paths);
+            findings.push(mismatch(&entry.path, signer));
+        } else {
             findings.push(
                 Finding::new(
                     Code::FileExtra,
@@ -66,7 +90,27 @@ pub fn check(change: &Change, predicate: &AiUsage, signer: &str) -> Vec<Finding>
             );
         }
     }
+    for file in &change.files {
+        let paths = touched(file.status, &file.path, file.old_path.as_deref());
+        if !paths.iter().all(|p| covered.contains(p)) {
+            findings.push(
+                Finding::new(
+                    Code::FileMissing,
+                    format!("{} ({}) is not covered by the attestation", file.path, status(file)),
+                )
+                .in_file(&file.path),
+            );
+        }
+    }
     findings
+}
+
+fn mismatch(path: &str, signer: &str) -> Finding {
+    Finding::new(
+        Code::DigestMismatch,
+        format!("{path}: the changed lines differ from those {signer} attested"),
+    )
+    .in_file(path)
 }
 
 fn status(file: &FileChange) -> String {

@@ -20,25 +20,22 @@ fn list(categories: &BTreeSet<Category>) -> String {
 pub fn check_trailers(trailers: &MessageTrailers) -> Vec<Finding> {
     let mut findings = Vec::new();
     for t in &trailers.ai_used_for {
-        if let Err(e) = &t.parsed {
-            findings.push(Finding::new(
-                Code::TrailerMalformed,
-                format!("AI-used-for: {}: {e}", t.raw),
-            ));
+        if let Err(e) = t {
+            findings.push(Finding::new(Code::TrailerMalformed, e.to_string()));
         }
     }
-    if trailers.misplaced {
+    if trailers.ai_used_for_misplaced {
         findings.push(Finding::new(
             Code::TrailerMisplaced,
             "AI-used-for comes after the first Signed-off-by; place it before the Signed-off-by lines",
         ));
     }
-    for t in &trailers.foreign {
+    for f in &trailers.foreign {
         findings.push(Finding::new(
             Code::TrailerForeign,
             format!(
-                "{}: {} is another project's AI trailer; this project uses AI-used-for",
-                t.key, t.value
+                "'{}: {}' is another convention's AI trailer; this project uses AI-used-for",
+                f.trailer.key, f.trailer.value
             ),
         ));
     }
@@ -51,11 +48,11 @@ pub fn check_against_attestation(trailers: &MessageTrailers, predicate: &AiUsage
     let declared: BTreeSet<Category> = trailers
         .ai_used_for
         .iter()
-        .filter_map(|t| t.parsed.as_ref().ok())
+        .filter_map(|t| t.as_ref().ok())
         .flat_map(|v| v.categories.iter().copied())
         .collect();
     let any_trailer = !trailers.ai_used_for.is_empty();
-    let all_parsed = trailers.ai_used_for.iter().all(|t| t.parsed.is_ok());
+    let all_parsed = trailers.ai_used_for.iter().all(|t| t.is_ok());
     if !any_trailer && !attested.is_empty() {
         vec![Finding::new(
             Code::TrailerMissing,

@@ -5,7 +5,7 @@ mod envelopes;
 pub mod finding;
 mod message;
 
-pub use coverage::{needs_digest, same_ids};
+pub use coverage::{check as check_coverage, needs_digest, same_ids};
 pub use envelopes::{check_note, Attestation, NoteCheck};
 pub use finding::{Code, Finding, Severity};
 
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::change::Change;
 use crate::git::{notes, GitError, Repo, Target};
 use crate::keyring::Keyring;
-use crate::model::AiUsage;
+use crate::model::{AiUsage, FileEntry};
 use crate::trailers::MessageTrailers;
 
 /// The version of the verification report format (`schema/report.schema.json`).
@@ -79,6 +79,7 @@ pub fn verify_change<E>(
     note: Option<&[u8]>,
     keyring: &Keyring,
     change: impl FnOnce(&[&AiUsage]) -> Result<Change, E>,
+    pair: &dyn Fn(&FileEntry) -> Option<String>,
 ) -> Result<ChangeReport, E> {
     let checked = note.map(|n| check_note(n, keyring)).unwrap_or_default();
     let mut findings = checked.findings;
@@ -116,7 +117,7 @@ pub fn verify_change<E>(
                 format!("the signer {signer} is not among the Signed-off-by identities"),
             ));
         }
-        findings.extend(coverage::check(&change, predicate, signer));
+        findings.extend(coverage::check(&change, &predicate.files, signer, pair));
         findings.extend(message::check_against_attestation(&trailers, predicate));
     }
     findings.extend(message::check_trailers(&trailers));
@@ -165,7 +166,16 @@ pub fn verify_commit(
     notes_ref: &str,
 ) -> Result<ChangeReport, GitError> {
     let note = notes::read_note(repo, notes_ref, target.commit)?;
-    verify_change(note.as_deref(), keyring, |predicates| {
-        repo.change(target.commit, |f| predicates.iter().any(|p| needs_digest(f, p)))
-    })
+    let pair = |e: &FileEntry| {
+        repo.pair_change(target.commit, e.status, e.old_path.as_deref(), &e.path)
+            .ok()
+            .flatten()
+            .and_then(|f| f.digest)
+    };
+    verify_change(
+        note.as_deref(),
+        keyring,
+        |predicates| repo.change(target.commit, |f| predicates.iter().any(|p| needs_digest(f, p))),
+        &pair,
+    )
 }
