@@ -171,7 +171,7 @@ fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), Cli
 /// The signer: `--key`, else git's `user.signingKey` (SSH), else the default aiprov key.
 fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, CliError> {
     let source = if let Some(path) = key {
-        KeySource::from_path(path)
+        KeySource::from_path(path)?
     } else if let Some(value) = repo
         .config_string("user.signingKey")
         .filter(|_| repo.config_string("gpg.format").as_deref() == Some("ssh"))
@@ -180,7 +180,7 @@ fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, CliEr
         signing::resolve_git_signing_key(&value, &dir)?
     } else {
         match signing::default_key_path() {
-            Some(p) if p.exists() => KeySource::from_path(&p),
+            Some(p) if p.exists() => KeySource::from_path(&p)?,
             other => {
                 let shown = other.map(|p| p.display().to_string()).unwrap_or_default();
                 return Err(CliError::msg(format!("no signing key (looked for --key, git's user.signingKey, {shown})"))

@@ -217,13 +217,17 @@ impl Repo {
         Ok(!present)
     }
 
-    /// The identity git would commit as (`user.name`, `user.email`).
+    /// The identity git commits (and signs off) as: `GIT_COMMITTER_NAME`/`GIT_COMMITTER_EMAIL`,
+    /// else `user.name`/`user.email`, else `EMAIL` for the address, as git resolves them.
     pub fn user(&self) -> Option<Identity> {
-        let sig = self.inner.signature().ok()?;
-        Some(Identity {
-            name: sig.name().unwrap_or_default().to_string(),
-            email: sig.email().unwrap_or_default().to_string(),
-        })
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let email = env("GIT_COMMITTER_EMAIL")
+            .or_else(|| self.config_string("user.email"))
+            .or_else(|| env("EMAIL"))?;
+        let name = env("GIT_COMMITTER_NAME")
+            .or_else(|| self.config_string("user.name"))
+            .unwrap_or_default();
+        Some(Identity { name, email })
     }
 
     pub(crate) fn raw(&self) -> &Repository {
