@@ -9,22 +9,24 @@ use aiprov::change::FileChange;
 use aiprov::git::Repo;
 use aiprov::model::FileEntry;
 use aiprov::verify::check_coverage;
-use common::{git, Fixture};
+use common::{git_bytes, Fixture};
 
 /// For every non-merge commit of `range` in `dir`, the file changes git's own patch shows must
 /// verify against the repository's view, and the repository's against git's, including where the
 /// two detect renames differently. Returns the number of file changes compared.
 fn compare(dir: &Path, range: &str) -> usize {
     let repo = Repo::discover(dir).expect("open repository");
-    let log = git(
+    let log = git_bytes(
         dir,
         &["log", "--no-merges", "-p", "--binary", "--full-index", "--format=%x00%H", range],
     );
     let mut compared = 0;
     let mut repaired = 0;
-    for chunk in log.split('\0').filter(|c| !c.trim().is_empty()) {
-        let (id, patch) = chunk.split_once('\n').unwrap_or((chunk, ""));
-        let from_git = aiprov::patch::parse(patch.as_bytes())
+    for chunk in log.split(|&b| b == 0).filter(|c| !c.trim_ascii().is_empty()) {
+        let split = chunk.iter().position(|&b| b == b'\n').unwrap_or(chunk.len());
+        let id = std::str::from_utf8(&chunk[..split]).expect("commit id");
+        let patch = chunk.get(split + 1..).unwrap_or_default();
+        let from_git = aiprov::patch::parse(patch)
             .unwrap_or_else(|e| panic!("parse patch of {id}: {e}"));
         let oid = repo.commit_id(id).expect("commit id");
         let from_repo = repo.change(oid, |_| true).expect("change");

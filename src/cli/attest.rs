@@ -63,13 +63,13 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
             None => Tool { name: t.clone(), version: None },
         })
         .collect();
+    let mut id = repo.commit_id(&args.rev)?;
     let signer = load_signer(repo, args.key.as_deref())?;
     let identity = repo.user().ok_or_else(|| {
         CliError::msg("no signer identity: git's user.email is not set")
             .hint("git config user.email you@example.org")
     })?;
 
-    let mut id = repo.commit_id(&args.rev)?;
     let mut change = repo.change(id, |_| true)?;
     let mut trailers = MessageTrailers::from_message(&change.message);
     let plan = plan(&change, &trailers, &rules, args.research, &PathClasses::default());

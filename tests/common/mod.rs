@@ -45,6 +45,17 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs git and returns stdout as bytes; panics with stderr on failure.
+pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = git_cmd(dir).args(args).output().expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Runs git with stdin.
 pub fn git_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     use std::io::Write;
