@@ -243,9 +243,11 @@ impl Repo {
             return Err(GitError::NotHead { commit: id.to_string() });
         }
         let commit = self.inner.find_commit(id).map_err(read(format!("commit {id}")))?;
-        let committer = self
-            .inner
-            .signature()
+        let user = self.user().unwrap_or(Identity {
+            name: String::new(),
+            email: String::new(),
+        });
+        let committer = git2::Signature::now(&user.name, &user.email)
             .map_err(|source| GitError::Write { what: "committer identity".into(), source })?;
         commit
             .amend(Some("HEAD"), None, Some(&committer), None, Some(message), None)

@@ -18,31 +18,39 @@ pub struct PathGlob {
     set: GlobSet,
 }
 
-fn build(pattern: &str) -> Result<Glob, PathGlobError> {
+/// The globs for one pattern: a pattern without `/` matches a name at any depth, a trailing `/`
+/// means everything under a directory.
+fn build(pattern: &str) -> Result<Vec<Glob>, PathGlobError> {
     let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
-    // A pattern without a slash matches a name at any depth; a trailing slash means a directory.
-    let full = if let Some(dir) = pattern.strip_suffix('/') {
-        format!("{dir}/**")
+    let forms = if let Some(dir) = pattern.strip_suffix('/') {
+        vec![format!("{dir}/**")]
     } else if pattern.contains('/') {
-        pattern.to_string()
+        vec![pattern.to_string()]
     } else {
-        format!("{{{pattern},**/{pattern}}}")
+        vec![pattern.to_string(), format!("**/{pattern}")]
     };
-    GlobBuilder::new(&full)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
-        .map_err(|source| PathGlobError {
-            glob: pattern.to_string(),
-            source,
+    forms
+        .iter()
+        .map(|form| {
+            GlobBuilder::new(form)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|source| PathGlobError {
+                    glob: pattern.to_string(),
+                    source,
+                })
         })
+        .collect()
 }
 
 impl PathGlob {
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<PathGlob, PathGlobError> {
         let mut b = GlobSetBuilder::new();
         for p in patterns {
-            b.add(build(p.as_ref())?);
+            for glob in build(p.as_ref())? {
+                b.add(glob);
+            }
         }
         let set = b.build().map_err(|source| PathGlobError {
             glob: String::new(),
@@ -63,6 +71,7 @@ mod tests {
     #[test]
     fn globs_follow_gitignore_conventions() {
         let g = PathGlob::new(&["*.rst", "tests/**", "hw/*.c", "docs/"]).unwrap();
+        assert!(PathGlob::new(&["**"]).unwrap().is_match("hw/net/a.c"));
         assert!(g.is_match("index.rst"));
         assert!(g.is_match("docs/devel/index.rst"));
         assert!(g.is_match("tests/unit/test-a.c"));

@@ -112,6 +112,11 @@ impl Fixture {
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
 
+    /// Whether a git command fails.
+    pub fn git_cmd_fails(&self, args: &[&str]) -> bool {
+        !git_cmd(&self.repo).args(args).output().expect("run git").status.success()
+    }
+
     /// The aiprov binary, run in the repository, hermetic like git.
     pub fn aiprov(&self) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::cargo_bin("aiprov").expect("aiprov binary");
