@@ -11,8 +11,8 @@ use thiserror::Error;
 use crate::change::Change;
 use crate::dsse::Envelope;
 use crate::model::{
-    AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry,
-    StatementHeader, Subject, Tool, AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
+    AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, StatementHeader, Subject, Tool,
+    AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
 };
 use crate::policy::{PathClasses, PathGlob, PathGlobError};
 use crate::trailers::{self, AiUsedFor, Category, Identity, MessageTrailers};
@@ -27,7 +27,9 @@ pub enum AttestError {
         #[source]
         source: trailers::TrailerError,
     },
-    #[error("invalid --ai rule '{rule}': research is declared for the whole change with --research")]
+    #[error(
+        "invalid --ai rule '{rule}': research is declared for the whole change with --research"
+    )]
     ResearchInRule { rule: String },
     #[error(transparent)]
     Glob(#[from] PathGlobError),
@@ -139,12 +141,19 @@ pub fn plan(
         paths
             .iter()
             .map(|p| {
-                let ai = rules.iter().rev().find(|r| r.glob.is_match(p)).and_then(|r| r.ai.clone());
+                let ai = rules
+                    .iter()
+                    .rev()
+                    .find(|r| r.glob.is_match(p))
+                    .and_then(|r| r.ai.clone());
                 (p.to_string(), ai)
             })
             .collect()
     } else {
-        let classes: Vec<Category> = paths.iter().map(|p| classes.classify(p).category()).collect();
+        let classes: Vec<Category> = paths
+            .iter()
+            .map(|p| classes.classify(p).category())
+            .collect();
         let unmatched: BTreeSet<Category> = declared
             .iter()
             .copied()
@@ -228,7 +237,11 @@ pub fn statement(
 
 /// The note after adding `envelope`: a line of the same predicate type by the same signer is
 /// replaced; every other line (other signers, approvals, lines aiprov cannot read) is kept.
-pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope, signer_email: &str) -> Vec<u8> {
+pub fn merge_into_note(
+    existing: Option<&[u8]>,
+    envelope: &Envelope,
+    signer_email: &str,
+) -> Vec<u8> {
     let mut out = Vec::new();
     let predicate_type = AI_USAGE_PREDICATE_TYPE;
     for line in existing.unwrap_or_default().split(|&b| b == b'\n') {
@@ -239,7 +252,8 @@ pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope, signer_emai
             let header: Option<StatementHeader> = serde_json::from_slice(&env.payload).ok();
             let signer: Option<SignerOnly> = serde_json::from_slice(&env.payload).ok();
             header.is_some_and(|h| h.predicate_type == predicate_type)
-                && signer.is_some_and(|s| s.predicate.signer.email.eq_ignore_ascii_case(signer_email))
+                && signer
+                    .is_some_and(|s| s.predicate.signer.email.eq_ignore_ascii_case(signer_email))
         });
         if !replaced {
             out.extend_from_slice(line);

@@ -163,7 +163,11 @@ mod tests {
         assert_ne!(base, DigestBuilder::new(&h).finish());
         let mut h = header();
         (h.old_mode, h.new_mode) = (0o100755, 0o100755);
-        assert_eq!(base, DigestBuilder::new(&h).finish(), "an unchanged mode is not part of the change");
+        assert_eq!(
+            base,
+            DigestBuilder::new(&h).finish(),
+            "an unchanged mode is not part of the change"
+        );
         let mut h = header();
         h.new_path = "b.c";
         assert_ne!(base, DigestBuilder::new(&h).finish());

@@ -60,7 +60,14 @@ struct WireSignature {
 /// `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + payload_type.len() + 32);
-    out.extend_from_slice(format!("DSSEv1 {} {payload_type} {} ", payload_type.len(), payload.len()).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "DSSEv1 {} {payload_type} {} ",
+            payload_type.len(),
+            payload.len()
+        )
+        .as_bytes(),
+    );
     out.extend_from_slice(payload);
     out
 }
@@ -157,7 +164,10 @@ mod tests {
         let env = Envelope {
             payload_type: INTOTO_PAYLOAD_TYPE.into(),
             payload: b"{}".to_vec(),
-            signatures: vec![Signature { keyid: "ab".into(), sig: vec![1, 2, 3] }],
+            signatures: vec![Signature {
+                keyid: "ab".into(),
+                sig: vec![1, 2, 3],
+            }],
         };
         assert_eq!(Envelope::parse(env.to_json().as_bytes()), Ok(env));
         assert_eq!(

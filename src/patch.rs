@@ -48,7 +48,10 @@ pub fn parse(text: &[u8]) -> Result<Vec<FileChange>, PatchError> {
             i += 1;
         }
     }
-    Ok(merge_typechanges(sections).into_iter().map(finish).collect())
+    Ok(merge_typechanges(sections)
+        .into_iter()
+        .map(finish)
+        .collect())
 }
 
 fn err(line: usize, message: impl Into<String>) -> PatchError {
@@ -108,7 +111,10 @@ fn parse_section(lines: &[&[u8]], mut i: usize, s: &mut Section) -> Result<usize
             s.binary = true;
             i += 1;
             // Skip the base85 data: literal/delta blocks up to the next section.
-            while i < lines.len() && !lines[i].starts_with(b"diff --git ") && !is_signature(lines[i]) {
+            while i < lines.len()
+                && !lines[i].starts_with(b"diff --git ")
+                && !is_signature(lines[i])
+            {
                 i += 1;
             }
             return Ok(i);
@@ -199,7 +205,10 @@ fn parse_index(i: usize, rest: &[u8]) -> Result<(String, String, Option<u32>), P
     let (old, new) = ids
         .split_once("..")
         .ok_or_else(|| err(i, format!("invalid index line 'index {s}'")))?;
-    let mode = parts.next().map(|m| parse_mode(i, m.as_bytes())).transpose()?;
+    let mode = parts
+        .next()
+        .map(|m| parse_mode(i, m.as_bytes()))
+        .transpose()?;
     Ok((old.to_string(), new.to_string(), mode))
 }
 
@@ -258,9 +267,15 @@ pub fn unquote(p: &[u8]) -> String {
             b'f' => 12,
             b'r' => b'\r',
             b'0'..=b'3' if i + 1 < inner.len() + 1 => {
-                let digits = [c, *inner.get(i).unwrap_or(&b'0'), *inner.get(i + 1).unwrap_or(&b'0')];
+                let digits = [
+                    c,
+                    *inner.get(i).unwrap_or(&b'0'),
+                    *inner.get(i + 1).unwrap_or(&b'0'),
+                ];
                 i += 2;
-                digits.iter().fold(0u8, |acc, d| acc.wrapping_mul(8).wrapping_add(d.wrapping_sub(b'0')))
+                digits.iter().fold(0u8, |acc, d| {
+                    acc.wrapping_mul(8).wrapping_add(d.wrapping_sub(b'0'))
+                })
             }
             other => other,
         });
@@ -317,7 +332,10 @@ fn finish(s: Section) -> FileChange {
         Status::Added
     } else if s.deleted {
         Status::Deleted
-    } else if s.old_mode.is_some_and(|m| m & 0o170000 != s.new_mode.unwrap_or(m) & 0o170000) {
+    } else if s
+        .old_mode
+        .is_some_and(|m| m & 0o170000 != s.new_mode.unwrap_or(m) & 0o170000)
+    {
         Status::Typechange
     } else {
         Status::Modified
@@ -331,7 +349,11 @@ fn finish(s: Section) -> FileChange {
         Status::Deleted => 0,
         _ => s.new_mode.or(index_mode).unwrap_or(old_mode),
     };
-    let path = if status == Status::Deleted { old_path.clone() } else { new_path };
+    let path = if status == Status::Deleted {
+        old_path.clone()
+    } else {
+        new_path
+    };
     let old_path = matches!(status, Status::Renamed | Status::Copied).then_some(old_path);
     let mut file = FileChange {
         path,
@@ -339,7 +361,11 @@ fn finish(s: Section) -> FileChange {
         status,
         old_mode,
         // An unchanged mode the patch does not show is taken to be the old one.
-        new_mode: if status == Status::Modified && s.new_mode.is_none() { old_mode } else { new_mode },
+        new_mode: if status == Status::Modified && s.new_mode.is_none() {
+            old_mode
+        } else {
+            new_mode
+        },
         old_blob: s.index.as_ref().and_then(|x| zero_to_none(&x.0)),
         new_blob: s.index.as_ref().and_then(|x| zero_to_none(&x.1)),
         binary: s.binary,

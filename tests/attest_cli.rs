@@ -11,13 +11,17 @@ const SOB_BOB: &str = "Signed-off-by: Bob Maintainer <bob@example.org>";
 
 fn schema(name: &str) -> jsonschema::Validator {
     let path = format!("{}/schema/{name}", env!("CARGO_MANIFEST_DIR"));
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("schema JSON");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file"))
+        .expect("schema JSON");
     jsonschema::validator_for(&doc).expect("valid schema")
 }
 
 fn assert_valid(schema_name: &str, doc: &Value) {
     let v = schema(schema_name);
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
     assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{doc:#}");
 }
 
@@ -36,8 +40,16 @@ fn setup() -> (Fixture, Keys, String) {
         f.aiprov().args(["keygen", "-f"]).arg(k).assert().success();
     }
     f.aiprov().arg("init").assert().success();
-    f.aiprov().args(["keyring", "add", "alice@example.org"]).arg(keys.alice.with_extension("pub")).assert().success();
-    f.aiprov().args(["keyring", "add", "bob@example.org"]).arg(keys.bob.with_extension("pub")).assert().success();
+    f.aiprov()
+        .args(["keyring", "add", "alice@example.org"])
+        .arg(keys.alice.with_extension("pub"))
+        .assert()
+        .success();
+    f.aiprov()
+        .args(["keyring", "add", "bob@example.org"])
+        .arg(keys.bob.with_extension("pub"))
+        .assert()
+        .success();
     f.write("hw/dev.c", lines("dev", 20));
     f.write("tests/test-dev.c", lines("test", 5));
     let base = f.commit_all(&format!("Base\n\n{SOB_ALICE}"));
@@ -58,7 +70,12 @@ fn payload(envelope: &Value) -> Value {
 }
 
 fn verify_json(f: &Fixture, args: &[&str]) -> (i32, Value) {
-    let out = f.aiprov().args(["verify", "--format", "json"]).args(args).output().expect("run");
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("run");
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     assert_valid("report.schema.json", &doc);
@@ -83,8 +100,14 @@ fn per_file_ai_use_is_inferred_from_the_trailer_and_path_classes() {
     f.write("hw/dev.c", lines("dev", 22));
     f.write("tests/test-dev.c", lines("test", 9));
     f.write("docs/dev.rst", "Device\n======\n");
-    f.commit_all(&format!("Extend the device\n\nAI-used-for: tests, docs\n{SOB_ALICE}"));
-    f.aiprov().args(["attest", "--key"]).arg(&keys.alice).assert().success();
+    f.commit_all(&format!(
+        "Extend the device\n\nAI-used-for: tests, docs\n{SOB_ALICE}"
+    ));
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&keys.alice)
+        .assert()
+        .success();
     let envs = envelope_lines(&f);
     assert_eq!(envs.len(), 1);
     assert_valid("envelope.schema.json", &envs[0]);
@@ -100,13 +123,22 @@ fn per_file_ai_use_is_inferred_from_the_trailer_and_path_classes() {
             .unwrap_or_else(|| panic!("no entry for {path}"))
     };
     assert_eq!(ai_of("hw/dev.c"), Value::Null);
-    assert_eq!(ai_of("tests/test-dev.c")["categories"], serde_json::json!(["tests"]));
-    assert_eq!(ai_of("docs/dev.rst")["categories"], serde_json::json!(["docs"]));
+    assert_eq!(
+        ai_of("tests/test-dev.c")["categories"],
+        serde_json::json!(["tests"])
+    );
+    assert_eq!(
+        ai_of("docs/dev.rst")["categories"],
+        serde_json::json!(["docs"])
+    );
     assert_eq!(st["predicate"]["signer"]["email"], "alice@example.org");
     assert_eq!(st["predicate"]["createdAt"], "2026-01-02T00:00:00Z");
     let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
     assert_eq!(code, 0, "{doc:#}");
-    assert_eq!(doc["changes"][0]["attestations"][0]["aiUsedFor"], serde_json::json!(["tests", "docs"]));
+    assert_eq!(
+        doc["changes"][0]["attestations"][0]["aiUsedFor"],
+        serde_json::json!(["tests", "docs"])
+    );
 }
 
 #[test]
@@ -114,23 +146,46 @@ fn explicit_rules_and_research_and_stdout() {
     let (f, keys, _) = setup();
     f.write("hw/dev.c", lines("dev", 21));
     f.write("tests/test-dev.c", lines("test", 6));
-    f.commit_all(&format!("Change\n\nAI-used-for: code (refactoring), research\n{SOB_ALICE}"));
+    f.commit_all(&format!(
+        "Change\n\nAI-used-for: code (refactoring), research\n{SOB_ALICE}"
+    ));
     let out = f
         .aiprov()
-        .args(["attest", "--stdout", "--research", "--tool", "Claude Code@2.1", "--ai", "**=code (refactoring)", "--human", "tests/**", "--key"])
+        .args([
+            "attest",
+            "--stdout",
+            "--research",
+            "--tool",
+            "Claude Code@2.1",
+            "--ai",
+            "**=code (refactoring)",
+            "--human",
+            "tests/**",
+            "--key",
+        ])
         .arg(&keys.alice)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let env: Value = serde_json::from_slice(&out.stdout).unwrap();
     let st = payload(&env);
     assert_valid("ai-usage-statement.schema.json", &st);
     let files = st["predicate"]["files"].as_array().unwrap();
     assert_eq!(files[0]["path"], "hw/dev.c");
-    assert_eq!(files[0]["ai"], serde_json::json!({"categories": ["code"], "explanation": "refactoring"}));
+    assert_eq!(
+        files[0]["ai"],
+        serde_json::json!({"categories": ["code"], "explanation": "refactoring"})
+    );
     assert_eq!(files[1]["ai"], Value::Null);
     assert_eq!(st["predicate"]["research"], true);
-    assert_eq!(st["predicate"]["tools"], serde_json::json!([{"name": "Claude Code", "version": "2.1"}]));
+    assert_eq!(
+        st["predicate"]["tools"],
+        serde_json::json!([{"name": "Claude Code", "version": "2.1"}])
+    );
     // --stdout stores nothing.
     assert!(f.git_cmd_fails(&["notes", "--ref=aiprov", "show", "HEAD"]));
 }
@@ -140,7 +195,11 @@ fn attesting_again_replaces_only_the_same_signers_line() {
     let (f, keys, base) = setup();
     f.write("hw/dev.c", lines("dev", 21));
     f.commit_all(&format!("Change\n\n{SOB_ALICE}\n{SOB_BOB}"));
-    f.aiprov().args(["attest", "--key"]).arg(&keys.alice).assert().success();
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&keys.alice)
+        .assert()
+        .success();
     f.aiprov()
         .args(["attest", "--key"])
         .arg(&keys.bob)
@@ -159,7 +218,10 @@ fn attesting_again_replaces_only_the_same_signers_line() {
         .map(|e| {
             let p = payload(e);
             (
-                p["predicate"]["signer"]["email"].as_str().unwrap().to_string(),
+                p["predicate"]["signer"]["email"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
                 p["predicate"]["createdAt"].as_str().unwrap().to_string(),
             )
         })
@@ -167,13 +229,22 @@ fn attesting_again_replaces_only_the_same_signers_line() {
     assert_eq!(
         signers,
         vec![
-            ("bob@example.org".to_string(), "2026-01-02T00:00:00Z".to_string()),
-            ("alice@example.org".to_string(), "2026-01-03T00:00:00Z".to_string()),
+            (
+                "bob@example.org".to_string(),
+                "2026-01-02T00:00:00Z".to_string()
+            ),
+            (
+                "alice@example.org".to_string(),
+                "2026-01-03T00:00:00Z".to_string()
+            ),
         ]
     );
     let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
     assert_eq!(code, 0, "{doc:#}");
-    assert_eq!(doc["changes"][0]["attestations"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        doc["changes"][0]["attestations"].as_array().unwrap().len(),
+        2
+    );
 }
 
 #[test]
@@ -187,7 +258,10 @@ fn fix_trailer_adds_the_trailer_before_the_sign_offs() {
         .assert()
         .success();
     let message = f.git(&["log", "-1", "--format=%B"]);
-    assert_eq!(message, format!("Change\n\nLonger explanation.\n\nAI-used-for: code\n{SOB_ALICE}\n\n"));
+    assert_eq!(
+        message,
+        format!("Change\n\nLonger explanation.\n\nAI-used-for: code\n{SOB_ALICE}\n\n")
+    );
     let parsed = f.git(&["log", "-1", "--format=%(trailers:only,unfold)"]);
     assert_eq!(parsed, format!("AI-used-for: code\n{SOB_ALICE}\n\n"));
     let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
@@ -198,7 +272,10 @@ fn fix_trailer_adds_the_trailer_before_the_sign_offs() {
         .arg(&keys.alice)
         .assert()
         .success();
-    assert_eq!(f.git(&["log", "-1", "--format=%B"]), format!("Change\n\nLonger explanation.\n\n{SOB_ALICE}\n\n"));
+    assert_eq!(
+        f.git(&["log", "-1", "--format=%B"]),
+        format!("Change\n\nLonger explanation.\n\n{SOB_ALICE}\n\n")
+    );
     let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
     assert_eq!(code, 0, "{doc:#}");
 }
@@ -207,10 +284,25 @@ fn fix_trailer_adds_the_trailer_before_the_sign_offs() {
 fn trailer_findings() {
     let cases: [(&str, &[&str], Vec<&str>, i32); 5] = [
         ("AI-used-for: magic", &[], vec!["trailer.malformed"], 1),
-        ("AI-used-for: code", &["--human", "**"], vec!["trailer.unexpected"], 1),
+        (
+            "AI-used-for: code",
+            &["--human", "**"],
+            vec!["trailer.unexpected"],
+            1,
+        ),
         ("", &["--ai", "**=code"], vec!["trailer.missing"], 1),
-        ("Assisted-by: Claude:claude-opus-4 checkpatch", &[], vec!["trailer.foreign"], 0),
-        ("__SOB__\nAI-used-for: code", &["--ai", "**=code"], vec!["trailer.misplaced"], 1),
+        (
+            "Assisted-by: Claude:claude-opus-4 checkpatch",
+            &[],
+            vec!["trailer.foreign"],
+            0,
+        ),
+        (
+            "__SOB__\nAI-used-for: code",
+            &["--ai", "**=code"],
+            vec!["trailer.misplaced"],
+            1,
+        ),
     ];
     for (trailer, args, expected, exit) in cases {
         let (f, keys, base) = setup();
@@ -223,7 +315,12 @@ fn trailer_findings() {
             format!("Change\n\n{trailer}\n{SOB_ALICE}")
         };
         f.commit_all(&message);
-        f.aiprov().args(["attest", "--key"]).arg(&keys.alice).args(args).assert().success();
+        f.aiprov()
+            .args(["attest", "--key"])
+            .arg(&keys.alice)
+            .args(args)
+            .assert()
+            .success();
         let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
         assert_eq!(codes(&doc), expected, "{trailer}");
         assert_eq!(code, exit, "{trailer}");
@@ -242,35 +339,67 @@ fn author_without_sign_off() {
         .assert()
         .success();
     let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
-    assert_eq!((code, codes(&doc)), (1, vec!["dco.author-not-signed-off".to_string()]));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["dco.author-not-signed-off".to_string()])
+    );
 }
 
 #[test]
 fn show_prints_the_attestation() {
     let (f, keys, _) = setup();
     f.write("hw/dev.c", lines("dev", 21));
-    f.commit_all(&format!("Change the device\n\nAI-used-for: code\n{SOB_ALICE}"));
-    f.aiprov().args(["attest", "--key"]).arg(&keys.alice).assert().success();
-    let out = f.aiprov().args(["show", "--color", "never"]).output().unwrap();
+    f.commit_all(&format!(
+        "Change the device\n\nAI-used-for: code\n{SOB_ALICE}"
+    ));
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&keys.alice)
+        .assert()
+        .success();
+    let out = f
+        .aiprov()
+        .args(["show", "--color", "never"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)"), "{text}");
+    assert!(
+        text.contains("by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)"),
+        "{text}"
+    );
     assert!(text.contains("M hw/dev.c  AI: code"), "{text}");
-    let out = f.aiprov().args(["show", "--format", "json"]).output().unwrap();
+    let out = f
+        .aiprov()
+        .args(["show", "--format", "json"])
+        .output()
+        .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["attestations"][0]["status"], "verified");
-    assert_valid("ai-usage-statement.schema.json", &doc["attestations"][0]["statement"]);
+    assert_valid(
+        "ai-usage-statement.schema.json",
+        &doc["attestations"][0]["statement"],
+    );
 }
 
 #[test]
 fn init_configures_notes_rewriting_and_format_patch() {
     let (f, _, _) = setup();
-    assert_eq!(f.git(&["config", "--get-all", "notes.rewriteRef"]).trim(), "refs/notes/aiprov");
-    assert_eq!(f.git(&["config", "--get-all", "format.notes"]).trim(), "refs/notes/aiprov");
+    assert_eq!(
+        f.git(&["config", "--get-all", "notes.rewriteRef"]).trim(),
+        "refs/notes/aiprov"
+    );
+    assert_eq!(
+        f.git(&["config", "--get-all", "format.notes"]).trim(),
+        "refs/notes/aiprov"
+    );
     assert_eq!(f.git(&["config", "notes.rewrite.rebase"]).trim(), "true");
     // Idempotent: a second init changes nothing.
     f.aiprov().arg("init").assert().success();
-    assert_eq!(f.git(&["config", "--get-all", "notes.rewriteRef"]).trim(), "refs/notes/aiprov");
+    assert_eq!(
+        f.git(&["config", "--get-all", "notes.rewriteRef"]).trim(),
+        "refs/notes/aiprov"
+    );
     let keyring = std::fs::read_to_string(f.path(".aiprov/keyring.toml")).unwrap();
     assert_eq!(keyring.matches("[[signer]]").count(), 2);
 }
@@ -278,12 +407,23 @@ fn init_configures_notes_rewriting_and_format_patch() {
 #[test]
 fn keyring_list_shows_keys_and_revocations() {
     let (f, keys, _) = setup();
-    f.aiprov().args(["keyring", "revoke"]).arg(keys.bob.with_extension("pub")).assert().success();
-    let out = f.aiprov().args(["keyring", "list", "--format", "json"]).output().unwrap();
+    f.aiprov()
+        .args(["keyring", "revoke"])
+        .arg(keys.bob.with_extension("pub"))
+        .assert()
+        .success();
+    let out = f
+        .aiprov()
+        .args(["keyring", "list", "--format", "json"])
+        .output()
+        .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let keys_listed = doc["keys"].as_array().unwrap();
     assert_eq!(keys_listed.len(), 2);
-    assert_eq!(keys_listed[0]["identities"], serde_json::json!(["alice@example.org"]));
+    assert_eq!(
+        keys_listed[0]["identities"],
+        serde_json::json!(["alice@example.org"])
+    );
     assert_eq!(keys_listed[0]["revoked"], false);
     assert_eq!(keys_listed[1]["revoked"], true);
     assert_eq!(doc["revoked"].as_array().unwrap().len(), 1);
@@ -296,9 +436,39 @@ fn completions_and_man_page_are_generated() {
         let out = f.aiprov().args(["completions", shell]).output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains("attest") && text.contains("trust-ref"), "{shell}");
+        assert!(
+            text.contains("attest") && text.contains("trust-ref"),
+            "{shell}"
+        );
     }
     let out = f.aiprov().arg("man").output().unwrap();
     let man = String::from_utf8(out.stdout).unwrap();
-    assert!(man.starts_with(".ie") || man.contains(".TH aiprov"), "{man}");
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH aiprov"),
+        "{man}"
+    );
+}
+
+#[test]
+fn the_schema_examples_validate() {
+    for (schema_name, example) in [
+        ("ai-usage-statement.schema.json", "ai-usage-statement.json"),
+        ("report.schema.json", "report.json"),
+        ("envelope.schema.json", "envelope.json"),
+    ] {
+        let path = format!("{}/schema/examples/{example}", env!("CARGO_MANIFEST_DIR"));
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_valid(schema_name, &doc);
+    }
+    // And the schema rejects what it must: an unknown field, a bad category.
+    let path = format!(
+        "{}/schema/examples/ai-usage-statement.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    doc["predicate"]["files"][0]["ai"] = serde_json::json!({"categories": ["magic"]});
+    assert!(!schema("ai-usage-statement.schema.json").is_valid(&doc));
+    doc["predicate"]["files"][0]["ai"] = Value::Null;
+    doc["predicate"]["extra"] = Value::Bool(true);
+    assert!(!schema("ai-usage-statement.schema.json").is_valid(&doc));
 }

@@ -12,7 +12,10 @@ fn fails_cleanly(cmd: &mut assert_cmd::Command, expected: &str) {
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     let first = stderr.lines().next().unwrap_or_default();
     assert!(first.starts_with("error: "), "stderr: {stderr}");
-    assert!(stderr.contains(expected), "expected {expected:?} in: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
 }
 
@@ -29,7 +32,11 @@ fn a_directory_that_is_not_a_repository() {
     let outside = f.tmp.path().join("plain");
     std::fs::create_dir_all(&outside).unwrap();
     fails_cleanly(
-        f.aiprov().arg("-C").arg(&outside).arg("verify").env("GIT_CEILING_DIRECTORIES", f.tmp.path()),
+        f.aiprov()
+            .arg("-C")
+            .arg(&outside)
+            .arg("verify")
+            .env("GIT_CEILING_DIRECTORIES", f.tmp.path()),
         "not a git repository",
     );
 }
@@ -37,27 +44,48 @@ fn a_directory_that_is_not_a_repository() {
 #[test]
 fn an_unknown_revision() {
     let f = repo_with_commit();
-    fails_cleanly(f.aiprov().args(["verify", "no-such-branch"]), "unknown revision 'no-such-branch'");
-    fails_cleanly(f.aiprov().args(["verify", "HEAD..nope"]), "unknown revision 'nope'");
-    fails_cleanly(f.aiprov().args(["attest", "deadbeef"]), "unknown revision 'deadbeef'");
+    fails_cleanly(
+        f.aiprov().args(["verify", "no-such-branch"]),
+        "unknown revision 'no-such-branch'",
+    );
+    fails_cleanly(
+        f.aiprov().args(["verify", "HEAD..nope"]),
+        "unknown revision 'nope'",
+    );
+    fails_cleanly(
+        f.aiprov().args(["attest", "deadbeef"]),
+        "unknown revision 'deadbeef'",
+    );
 }
 
 #[test]
 fn an_unreadable_or_malformed_key_file() {
     let f = repo_with_commit();
-    fails_cleanly(f.aiprov().args(["attest", "--key", "/nonexistent/key"]), "cannot read key file");
+    fails_cleanly(
+        f.aiprov().args(["attest", "--key", "/nonexistent/key"]),
+        "cannot read key file",
+    );
     f.write("../bad-key", "this is not a key\n");
     fails_cleanly(
-        f.aiprov().args(["attest", "--key"]).arg(f.tmp.path().join("bad-key")),
+        f.aiprov()
+            .args(["attest", "--key"])
+            .arg(f.tmp.path().join("bad-key")),
         "not an OpenSSH public key",
     );
-    f.write("../bad-private", "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n");
+    f.write(
+        "../bad-private",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n",
+    );
     fails_cleanly(
-        f.aiprov().args(["attest", "--key"]).arg(f.tmp.path().join("bad-private")),
+        f.aiprov()
+            .args(["attest", "--key"])
+            .arg(f.tmp.path().join("bad-private")),
         "is not an OpenSSH private key",
     );
     fails_cleanly(
-        f.aiprov().args(["keyring", "add", "alice@example.org"]).arg(f.tmp.path().join("bad-key")),
+        f.aiprov()
+            .args(["keyring", "add", "alice@example.org"])
+            .arg(f.tmp.path().join("bad-key")),
         "is not a usable public key",
     );
 }
@@ -66,10 +94,20 @@ fn an_unreadable_or_malformed_key_file() {
 fn an_encrypted_key_without_passphrase_or_with_a_wrong_one() {
     let f = repo_with_commit();
     let key = f.tmp.path().join("enc");
-    f.aiprov().args(["keygen", "-N", "secret", "-f"]).arg(&key).assert().success();
-    fails_cleanly(f.aiprov().args(["attest", "--key"]).arg(&key), "is encrypted");
+    f.aiprov()
+        .args(["keygen", "-N", "secret", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
     fails_cleanly(
-        f.aiprov().args(["attest", "--key"]).arg(&key).env("AIPROV_KEY_PASSPHRASE", "wrong"),
+        f.aiprov().args(["attest", "--key"]).arg(&key),
+        "is encrypted",
+    );
+    fails_cleanly(
+        f.aiprov()
+            .args(["attest", "--key"])
+            .arg(&key)
+            .env("AIPROV_KEY_PASSPHRASE", "wrong"),
         "wrong passphrase",
     );
     f.aiprov()
@@ -83,7 +121,10 @@ fn an_encrypted_key_without_passphrase_or_with_a_wrong_one() {
 #[test]
 fn a_malformed_keyring() {
     let f = repo_with_commit();
-    f.write(".aiprov/keyring.toml", "version = 1\n[[signer]]\nidentity = \"a@b\"\nkey = \"ssh-ed25519 AAAA\"\n");
+    f.write(
+        ".aiprov/keyring.toml",
+        "version = 1\n[[signer]]\nidentity = \"a@b\"\nkey = \"ssh-ed25519 AAAA\"\n",
+    );
     f.commit_all("bad keyring\n\nSigned-off-by: Alice Author <alice@example.org>");
     f.write("a.txt", "b\n");
     f.commit_all("change\n\nSigned-off-by: Alice Author <alice@example.org>");
@@ -109,7 +150,11 @@ fn a_missing_keyring_names_the_trusted_revision() {
 #[test]
 fn errors_are_json_with_format_json() {
     let f = repo_with_commit();
-    let out = f.aiprov().args(["--format", "json", "verify", "nope"]).output().unwrap();
+    let out = f
+        .aiprov()
+        .args(["--format", "json", "verify", "nope"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
     assert_eq!(doc["error"]["message"], "unknown revision 'nope'");
@@ -123,10 +168,23 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unexpected argument"));
-    fails_cleanly(f.aiprov().args(["attest", "--ai", "nonsense"]), "invalid --ai rule");
-    fails_cleanly(f.aiprov().args(["attest", "--ai", "*=magic"]), "unknown category");
     fails_cleanly(
-        f.aiprov().args(["keyring", "add", "alice@example.org", "x.pub", "--valid-after", "tomorrow"]),
+        f.aiprov().args(["attest", "--ai", "nonsense"]),
+        "invalid --ai rule",
+    );
+    fails_cleanly(
+        f.aiprov().args(["attest", "--ai", "*=magic"]),
+        "unknown category",
+    );
+    fails_cleanly(
+        f.aiprov().args([
+            "keyring",
+            "add",
+            "alice@example.org",
+            "x.pub",
+            "--valid-after",
+            "tomorrow",
+        ]),
         "invalid date",
     );
 }

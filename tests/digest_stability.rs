@@ -12,7 +12,11 @@ const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
 fn diverged() -> (Fixture, String, String) {
     let f = Fixture::new();
     let key = f.tmp.path().join("alice");
-    f.aiprov().args(["keygen", "-f"]).arg(&key).assert().success();
+    f.aiprov()
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
     f.aiprov().arg("init").assert().success();
     f.aiprov()
         .args(["keyring", "add", "alice@example.org"])
@@ -28,7 +32,11 @@ fn diverged() -> (Fixture, String, String) {
         .replace("dev line 12\n", "dev line 12\nnew line after 12\n");
     f.write("hw/dev.c", topic);
     f.commit_all(&format!("Fix the device\n\nAI-used-for: code\n{SOB}"));
-    f.aiprov().args(["attest", "--key"]).arg(&key).assert().success();
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
     f.git(&["checkout", "-q", "main"]);
     let upstream = lines("dev", 60)
         .replace("dev line 2\n", "dev line two (upstream)\n")
@@ -44,7 +52,10 @@ fn verify_tip(f: &Fixture, base: &str) -> (i32, String) {
         .args(["verify", "--trust-ref", base, "HEAD"])
         .output()
         .expect("run aiprov");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -53,7 +64,11 @@ fn rebase_keeps_the_attestation_valid() {
     f.git(&["checkout", "-q", "topic"]);
     let before = f.git(&["rev-parse", "HEAD"]);
     f.git(&["rebase", "-q", "main"]);
-    assert_ne!(before, f.git(&["rev-parse", "HEAD"]), "the rebase rewrote the commit");
+    assert_ne!(
+        before,
+        f.git(&["rev-parse", "HEAD"]),
+        "the rebase rewrote the commit"
+    );
     // `aiprov init` set notes.rewriteRef, so the note followed the commit.
     let (code, out) = verify_tip(&f, &base);
     assert_eq!(code, 0, "{out}");
@@ -80,10 +95,17 @@ fn git_am_3_onto_a_moved_base_keeps_the_attestation_valid() {
     f.write("hw/dev.c", moved);
     f.commit_all(&format!("Upstream touches the context\n\n{SOB}"));
     let plain = common::git_stdin(&f.repo, &["am", "-q"], patch.as_bytes());
-    assert!(!plain.status.success(), "the patch must need -3 in this fixture");
+    assert!(
+        !plain.status.success(),
+        "the patch must need -3 in this fixture"
+    );
     f.git(&["am", "--abort"]);
     let three = common::git_stdin(&f.repo, &["am", "-q", "-3"], patch.as_bytes());
-    assert!(three.status.success(), "{}", String::from_utf8_lossy(&three.stderr));
+    assert!(
+        three.status.success(),
+        "{}",
+        String::from_utf8_lossy(&three.stderr)
+    );
     f.git(&["notes", "--ref=aiprov", "copy", "topic", "HEAD"]);
     let (code, out) = verify_tip(&f, &base);
     assert_eq!(code, 0, "{out}");
@@ -101,7 +123,9 @@ fn any_changed_added_or_removed_byte_is_reported() {
         attested.replace("dev line ten\n", "dev line teN\n"),
         attested.replace("new line after 12\n", "new line after 12 \n"),
         // A removed line that differs: line 11 stays, line 13 goes instead.
-        attested.replace("dev line 13\n", "").replace("dev line ten\n", "dev line ten\ndev line 11\n"),
+        attested
+            .replace("dev line 13\n", "")
+            .replace("dev line ten\n", "dev line ten\ndev line 11\n"),
         // One more added line.
         attested.replace("new line after 12\n", "new line after 12\nand one more\n"),
     ];

@@ -18,20 +18,37 @@ fn compare(dir: &Path, range: &str) -> usize {
     let repo = Repo::discover(dir).expect("open repository");
     let log = git_bytes(
         dir,
-        &["log", "--no-merges", "-p", "--binary", "--full-index", "--format=%x00%H", range],
+        &[
+            "log",
+            "--no-merges",
+            "-p",
+            "--binary",
+            "--full-index",
+            "--format=%x00%H",
+            range,
+        ],
     );
     let mut compared = 0;
     let mut repaired = 0;
-    for chunk in log.split(|&b| b == 0).filter(|c| !c.trim_ascii().is_empty()) {
-        let split = chunk.iter().position(|&b| b == b'\n').unwrap_or(chunk.len());
+    for chunk in log
+        .split(|&b| b == 0)
+        .filter(|c| !c.trim_ascii().is_empty())
+    {
+        let split = chunk
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(chunk.len());
         let id = std::str::from_utf8(&chunk[..split]).expect("commit id");
         let patch = chunk.get(split + 1..).unwrap_or_default();
-        let from_git = aiprov::patch::parse(patch)
-            .unwrap_or_else(|e| panic!("parse patch of {id}: {e}"));
+        let from_git =
+            aiprov::patch::parse(patch).unwrap_or_else(|e| panic!("parse patch of {id}: {e}"));
         let oid = repo.commit_id(id).expect("commit id");
         let from_repo = repo.change(oid, |_| true).expect("change");
         let entries = |files: &[FileChange]| -> Vec<FileEntry> {
-            files.iter().map(|f| FileEntry::from_change(f, None)).collect()
+            files
+                .iter()
+                .map(|f| FileEntry::from_change(f, None))
+                .collect()
         };
         let pair = |e: &FileEntry| {
             repo.pair_change(oid, e.status, e.old_path.as_deref(), &e.path)
@@ -46,7 +63,11 @@ fn compare(dir: &Path, range: &str) -> usize {
         as_mail.files = from_git.clone();
         let findings = check_coverage(&as_mail, &entries(&from_repo.files), "repo", &pair);
         assert!(findings.is_empty(), "{id} (reverse): {findings:#?}");
-        let names = |f: &[FileChange]| f.iter().map(|x| (x.path.clone(), x.status)).collect::<Vec<_>>();
+        let names = |f: &[FileChange]| {
+            f.iter()
+                .map(|x| (x.path.clone(), x.status))
+                .collect::<Vec<_>>()
+        };
         if names(&from_repo.files) != names(&from_git) {
             repaired += 1;
             continue;
@@ -80,7 +101,10 @@ fn every_kind_of_change() -> Fixture {
     a.push_str("int a line 41\n");
     f.write("src/a.c", a);
     std::fs::remove_file(f.path("src/b.c")).unwrap();
-    f.write("src/c.c", common::lines("int b", 30).replace("line 7\n", "line seven\n"));
+    f.write(
+        "src/c.c",
+        common::lines("int b", 30).replace("line 7\n", "line seven\n"),
+    );
     f.write("new.h", "#pragma once\n");
     f.write("doc.txt", "no newline at end\n");
     f.write("bin.dat", [0u8, 1, 2, 3, 254, 9]);

@@ -25,7 +25,10 @@ fn python() -> PathBuf {
 }
 
 fn script() -> &'static str {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/securesystemslib_dsse.py")
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/interop/securesystemslib_dsse.py"
+    )
 }
 
 /// A repository with a committed keyring and one change, signed off by alice.
@@ -43,10 +46,25 @@ fn repo() -> (Fixture, String) {
 fn securesystemslib_verifies_an_aiprov_envelope() {
     let (f, _) = repo();
     let key = f.tmp.path().join("alice");
-    f.aiprov().args(["keygen", "-f"]).arg(&key).assert().success();
-    let public = PublicKey::from_openssh(&std::fs::read_to_string(key.with_extension("pub")).unwrap()).unwrap();
-    let out = f.aiprov().args(["attest", "--stdout", "--key"]).arg(&key).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    f.aiprov()
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    let public =
+        PublicKey::from_openssh(&std::fs::read_to_string(key.with_extension("pub")).unwrap())
+            .unwrap();
+    let out = f
+        .aiprov()
+        .args(["attest", "--stdout", "--key"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let envelope = String::from_utf8(out.stdout).unwrap();
     let file = f.tmp.path().join("envelope.json");
 
@@ -58,8 +76,15 @@ fn securesystemslib_verifies_an_aiprov_envelope() {
         .output()
         .expect("run python");
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
-    assert_eq!(stdout.lines().collect::<Vec<_>>(), vec![public.keyid().as_str(), "verified"]);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        vec![public.keyid().as_str(), "verified"]
+    );
 
     // A tampered payload is rejected by securesystemslib too.
     let mut env: Value = serde_json::from_str(&envelope).unwrap();
@@ -71,7 +96,12 @@ fn securesystemslib_verifies_an_aiprov_envelope() {
         .arg(hex::encode(public.to_bytes()))
         .output()
         .expect("run python");
-    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stdout));
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
 }
 
 /// Changes one base64 character in the middle.
@@ -87,10 +117,21 @@ fn aiprov_verifies_a_securesystemslib_signed_attestation() {
     let (f, base) = repo();
     // The statement aiprov would sign, signed instead by securesystemslib with its own key.
     let key = f.tmp.path().join("scratch");
-    f.aiprov().args(["keygen", "-f"]).arg(&key).assert().success();
-    let out = f.aiprov().args(["attest", "--stdout", "--key"]).arg(&key).output().unwrap();
+    f.aiprov()
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    let out = f
+        .aiprov()
+        .args(["attest", "--stdout", "--key"])
+        .arg(&key)
+        .output()
+        .unwrap();
     let ours: Value = serde_json::from_slice(&out.stdout).expect("envelope");
-    let payload = aiprov::dsse::Envelope::parse(ours.to_string().as_bytes()).unwrap().payload;
+    let payload = aiprov::dsse::Envelope::parse(ours.to_string().as_bytes())
+        .unwrap()
+        .payload;
     let payload_file = f.tmp.path().join("payload.json");
     std::fs::write(&payload_file, &payload).unwrap();
     let run = Command::new(python())
@@ -98,17 +139,30 @@ fn aiprov_verifies_a_securesystemslib_signed_attestation() {
         .arg(&payload_file)
         .output()
         .expect("run python");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let signed: Value = serde_json::from_slice(&run.stdout).expect("python output");
     let public_hex = signed["public"].as_str().unwrap();
-    let public = PublicKey::from_bytes(&hex::decode(public_hex).unwrap().try_into().unwrap()).unwrap();
-    assert_eq!(signed["keyid"].as_str(), Some(public.keyid().as_str()), "keyids agree");
+    let public =
+        PublicKey::from_bytes(&hex::decode(public_hex).unwrap().try_into().unwrap()).unwrap();
+    assert_eq!(
+        signed["keyid"].as_str(),
+        Some(public.keyid().as_str()),
+        "keyids agree"
+    );
 
     // Trust that key in the base commit's keyring, store the envelope as the note, verify.
     let pub_file = f.tmp.path().join("ssl.pub");
     std::fs::write(&pub_file, public.to_openssh()).unwrap();
     f.git(&["checkout", "-q", &base]);
-    f.aiprov().args(["keyring", "add", "alice@example.org"]).arg(&pub_file).assert().success();
+    f.aiprov()
+        .args(["keyring", "add", "alice@example.org"])
+        .arg(&pub_file)
+        .assert()
+        .success();
     let trusted = f.commit_all(&format!("Trust the securesystemslib key\n\n{SOB}"));
     f.git(&["checkout", "-q", "main"]);
     let note = signed["envelope"].to_string();
@@ -120,14 +174,33 @@ fn aiprov_verifies_a_securesystemslib_signed_attestation() {
 
     // And aiprov rejects it once tampered.
     let mut env = signed["envelope"].clone();
-    env["signatures"][0]["sig"] = Value::String(base64_flip(env["signatures"][0]["sig"].as_str().unwrap()));
-    f.git(&["notes", "--ref=aiprov", "add", "-f", "-m", &env.to_string(), "HEAD"]);
+    env["signatures"][0]["sig"] =
+        Value::String(base64_flip(env["signatures"][0]["sig"].as_str().unwrap()));
+    f.git(&[
+        "notes",
+        "--ref=aiprov",
+        "add",
+        "-f",
+        "-m",
+        &env.to_string(),
+        "HEAD",
+    ]);
     let out = f
         .aiprov()
-        .args(["verify", "--format", "json", "--trust-ref", &trusted, "HEAD"])
+        .args([
+            "verify",
+            "--format",
+            "json",
+            "--trust-ref",
+            &trusted,
+            "HEAD",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["changes"][0]["findings"][0]["code"], "signature.invalid");
+    assert_eq!(
+        report["changes"][0]["findings"][0]["code"],
+        "signature.invalid"
+    );
 }

@@ -11,7 +11,11 @@ use common::{lines, Fixture};
 const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
 
 fn ssh_keygen(args: &[&str], key: &Path) -> std::process::Output {
-    Command::new("ssh-keygen").args(args).arg(key).output().expect("run ssh-keygen")
+    Command::new("ssh-keygen")
+        .args(args)
+        .arg(key)
+        .output()
+        .expect("run ssh-keygen")
 }
 
 #[test]
@@ -26,15 +30,29 @@ fn ssh_keygen_reads_keys_that_aiprov_makes() {
         }
         cmd.assert().success();
         let mode = std::fs::metadata(&key).unwrap().permissions();
-        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+            0o600
+        );
         let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
         let derived = ssh_keygen(&["-y", "-P", pass.unwrap_or(""), "-f"], &key);
-        assert!(derived.status.success(), "{}", String::from_utf8_lossy(&derived.stderr));
+        assert!(
+            derived.status.success(),
+            "{}",
+            String::from_utf8_lossy(&derived.stderr)
+        );
         let derived = String::from_utf8(derived.stdout).unwrap();
-        let fields = |s: &str| s.split_whitespace().take(2).map(String::from).collect::<Vec<_>>();
+        let fields = |s: &str| {
+            s.split_whitespace()
+                .take(2)
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(fields(&derived), fields(&public));
         if pass.is_some() {
-            assert!(!ssh_keygen(&["-y", "-P", "wrong", "-f"], &key).status.success());
+            assert!(!ssh_keygen(&["-y", "-P", "wrong", "-f"], &key)
+                .status
+                .success());
         }
     }
     // Never overwrites.
@@ -78,8 +96,15 @@ fn aiprov_signs_with_keys_that_ssh_keygen_makes_and_rejects_other_types() {
     let tmp = tempfile::tempdir().unwrap();
     let key = make_ssh_key(tmp.path(), "ed", "ed25519");
     let (f, base) = repo_trusting(&key);
-    f.aiprov().args(["attest", "--key"]).arg(&key).assert().success();
-    f.aiprov().args(["verify", &format!("{base}..HEAD")]).assert().success();
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    f.aiprov()
+        .args(["verify", &format!("{base}..HEAD")])
+        .assert()
+        .success();
 
     let ecdsa = make_ssh_key(tmp.path(), "ec", "ecdsa");
     f.aiprov()
@@ -122,7 +147,11 @@ impl Agent {
             .env("SSH_AUTH_SOCK", &self.socket)
             .output()
             .expect("run ssh-add");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -156,17 +185,43 @@ fn signing_through_ssh_agent_and_git_user_signing_key() {
         .env("SSH_AUTH_SOCK", &agent.socket)
         .assert()
         .success();
-    f.aiprov().args(["verify", &format!("{base}..HEAD")]).assert().success();
+    f.aiprov()
+        .args(["verify", &format!("{base}..HEAD")])
+        .assert()
+        .success();
 
     // git's user.signingKey as a literal public key (held by the agent) ...
     let literal = std::fs::read_to_string(&pubkey).unwrap();
     f.git(&["config", "gpg.format", "ssh"]);
-    f.git(&["config", "user.signingKey", &format!("key::{}", literal.trim())]);
-    f.git(&["commit", "-q", "--allow-empty", "-m", &format!("Empty\n\n{SOB}")]);
-    f.aiprov().arg("attest").env("SSH_AUTH_SOCK", &agent.socket).assert().success();
+    f.git(&[
+        "config",
+        "user.signingKey",
+        &format!("key::{}", literal.trim()),
+    ]);
+    f.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        &format!("Empty\n\n{SOB}"),
+    ]);
+    f.aiprov()
+        .arg("attest")
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .assert()
+        .success();
     // ... and as the path of a private key file, without any agent.
     f.git(&["config", "user.signingKey", key.to_str().unwrap()]);
-    f.git(&["commit", "-q", "--allow-empty", "-m", &format!("Empty again\n\n{SOB}")]);
+    f.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        &format!("Empty again\n\n{SOB}"),
+    ]);
     f.aiprov().arg("attest").assert().success();
-    f.aiprov().args(["verify", &format!("{base}..HEAD")]).assert().success();
+    f.aiprov()
+        .args(["verify", &format!("{base}..HEAD")])
+        .assert()
+        .success();
 }

@@ -39,7 +39,12 @@ fn setup() -> Setup {
     f.write("src/main.c", lines("int main", 30));
     f.write("tests/t.c", lines("test", 10));
     let base = f.commit_all(&format!("Initial import\n\n{SOB}"));
-    Setup { f, base, alice_key, bob_key }
+    Setup {
+        f,
+        base,
+        alice_key,
+        bob_key,
+    }
 }
 
 impl Setup {
@@ -48,7 +53,12 @@ impl Setup {
     }
 
     fn attest_as(&self, key: &std::path::Path, extra: &[&str]) -> assert_cmd::assert::Assert {
-        self.f.aiprov().args(["attest", "--key"]).arg(key).args(extra).assert()
+        self.f
+            .aiprov()
+            .args(["attest", "--key"])
+            .arg(key)
+            .args(extra)
+            .assert()
     }
 
     /// `aiprov verify BASE..HEAD --format json`: the exit code and the report.
@@ -56,12 +66,16 @@ impl Setup {
         let out = self
             .f
             .aiprov()
-            .args(["verify", "--format", "json", &format!("{}..HEAD", self.base)])
+            .args([
+                "verify",
+                "--format",
+                "json",
+                &format!("{}..HEAD", self.base),
+            ])
             .output()
             .expect("run aiprov");
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-        });
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
         (out.status.code().expect("exit code"), report)
     }
 
@@ -84,7 +98,8 @@ impl Setup {
     }
 
     fn set_note(&self, rev: &str, note: &str) {
-        self.f.git(&["notes", "--ref=aiprov", "add", "-f", "-m", note, rev]);
+        self.f
+            .git(&["notes", "--ref=aiprov", "add", "-f", "-m", note, rev]);
     }
 }
 
@@ -101,7 +116,10 @@ fn attest_then_verify_passes_for_every_kind_of_file_change() {
     f.commit_all(&format!("Prepare files\n\n{SOB}"));
     s.attest(&[]).success();
     // Every kind of change in one commit.
-    f.write("src/main.c", lines("int main", 30).replace("line 5\n", "line five\n"));
+    f.write(
+        "src/main.c",
+        lines("int main", 30).replace("line 5\n", "line five\n"),
+    );
     f.write("src/new.c", lines("new", 3));
     std::fs::remove_file(f.path("src/gone.c")).unwrap();
     std::fs::rename(f.path("src/moved.c"), f.path("src/renamed.c")).unwrap();
@@ -115,7 +133,12 @@ fn attest_then_verify_passes_for_every_kind_of_file_change() {
     f.git(&["rm", "-q", "--cached", "sub"]);
     std::fs::remove_file(f.path("sub")).unwrap();
     let sub = f.git(&["rev-parse", "HEAD"]);
-    f.git(&["update-index", "--add", "--cacheinfo", &format!("160000,{},sub", sub.trim())]);
+    f.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{},sub", sub.trim()),
+    ]);
     f.git(&[
         "commit",
         "-q",
@@ -180,22 +203,34 @@ fn a_changed_byte_of_the_payload_or_signature_is_signature_invalid() {
         s.set_note("HEAD", &tampered);
         let (code, codes) = s.codes();
         assert_eq!(code, 1, "{field}");
-        assert!(codes.contains(&"signature.invalid".to_string()), "{field}: {codes:?}");
+        assert!(
+            codes.contains(&"signature.invalid".to_string()),
+            "{field}: {codes:?}"
+        );
     }
 }
 
 #[test]
 fn a_changed_line_is_a_digest_mismatch() {
     let s = setup();
-    s.f.write("src/main.c", lines("int main", 30).replace("line 3\n", "line three\n"));
+    s.f.write(
+        "src/main.c",
+        lines("int main", 30).replace("line 3\n", "line three\n"),
+    );
     s.f.commit_all(&format!("Change\n\n{SOB}"));
     s.attest(&[]).success();
     let note = s.note();
-    s.f.write("src/main.c", lines("int main", 30).replace("line 3\n", "line THREE\n"));
+    s.f.write(
+        "src/main.c",
+        lines("int main", 30).replace("line 3\n", "line THREE\n"),
+    );
     s.f.git(&["commit", "-q", "-a", "--amend", "--no-edit"]);
     s.set_note("HEAD", &note);
     let (code, codes) = s.codes();
-    assert_eq!((code, codes), (1, vec!["coverage.digest-mismatch".to_string()]));
+    assert_eq!(
+        (code, codes),
+        (1, vec!["coverage.digest-mismatch".to_string()])
+    );
 }
 
 #[test]
@@ -296,5 +331,8 @@ fn a_change_without_signed_off_by_is_dco_missing() {
     let (code, mut codes) = s.codes();
     codes.sort();
     assert_eq!(code, 1);
-    assert_eq!(codes, vec!["dco.missing", "signature.signer-not-signed-off"]);
+    assert_eq!(
+        codes,
+        vec!["dco.missing", "signature.signer-not-signed-off"]
+    );
 }

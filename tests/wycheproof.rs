@@ -4,7 +4,10 @@
 use aiprov::signing::PublicKey;
 use serde_json::Value;
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/wycheproof/ed25519_test.json");
+const VECTORS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/vectors/wycheproof/ed25519_test.json"
+);
 
 #[test]
 fn ed25519_verification_agrees_with_every_wycheproof_vector() {
@@ -27,7 +30,11 @@ fn ed25519_verification_agrees_with_every_wycheproof_vector() {
                     valid += 1;
                 }
                 "invalid" => {
-                    assert!(!accepted, "tcId {id} is invalid but was accepted ({})", t["comment"]);
+                    assert!(
+                        !accepted,
+                        "tcId {id} is invalid but was accepted ({})",
+                        t["comment"]
+                    );
                     invalid += 1;
                 }
                 _ => acceptable += 1,

@@ -59,8 +59,14 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         .tools
         .iter()
         .map(|t| match t.split_once('@') {
-            Some((n, v)) => Tool { name: n.into(), version: Some(v.into()) },
-            None => Tool { name: t.clone(), version: None },
+            Some((n, v)) => Tool {
+                name: n.into(),
+                version: Some(v.into()),
+            },
+            None => Tool {
+                name: t.clone(),
+                version: None,
+            },
         })
         .collect();
     let mut id = repo.commit_id(&args.rev)?;
@@ -72,7 +78,13 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
 
     let mut change = repo.change(id, |_| true)?;
     let mut trailers = MessageTrailers::from_message(&change.message);
-    let plan = plan(&change, &trailers, &rules, args.research, &PathClasses::default());
+    let plan = plan(
+        &change,
+        &trailers,
+        &rules,
+        args.research,
+        &PathClasses::default(),
+    );
     confirm(ctx, &change.title(), &plan, args.yes)?;
 
     if args.fix_trailer {
@@ -91,7 +103,10 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
             id = repo.amend_message(id, &message).hint(
                 "--fix-trailer rewrites the commit, so it only works on HEAD; use `git rebase -i` for older commits",
             )?;
-            ctx.out.status(format!("amended {} to carry the AI-used-for trailer", &id.to_string()[..12]));
+            ctx.out.status(format!(
+                "amended {} to carry the AI-used-for trailer",
+                &id.to_string()[..12]
+            ));
             change = repo.change(id, |_| true)?;
             trailers = MessageTrailers::from_message(&change.message);
         }
@@ -114,7 +129,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     } else {
         format!(
             "AI used for {}",
-            categories.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+            categories
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     ctx.out.status(format!(
@@ -148,7 +167,11 @@ fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), Cli
         let what = match ai {
             Some(a) => {
                 let c: Vec<String> = a.categories.iter().map(|c| c.to_string()).collect();
-                let expl = a.explanation.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
+                let expl = a
+                    .explanation
+                    .as_deref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default();
                 format!("AI: {}{expl}", c.join(", "))
             }
             None => "no AI".into(),
@@ -164,7 +187,10 @@ fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), Cli
     std::io::stdin().read_line(&mut answer)?;
     match answer.trim().to_ascii_lowercase().as_str() {
         "" | "y" | "yes" => Ok(()),
-        _ => Err(CliError::msg("not signed").hint("use --ai and --human to say which files AI touched")),
+        _ => {
+            Err(CliError::msg("not signed")
+                .hint("use --ai and --human to say which files AI touched"))
+        }
     }
 }
 
@@ -183,8 +209,10 @@ fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, CliEr
             Some(p) if p.exists() => KeySource::from_path(&p)?,
             other => {
                 let shown = other.map(|p| p.display().to_string()).unwrap_or_default();
-                return Err(CliError::msg(format!("no signing key (looked for --key, git's user.signingKey, {shown})"))
-                    .hint("create one with `aiprov keygen`, or pass --key FILE"));
+                return Err(CliError::msg(format!(
+                    "no signing key (looked for --key, git's user.signingKey, {shown})"
+                ))
+                .hint("create one with `aiprov keygen`, or pass --key FILE"));
             }
         }
     };

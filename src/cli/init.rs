@@ -10,12 +10,13 @@ use crate::keyring::{file::skeleton, AIPROV_DIR, KEYRING_PATH};
 pub struct Args {}
 
 pub fn run(ctx: &Context, repo: &Repo, _args: Args) -> Result<i32, CliError> {
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| CliError::msg("aiprov init needs a work tree (this is a bare repository)"))?;
+    let workdir = repo.workdir().ok_or_else(|| {
+        CliError::msg("aiprov init needs a work tree (this is a bare repository)")
+    })?;
     let keyring = workdir.join(KEYRING_PATH);
     if keyring.exists() {
-        ctx.out.status(format!("{KEYRING_PATH} already exists; left as it is"));
+        ctx.out
+            .status(format!("{KEYRING_PATH} already exists; left as it is"));
     } else {
         std::fs::create_dir_all(workdir.join(AIPROV_DIR))
             .map_err(|e| CliError::msg(format!("cannot create {AIPROV_DIR}/: {e}")))?;

@@ -39,32 +39,41 @@ pub enum Command {
 }
 
 fn keyring_file(repo: &Repo) -> Result<PathBuf, CliError> {
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| CliError::msg("the keyring is edited in the work tree; this repository is bare"))?;
+    let workdir = repo.workdir().ok_or_else(|| {
+        CliError::msg("the keyring is edited in the work tree; this repository is bare")
+    })?;
     Ok(workdir.join(KEYRING_PATH))
 }
 
 fn read_public_key(path: &Path) -> Result<PublicKey, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::msg(format!("cannot read public key {}: {e}", path.display())))?;
-    PublicKey::from_openssh(text.trim())
-        .map_err(|e| CliError::from(anyhow::Error::new(e).context(format!("{} is not a usable public key", path.display()))))
+    PublicKey::from_openssh(text.trim()).map_err(|e| {
+        CliError::from(
+            anyhow::Error::new(e).context(format!("{} is not a usable public key", path.display())),
+        )
+    })
 }
 
 fn read_keyring_text(path: &Path) -> Result<String, CliError> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(crate::keyring::file::skeleton()),
-        Err(e) => Err(CliError::msg(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => Err(CliError::msg(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 
 /// Writes the keyring atomically after checking that the new text is a valid keyring.
 fn write_keyring(path: &Path, text: &str) -> Result<(), CliError> {
     KeyringFile::parse(text.as_bytes(), KEYRING_PATH)?.to_keyring(KEYRING_PATH)?;
-    let dir = path.parent().expect("the keyring path has a parent directory");
-    std::fs::create_dir_all(dir).map_err(|e| CliError::msg(format!("cannot create {}: {e}", dir.display())))?;
+    let dir = path
+        .parent()
+        .expect("the keyring path has a parent directory");
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::msg(format!("cannot create {}: {e}", dir.display())))?;
     let tmp = dir.join(".keyring.toml.tmp");
     std::fs::write(&tmp, text)
         .and_then(|_| std::fs::rename(&tmp, path))
@@ -74,7 +83,12 @@ fn write_keyring(path: &Path, text: &str) -> Result<(), CliError> {
 pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, CliError> {
     let path = keyring_file(repo)?;
     match cmd {
-        Command::Add { email, pubkey_file, valid_after, valid_before } => {
+        Command::Add {
+            email,
+            pubkey_file,
+            valid_after,
+            valid_before,
+        } => {
             if !email.contains('@') || email.chars().any(char::is_whitespace) {
                 return Err(CliError::msg(format!("'{email}' is not an email address")));
             }
@@ -88,22 +102,37 @@ pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, CliError> {
                 s.identity.eq_ignore_ascii_case(&email)
                     && PublicKey::from_openssh(&s.key).is_ok_and(|k| k == key)
             }) {
-                ctx.out.status(format!("{email} already has key {}", key.keyid()));
+                ctx.out
+                    .status(format!("{email} already has key {}", key.keyid()));
                 return Ok(0);
             }
-            let text = append_signer(&text, &email, &key, valid_after.as_deref(), valid_before.as_deref());
+            let text = append_signer(
+                &text,
+                &email,
+                &key,
+                valid_after.as_deref(),
+                valid_before.as_deref(),
+            );
             write_keyring(&path, &text)?;
             ctx.out.status(format!(
                 "added {email} with key {} to {KEYRING_PATH}; commit {AIPROV_DIR}/ to trust it",
                 key.keyid()
             ));
         }
-        Command::Revoke { pubkey_file, reason } => {
+        Command::Revoke {
+            pubkey_file,
+            reason,
+        } => {
             let key = read_public_key(&pubkey_file)?;
             let text = read_keyring_text(&path)?;
             let file = KeyringFile::parse(text.as_bytes(), KEYRING_PATH)?;
-            if file.revoked.iter().any(|r| PublicKey::from_openssh(&r.key).is_ok_and(|k| k == key)) {
-                ctx.out.status(format!("key {} is already revoked", key.keyid()));
+            if file
+                .revoked
+                .iter()
+                .any(|r| PublicKey::from_openssh(&r.key).is_ok_and(|k| k == key))
+            {
+                ctx.out
+                    .status(format!("key {} is already revoked", key.keyid()));
                 return Ok(0);
             }
             write_keyring(&path, &append_revoked(&text, &key, reason.as_deref()))?;
@@ -118,11 +147,16 @@ pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, CliError> {
 }
 
 fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
-    let dir = path.parent().expect("the keyring path has a parent directory");
+    let dir = path
+        .parent()
+        .expect("the keyring path has a parent directory");
     let keyring = Keyring::load(AIPROV_DIR, |p| match std::fs::read(dir.join(p)) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(KeyringError::Read { origin: p.to_string(), source: Box::new(e) }),
+        Err(e) => Err(KeyringError::Read {
+            origin: p.to_string(),
+            source: Box::new(e),
+        }),
     })
     .hint("create the keyring with `aiprov init`")?;
     let revoked = |k: &PublicKey| keyring.revoked.iter().any(|r| &r.key == k);
@@ -147,7 +181,9 @@ fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
             .iter()
             .map(|r| serde_json::json!({"keyid": r.key.keyid(), "key": r.key.to_openssh(), "reason": r.reason}))
             .collect();
-        return ctx.out.print_json(&serde_json::json!({"keys": keys, "revoked": revocations}));
+        return ctx
+            .out
+            .print_json(&serde_json::json!({"keys": keys, "revoked": revocations}));
     }
     for k in &keyring.keys {
         let mut notes = Vec::new();
@@ -160,11 +196,24 @@ fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
         if revoked(&k.key) {
             notes.push("REVOKED".into());
         }
-        let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join(", ")) };
-        println!("{} {} {}{notes}", k.principals.join(","), k.key.keyid(), k.key.to_openssh());
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
+        };
+        println!(
+            "{} {} {}{notes}",
+            k.principals.join(","),
+            k.key.keyid(),
+            k.key.to_openssh()
+        );
     }
     for r in &keyring.revoked {
-        let why = r.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let why = r
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
         println!("revoked {} {}{why}", r.key.keyid(), r.key.to_openssh());
     }
     Ok(())

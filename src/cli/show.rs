@@ -25,7 +25,10 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let mut trust = Trust::new(repo, None)?;
     let keyring = trust.keyring(id, target.trusted).ok().cloned();
     let mut shown = Vec::new();
-    for line in note.split(|&b| b == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
+    for line in note
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty())
+    {
         let statement: Option<AiUsageStatement> = Envelope::parse(line)
             .ok()
             .and_then(|e| serde_json::from_slice(&e.payload).ok());
@@ -47,7 +50,8 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
             .iter()
             .map(|(s, status)| serde_json::json!({"status": status, "statement": s}))
             .collect();
-        ctx.out.print_json(&serde_json::json!({"commit": id.to_string(), "attestations": docs}))?;
+        ctx.out
+            .print_json(&serde_json::json!({"commit": id.to_string(), "attestations": docs}))?;
         return Ok(0);
     }
     let mut out = ctx.out.stdout();
@@ -58,7 +62,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     for (i, (statement, status)) in shown.iter().enumerate() {
         let style = if status == "verified" { GOOD } else { ERROR };
         let Some(s) = statement else {
-            writeln!(out, "{BOLD}attestation {}{BOLD:#}: unreadable ({style}{status}{style:#})", i + 1)?;
+            writeln!(
+                out,
+                "{BOLD}attestation {}{BOLD:#}: unreadable ({style}{status}{style:#})",
+                i + 1
+            )?;
             continue;
         };
         let p = &s.predicate;
@@ -72,7 +80,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         )?;
         writeln!(out, "  change:   {}", p.change.title)?;
         let categories: Vec<String> = p.categories().iter().map(|c| c.to_string()).collect();
-        let used = if categories.is_empty() { "none".to_string() } else { categories.join(", ") };
+        let used = if categories.is_empty() {
+            "none".to_string()
+        } else {
+            categories.join(", ")
+        };
         writeln!(out, "  AI used:  {used}")?;
         if !p.tools.is_empty() {
             let tools: Vec<String> = p
@@ -89,7 +101,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
             let ai = match &f.ai {
                 Some(a) => {
                     let c: Vec<String> = a.categories.iter().map(|c| c.to_string()).collect();
-                    let e = a.explanation.as_deref().map(|e| format!(" ({e})")).unwrap_or_default();
+                    let e = a
+                        .explanation
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default();
                     format!("AI: {}{e}", c.join(", "))
                 }
                 None => format!("{DIM}no AI{DIM:#}"),

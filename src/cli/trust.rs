@@ -83,7 +83,10 @@ fn load_rev(repo: &Repo, rev: Oid) -> Result<Keyring, CliError> {
 
 fn load_dir(dir: &Path) -> Result<Keyring, CliError> {
     if !dir.is_dir() {
-        return Err(CliError::msg(format!("keyring directory {} does not exist", dir.display())));
+        return Err(CliError::msg(format!(
+            "keyring directory {} does not exist",
+            dir.display()
+        )));
     }
     Keyring::load(&dir.display().to_string(), |path| {
         let full: PathBuf = dir.join(path);

@@ -34,7 +34,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     for spec in &specs {
         targets.extend(repo.targets(spec)?);
     }
-    let trust_ref = args.trust_ref.as_deref().map(|r| repo.commit_id(r)).transpose()?;
+    let trust_ref = args
+        .trust_ref
+        .as_deref()
+        .map(|r| repo.commit_id(r))
+        .transpose()?;
     let mut trust = Trust::new(repo, args.keyring.as_deref())?;
     let mut changes = Vec::with_capacity(targets.len());
     let mut out = ctx.out.stdout();
@@ -53,5 +57,9 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         write_summary(&mut out, &report)?;
         out.flush()?;
     }
-    Ok(if report.verdict == Verdict::Fail { 1 } else { 0 })
+    Ok(if report.verdict == Verdict::Fail {
+        1
+    } else {
+        0
+    })
 }

@@ -66,8 +66,16 @@ pub(crate) fn file_changes(diff: &Diff<'_>) -> Vec<FileChange> {
                 path,
                 old_path,
                 status,
-                old_mode: if status == Status::Added { 0 } else { u32::from(old.mode()) },
-                new_mode: if status == Status::Deleted { 0 } else { u32::from(new.mode()) },
+                old_mode: if status == Status::Added {
+                    0
+                } else {
+                    u32::from(old.mode())
+                },
+                new_mode: if status == Status::Deleted {
+                    0
+                } else {
+                    u32::from(new.mode())
+                },
                 old_blob: oid_of(&old),
                 new_blob: oid_of(&new),
                 binary: false,
@@ -97,7 +105,10 @@ pub(crate) fn compute_digest(
 }
 
 /// Computes the digest of a file change given by its blobs alone (any pairing of old and new).
-pub(crate) fn compute_pair_digest(repo: &Repository, file: &mut FileChange) -> Result<(), git2::Error> {
+pub(crate) fn compute_pair_digest(
+    repo: &Repository,
+    file: &mut FileChange,
+) -> Result<(), git2::Error> {
     let (old, new) = (file.old_blob.clone(), file.new_blob.clone());
     let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
     let new_path = file.path.clone();
@@ -115,7 +126,9 @@ pub(crate) fn compute_pair_digest(repo: &Repository, file: &mut FileChange) -> R
     };
     digest_with(repo, file, || {
         let mut opts = DiffOptions::new();
-        opts.indent_heuristic(true).context_lines(0).interhunk_lines(0);
+        opts.indent_heuristic(true)
+            .context_lines(0)
+            .interhunk_lines(0);
         git2::Patch::from_buffers(
             &old,
             Some(std::path::Path::new(&old_path)),
@@ -129,7 +142,9 @@ pub(crate) fn compute_pair_digest(repo: &Repository, file: &mut FileChange) -> R
 
 /// Whether git shows this change as a removal of the whole old side and an addition of the new.
 fn is_whole(file: &FileChange) -> bool {
-    file.status == Status::Typechange || file.old_mode == GITLINK_MODE || file.new_mode == GITLINK_MODE
+    file.status == Status::Typechange
+        || file.old_mode == GITLINK_MODE
+        || file.new_mode == GITLINK_MODE
 }
 
 fn digest_with<'a>(

@@ -94,9 +94,9 @@ impl Repo {
                 rev: rev.to_string(),
                 source,
             })?;
-        let commit = obj
-            .peel_to_commit()
-            .map_err(|_| GitError::NotACommit { rev: rev.to_string() })?;
+        let commit = obj.peel_to_commit().map_err(|_| GitError::NotACommit {
+            rev: rev.to_string(),
+        })?;
         Ok(commit.id())
     }
 
@@ -105,7 +105,9 @@ impl Repo {
     pub fn targets(&self, spec: &str) -> Result<Vec<Target>> {
         if let Some((a, b)) = spec.split_once("..") {
             if b.starts_with('.') {
-                return Err(GitError::NotACommit { rev: spec.to_string() });
+                return Err(GitError::NotACommit {
+                    rev: spec.to_string(),
+                });
             }
             let base = self.commit_id(if a.is_empty() { "HEAD" } else { a })?;
             let tip = self.commit_id(if b.is_empty() { "HEAD" } else { b })?;
@@ -113,7 +115,8 @@ impl Repo {
             walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
                 .map_err(read("history"))?;
             walk.push(tip).map_err(read(format!("history of {tip}")))?;
-            walk.hide(base).map_err(read(format!("history of {base}")))?;
+            walk.hide(base)
+                .map_err(read(format!("history of {base}")))?;
             walk.map(|id| {
                 Ok(Target {
                     commit: id.map_err(read("history"))?,
@@ -124,12 +127,18 @@ impl Repo {
         } else {
             let commit = self.commit_id(spec)?;
             let parent = self.first_parent(commit)?;
-            Ok(vec![Target { commit, trusted: parent }])
+            Ok(vec![Target {
+                commit,
+                trusted: parent,
+            }])
         }
     }
 
     fn first_parent(&self, id: Oid) -> Result<Option<Oid>> {
-        let commit = self.inner.find_commit(id).map_err(read(format!("commit {id}")))?;
+        let commit = self
+            .inner
+            .find_commit(id)
+            .map_err(read(format!("commit {id}")))?;
         Ok(commit.parent_ids().next())
     }
 
@@ -157,7 +166,8 @@ impl Repo {
             Some(p) => Some(p.tree().map_err(read(what()))?),
             None => None,
         };
-        let diff = diff::tree_diff(&self.inner, parent_tree.as_ref(), &tree).map_err(read(what()))?;
+        let diff =
+            diff::tree_diff(&self.inner, parent_tree.as_ref(), &tree).map_err(read(what()))?;
         let mut files = diff::file_changes(&diff);
         for (i, file) in files.iter_mut().enumerate() {
             if want_digest(file) {
@@ -191,9 +201,10 @@ impl Repo {
         let mut local = cfg
             .open_level(git2::ConfigLevel::Local)
             .map_err(read(what()))?;
-        local
-            .set_str(key, value)
-            .map_err(|source| GitError::Write { what: what(), source })
+        local.set_str(key, value).map_err(|source| GitError::Write {
+            what: what(),
+            source,
+        })
     }
 
     /// Adds a value to a multi-valued key in the local config unless it is already there.
@@ -212,7 +223,10 @@ impl Repo {
         if !present {
             local
                 .set_multivar(key, "^$", value)
-                .map_err(|source| GitError::Write { what: what(), source })?;
+                .map_err(|source| GitError::Write {
+                    what: what(),
+                    source,
+                })?;
         }
         Ok(!present)
     }
@@ -240,18 +254,36 @@ impl Repo {
     pub fn amend_message(&self, id: Oid, message: &str) -> Result<Oid> {
         let head = self.commit_id("HEAD")?;
         if head != id {
-            return Err(GitError::NotHead { commit: id.to_string() });
+            return Err(GitError::NotHead {
+                commit: id.to_string(),
+            });
         }
-        let commit = self.inner.find_commit(id).map_err(read(format!("commit {id}")))?;
+        let commit = self
+            .inner
+            .find_commit(id)
+            .map_err(read(format!("commit {id}")))?;
         let user = self.user().unwrap_or(Identity {
             name: String::new(),
             email: String::new(),
         });
-        let committer = git2::Signature::now(&user.name, &user.email)
-            .map_err(|source| GitError::Write { what: "committer identity".into(), source })?;
+        let committer =
+            git2::Signature::now(&user.name, &user.email).map_err(|source| GitError::Write {
+                what: "committer identity".into(),
+                source,
+            })?;
         commit
-            .amend(Some("HEAD"), None, Some(&committer), None, Some(message), None)
-            .map_err(|source| GitError::Write { what: format!("amended commit of {id}"), source })
+            .amend(
+                Some("HEAD"),
+                None,
+                Some(&committer),
+                None,
+                Some(message),
+                None,
+            )
+            .map_err(|source| GitError::Write {
+                what: format!("amended commit of {id}"),
+                source,
+            })
     }
 }
 
@@ -288,8 +320,12 @@ impl Repo {
             Status::Added if before_new.is_none() => (None, after_new),
             Status::Deleted if after_old.is_none() => (before_old, None),
             Status::Modified | Status::Typechange => (before_old, after_new),
-            Status::Renamed if after_old.is_none() && before_new.is_none() => (before_old, after_new),
-            Status::Copied if after_old.is_some() && before_new.is_none() => (before_old, after_new),
+            Status::Renamed if after_old.is_none() && before_new.is_none() => {
+                (before_old, after_new)
+            }
+            Status::Copied if after_old.is_some() && before_new.is_none() => {
+                (before_old, after_new)
+            }
             _ => return Ok(None),
         };
         let needs_old = status != Status::Added;
@@ -298,8 +334,13 @@ impl Repo {
             return Ok(None);
         }
         let mut file = FileChange {
-            path: if status == Status::Deleted { old_path.to_string() } else { new_path.to_string() },
-            old_path: matches!(status, Status::Renamed | Status::Copied).then(|| old_path.to_string()),
+            path: if status == Status::Deleted {
+                old_path.to_string()
+            } else {
+                new_path.to_string()
+            },
+            old_path: matches!(status, Status::Renamed | Status::Copied)
+                .then(|| old_path.to_string()),
             status,
             old_mode: old.as_ref().map_or(0, |o| o.1),
             new_mode: new.as_ref().map_or(0, |n| n.1),

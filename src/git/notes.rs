@@ -55,7 +55,10 @@ pub fn update_note(
     for _ in 0..MAX_ATTEMPTS {
         let tip = current_tip(git, notes_ref)?;
         let parent = match tip {
-            Some(id) => Some(git.find_commit(id).map_err(read(format!("notes commit {id}")))?),
+            Some(id) => Some(
+                git.find_commit(id)
+                    .map_err(read(format!("notes commit {id}")))?,
+            ),
             None => None,
         };
         let tree = match &parent {
@@ -95,7 +98,12 @@ pub fn update_note(
         match moved {
             Ok(_) => return Ok(()),
             // Another writer moved the ref (or holds its lock): rebuild on top of theirs.
-            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
+                ) =>
+            {
                 std::thread::yield_now();
                 continue;
             }

@@ -142,7 +142,10 @@ mod tests {
 
     #[test]
     fn times_parse_as_utc() {
-        assert_eq!(parse_time("20260131").map(|t| t.to_string()), Ok("2026-01-31T00:00:00Z".into()));
+        assert_eq!(
+            parse_time("20260131").map(|t| t.to_string()),
+            Ok("2026-01-31T00:00:00Z".into())
+        );
         assert_eq!(
             parse_time("202601311230Z").map(|t| t.to_string()),
             Ok("2026-01-31T12:30:00Z".into())
@@ -155,7 +158,13 @@ mod tests {
     fn options_and_quotes_split() {
         assert_eq!(
             split_fields(r#"a@x,b@y namespaces="git,file" ssh-ed25519 AAAA c"#),
-            vec!["a@x,b@y", r#"namespaces="git,file""#, "ssh-ed25519", "AAAA", "c"]
+            vec![
+                "a@x,b@y",
+                r#"namespaces="git,file""#,
+                "ssh-ed25519",
+                "AAAA",
+                "c"
+            ]
         );
         assert_eq!(
             split_options(r#"namespaces="git,file",valid-after="20240101""#),

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{parse_date, KeyringError, Keyring, Revocation, TrustedKey};
+use super::{parse_date, Keyring, KeyringError, Revocation, TrustedKey};
 use crate::signing::PublicKey;
 
 /// The only format version this build reads and writes.
@@ -76,8 +76,8 @@ impl KeyringFile {
             if s.identity.trim().is_empty() {
                 return Err(invalid(what, "empty identity".into()));
             }
-            let key =
-                PublicKey::from_openssh(&s.key).map_err(|e| invalid(what.clone(), e.to_string()))?;
+            let key = PublicKey::from_openssh(&s.key)
+                .map_err(|e| invalid(what.clone(), e.to_string()))?;
             let date = |d: &Option<String>| d.as_deref().map(parse_date).transpose();
             let valid_after = date(&s.valid_after).map_err(|e| invalid(what.clone(), e))?;
             let valid_before = date(&s.valid_before).map_err(|e| invalid(what.clone(), e))?;
@@ -148,7 +148,10 @@ pub fn append_revoked(text: &str, key: &PublicKey, reason: Option<&str>) -> Stri
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
-    out.push_str(&format!("\n[[revoked]]\nkey = {}\n", toml_string(&key.to_openssh())));
+    out.push_str(&format!(
+        "\n[[revoked]]\nkey = {}\n",
+        toml_string(&key.to_openssh())
+    ));
     if let Some(r) = reason {
         out.push_str(&format!("reason = {}\n", toml_string(r)));
     }

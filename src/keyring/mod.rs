@@ -53,11 +53,17 @@ pub struct Revocation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trust {
     /// The key is trusted for these principal patterns at that time.
-    Trusted { principals: Vec<String> },
+    Trusted {
+        principals: Vec<String>,
+    },
     Unknown,
-    Revoked { reason: Option<String> },
+    Revoked {
+        reason: Option<String>,
+    },
     /// The key is known, but not for that time.
-    OutsideValidity { window: String },
+    OutsideValidity {
+        window: String,
+    },
 }
 
 /// The trusted keys and revocations of one trusted revision.
@@ -141,7 +147,11 @@ impl Keyring {
 
 fn window(k: &TrustedKey) -> String {
     let show = |t: Option<Timestamp>| t.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
-    format!("valid from {} to {}", show(k.valid_after), show(k.valid_before))
+    format!(
+        "valid from {} to {}",
+        show(k.valid_after),
+        show(k.valid_before)
+    )
 }
 
 /// Whether an identity matches a principal pattern (`*` and `?` wildcards, case-insensitive, as
@@ -187,7 +197,10 @@ mod tests {
         assert!(principal_matches("a@x,b@y", "b@y"));
         assert!(principal_matches("?ob@y", "bob@y"));
         assert!(!principal_matches("*@example.org", "bob@example.org.evil"));
-        assert!(!principal_matches("alice@example.org", "alice@example.org "));
+        assert!(!principal_matches(
+            "alice@example.org",
+            "alice@example.org "
+        ));
     }
 
     #[test]

@@ -16,13 +16,22 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
         Verdict::Fail => (ERROR, "FAIL"),
         Verdict::Skipped => (DIM, "SKIP"),
     };
-    let signers: Vec<&str> = change.attestations.iter().map(|a| a.signer.as_str()).collect();
+    let signers: Vec<&str> = change
+        .attestations
+        .iter()
+        .map(|a| a.signer.as_str())
+        .collect();
     let by = if signers.is_empty() {
         String::new()
     } else {
         format!(" {DIM}(attested by {}){DIM:#}", signers.join(", "))
     };
-    writeln!(out, "{style}{word}{style:#} {} {}{by}", short(&change.id), change.title)?;
+    writeln!(
+        out,
+        "{style}{word}{style:#} {} {}{by}",
+        short(&change.id),
+        change.title
+    )?;
     if change.verdict == Verdict::Skipped {
         writeln!(out, "    {DIM}merge commit without attestation: its changes are verified in the commits it merges{DIM:#}")?;
     }
@@ -35,13 +44,17 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
     }
     if verbose > 0 {
         for a in &change.attestations {
+            let used = if a.ai_used_for == ["none"] {
+                "no AI use".to_string()
+            } else {
+                format!("AI used for {}", a.ai_used_for.join(", "))
+            };
             writeln!(
                 out,
-                "    {DIM}attestation by {} (key {}) at {}: AI used for {}{DIM:#}",
+                "    {DIM}attestation by {} (key {}) at {}: {used}{DIM:#}",
                 a.signer,
                 short(&a.keyid),
                 a.created_at,
-                a.ai_used_for.join(", ")
             )?;
         }
     }
@@ -51,13 +64,24 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
 /// Writes the closing summary line.
 pub fn write_summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let count = |v: Verdict| report.changes.iter().filter(|c| c.verdict == v).count();
-    let (pass, fail, skip) = (count(Verdict::Pass), count(Verdict::Fail), count(Verdict::Skipped));
+    let (pass, fail, skip) = (
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Skipped),
+    );
     let (style, word) = match report.verdict {
         Verdict::Fail => (ERROR, "verification failed"),
         _ => (GOOD, "verified"),
     };
-    let skipped = if skip > 0 { format!(", {skip} skipped") } else { String::new() };
-    writeln!(out, "{style}{word}{style:#}: {pass} passed, {fail} failed{skipped}")
+    let skipped = if skip > 0 {
+        format!(", {skip} skipped")
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{style}{word}{style:#}: {pass} passed, {fail} failed{skipped}"
+    )
 }
 
 /// Writes a whole report.

@@ -33,7 +33,13 @@ pub struct PathClasses {
 }
 
 /// QEMU's layout: `tests/`, `docs/` and the usual documentation files.
-const QEMU_TESTS: &[&str] = &["tests/**", "**/tests/**", "**/test/**", "**/*_test.*", "**/test_*.*"];
+const QEMU_TESTS: &[&str] = &[
+    "tests/**",
+    "**/tests/**",
+    "**/test/**",
+    "**/*_test.*",
+    "**/test_*.*",
+];
 const QEMU_DOCS: &[&str] = &[
     "docs/**",
     "Documentation/**",

@@ -33,7 +33,9 @@ impl AgentSigner {
     pub fn connect(public: PublicKey) -> Result<AgentSigner, SignError> {
         let socket = std::env::var_os("SSH_AUTH_SOCK")
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| SignError::Agent("SSH_AUTH_SOCK is not set; is ssh-agent running?".into()))?;
+            .ok_or_else(|| {
+                SignError::Agent("SSH_AUTH_SOCK is not set; is ssh-agent running?".into())
+            })?;
         Ok(AgentSigner {
             socket: socket.into(),
             public,
@@ -83,12 +85,15 @@ impl Signer for AgentSigner {
             other => return Err(SignError::Agent(format!("unexpected reply type {other:?}"))),
         }
         let mut rest = &reply[1..];
-        let sig_blob = take_string(&mut rest).ok_or_else(|| SignError::Agent("truncated reply".into()))?;
+        let sig_blob =
+            take_string(&mut rest).ok_or_else(|| SignError::Agent("truncated reply".into()))?;
         let mut blob = sig_blob;
         let kind = take_string(&mut blob);
         let sig = take_string(&mut blob);
         let (Some(KEY_TYPE), Some(sig)) = (kind, sig) else {
-            return Err(SignError::Agent("reply is not an ssh-ed25519 signature".into()));
+            return Err(SignError::Agent(
+                "reply is not an ssh-ed25519 signature".into(),
+            ));
         };
         let sig: [u8; 64] = sig
             .try_into()

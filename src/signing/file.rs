@@ -37,7 +37,9 @@ impl FileSigner {
         let mut key = read_private(path)?;
         if key.is_encrypted() {
             let Some(pass) = passphrase else {
-                return Err(SignError::Encrypted { path: path.to_path_buf() });
+                return Err(SignError::Encrypted {
+                    path: path.to_path_buf(),
+                });
             };
             key = key.decrypt(pass).map_err(|_| SignError::WrongPassphrase {
                 path: path.to_path_buf(),
@@ -72,22 +74,36 @@ impl Signer for FileSigner {
 /// Writes a new OpenSSH Ed25519 key pair: `path` (mode 0600, encrypted when a passphrase is given)
 /// and `path.pub`. Never overwrites; each file is written to a temporary name and renamed, so a
 /// crash leaves no truncated key.
-pub fn keygen(path: &Path, passphrase: Option<&str>, comment: &str) -> Result<PublicKey, SignError> {
+pub fn keygen(
+    path: &Path,
+    passphrase: Option<&str>,
+    comment: &str,
+) -> Result<PublicKey, SignError> {
     let pub_path = PathBuf::from(format!("{}.pub", path.display()));
     for p in [path, pub_path.as_path()] {
         if p.exists() {
-            return Err(SignError::Exists { path: p.to_path_buf() });
+            return Err(SignError::Exists {
+                path: p.to_path_buf(),
+            });
         }
     }
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
     let pair = Ed25519Keypair::from_seed(&seed);
-    let mut private = PrivateKey::new(KeypairData::Ed25519(pair), comment).map_err(SignError::Encode)?;
-    let public_line = private.public_key().to_openssh().map_err(SignError::Encode)?;
+    let mut private =
+        PrivateKey::new(KeypairData::Ed25519(pair), comment).map_err(SignError::Encode)?;
+    let public_line = private
+        .public_key()
+        .to_openssh()
+        .map_err(SignError::Encode)?;
     if let Some(pass) = passphrase {
-        private = private.encrypt(&mut OsRng, pass).map_err(SignError::Encode)?;
+        private = private
+            .encrypt(&mut OsRng, pass)
+            .map_err(SignError::Encode)?;
     }
-    let pem = private.to_openssh(LineEnding::LF).map_err(SignError::Encode)?;
+    let pem = private
+        .to_openssh(LineEnding::LF)
+        .map_err(SignError::Encode)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| SignError::WriteKey {
             path: dir.to_path_buf(),
@@ -101,7 +117,10 @@ pub fn keygen(path: &Path, passphrase: Option<&str>, comment: &str) -> Result<Pu
 
 fn write_new(path: &Path, content: &[u8], mode: u32) -> Result<(), SignError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let err = |source| SignError::WriteKey { path: path.to_path_buf(), source };
+    let err = |source| SignError::WriteKey {
+        path: path.to_path_buf(),
+        source,
+    };
     let tmp = PathBuf::from(format!("{}.tmp{}", path.display(), std::process::id()));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -109,14 +128,18 @@ fn write_new(path: &Path, content: &[u8], mode: u32) -> Result<(), SignError> {
         .mode(mode)
         .open(&tmp)
         .map_err(err)?;
-    f.write_all(content).and_then(|_| f.sync_all()).map_err(err)?;
+    f.write_all(content)
+        .and_then(|_| f.sync_all())
+        .map_err(err)?;
     drop(f);
     // Hard-link then unlink: fails instead of replacing a file that appeared meanwhile.
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
     linked.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            SignError::Exists { path: path.to_path_buf() }
+            SignError::Exists {
+                path: path.to_path_buf(),
+            }
         } else {
             err(e)
         }

@@ -19,7 +19,9 @@ use crate::dsse::{self, Envelope};
 pub enum SignError {
     #[error("not an OpenSSH public key: {0}")]
     PublicKeySyntax(String),
-    #[error("{kind} keys are not supported; aiprov signs with Ed25519 keys (ssh-keygen -t ed25519)")]
+    #[error(
+        "{kind} keys are not supported; aiprov signs with Ed25519 keys (ssh-keygen -t ed25519)"
+    )]
     UnsupportedKey { kind: String },
     #[error("cannot read key file {}", path.display())]
     ReadKey {

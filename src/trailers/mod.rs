@@ -22,7 +22,9 @@ pub use ai::{
     AI_AGENT_WORDS, AI_USED_FOR, ASSISTED_BY, CO_AUTHORED_BY, GENERATED_BY, SIGNED_OFF_BY,
 };
 pub use git::{parse, trailer_block, BlockEntry, Trailer, TrailerBlock};
-pub use message::{remove_ai_used_for, set_ai_used_for, ForeignAiKind, ForeignAiTrailer, MessageTrailers};
+pub use message::{
+    remove_ai_used_for, set_ai_used_for, ForeignAiKind, ForeignAiTrailer, MessageTrailers,
+};
 
 /// Errors of the trailer values' grammars.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -15,8 +15,16 @@ pub fn same_ids(file: &FileChange, entry: &FileEntry) -> bool {
         && entry.new_mode == mode_string(file.new_mode)
         && entry.old_blob.is_some() == file.old_blob.is_some()
         && entry.new_blob.is_some() == file.new_blob.is_some()
-        && entry.old_blob.as_deref().zip(file.old_blob.as_deref()).is_none_or(|(a, b)| a == b)
-        && entry.new_blob.as_deref().zip(file.new_blob.as_deref()).is_none_or(|(a, b)| a == b)
+        && entry
+            .old_blob
+            .as_deref()
+            .zip(file.old_blob.as_deref())
+            .is_none_or(|(a, b)| a == b)
+        && entry
+            .new_blob
+            .as_deref()
+            .zip(file.new_blob.as_deref())
+            .is_none_or(|(a, b)| a == b)
 }
 
 /// The attested entry for the same file change: same status and paths.
@@ -84,7 +92,10 @@ pub fn check(
             findings.push(
                 Finding::new(
                     Code::FileExtra,
-                    format!("{} is attested but the change does not touch it", entry.path),
+                    format!(
+                        "{} is attested but the change does not touch it",
+                        entry.path
+                    ),
                 )
                 .in_file(&entry.path),
             );
@@ -96,7 +107,11 @@ pub fn check(
             findings.push(
                 Finding::new(
                     Code::FileMissing,
-                    format!("{} ({}) is not covered by the attestation", file.path, status(file)),
+                    format!(
+                        "{} ({}) is not covered by the attestation",
+                        file.path,
+                        status(file)
+                    ),
                 )
                 .in_file(&file.path),
             );

@@ -39,9 +39,10 @@ pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
         match check_envelope(line, keyring) {
             Ok(Some(att)) => out.attestations.push(Attestation { line: i + 1, ..att }),
             Ok(None) => {}
-            Err(f) => out
-                .findings
-                .push(Finding { message: format!("note line {}: {}", i + 1, f.message), ..f }),
+            Err(f) => out.findings.push(Finding {
+                message: format!("note line {}: {}", i + 1, f.message),
+                ..f
+            }),
         }
     }
     out
@@ -51,7 +52,8 @@ pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
 fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Option<Attestation>, Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
     let untrusted = |m: String| Finding::new(Code::SignatureUntrusted, m);
-    let env = Envelope::parse(line).map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
+    let env =
+        Envelope::parse(line).map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
     if env.payload_type != INTOTO_PAYLOAD_TYPE {
         return Err(invalid(format!(
             "unexpected payload type '{}' (expected {INTOTO_PAYLOAD_TYPE})",
@@ -62,7 +64,10 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Option<Attestation>,
     let header: StatementHeader = serde_json::from_slice(&env.payload)
         .map_err(|e| invalid(format!("payload is not an in-toto statement: {e}")))?;
     if header.type_ != STATEMENT_TYPE {
-        return Err(invalid(format!("unsupported statement type '{}'", header.type_)));
+        return Err(invalid(format!(
+            "unsupported statement type '{}'",
+            header.type_
+        )));
     }
     if header.predicate_type != AI_USAGE_PREDICATE_TYPE {
         return Ok(None);
@@ -86,11 +91,15 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Option<Attestation>,
             }
         }
         Trust::Unknown => {
-            return Err(untrusted(format!("key {keyid} is not in the trusted keyring")));
+            return Err(untrusted(format!(
+                "key {keyid} is not in the trusted keyring"
+            )));
         }
         Trust::Revoked { reason } => {
             let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
-            return Err(untrusted(format!("key {keyid} of {signer} is revoked{why}")));
+            return Err(untrusted(format!(
+                "key {keyid} of {signer} is revoked{why}"
+            )));
         }
         Trust::OutsideValidity { window } => {
             return Err(untrusted(format!(
@@ -112,7 +121,10 @@ fn verifying_key(env: &Envelope, keyring: &Keyring) -> Result<(PublicKey, String
     let pae = env.pae();
     let mut bad_known = None;
     for sig in &env.signatures {
-        let named: Vec<&PublicKey> = keyring.all_keys().filter(|k| k.keyid() == sig.keyid).collect();
+        let named: Vec<&PublicKey> = keyring
+            .all_keys()
+            .filter(|k| k.keyid() == sig.keyid)
+            .collect();
         if let Some(k) = named.iter().find(|k| k.verify(&pae, &sig.sig).is_ok()) {
             return Ok(((*k).clone(), sig.keyid.clone()));
         }
@@ -121,7 +133,10 @@ fn verifying_key(env: &Envelope, keyring: &Keyring) -> Result<(PublicKey, String
         }
     }
     for sig in &env.signatures {
-        if let Some(k) = keyring.all_keys().find(|k| k.verify(&pae, &sig.sig).is_ok()) {
+        if let Some(k) = keyring
+            .all_keys()
+            .find(|k| k.verify(&pae, &sig.sig).is_ok())
+        {
             return Ok((k.clone(), k.keyid()));
         }
     }
@@ -136,7 +151,11 @@ fn verifying_key(env: &Envelope, keyring: &Keyring) -> Result<(PublicKey, String
                 Code::SignatureUntrusted,
                 format!(
                     "signed by a key that is not in the trusted keyring (keyid {})",
-                    if ids.is_empty() { "none".to_string() } else { ids.join(", ") }
+                    if ids.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
                 ),
             ))
         }

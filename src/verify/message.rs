@@ -56,12 +56,18 @@ pub fn check_against_attestation(trailers: &MessageTrailers, predicate: &AiUsage
     if !any_trailer && !attested.is_empty() {
         vec![Finding::new(
             Code::TrailerMissing,
-            format!("AI use is attested ({}) but there is no AI-used-for trailer", list(&attested)),
+            format!(
+                "AI use is attested ({}) but there is no AI-used-for trailer",
+                list(&attested)
+            ),
         )]
     } else if any_trailer && all_parsed && attested.is_empty() {
         vec![Finding::new(
             Code::TrailerUnexpected,
-            format!("AI-used-for: {} but the attestation declares no AI use", list(&declared)),
+            format!(
+                "AI-used-for: {} but the attestation declares no AI use",
+                list(&declared)
+            ),
         )]
     } else if any_trailer && all_parsed && declared != attested {
         vec![Finding::new(
@@ -90,7 +96,10 @@ pub fn check_dco(change: &Change, trailers: &MessageTrailers) -> Vec<Finding> {
     {
         return vec![Finding::new(
             Code::AuthorNotSignedOff,
-            format!("the author {} <{author}> has no Signed-off-by", change.author.name),
+            format!(
+                "the author {} <{author}> has no Signed-off-by",
+                change.author.name
+            ),
         )];
     }
     Vec::new()

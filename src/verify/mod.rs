@@ -104,9 +104,17 @@ pub fn verify_change<E>(
     let governing = newest(true).or(newest(false));
     if checked.envelopes == 0 {
         if change.parent_count > 1 {
-            return Ok(report(&change, Verdict::Skipped, Vec::new(), &checked.attestations));
+            return Ok(report(
+                &change,
+                Verdict::Skipped,
+                Vec::new(),
+                &checked.attestations,
+            ));
         }
-        findings.push(Finding::new(Code::SignatureMissing, "no attestation for this change"));
+        findings.push(Finding::new(
+            Code::SignatureMissing,
+            "no attestation for this change",
+        ));
     }
     if let Some(att) = governing {
         let predicate = &att.statement.predicate;
@@ -175,7 +183,11 @@ pub fn verify_commit(
     verify_change(
         note.as_deref(),
         keyring,
-        |predicates| repo.change(target.commit, |f| predicates.iter().any(|p| needs_digest(f, p))),
+        |predicates| {
+            repo.change(target.commit, |f| {
+                predicates.iter().any(|p| needs_digest(f, p))
+            })
+        },
         &pair,
     )
 }

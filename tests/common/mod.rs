@@ -66,7 +66,12 @@ pub fn git_stdin(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run git");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
     child.wait_with_output().expect("wait for git")
 }
 
@@ -114,7 +119,12 @@ impl Fixture {
 
     /// Whether a git command fails.
     pub fn git_cmd_fails(&self, args: &[&str]) -> bool {
-        !git_cmd(&self.repo).args(args).output().expect("run git").status.success()
+        !git_cmd(&self.repo)
+            .args(args)
+            .output()
+            .expect("run git")
+            .status
+            .success()
     }
 
     /// The aiprov binary, run in the repository, hermetic like git.
