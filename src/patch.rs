@@ -249,15 +249,16 @@ pub fn unquote(p: &[u8]) -> String {
         return text(p);
     };
     let mut out = Vec::with_capacity(inner.len());
-    let mut i = 0;
-    while i < inner.len() {
-        if inner[i] != b'\\' || i + 1 >= inner.len() {
-            out.push(inner[i]);
-            i += 1;
+    let mut bytes = inner.iter().copied().peekable();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
             continue;
         }
-        let c = inner[i + 1];
-        i += 2;
+        let Some(c) = bytes.next() else {
+            out.push(b);
+            break;
+        };
         out.push(match c {
             b'a' => 7,
             b'b' => 8,
@@ -266,16 +267,15 @@ pub fn unquote(p: &[u8]) -> String {
             b'v' => 11,
             b'f' => 12,
             b'r' => b'\r',
-            b'0'..=b'3' if i + 1 < inner.len() + 1 => {
-                let digits = [
-                    c,
-                    *inner.get(i).unwrap_or(&b'0'),
-                    *inner.get(i + 1).unwrap_or(&b'0'),
-                ];
-                i += 2;
-                digits.iter().fold(0u8, |acc, d| {
-                    acc.wrapping_mul(8).wrapping_add(d.wrapping_sub(b'0'))
-                })
+            b'0'..=b'7' => {
+                // Three octal digits: a byte of a non-ASCII path (core.quotePath).
+                let mut value = u32::from(c - b'0');
+                for _ in 0..2 {
+                    if let Some(d) = bytes.next_if(|d| (b'0'..=b'7').contains(d)) {
+                        value = value * 8 + u32::from(d - b'0');
+                    }
+                }
+                value as u8
             }
             other => other,
         });
@@ -395,4 +395,46 @@ fn finish(s: Section) -> FileChange {
     file.removed_lines = b.removed_lines;
     file.digest = Some(b.finish());
     file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_paths_unquote_like_git() {
+        assert_eq!(
+            unquote(b"\"a/t\\303\\244st\\tx\\\"q\\\\\""),
+            "a/t\u{e4}st\tx\"q\\"
+        );
+        assert_eq!(unquote(b"plain/path.c\n"), "plain/path.c");
+    }
+
+    #[test]
+    fn copies_mode_changes_and_no_newline_markers_parse() {
+        let diff = "diff --git a/a.c b/b.c\nsimilarity index 90%\ncopy from a.c\ncopy to b.c\n\
+index 1111111..2222222 100644\n--- a/a.c\n+++ b/b.c\n@@ -1,2 +1,2 @@\n x\n-y\n+z\n\\ No newline at end of file\n\
+diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n";
+        let files = parse(diff.as_bytes()).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].status, Status::Copied);
+        assert_eq!(files[0].old_path.as_deref(), Some("a.c"));
+        assert_eq!(files[0].path, "b.c");
+        assert_eq!((files[0].added_lines, files[0].removed_lines), (1, 1));
+        assert_eq!(files[1].status, Status::Modified);
+        assert_eq!((files[1].old_mode, files[1].new_mode), (0o100644, 0o100755));
+        let with_newline = parse(
+            diff.replace("\\ No newline at end of file\n", "")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_ne!(files[0].digest, with_newline[0].digest);
+    }
+
+    #[test]
+    fn a_truncated_hunk_is_an_error() {
+        let diff =
+            b"diff --git a/a b/a\nindex 1..2 100644\n--- a/a\n+++ b/a\n@@ -1,3 +1,3 @@\n x\n";
+        assert!(matches!(parse(diff), Err(PatchError::Malformed { .. })));
+    }
 }

@@ -336,3 +336,91 @@ fn a_change_without_signed_off_by_is_dco_missing() {
         vec!["dco.missing", "signature.signer-not-signed-off"]
     );
 }
+
+#[test]
+fn merge_commits_without_attestation_are_skipped_and_attested_ones_verified() {
+    let s = setup();
+    let f = &s.f;
+    f.git(&["checkout", "-q", "-b", "topic"]);
+    f.write("tests/t.c", "topic\n");
+    f.commit_all(&format!("Topic change\n\n{SOB}"));
+    s.attest(&[]).success();
+    f.git(&["checkout", "-q", "main"]);
+    f.write("src/main.c", "main\n");
+    f.commit_all(&format!("Main change\n\n{SOB}"));
+    s.attest(&[]).success();
+    f.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        &format!("Merge topic\n\n{SOB}"),
+        "topic",
+    ]);
+    let (code, report) = s.verify();
+    assert_eq!(code, 0, "{report:#}");
+    let verdicts: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        verdicts.iter().filter(|v| **v == "skipped").count(),
+        1,
+        "{verdicts:?}"
+    );
+    // Attested, a merge is verified against its first parent: the topic's file.
+    s.attest(&[]).success();
+    let (code, report) = s.verify();
+    assert_eq!(code, 0, "{report:#}");
+    assert!(report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["verdict"] == "pass"));
+}
+
+#[test]
+fn a_keyring_backed_by_git_allowed_signers() {
+    let f = Fixture::new();
+    let alice = keygen(&f, "alice");
+    let bob = keygen(&f, "bob");
+    let public = |k: &std::path::Path| std::fs::read_to_string(k.with_extension("pub")).unwrap();
+    f.aiprov().arg("init").assert().success();
+    let keyring = std::fs::read_to_string(f.path(".aiprov/keyring.toml")).unwrap();
+    f.write(
+        ".aiprov/keyring.toml",
+        keyring.replace(
+            "# allowed-signers = \"../.gitsigners\"",
+            "allowed-signers = \"../.gitsigners\"",
+        ),
+    );
+    f.write(
+        ".gitsigners",
+        format!(
+            "# git's SSH allowed signers\n*@example.org namespaces=\"git\",valid-after=\"20250101\" {}\nbob@elsewhere.org {}",
+            public(&alice).trim(),
+            public(&bob).trim()
+        ),
+    );
+    f.write("a.c", lines("a", 3));
+    let base = f.commit_all(&format!("Base\n\n{SOB}"));
+    f.write("a.c", lines("a", 4));
+    f.commit_all(&format!("Change\n\n{SOB}"));
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&alice)
+        .assert()
+        .success();
+    let s = Setup {
+        f,
+        base,
+        alice_key: alice,
+        bob_key: bob,
+    };
+    assert_eq!(s.codes(), (0, vec![]));
+    // bob's key is trusted only for bob@elsewhere.org, not for the signer alice@example.org.
+    s.attest_as(&s.bob_key, &[]).success();
+    assert_eq!(s.codes(), (1, vec!["signature.untrusted".to_string()]));
+}

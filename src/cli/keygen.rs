@@ -27,16 +27,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32, CliError> {
             CliError::msg("cannot tell where the user's config directory is").hint("pass -f FILE")
         })?,
     };
-    let comment = args.comment.unwrap_or_else(|| {
-        std::process::Command::new("git")
-            .args(["config", "user.email"])
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "aiprov".into())
-    });
+    let comment = args
+        .comment
+        .or_else(crate::git::default_user_email)
+        .unwrap_or_else(|| "aiprov".into());
     let passphrase = args.passphrase.filter(|p| !p.is_empty());
     let key = signing::keygen(&path, passphrase.as_deref(), &comment)?;
     if ctx.out.json() {

@@ -69,7 +69,6 @@ pub enum Command {
     Verify(verify::Args),
     Show(show::Args),
     Completions(completions::Args),
-    #[command(hide = true)]
     Man(completions::ManArgs),
 }
 

@@ -52,6 +52,15 @@ fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Read { what, source }
 }
 
+/// `user.email` from the user's and the system's git config, outside any repository.
+pub fn default_user_email() -> Option<String> {
+    git2::Config::open_default()
+        .ok()?
+        .get_string("user.email")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
 /// One commit to verify, with the revision its trust is read from.
 #[derive(Debug, Clone)]
 pub struct Target {

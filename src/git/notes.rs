@@ -127,37 +127,30 @@ fn current_tip(repo: &Repository, notes_ref: &str) -> Result<Option<Oid>> {
 /// Finds the note for `commit` in a notes tree, whatever its fan-out (`ab/cdef...`, `ab/cd/ef...`).
 fn locate(repo: &Repository, tree: &Tree<'_>, commit: Oid) -> Result<Option<(String, Oid)>> {
     let hex = commit.to_string();
-    let mut candidates = vec![hex.clone()];
-    for depth in 1..=(hex.len() / 2 - 1).min(19) {
-        let mut path = String::new();
-        for i in 0..depth {
-            path.push_str(&hex[2 * i..2 * i + 2]);
-            path.push('/');
-        }
-        path.push_str(&hex[2 * depth..]);
-        candidates.push(path);
-    }
-    for path in candidates {
-        match tree.get_path(std::path::Path::new(&path)) {
-            Ok(entry) if entry.kind() == Some(git2::ObjectType::Blob) => {
-                return Ok(Some((path, entry.id())));
+    let mut tree = tree.clone();
+    let mut path = String::new();
+    let mut rest = hex.as_str();
+    loop {
+        if let Some(e) = tree.get_name(rest) {
+            if e.kind() == Some(git2::ObjectType::Blob) {
+                return Ok(Some((format!("{path}{rest}"), e.id())));
             }
-            Ok(_) => continue,
-            Err(e) if e.code() == ErrorCode::NotFound => {
-                if !path.contains('/') {
-                    continue;
-                }
-                // Stop descending once a fan-out directory is missing.
-                let dir = &path[..path.rfind('/').unwrap_or(0)];
-                if tree.get_path(std::path::Path::new(dir)).is_err() {
-                    break;
-                }
-            }
-            Err(e) => return Err(read(format!("notes tree at {path}"))(e)),
         }
+        let dir = rest
+            .get(..2)
+            .and_then(|d| tree.get_name(d))
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+            .map(|e| e.id());
+        let Some(id) = dir.filter(|_| rest.len() > 2) else {
+            return Ok(None);
+        };
+        path.push_str(&rest[..2]);
+        path.push('/');
+        tree = repo
+            .find_tree(id)
+            .map_err(read(format!("notes tree {path}")))?;
+        rest = &rest[2..];
     }
-    let _ = repo;
-    Ok(None)
 }
 
 /// Where a new note goes: at the fan-out level the tree already uses.
