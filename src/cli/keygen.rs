@@ -15,7 +15,7 @@ pub struct Args {
     /// Encrypt the private key with this passphrase (none by default)
     #[arg(short = 'N', value_name = "PASSPHRASE")]
     passphrase: Option<String>,
-    /// Comment stored with the key [default: git's user.email, else user@host]
+    /// Comment stored with the key [default: git's user.email]
     #[arg(short = 'c', long, value_name = "COMMENT")]
     comment: Option<String>,
 }

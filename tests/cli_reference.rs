@@ -1,0 +1,59 @@
+//! docs/cli.md is the `--help` of every command; this test keeps it from drifting.
+//! Regenerate with `AIPROV_UPDATE_DOCS=1 cargo test --test cli_reference`.
+
+use std::process::Command;
+
+fn help(args: &[&str]) -> String {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("aiprov"))
+        .args(args)
+        .arg("--help")
+        .env("COLUMNS", "100")
+        .env_remove("AIPROV_NOTES_REF")
+        .output()
+        .expect("run aiprov");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).expect("UTF-8 help")
+}
+
+fn reference() -> String {
+    let mut doc = String::from(
+        "# Command-line reference\n\nGenerated from the clap definitions (`tests/cli_reference.rs` checks that it is current).\n",
+    );
+    let commands: &[&[&str]] = &[
+        &[],
+        &["init"],
+        &["keygen"],
+        &["keyring"],
+        &["keyring", "add"],
+        &["keyring", "revoke"],
+        &["keyring", "list"],
+        &["attest"],
+        &["verify"],
+        &["show"],
+        &["completions"],
+        &["man"],
+    ];
+    for args in commands {
+        let title = if args.is_empty() {
+            "aiprov".to_string()
+        } else {
+            format!("aiprov {}", args.join(" "))
+        };
+        doc.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", help(args)));
+    }
+    doc
+}
+
+#[test]
+fn the_cli_reference_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md");
+    let expected = reference();
+    if std::env::var_os("AIPROV_UPDATE_DOCS").is_some() {
+        std::fs::write(path, &expected).expect("write docs/cli.md");
+    }
+    let actual = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/cli.md is out of date: run AIPROV_UPDATE_DOCS=1 cargo test --test cli_reference"
+    );
+}
