@@ -138,13 +138,45 @@ fn a_malformed_keyring() {
 }
 
 #[test]
-fn a_missing_keyring_names_the_trusted_revision() {
+fn without_a_keyring_nothing_is_trusted_and_the_warning_says_why() {
     let f = repo_with_commit();
     f.write("a.txt", "b\n");
     f.commit_all("change\n\nSigned-off-by: Alice Author <alice@example.org>");
-    fails_cleanly(f.aiprov().args(["verify", "HEAD"]), "keyring.toml");
-    // A root commit has no parent to trust.
-    fails_cleanly(f.aiprov().args(["verify", "HEAD~1"]), "has no parent");
+    let key = f.tmp.path().join("k");
+    f.aiprov()
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    for (rev, code) in [
+        ("HEAD", "signature.untrusted"),
+        ("HEAD~1", "signature.missing"),
+    ] {
+        let out = f
+            .aiprov()
+            .args(["verify", "--format", "json", rev])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("warning: there is no .aiprov/keyring.toml at"),
+            "{stderr}"
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["changes"][0]["findings"][0]["code"], code, "{rev}");
+    }
+    // An explicit keyring directory that does not exist is an error of the command.
+    fails_cleanly(
+        f.aiprov()
+            .args(["verify", "--keyring", "/nonexistent", "HEAD"]),
+        "does not exist",
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Ed25519 verification agrees with every Wycheproof vector (C2SP/wycheproof ed25519_test.json,
-//! shipped in ../shared/vectors/wycheproof/).
+//! copied from shared/vectors into tests/data/).
 
 use aiprov::signing::PublicKey;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::error::{CliError, WithHint};
+use super::error::CliError;
 use super::Context;
 use crate::git::Repo;
 use crate::keyring::{
@@ -157,8 +157,10 @@ fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
             origin: p.to_string(),
             source: Box::new(e),
         }),
-    })
-    .hint("create the keyring with `aiprov init`")?;
+    })?
+    .ok_or_else(|| {
+        CliError::msg(format!("there is no {KEYRING_PATH}")).hint("create it with `aiprov init`")
+    })?;
     let revoked = |k: &PublicKey| keyring.revoked.iter().any(|r| &r.key == k);
     if ctx.out.json() {
         let keys: Vec<_> = keyring

@@ -7,41 +7,61 @@ use git2::Oid;
 
 use super::error::{CliError, WithHint};
 use crate::git::Repo;
-use crate::keyring::{Keyring, KeyringError, AIPROV_DIR};
+use crate::keyring::{Keyring, KeyringError, AIPROV_DIR, KEYRING_PATH};
+use crate::output::Output;
 
 /// Keyrings by trusted revision, or the one from `--keyring`.
 pub struct Trust<'r> {
     repo: &'r Repo,
+    out: &'r Output,
     dir: Option<Keyring>,
-    by_rev: HashMap<Oid, Keyring>,
+    by_rev: HashMap<Option<Oid>, Keyring>,
 }
 
 impl<'r> Trust<'r> {
-    pub fn new(repo: &'r Repo, keyring_dir: Option<&Path>) -> Result<Trust<'r>, CliError> {
+    pub fn new(
+        repo: &'r Repo,
+        out: &'r Output,
+        keyring_dir: Option<&Path>,
+    ) -> Result<Trust<'r>, CliError> {
         let dir = keyring_dir.map(load_dir).transpose()?;
         Ok(Trust {
             repo,
+            out,
             dir,
             by_rev: HashMap::new(),
         })
     }
 
     /// The keyring to verify a commit with, read from `trusted` unless `--keyring` was given.
+    /// Without a keyring there (or without a trusted revision: a root commit) nothing is trusted;
+    /// that is said once on stderr, and each attestation is reported as untrusted.
     pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
         if let Some(k) = &self.dir {
             return Ok(k);
         }
-        let Some(rev) = trusted else {
-            return Err(CliError::msg(format!(
-                "commit {commit} has no parent to read the keyring from"
-            ))
-            .hint("name the trusted revision with --trust-ref REV, or a keyring directory with --keyring DIR"));
-        };
-        if !self.by_rev.contains_key(&rev) {
-            let k = load_rev(self.repo, rev)?;
-            self.by_rev.insert(rev, k);
+        if !self.by_rev.contains_key(&trusted) {
+            let loaded = match trusted {
+                Some(rev) => load_rev(self.repo, rev)?,
+                None => None,
+            };
+            let keyring = loaded.unwrap_or_else(|| {
+                let where_ = match trusted {
+                    Some(rev) => format!("the trusted revision {}", &rev.to_string()[..12]),
+                    None => format!(
+                        "a trusted revision for the root commit {}",
+                        &commit.to_string()[..12]
+                    ),
+                };
+                self.out.warn(format!(
+                    "there is no {KEYRING_PATH} at {where_}: no attestation can be trusted \
+                     (hint: `aiprov init` and commit .aiprov/, or pass --trust-ref or --keyring)"
+                ));
+                Keyring::default()
+            });
+            self.by_rev.insert(trusted, keyring);
         }
-        Ok(&self.by_rev[&rev])
+        Ok(&self.by_rev[&trusted])
     }
 }
 
@@ -66,7 +86,7 @@ fn repo_path(path: &str) -> Result<String, KeyringError> {
     Ok(parts.join("/"))
 }
 
-fn load_rev(repo: &Repo, rev: Oid) -> Result<Keyring, CliError> {
+fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, CliError> {
     let origin = format!("{AIPROV_DIR} at {}", &rev.to_string()[..12]);
     Keyring::load(&origin, |path| {
         let path = repo_path(path)?;
@@ -77,7 +97,7 @@ fn load_rev(repo: &Repo, rev: Oid) -> Result<Keyring, CliError> {
     })
     .map_err(CliError::from)
     .hint(format!(
-        "the keyring is read from the trusted revision {rev}; create it with `aiprov init` and commit it, or pass --trust-ref or --keyring"
+        "the keyring is read from the trusted revision {rev}; fix it there, or pass --trust-ref or --keyring"
     ))
 }
 
@@ -88,7 +108,7 @@ fn load_dir(dir: &Path) -> Result<Keyring, CliError> {
             dir.display()
         )));
     }
-    Keyring::load(&dir.display().to_string(), |path| {
+    let keyring = Keyring::load(&dir.display().to_string(), |path| {
         let full: PathBuf = dir.join(path);
         match std::fs::read(&full) {
             Ok(bytes) => Ok(Some(bytes)),
@@ -98,8 +118,11 @@ fn load_dir(dir: &Path) -> Result<Keyring, CliError> {
                 source: Box::new(e),
             }),
         }
+    })?;
+    keyring.ok_or_else(|| {
+        CliError::msg(format!("{} has no keyring.toml", dir.display()))
+            .hint("point --keyring at a directory laid out like .aiprov/")
     })
-    .map_err(CliError::from)
 }
 
 #[cfg(test)]

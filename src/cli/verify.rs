@@ -39,7 +39,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         .as_deref()
         .map(|r| repo.commit_id(r))
         .transpose()?;
-    let mut trust = Trust::new(repo, args.keyring.as_deref())?;
+    let mut trust = Trust::new(repo, &ctx.out, args.keyring.as_deref())?;
     let mut changes = Vec::with_capacity(targets.len());
     let mut out = ctx.out.stdout();
     for target in &targets {

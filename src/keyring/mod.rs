@@ -76,16 +76,14 @@ pub struct Keyring {
 impl Keyring {
     /// Loads a keyring: `read(path)` gives the content of a file relative to the keyring's
     /// directory (`.aiprov/` of the trusted revision, or the `--keyring` directory), `None` if absent.
+    /// `Ok(None)` when there is no `keyring.toml` at all.
     pub fn load(
         origin: &str,
         read: impl Fn(&str) -> Result<Option<Vec<u8>>, KeyringError>,
-    ) -> Result<Keyring, KeyringError> {
+    ) -> Result<Option<Keyring>, KeyringError> {
         let keyring_origin = format!("{origin}/keyring.toml");
         let Some(text) = read("keyring.toml")? else {
-            return Err(KeyringError::MissingFile {
-                origin: origin.to_string(),
-                path: "keyring.toml".into(),
-            });
+            return Ok(None);
         };
         let file = KeyringFile::parse(&text, &keyring_origin)?;
         let mut keyring = file.to_keyring(&keyring_origin)?;
@@ -99,7 +97,7 @@ impl Keyring {
                 .keys
                 .extend(allowed_signers::parse(&content, &signers_origin)?);
         }
-        Ok(keyring)
+        Ok(Some(keyring))
     }
 
     /// Whether `key` may sign at time `at`, and for which identities.

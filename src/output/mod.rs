@@ -61,6 +61,13 @@ impl Output {
         }
     }
 
+    /// A warning on stderr, unless quiet.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(self.stderr(), "{WARNING}warning:{WARNING:#} {message}");
+        }
+    }
+
     /// A JSON document on stdout.
     pub fn print_json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
