@@ -221,6 +221,51 @@ mod tests {
         assert_eq!(PublicKey::from_openssh(&key.to_openssh()).unwrap(), key);
     }
 
+    struct TestSigner(ed25519_dalek::SigningKey, PublicKey);
+
+    impl Signer for TestSigner {
+        fn public_key(&self) -> &PublicKey {
+            &self.1
+        }
+        fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
+            use ed25519_dalek::Signer as _;
+            Ok(self.0.sign(message).to_bytes())
+        }
+    }
+
+    fn signer(seed: [u8; 32]) -> TestSigner {
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let public = PublicKey::from_bytes(&key.verifying_key().to_bytes()).unwrap();
+        TestSigner(key, public)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn sign_then_verify_and_any_flipped_bit_fails(
+            seed: [u8; 32],
+            payload: Vec<u8>,
+            flip in 0usize..4096,
+        ) {
+            let s = signer(seed);
+            let env = sign_envelope(crate::dsse::INTOTO_PAYLOAD_TYPE, &payload, &s).unwrap();
+            let parsed = Envelope::parse(env.to_json().as_bytes()).unwrap();
+            proptest::prop_assert_eq!(&parsed, &env);
+            proptest::prop_assert!(s.1.verify(&parsed.pae(), &parsed.signatures[0].sig).is_ok());
+            proptest::prop_assert_eq!(&parsed.signatures[0].keyid, &s.1.keyid());
+            let mut bad_payload = parsed.clone();
+            if !bad_payload.payload.is_empty() {
+                let i = flip % (bad_payload.payload.len() * 8);
+                bad_payload.payload[i / 8] ^= 1 << (i % 8);
+                proptest::prop_assert!(s.1.verify(&bad_payload.pae(), &bad_payload.signatures[0].sig).is_err());
+            }
+            let mut bad_sig = parsed.clone();
+            let i = flip % 512;
+            bad_sig.signatures[0].sig[i / 8] ^= 1 << (i % 8);
+            proptest::prop_assert!(s.1.verify(&bad_sig.pae(), &bad_sig.signatures[0].sig).is_err());
+        }
+    }
+
     #[test]
     fn non_ed25519_and_garbage_keys_are_rejected() {
         let ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEe0vYAwbGzCUxY5d8A7nxoOQHpNHmjFxmmhahXd2mNmA3ZH1ytcvA5QxlOQkGqomdNDj5T9YzXwWs1FmVBYDs4=";
