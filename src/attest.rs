@@ -124,12 +124,7 @@ pub fn plan(
     research: bool,
     classes: &PathClasses,
 ) -> Plan {
-    let declared: BTreeSet<Category> = trailers
-        .ai_used_for
-        .iter()
-        .filter_map(|t| t.as_ref().ok())
-        .flat_map(|v| v.categories.iter().copied())
-        .collect();
+    let declared = trailers.ai_categories();
     let explanation = trailers
         .ai_used_for
         .iter()

@@ -11,18 +11,8 @@ const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
 /// topic: one attested commit editing lines 10-12 of the same file.
 fn diverged() -> (Fixture, String, String) {
     let f = Fixture::new();
-    let key = f.tmp.path().join("alice");
-    f.aiprov()
-        .args(["keygen", "-f"])
-        .arg(&key)
-        .assert()
-        .success();
-    f.aiprov().arg("init").assert().success();
-    f.aiprov()
-        .args(["keyring", "add", "alice@example.org"])
-        .arg(key.with_extension("pub"))
-        .assert()
-        .success();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
     f.write("hw/dev.c", lines("dev", 60));
     let base = f.commit_all(&format!("Base\n\n{SOB}"));
     f.git(&["checkout", "-q", "-b", "topic"]);

@@ -67,12 +67,7 @@ fn ssh_keygen_reads_keys_that_aiprov_makes() {
 /// A repository with alice's key (made by ssh-keygen) trusted, and one change to attest.
 fn repo_trusting(key: &Path) -> (Fixture, String) {
     let f = Fixture::new();
-    f.aiprov().arg("init").assert().success();
-    f.aiprov()
-        .args(["keyring", "add", "alice@example.org"])
-        .arg(key.with_extension("pub"))
-        .assert()
-        .success();
+    f.init_trusting("alice@example.org", key);
     f.write("a.c", lines("a", 5));
     let base = f.commit_all(&format!("Base\n\n{SOB}"));
     f.write("a.c", lines("a", 6));

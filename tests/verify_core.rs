@@ -16,26 +16,11 @@ struct Setup {
     bob_key: std::path::PathBuf,
 }
 
-fn keygen(f: &Fixture, name: &str) -> std::path::PathBuf {
-    let path = f.tmp.path().join(format!("keys/{name}"));
-    f.aiprov()
-        .args(["keygen", "-f"])
-        .arg(&path)
-        .assert()
-        .success();
-    path
-}
-
 fn setup() -> Setup {
     let f = Fixture::new();
-    let alice_key = keygen(&f, "alice");
-    let bob_key = keygen(&f, "bob");
-    f.aiprov().arg("init").assert().success();
-    f.aiprov()
-        .args(["keyring", "add", "alice@example.org"])
-        .arg(alice_key.with_extension("pub"))
-        .assert()
-        .success();
+    let alice_key = f.keygen("alice");
+    let bob_key = f.keygen("bob");
+    f.init_trusting("alice@example.org", &alice_key);
     f.write("src/main.c", lines("int main", 30));
     f.write("tests/t.c", lines("test", 10));
     let base = f.commit_all(&format!("Initial import\n\n{SOB}"));
@@ -384,8 +369,8 @@ fn merge_commits_without_attestation_are_skipped_and_attested_ones_verified() {
 #[test]
 fn a_keyring_backed_by_git_allowed_signers() {
     let f = Fixture::new();
-    let alice = keygen(&f, "alice");
-    let bob = keygen(&f, "bob");
+    let alice = f.keygen("alice");
+    let bob = f.keygen("bob");
     let public = |k: &std::path::Path| std::fs::read_to_string(k.with_extension("pub")).unwrap();
     f.aiprov().arg("init").assert().success();
     let keyring = std::fs::read_to_string(f.path(".aiprov/keyring.toml")).unwrap();

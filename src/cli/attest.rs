@@ -164,18 +164,7 @@ fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), Cli
     let mut e = ctx.out.stderr();
     writeln!(e, "Attesting: {title}")?;
     for (path, ai) in &plan.files {
-        let what = match ai {
-            Some(a) => {
-                let c: Vec<String> = a.categories.iter().map(|c| c.to_string()).collect();
-                let expl = a
-                    .explanation
-                    .as_deref()
-                    .map(|x| format!(" ({x})"))
-                    .unwrap_or_default();
-                format!("AI: {}{expl}", c.join(", "))
-            }
-            None => "no AI".into(),
-        };
+        let what = ai.as_ref().map_or("no AI".to_string(), |a| a.to_string());
         writeln!(e, "  {path}: {what}")?;
     }
     if plan.research {

@@ -99,15 +99,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         }
         for f in &p.files {
             let ai = match &f.ai {
-                Some(a) => {
-                    let c: Vec<String> = a.categories.iter().map(|c| c.to_string()).collect();
-                    let e = a
-                        .explanation
-                        .as_deref()
-                        .map(|e| format!(" ({e})"))
-                        .unwrap_or_default();
-                    format!("AI: {}{e}", c.join(", "))
-                }
+                Some(a) => a.to_string(),
                 None => format!("{DIM}no AI{DIM:#}"),
             };
             let name = match &f.old_path {

@@ -165,9 +165,11 @@ impl Repo {
         Ok(obj.as_blob().map(|b| b.content().to_vec()))
     }
 
-    /// The change a commit makes against its first parent. Digests are computed for the file
-    /// changes that `want_digest` selects; the others are left without (blob ids suffice for them).
-    pub fn change(&self, id: Oid, want_digest: impl Fn(&FileChange) -> bool) -> Result<Change> {
+    /// A commit, its tree and its first parent's tree (none for a root commit).
+    fn commit_trees(
+        &self,
+        id: Oid,
+    ) -> Result<(git2::Commit<'_>, git2::Tree<'_>, Option<git2::Tree<'_>>)> {
         let what = || format!("commit {id}");
         let commit = self.inner.find_commit(id).map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;
@@ -175,6 +177,14 @@ impl Repo {
             Some(p) => Some(p.tree().map_err(read(what()))?),
             None => None,
         };
+        Ok((commit, tree, parent_tree))
+    }
+
+    /// The change a commit makes against its first parent. Digests are computed for the file
+    /// changes that `want_digest` selects; the others are left without (blob ids suffice for them).
+    pub fn change(&self, id: Oid, want_digest: impl Fn(&FileChange) -> bool) -> Result<Change> {
+        let what = || format!("commit {id}");
+        let (commit, tree, parent_tree) = self.commit_trees(id)?;
         let diff =
             diff::tree_diff(&self.inner, parent_tree.as_ref(), &tree).map_err(read(what()))?;
         let mut files = diff::file_changes(&diff);
@@ -309,13 +319,7 @@ impl Repo {
         new_path: &str,
     ) -> Result<Option<FileChange>> {
         use crate::change::Status;
-        let what = || format!("commit {id}");
-        let commit = self.inner.find_commit(id).map_err(read(what()))?;
-        let tree = commit.tree().map_err(read(what()))?;
-        let parent_tree = match commit.parents().next() {
-            Some(p) => Some(p.tree().map_err(read(what()))?),
-            None => None,
-        };
+        let (_, tree, parent_tree) = self.commit_trees(id)?;
         let entry = |tree: Option<&git2::Tree<'_>>, path: &str| {
             tree.and_then(|t| t.get_path(Path::new(path)).ok())
                 .map(|e| (e.id().to_string(), e.filemode() as u32))

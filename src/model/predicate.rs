@@ -76,6 +76,18 @@ pub struct AiUse {
     pub explanation: Option<String>,
 }
 
+impl std::fmt::Display for AiUse {
+    /// `AI: code, tests (explanation)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.categories.iter().map(|c| c.as_str()).collect();
+        write!(f, "AI: {}", names.join(", "))?;
+        match &self.explanation {
+            Some(e) => write!(f, " ({e})"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Added lines in a file, and how many of them came from AI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

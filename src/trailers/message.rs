@@ -53,6 +53,15 @@ pub struct MessageTrailers {
 
 impl MessageTrailers {
     /// Reads the trailers of a whole commit message.
+    /// The categories of all well-formed `AI-used-for:` trailers together.
+    pub fn ai_categories(&self) -> std::collections::BTreeSet<super::Category> {
+        self.ai_used_for
+            .iter()
+            .filter_map(|t| t.as_ref().ok())
+            .flat_map(|v| v.categories.iter().copied())
+            .collect()
+    }
+
     pub fn from_message(message: &str) -> Self {
         Self::from_trailers(super::parse(message))
     }

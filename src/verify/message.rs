@@ -45,12 +45,7 @@ pub fn check_trailers(trailers: &MessageTrailers) -> Vec<Finding> {
 /// The trailer's categories against the attested ones.
 pub fn check_against_attestation(trailers: &MessageTrailers, predicate: &AiUsage) -> Vec<Finding> {
     let attested = predicate.categories();
-    let declared: BTreeSet<Category> = trailers
-        .ai_used_for
-        .iter()
-        .filter_map(|t| t.as_ref().ok())
-        .flat_map(|v| v.categories.iter().copied())
-        .collect();
+    let declared = trailers.ai_categories();
     let any_trailer = !trailers.ai_used_for.is_empty();
     let all_parsed = trailers.ai_used_for.iter().all(|t| t.is_ok());
     if !any_trailer && !attested.is_empty() {

@@ -117,6 +117,27 @@ impl Fixture {
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
 
+    /// Makes a key pair with `aiprov keygen` beside the repository; returns the private key's path.
+    pub fn keygen(&self, name: &str) -> PathBuf {
+        let path = self.tmp.path().join(format!("keys/{name}"));
+        self.aiprov()
+            .args(["keygen", "-f"])
+            .arg(&path)
+            .assert()
+            .success();
+        path
+    }
+
+    /// `aiprov init`, then trusts `key` (a private key path; its `.pub` is added) for `email`.
+    pub fn init_trusting(&self, email: &str, key: &Path) {
+        self.aiprov().arg("init").assert().success();
+        self.aiprov()
+            .args(["keyring", "add", email])
+            .arg(key.with_extension("pub"))
+            .assert()
+            .success();
+    }
+
     /// Whether a git command fails.
     pub fn git_cmd_fails(&self, args: &[&str]) -> bool {
         !git_cmd(&self.repo)
