@@ -11,6 +11,7 @@ pub mod dsse;
 pub mod git;
 pub mod keyring;
 pub mod model;
+pub mod mail;
 pub mod output;
 pub mod patch;
 pub mod policy;
