@@ -29,6 +29,30 @@ struct Section {
     lines: Vec<(u8, Vec<u8>)>,
 }
 
+/// The whole content of one side of a file that the diff adds (`new`) or deletes (not `new`):
+/// all its lines are in the diff. `None` for other sections and binary files.
+pub fn whole_side(text: &[u8], path: &str, new: bool) -> Option<Vec<u8>> {
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(rest) = lines[i].strip_prefix(b"diff --git ") else {
+            i += 1;
+            continue;
+        };
+        let mut s = Section {
+            header_path: header_paths(trim_eol(rest)),
+            ..Section::default()
+        };
+        i = parse_section(&lines, i + 1, &mut s).ok()?;
+        let whole = if new { s.added } else { s.deleted };
+        if whole && !s.binary && path_of(&s).as_deref() == Some(path) {
+            let sign = if new { b'+' } else { b'-' };
+            return Some(s.lines.iter().filter(|(g, _)| *g == sign).flat_map(|(_, l)| l.clone()).collect());
+        }
+    }
+    None
+}
+
 /// Parses every file section of a diff. Text outside `diff --git` sections is ignored.
 pub fn parse(text: &[u8]) -> Result<Vec<FileChange>, PatchError> {
     let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();

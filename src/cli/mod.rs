@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one file per subcommand. Nothing outside `cli/` and
 //! `output/` prints.
 
+mod am;
 mod attest;
 mod completions;
 mod error;
@@ -67,6 +68,7 @@ pub enum Command {
     Keyring(keyring::Command),
     Attest(attest::Args),
     Verify(verify::Args),
+    Am(am::Args),
     Show(show::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
@@ -90,7 +92,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Keygen(args) => keygen::run(&ctx, args),
         Command::Keyring(cmd) => keyring::run(&ctx, &repo()?, cmd),
         Command::Attest(args) => attest::run(&ctx, &repo()?, args),
-        Command::Verify(args) => verify::run(&ctx, &repo()?, args),
+        Command::Verify(args) => verify::run(&ctx, repo(), args),
+        Command::Am(args) => am::run(&ctx, &repo()?, args),
         Command::Show(args) => show::run(&ctx, &repo()?, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),

@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let id = repo.commit_id(&args.rev)?;
     let note = notes::read_note(repo, &ctx.notes_ref, id)?.unwrap_or_default();
     let target = repo.targets(&id.to_string())?.remove(0);
-    let mut trust = Trust::new(repo, &ctx.out, None)?;
+    let mut trust = Trust::new(Some(repo), &ctx.out, None)?;
     let keyring = trust.keyring(id, target.trusted).ok().cloned();
     let mut shown = Vec::new();
     for line in note

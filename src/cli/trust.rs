@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use git2::Oid;
+use crate::git::Oid;
 
 use super::error::{CliError, WithHint};
 use crate::git::Repo;
@@ -12,7 +12,7 @@ use crate::output::Output;
 
 /// Keyrings by trusted revision, or the one from `--keyring`.
 pub struct Trust<'r> {
-    repo: &'r Repo,
+    repo: Option<&'r Repo>,
     out: &'r Output,
     dir: Option<Keyring>,
     by_rev: HashMap<Option<Oid>, Keyring>,
@@ -20,7 +20,7 @@ pub struct Trust<'r> {
 
 impl<'r> Trust<'r> {
     pub fn new(
-        repo: &'r Repo,
+        repo: Option<&'r Repo>,
         out: &'r Output,
         keyring_dir: Option<&Path>,
     ) -> Result<Trust<'r>, CliError> {
@@ -37,21 +37,27 @@ impl<'r> Trust<'r> {
     /// Without a keyring there (or without a trusted revision: a root commit) nothing is trusted;
     /// that is said once on stderr, and each attestation is reported as untrusted.
     pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
+        let what = format!("the root commit {}", &commit.to_string()[..12]);
+        self.keyring_for(&what, trusted)
+    }
+
+    /// The keyring for `what` (a commit or a mail, for the warning), read from `trusted`.
+    pub fn keyring_for(&mut self, what: &str, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
         if let Some(k) = &self.dir {
             return Ok(k);
         }
         if !self.by_rev.contains_key(&trusted) {
             let loaded = match trusted {
-                Some(rev) => load_rev(self.repo, rev)?,
+                Some(rev) => match self.repo {
+                    Some(repo) => load_rev(repo, rev)?,
+                    None => None,
+                },
                 None => None,
             };
             let keyring = loaded.unwrap_or_else(|| {
                 let where_ = match trusted {
                     Some(rev) => format!("the trusted revision {}", &rev.to_string()[..12]),
-                    None => format!(
-                        "a trusted revision for the root commit {}",
-                        &commit.to_string()[..12]
-                    ),
+                    None => format!("a trusted revision for {what}"),
                 };
                 self.out.warn(format!(
                     "there is no {KEYRING_PATH} at {where_}: no attestation can be trusted \

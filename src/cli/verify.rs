@@ -1,22 +1,27 @@
-//! `aiprov verify [REV|RANGE]...`: verify commits' attestations.
+//! `aiprov verify [REV|RANGE]... [--mbox FILE|-]`: verify the attestations of commits or of
+//! patch mails.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use super::error::CliError;
 use super::trust::Trust;
 use super::Context;
 use crate::git::Repo;
+use crate::mail::{mbox, PatchMail};
 use crate::output::report::{write_change, write_summary};
-use crate::verify::{verify_commit, Report, Verdict};
+use crate::verify::{verify_commit, verify_mail, ChangeReport, Report, Verdict};
 
-/// Verify the attestations of commits: signatures, coverage, trailers and sign-offs
+/// Verify the attestations of commits or patch mails: signatures, coverage, trailers, sign-offs
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Commits (`REV`) or ranges (`A..B`); default HEAD
-    #[arg(value_name = "REV|RANGE")]
+    #[arg(value_name = "REV|RANGE", conflicts_with = "mbox")]
     revs: Vec<String>,
-    /// Read the keyring from this revision instead of the range base or parent
+    /// Verify the patch mails of an mbox or .patch file (`-` for standard input) instead of commits
+    #[arg(long, value_name = "FILE")]
+    mbox: Option<PathBuf>,
+    /// Read the keyring from this revision [default: the range base or parent; HEAD for --mbox]
     #[arg(long, value_name = "REV")]
     trust_ref: Option<String>,
     /// Read the keyring from this directory (laid out like .aiprov/) instead of a revision
@@ -24,7 +29,40 @@ pub struct Args {
     keyring: Option<PathBuf>,
 }
 
-pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
+pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i32, CliError> {
+    // Mails verified against an explicit keyring directory need no repository.
+    let repo = match repo {
+        Ok(r) => Some(r),
+        Err(_) if args.mbox.is_some() && args.keyring.is_some() => None,
+        Err(e) => return Err(e),
+    };
+    let mut trust = Trust::new(repo.as_ref(), &ctx.out, args.keyring.as_deref())?;
+    let trust_ref = match (&repo, &args.trust_ref) {
+        (Some(r), Some(rev)) => Some(r.commit_id(rev)?),
+        _ => None,
+    };
+    let mut printer = Printer::new(ctx);
+    if let Some(path) = &args.mbox {
+        let mails = read_mbox(path)?;
+        // Mails are verified before they are applied: trust comes from HEAD unless told otherwise.
+        let trusted = match (&repo, trust_ref) {
+            (_, Some(t)) => Some(t),
+            (Some(r), None) => Some(r.commit_id("HEAD")?),
+            (None, None) => None,
+        };
+        for (i, (_, mail)) in mails.iter().enumerate() {
+            if mail.is_cover_letter() {
+                ctx.out.status(format!("skipping cover letter: {}", mail.subject));
+                continue;
+            }
+            let keyring = trust.keyring_for(&format!("mail {}", i + 1), trusted)?;
+            printer.add(verify_mail(mail, keyring, &ctx.notes_ref)?)?;
+        }
+        return printer.finish();
+    }
+    let repo = repo
+        .as_ref()
+        .expect("a repository unless verifying mails with --keyring");
     let specs = if args.revs.is_empty() {
         vec!["HEAD".to_string()]
     } else {
@@ -34,32 +72,75 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     for spec in &specs {
         targets.extend(repo.targets(spec)?);
     }
-    let trust_ref = args
-        .trust_ref
-        .as_deref()
-        .map(|r| repo.commit_id(r))
-        .transpose()?;
-    let mut trust = Trust::new(repo, &ctx.out, args.keyring.as_deref())?;
-    let mut changes = Vec::with_capacity(targets.len());
-    let mut out = ctx.out.stdout();
     for target in &targets {
         let keyring = trust.keyring(target.commit, trust_ref.or(target.trusted))?;
-        let report = verify_commit(repo, target, keyring, &ctx.notes_ref)?;
-        if !ctx.out.json() && (!ctx.out.quiet || report.verdict == Verdict::Fail) {
-            write_change(&mut out, &report, ctx.out.verbose)?;
+        printer.add(verify_commit(repo, target, keyring, &ctx.notes_ref)?)?;
+    }
+    printer.finish()
+}
+
+/// Reads and parses the patch mails of an mbox, `.patch` file or standard input, each with its
+/// raw bytes.
+pub fn read_mbox(path: &std::path::Path) -> Result<Vec<(Vec<u8>, PatchMail)>, CliError> {
+    let mut data = Vec::new();
+    let limit = mbox::MAX_MBOX_BYTES as u64 + 1;
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().lock().take(limit).read_to_end(&mut data)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut data))
+    };
+    read.map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+    if data.len() > mbox::MAX_MBOX_BYTES {
+        return Err(CliError::msg(format!(
+            "{} is over the limit of {} bytes",
+            path.display(),
+            mbox::MAX_MBOX_BYTES
+        )));
+    }
+    let raw = mbox::split(&data);
+    if raw.is_empty() {
+        return Err(CliError::msg(format!("{} holds no mail", path.display())));
+    }
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mail = PatchMail::parse(&m).map_err(|e| {
+                CliError::from(anyhow::Error::new(e).context(format!("mail {} of {}", i + 1, path.display())))
+            })?;
+            Ok((m, mail))
+        })
+        .collect()
+}
+
+/// Prints each change as it is verified (human) or the whole report at the end (JSON).
+pub struct Printer<'c> {
+    ctx: &'c Context,
+    changes: Vec<ChangeReport>,
+}
+
+impl<'c> Printer<'c> {
+    pub fn new(ctx: &'c Context) -> Self {
+        Printer { ctx, changes: Vec::new() }
+    }
+
+    pub fn add(&mut self, report: ChangeReport) -> Result<(), CliError> {
+        let out = &self.ctx.out;
+        if !out.json() && (!out.quiet || report.verdict == Verdict::Fail) {
+            write_change(&mut out.stdout(), &report, out.verbose)?;
         }
-        changes.push(report);
+        self.changes.push(report);
+        Ok(())
     }
-    let report = Report::new(changes);
-    if ctx.out.json() {
-        ctx.out.print_json(&report)?;
-    } else {
-        write_summary(&mut out, &report)?;
-        out.flush()?;
+
+    pub fn finish(self) -> Result<i32, CliError> {
+        let report = Report::new(self.changes);
+        if self.ctx.out.json() {
+            self.ctx.out.print_json(&report)?;
+        } else {
+            let mut out = self.ctx.out.stdout();
+            write_summary(&mut out, &report)?;
+            out.flush()?;
+        }
+        Ok(if report.verdict == Verdict::Fail { 1 } else { 0 })
     }
-    Ok(if report.verdict == Verdict::Fail {
-        1
-    } else {
-        0
-    })
 }

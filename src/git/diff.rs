@@ -140,6 +140,44 @@ pub(crate) fn compute_pair_digest(
     })
 }
 
+/// Computes the digest of a file change from the contents of its two sides.
+pub(crate) fn digest_of_buffers(file: &mut FileChange, old: &[u8], new: &[u8]) -> Result<(), git2::Error> {
+    let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
+    let new_path = file.path.clone();
+    let mut b = DigestBuilder::new(&header(file));
+    let mut opts = DiffOptions::new();
+    opts.indent_heuristic(true).context_lines(0).interhunk_lines(0);
+    let patch = git2::Patch::from_buffers(
+        old,
+        Some(std::path::Path::new(&old_path)),
+        new,
+        Some(std::path::Path::new(&new_path)),
+        Some(&mut opts),
+    )?;
+    walk_patch(&patch, &mut b)?;
+    file.added_lines = b.added_lines;
+    file.removed_lines = b.removed_lines;
+    file.digest = Some(b.finish());
+    Ok(())
+}
+
+/// Feeds a text patch's removed and added lines into a digest, block by block.
+fn walk_patch(patch: &git2::Patch<'_>, b: &mut DigestBuilder) -> Result<(), git2::Error> {
+    for h in 0..patch.num_hunks() {
+        b.end_block();
+        for l in 0..patch.num_lines_in_hunk(h)? {
+            let line = patch.line_in_hunk(h, l)?;
+            match line.origin() {
+                '-' => b.removed(line.content()),
+                '+' => b.added(line.content()),
+                ' ' => b.end_block(),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether git shows this change as a removal of the whole old side and an addition of the new.
 fn is_whole(file: &FileChange) -> bool {
     file.status == Status::Typechange
@@ -171,20 +209,7 @@ fn digest_with<'a>(
         }
     } else {
         match patch()? {
-            Some(patch) if !patch.delta().flags().is_binary() => {
-                for h in 0..patch.num_hunks() {
-                    b.end_block();
-                    for l in 0..patch.num_lines_in_hunk(h)? {
-                        let line = patch.line_in_hunk(h, l)?;
-                        match line.origin() {
-                            '-' => b.removed(line.content()),
-                            '+' => b.added(line.content()),
-                            ' ' => b.end_block(),
-                            _ => {}
-                        }
-                    }
-                }
-            }
+            Some(patch) if !patch.delta().flags().is_binary() => walk_patch(&patch, &mut b)?,
             _ => {
                 file.binary = true;
                 b.binary(file.old_blob.as_deref(), file.new_blob.as_deref());

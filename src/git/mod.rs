@@ -3,9 +3,11 @@
 mod diff;
 pub mod notes;
 
+pub use git2::Oid;
+
 use std::path::{Path, PathBuf};
 
-use git2::{Oid, Repository, Sort};
+use git2::{Repository, Sort};
 use thiserror::Error;
 
 use crate::change::{Change, FileChange};
@@ -50,6 +52,48 @@ type Result<T> = std::result::Result<T, GitError>;
 fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let what = what.into();
     move |source| GitError::Read { what, source }
+}
+
+/// For a patch mail: the digest of an attested rename or copy that git paired differently in the
+/// mail (as a deletion and an addition), computed from the whole sides the mail carries. `None`
+/// when the mail does not hold both sides.
+pub fn split_pair_digest(
+    files: &[FileChange],
+    diff_text: &[u8],
+    entry: &crate::model::FileEntry,
+) -> Option<String> {
+    use crate::change::Status;
+    let old_path = entry.old_path.as_deref()?;
+    if !matches!(entry.status, Status::Renamed | Status::Copied) {
+        return None;
+    }
+    let new = crate::patch::whole_side(diff_text, &entry.path, true)?;
+    let old = match entry.status {
+        Status::Renamed => crate::patch::whole_side(diff_text, old_path, false)?,
+        _ => return None,
+    };
+    let mode = |m: &Option<String>| m.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok()).unwrap_or(0);
+    let mut file = FileChange {
+        path: entry.path.clone(),
+        old_path: Some(old_path.to_string()),
+        status: entry.status,
+        old_mode: mode(&entry.old_mode),
+        new_mode: mode(&entry.new_mode),
+        old_blob: None,
+        new_blob: None,
+        binary: false,
+        digest: None,
+        added_lines: 0,
+        removed_lines: 0,
+    };
+    // The mail's own file changes must be exactly that deletion and that addition.
+    let deleted = files.iter().any(|f| f.status == Status::Deleted && f.path == old_path);
+    let added = files.iter().any(|f| f.status == Status::Added && f.path == entry.path);
+    if !(deleted && added) {
+        return None;
+    }
+    diff::digest_of_buffers(&mut file, &old, &new).ok()?;
+    file.digest
 }
 
 /// `user.email` from the user's and the system's git config, outside any repository.
@@ -141,6 +185,18 @@ impl Repo {
                 trusted: parent,
             }])
         }
+    }
+
+    /// The commits from `base` (excluded) to `tip`, oldest first, following first parents.
+    pub fn first_parent_commits(&self, base: Oid, tip: &str) -> Result<Vec<Oid>> {
+        let tip = self.commit_id(tip)?;
+        let mut walk = self.inner.revwalk().map_err(read("history"))?;
+        walk.simplify_first_parent().map_err(read("history"))?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+            .map_err(read("history"))?;
+        walk.push(tip).map_err(read(format!("history of {tip}")))?;
+        walk.hide(base).map_err(read(format!("history of {base}")))?;
+        walk.map(|id| id.map_err(read("history"))).collect()
     }
 
     fn first_parent(&self, id: Oid) -> Result<Option<Oid>> {

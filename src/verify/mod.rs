@@ -191,3 +191,20 @@ pub fn verify_commit(
         &pair,
     )
 }
+
+/// Verifies one patch mail with the attestations it carries below `---` (from `notes_ref`).
+pub fn verify_mail(
+    mail: &crate::mail::PatchMail,
+    keyring: &Keyring,
+    notes_ref: &str,
+) -> Result<ChangeReport, crate::mail::MailError> {
+    let note = mail.note_lines(notes_ref).join("\n");
+    let change = mail.change()?;
+    let pair = |e: &FileEntry| crate::git::split_pair_digest(&change.files, &mail.diff, e);
+    verify_change(
+        (!note.is_empty()).then_some(note.as_bytes()),
+        keyring,
+        |_| Ok(change.clone()),
+        &pair,
+    )
+}
