@@ -47,7 +47,13 @@ pub fn whole_side(text: &[u8], path: &str, new: bool) -> Option<Vec<u8>> {
         let whole = if new { s.added } else { s.deleted };
         if whole && !s.binary && path_of(&s).as_deref() == Some(path) {
             let sign = if new { b'+' } else { b'-' };
-            return Some(s.lines.iter().filter(|(g, _)| *g == sign).flat_map(|(_, l)| l.clone()).collect());
+            return Some(
+                s.lines
+                    .iter()
+                    .filter(|(g, _)| *g == sign)
+                    .flat_map(|(_, l)| l.clone())
+                    .collect(),
+            );
         }
     }
     None

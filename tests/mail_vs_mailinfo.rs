@@ -25,7 +25,14 @@ fn series() -> (Fixture, Vec<Vec<u8>>) {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let out = f.git(&["format-patch", "--cover-letter", "-v2", "--stdout", "--from=Alice Author <alice@example.org>", "HEAD~3"]);
+    let out = f.git(&[
+        "format-patch",
+        "--cover-letter",
+        "-v2",
+        "--stdout",
+        "--from=Alice Author <alice@example.org>",
+        "HEAD~3",
+    ]);
     let mails = mbox::split(out.as_bytes());
     assert_eq!(mails.len(), 4, "cover letter and three patches");
     (f, mails)
@@ -43,7 +50,10 @@ fn reencode(mail: &[u8], encoding: &str) -> Vec<u8> {
     let encoded = match encoding {
         "base64" => {
             let b = base64::engine::general_purpose::STANDARD.encode(body.as_bytes());
-            b.as_bytes().chunks(76).map(|c| format!("{}\n", String::from_utf8_lossy(c))).collect()
+            b.as_bytes()
+                .chunks(76)
+                .map(|c| format!("{}\n", String::from_utf8_lossy(c)))
+                .collect()
         }
         _ => quoted_printable::encode_to_str(body.as_bytes()).replace("\r\n", "\n"),
     };
@@ -51,7 +61,10 @@ fn reencode(mail: &[u8], encoding: &str) -> Vec<u8> {
 }
 
 fn crlf(mail: &[u8]) -> Vec<u8> {
-    String::from_utf8(mail.to_vec()).unwrap().replace('\n', "\r\n").into_bytes()
+    String::from_utf8(mail.to_vec())
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes()
 }
 
 /// What `git mailsplit` and `git mailinfo` extract, as `git am` runs them: (author name, email,
@@ -62,12 +75,33 @@ fn mailinfo(dir: &std::path::Path, mail: &[u8]) -> (String, String, String, Stri
     let _ = std::fs::remove_dir_all(&split_dir);
     std::fs::create_dir_all(&split_dir).unwrap();
     std::fs::write(&input, mail).unwrap();
-    git(dir, &["mailsplit", "-b", &format!("-o{}", split_dir.display()), input.to_str().unwrap()]);
+    git(
+        dir,
+        &[
+            "mailsplit",
+            "-b",
+            &format!("-o{}", split_dir.display()),
+            input.to_str().unwrap(),
+        ],
+    );
     let one = std::fs::read(split_dir.join("0001")).expect("mailsplit output");
     let msg = dir.join("msg");
     let patch = dir.join("patch");
-    let out = git_stdin(dir, &["mailinfo", "-u", msg.to_str().unwrap(), patch.to_str().unwrap()], &one);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = git_stdin(
+        dir,
+        &[
+            "mailinfo",
+            "-u",
+            msg.to_str().unwrap(),
+            patch.to_str().unwrap(),
+        ],
+        &one,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let info = String::from_utf8(out.stdout).unwrap();
     let field = |k: &str| {
         info.lines()
@@ -75,7 +109,12 @@ fn mailinfo(dir: &std::path::Path, mail: &[u8]) -> (String, String, String, Stri
             .unwrap_or_default()
             .to_string()
     };
-    (field("Author"), field("Email"), field("Subject"), std::fs::read_to_string(&msg).unwrap())
+    (
+        field("Author"),
+        field("Email"),
+        field("Subject"),
+        std::fs::read_to_string(&msg).unwrap(),
+    )
 }
 
 #[test]
@@ -85,7 +124,12 @@ fn mails_are_read_like_git_mailinfo() {
     let mut checked = 0;
     for raw in &mails[1..] {
         // As git mailsplit hands them over: CRLF already normalised by our splitter for the crlf case.
-        for variant in [raw.clone(), reencode(raw, "quoted-printable"), reencode(raw, "base64"), crlf(raw)] {
+        for variant in [
+            raw.clone(),
+            reencode(raw, "quoted-printable"),
+            reencode(raw, "base64"),
+            crlf(raw),
+        ] {
             let split = mbox::split(&variant);
             assert_eq!(split.len(), 1);
             let ours = PatchMail::parse(&split[0]).expect("parse mail");
@@ -112,13 +156,24 @@ fn a_mails_diff_gives_the_commits_digests_and_the_cover_letter_is_recognised() {
         let mail = PatchMail::parse(raw).unwrap();
         assert!(!mail.is_cover_letter());
         assert_eq!(mail.number(), Some((i as u32 + 1, 3)));
-        assert!(mail.subject.starts_with(&format!("[PATCH v2 {}/3]", i + 1)), "{}", mail.subject);
+        assert!(
+            mail.subject.starts_with(&format!("[PATCH v2 {}/3]", i + 1)),
+            "{}",
+            mail.subject
+        );
         let commit = repo.commit_id(&format!("HEAD~{}", 2 - i)).unwrap();
         let from_repo = repo.change(commit, |_| true).unwrap();
         let from_mail = mail.change().unwrap();
-        let digests = |c: &aiprov::change::Change| c.files.iter().map(|f| f.digest.clone()).collect::<Vec<_>>();
+        let digests = |c: &aiprov::change::Change| {
+            c.files.iter().map(|f| f.digest.clone()).collect::<Vec<_>>()
+        };
         assert_eq!(digests(&from_mail), digests(&from_repo));
-        assert_eq!(from_mail.message, from_repo.message, "message of patch {}", i + 1);
+        assert_eq!(
+            from_mail.message,
+            from_repo.message,
+            "message of patch {}",
+            i + 1
+        );
         assert_eq!(from_mail.author.email, from_repo.author.email);
     }
     let _ = git(&f.repo, &["status"]);

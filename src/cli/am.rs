@@ -40,13 +40,17 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         .filter(|(_, m)| {
             let cover = m.is_cover_letter();
             if cover {
-                ctx.out.status(format!("skipping cover letter: {}", m.subject));
+                ctx.out
+                    .status(format!("skipping cover letter: {}", m.subject));
             }
             !cover
         })
         .collect();
     if mails.is_empty() {
-        return Err(CliError::msg(format!("{} holds no patch", args.mbox.display())));
+        return Err(CliError::msg(format!(
+            "{} holds no patch",
+            args.mbox.display()
+        )));
     }
     let base = repo.commit_id("HEAD")?;
     let trusted = match &args.trust_ref {
@@ -75,7 +79,9 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     // git am gets only the patches, in order (a cover letter would stop it).
     let mut series = Vec::new();
     for (raw, _) in &mails {
-        series.extend_from_slice(b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n");
+        series.extend_from_slice(
+            b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n",
+        );
         series.extend_from_slice(raw);
         if !raw.ends_with(b"\n") {
             series.push(b'\n');
@@ -122,7 +128,11 @@ fn attach(
     mails: &[(Vec<u8>, crate::mail::PatchMail)],
 ) -> Result<(), CliError> {
     for (commit, (_, mail)) in applied.iter().zip(mails) {
-        let lines: Vec<String> = mail.note_lines(&ctx.notes_ref).iter().map(|l| l.trim().to_string()).collect();
+        let lines: Vec<String> = mail
+            .note_lines(&ctx.notes_ref)
+            .iter()
+            .map(|l| l.trim().to_string())
+            .collect();
         if lines.iter().all(|l| l.is_empty()) {
             continue;
         }

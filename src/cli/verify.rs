@@ -52,7 +52,8 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         };
         for (i, (_, mail)) in mails.iter().enumerate() {
             if mail.is_cover_letter() {
-                ctx.out.status(format!("skipping cover letter: {}", mail.subject));
+                ctx.out
+                    .status(format!("skipping cover letter: {}", mail.subject));
                 continue;
             }
             let keyring = trust.keyring_for(&format!("mail {}", i + 1), trusted)?;
@@ -105,7 +106,11 @@ pub fn read_mbox(path: &std::path::Path) -> Result<Vec<(Vec<u8>, PatchMail)>, Cl
         .enumerate()
         .map(|(i, m)| {
             let mail = PatchMail::parse(&m).map_err(|e| {
-                CliError::from(anyhow::Error::new(e).context(format!("mail {} of {}", i + 1, path.display())))
+                CliError::from(anyhow::Error::new(e).context(format!(
+                    "mail {} of {}",
+                    i + 1,
+                    path.display()
+                )))
             })?;
             Ok((m, mail))
         })
@@ -120,7 +125,10 @@ pub struct Printer<'c> {
 
 impl<'c> Printer<'c> {
     pub fn new(ctx: &'c Context) -> Self {
-        Printer { ctx, changes: Vec::new() }
+        Printer {
+            ctx,
+            changes: Vec::new(),
+        }
     }
 
     pub fn add(&mut self, report: ChangeReport) -> Result<(), CliError> {
@@ -141,6 +149,10 @@ impl<'c> Printer<'c> {
             write_summary(&mut out, &report)?;
             out.flush()?;
         }
-        Ok(if report.verdict == Verdict::Fail { 1 } else { 0 })
+        Ok(if report.verdict == Verdict::Fail {
+            1
+        } else {
+            0
+        })
     }
 }

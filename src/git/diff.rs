@@ -141,12 +141,18 @@ pub(crate) fn compute_pair_digest(
 }
 
 /// Computes the digest of a file change from the contents of its two sides.
-pub(crate) fn digest_of_buffers(file: &mut FileChange, old: &[u8], new: &[u8]) -> Result<(), git2::Error> {
+pub(crate) fn digest_of_buffers(
+    file: &mut FileChange,
+    old: &[u8],
+    new: &[u8],
+) -> Result<(), git2::Error> {
     let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
     let new_path = file.path.clone();
     let mut b = DigestBuilder::new(&header(file));
     let mut opts = DiffOptions::new();
-    opts.indent_heuristic(true).context_lines(0).interhunk_lines(0);
+    opts.indent_heuristic(true)
+        .context_lines(0)
+        .interhunk_lines(0);
     let patch = git2::Patch::from_buffers(
         old,
         Some(std::path::Path::new(&old_path)),

@@ -72,7 +72,11 @@ pub fn split_pair_digest(
         Status::Renamed => crate::patch::whole_side(diff_text, old_path, false)?,
         _ => return None,
     };
-    let mode = |m: &Option<String>| m.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok()).unwrap_or(0);
+    let mode = |m: &Option<String>| {
+        m.as_deref()
+            .and_then(|m| u32::from_str_radix(m, 8).ok())
+            .unwrap_or(0)
+    };
     let mut file = FileChange {
         path: entry.path.clone(),
         old_path: Some(old_path.to_string()),
@@ -87,8 +91,12 @@ pub fn split_pair_digest(
         removed_lines: 0,
     };
     // The mail's own file changes must be exactly that deletion and that addition.
-    let deleted = files.iter().any(|f| f.status == Status::Deleted && f.path == old_path);
-    let added = files.iter().any(|f| f.status == Status::Added && f.path == entry.path);
+    let deleted = files
+        .iter()
+        .any(|f| f.status == Status::Deleted && f.path == old_path);
+    let added = files
+        .iter()
+        .any(|f| f.status == Status::Added && f.path == entry.path);
     if !(deleted && added) {
         return None;
     }
@@ -195,7 +203,8 @@ impl Repo {
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(read("history"))?;
         walk.push(tip).map_err(read(format!("history of {tip}")))?;
-        walk.hide(base).map_err(read(format!("history of {base}")))?;
+        walk.hide(base)
+            .map_err(read(format!("history of {base}")))?;
         walk.map(|id| id.map_err(read("history"))).collect()
     }
 

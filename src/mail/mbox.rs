@@ -51,7 +51,9 @@ pub fn split(data: &[u8]) -> Vec<Vec<u8>> {
             continue;
         }
         at_start = false;
-        current.get_or_insert_with(Vec::new).extend_from_slice(&line);
+        current
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(&line);
     }
     if let Some(m) = current.filter(|m| !m.iter().all(|b| b.is_ascii_whitespace())) {
         messages.push(m);
@@ -79,9 +81,15 @@ mod tests {
         let mbox = b"From 1234 Mon Sep 17 00:00:00 2001\r\nSubject: a\r\n\r\nbody a\r\n>From the start\r\n\r\nFrom 5678 Mon Sep 17 00:00:00 2001\nSubject: b\n\nbody b\n";
         let msgs = split(mbox);
         assert_eq!(msgs.len(), 2);
-        assert_eq!(msgs[0], b"Subject: a\n\nbody a\n>From the start\n\n".to_vec());
+        assert_eq!(
+            msgs[0],
+            b"Subject: a\n\nbody a\n>From the start\n\n".to_vec()
+        );
         assert_eq!(msgs[1], b"Subject: b\n\nbody b\n".to_vec());
-        assert_eq!(split(b"Subject: c\n\nbody\n"), vec![b"Subject: c\n\nbody\n".to_vec()]);
+        assert_eq!(
+            split(b"Subject: c\n\nbody\n"),
+            vec![b"Subject: c\n\nbody\n".to_vec()]
+        );
         assert!(split(b"").is_empty());
     }
 

@@ -4,4 +4,4 @@
 pub mod mbox;
 pub mod patch_mail;
 
-pub use patch_mail::{PatchMail, MailError};
+pub use patch_mail::{MailError, PatchMail};

@@ -112,12 +112,17 @@ fn body_text(mail: &mailparse::ParsedMail<'_>) -> String {
     if mail.subparts.is_empty() {
         return mail
             .get_body()
-            .or_else(|_| mail.get_body_raw().map(|b| String::from_utf8_lossy(&b).into_owned()))
+            .or_else(|_| {
+                mail.get_body_raw()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            })
             .unwrap_or_default();
     }
     mail.subparts
         .iter()
-        .filter(|p| p.ctype.mimetype.starts_with("text/") || p.ctype.mimetype.starts_with("multipart/"))
+        .filter(|p| {
+            p.ctype.mimetype.starts_with("text/") || p.ctype.mimetype.starts_with("multipart/")
+        })
         .map(body_text)
         .collect::<Vec<_>>()
         .join("\n")
@@ -149,8 +154,12 @@ impl PatchMail {
         let mut subject = header(&mail, "Subject").unwrap_or_default();
         let mut from = header(&mail, "From");
         let mut date = header(&mail, "Date");
-        let message_id = header(&mail, "Message-ID")
-            .map(|m| m.trim().trim_start_matches('<').trim_end_matches('>').to_string());
+        let message_id = header(&mail, "Message-ID").map(|m| {
+            m.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        });
         let text = body_text(&mail);
         let mut lines = text.split_inclusive('\n').peekable();
         // In-body headers: `From:`, `Subject:`, `Date:` at the top of the body override the mail's.
@@ -161,7 +170,9 @@ impl PatchMail {
         while let Some(line) = lines.peek() {
             let l = line.trim_end();
             let (key, value) = match l.split_once(':') {
-                Some((k, v)) if ["from", "subject", "date"].contains(&k.to_ascii_lowercase().as_str()) => {
+                Some((k, v))
+                    if ["from", "subject", "date"].contains(&k.to_ascii_lowercase().as_str()) =>
+                {
                     (k.to_ascii_lowercase(), v.trim().to_string())
                 }
                 _ => break,
@@ -189,7 +200,10 @@ impl PatchMail {
             body.push_str(line);
         }
         rest.extend(lines);
-        let author = from.as_deref().and_then(parse_identity).ok_or(MailError::NoAuthor)?;
+        let author = from
+            .as_deref()
+            .and_then(parse_identity)
+            .ok_or(MailError::NoAuthor)?;
         let title = clean_subject(&subject.replace(['\n', '\r'], " "));
         let message = stripspace(&format!("{title}\n\n{body}"));
         let (notes, diff) = split_notes_and_diff(&rest);
@@ -208,15 +222,18 @@ impl PatchMail {
     pub fn number(&self) -> Option<(u32, u32)> {
         let open = self.subject.find('[')?;
         let close = self.subject[open..].find(']')? + open;
-        self.subject[open + 1..close].split_whitespace().find_map(|w| {
-            let (n, m) = w.split_once('/')?;
-            Some((n.parse().ok()?, m.parse().ok()?))
-        })
+        self.subject[open + 1..close]
+            .split_whitespace()
+            .find_map(|w| {
+                let (n, m) = w.split_once('/')?;
+                Some((n.parse().ok()?, m.parse().ok()?))
+            })
     }
 
     /// A cover letter: numbered 0/N, or a mail without a diff.
     pub fn is_cover_letter(&self) -> bool {
-        self.number().is_some_and(|(n, _)| n == 0) || !self.diff.windows(11).any(|w| w == b"diff --git ")
+        self.number().is_some_and(|(n, _)| n == 0)
+            || !self.diff.windows(11).any(|w| w == b"diff --git ")
     }
 
     /// The note lines of one notes ref (`refs/notes/aiprov` shows as `Notes (aiprov):`).
@@ -237,7 +254,10 @@ impl PatchMail {
             source,
         })?;
         Ok(Change {
-            id: self.message_id.clone().unwrap_or_else(|| self.subject.clone()),
+            id: self
+                .message_id
+                .clone()
+                .unwrap_or_else(|| self.subject.clone()),
             message: self.message.clone(),
             author: self.author.clone(),
             parent: None,
@@ -267,7 +287,8 @@ fn split_notes_and_diff(rest: &[&str]) -> (Vec<(String, Vec<String>)>, Vec<u8>) 
             let l = rest[i].trim_end_matches('\n');
             if let Some(content) = l.strip_prefix("    ") {
                 lines.push(content.to_string());
-            } else if l.trim().is_empty() && rest.get(i + 1).is_some_and(|n| n.starts_with("    ")) {
+            } else if l.trim().is_empty() && rest.get(i + 1).is_some_and(|n| n.starts_with("    "))
+            {
                 // A blank line inside the note (its indentation stripped in transit).
             } else {
                 break;
@@ -286,9 +307,15 @@ mod tests {
 
     #[test]
     fn subjects_are_cleaned_like_git_mailinfo() {
-        assert_eq!(clean_subject("[PATCH v2 3/7] hw/dev: fix it"), "hw/dev: fix it");
+        assert_eq!(
+            clean_subject("[PATCH v2 3/7] hw/dev: fix it"),
+            "hw/dev: fix it"
+        );
         assert_eq!(clean_subject("Re: [RFC PATCH] [qemu] x: y"), "x: y");
-        assert_eq!(clean_subject("  :Re:re: subject [not a prefix]"), "subject [not a prefix]");
+        assert_eq!(
+            clean_subject("  :Re:re: subject [not a prefix]"),
+            "subject [not a prefix]"
+        );
         assert_eq!(clean_subject("Reply to all"), "Reply to all");
     }
 

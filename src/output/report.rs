@@ -42,7 +42,8 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
         };
         writeln!(out, "    {style}{word}{style:#} [{}] {}", f.code, f.message)?;
     }
-    if verbose > 0 {
+    // With several attestations (an author's and a maintainer's), each one's declaration is shown.
+    if verbose > 0 || change.attestations.len() > 1 {
         for a in &change.attestations {
             let used = if a.ai_used_for == ["none"] {
                 "no AI use".to_string()
