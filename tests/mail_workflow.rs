@@ -41,7 +41,7 @@ fn flow() -> Flow {
     m.write("hw/dev.c", lines("dev", 60));
     m.write("tests/test-dev.c", lines("test", 10));
     m.write("docs/dev.rst", "Device\n======\n");
-    let base = m.commit_all(&"Base\n\nSigned-off-by: Bob Maintainer <bob@example.org>".to_string());
+    let base = m.commit_all("Base\n\nSigned-off-by: Bob Maintainer <bob@example.org>");
     let contributor = m.tmp.path().join("contributor");
     git(
         m.tmp.path(),
