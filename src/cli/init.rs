@@ -7,9 +7,20 @@ use crate::keyring::{file::skeleton, AIPROV_DIR, KEYRING_PATH};
 
 /// Set up a repository for aiprov: .aiprov/ keyring and the git config that carries notes along
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Install a sendemail-validate hook that refuses to send a patch whose attestation is
+    /// missing or does not verify
+    #[arg(long)]
+    hooks: bool,
+    /// Install a post-commit hook that attests every new commit (opt-in)
+    #[arg(long)]
+    auto_attest: bool,
+}
 
-pub fn run(ctx: &Context, repo: &Repo, _args: Args) -> Result<i32, CliError> {
+/// Marks hooks aiprov wrote, so it updates its own and never replaces anyone else's.
+const HOOK_MARKER: &str = "# installed by aiprov init";
+
+pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let workdir = repo.workdir().ok_or_else(|| {
         CliError::msg("aiprov init needs a work tree (this is a bare repository)")
     })?;
@@ -32,9 +43,51 @@ pub fn run(ctx: &Context, repo: &Repo, _args: Args) -> Result<i32, CliError> {
     repo.set_config("notes.rewrite.rebase", "true")?;
     // `git format-patch` puts the attestations below the `---` line of each patch mail.
     repo.add_config_value("format.notes", notes_ref)?;
+    if args.hooks {
+        install_hook(
+            ctx,
+            repo,
+            "sendemail-validate",
+            "refuse to send a patch whose attestation is missing or does not verify",
+            "verify -q --mbox \"$1\"",
+        )?;
+    }
+    if args.auto_attest {
+        install_hook(ctx, repo, "post-commit", "attest every new commit", "attest -q -y HEAD")?;
+    }
     ctx.out.status(format!(
         "configured notes.rewriteRef and format.notes for {notes_ref}\n\
          next: `aiprov keygen`, then `aiprov keyring add $(git config user.email) <key>.pub` and commit {AIPROV_DIR}/"
     ));
     Ok(0)
+}
+
+/// Writes `.git/hooks/NAME` (or under `core.hooksPath`) running `aiprov ARGS`.
+fn install_hook(ctx: &Context, repo: &Repo, name: &str, what: &str, args: &str) -> Result<(), CliError> {
+    let dir = match repo.config_string("core.hooksPath") {
+        Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
+        None => repo.git_dir().join("hooks"),
+    };
+    let path = dir.join(name);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if !existing.contains(HOOK_MARKER) {
+            return Err(CliError::msg(format!("{} exists and is not aiprov's; not replacing it", path.display()))
+                .hint(format!("add `aiprov {args}` to it yourself")));
+        }
+    }
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string().replace('\'', "'\\''"))
+        .unwrap_or_else(|_| "aiprov".into());
+    let script = format!(
+        "#!/bin/sh\n{HOOK_MARKER}: {what}.\naiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
+    );
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&path, script))
+        .and_then(|_| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+        })
+        .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
+    ctx.out.status(format!("installed the {name} hook: {what}"));
+    Ok(())
 }
