@@ -7,7 +7,14 @@ use common::{lines, Fixture};
 
 fn send_email(f: &Fixture, patch: &str) -> std::process::Output {
     common::git_cmd(&f.repo)
-        .args(["send-email", "--dry-run", "--confirm=never", "--to=list@example.org", "--from=Alice Author <alice@example.org>", "--smtp-server=/bin/true"])
+        .args([
+            "send-email",
+            "--dry-run",
+            "--confirm=never",
+            "--to=list@example.org",
+            "--from=Alice Author <alice@example.org>",
+            "--smtp-server=/bin/true",
+        ])
         .arg(patch)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .output()
@@ -22,17 +29,26 @@ fn hooks_attest_new_commits_and_refuse_to_send_unattested_patches() {
     let key = f.home().join(".config/aiprov/id_ed25519");
     assert!(key.exists());
     f.init_trusting("alice@example.org", &key);
-    f.aiprov().args(["init", "--hooks", "--auto-attest"]).assert().success();
+    f.aiprov()
+        .args(["init", "--hooks", "--auto-attest"])
+        .assert()
+        .success();
     f.write("a.c", lines("a", 3));
     f.commit_all("Base\n\nSigned-off-by: Alice Author <alice@example.org>");
 
     // post-commit attested it.
     f.write("a.c", lines("a", 4));
     f.commit_all("Change\n\nSigned-off-by: Alice Author <alice@example.org>");
-    assert!(f.git(&["notes", "--ref=aiprov", "show", "HEAD"]).starts_with("{\"payloadType\""));
+    assert!(f
+        .git(&["notes", "--ref=aiprov", "show", "HEAD"])
+        .starts_with("{\"payloadType\""));
     let patch = f.git(&["format-patch", "-1", "-o", "out1"]);
     let out = send_email(&f, patch.trim());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // Without its attestation, send-email refuses the patch.
     f.write("a.c", lines("a", 5));
@@ -41,7 +57,11 @@ fn hooks_attest_new_commits_and_refuse_to_send_unattested_patches() {
     let patch = f.git(&["format-patch", "-1", "-o", "out2"]);
     let out = send_email(&f, patch.trim());
     assert!(!out.status.success());
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(all.contains("signature.missing"), "{all}");
 }
 
@@ -54,6 +74,11 @@ fn a_hook_that_is_not_aiprovs_is_never_replaced() {
         .args(["init", "--auto-attest"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("is not aiprov's; not replacing it"));
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho mine\n");
+        .stderr(predicates::str::contains(
+            "is not aiprov's; not replacing it",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
 }

@@ -53,7 +53,13 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         )?;
     }
     if args.auto_attest {
-        install_hook(ctx, repo, "post-commit", "attest every new commit", "attest -q -y HEAD")?;
+        install_hook(
+            ctx,
+            repo,
+            "post-commit",
+            "attest every new commit",
+            "attest -q -y HEAD",
+        )?;
     }
     ctx.out.status(format!(
         "configured notes.rewriteRef and format.notes for {notes_ref}\n\
@@ -63,7 +69,13 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
 }
 
 /// Writes `.git/hooks/NAME` (or under `core.hooksPath`) running `aiprov ARGS`.
-fn install_hook(ctx: &Context, repo: &Repo, name: &str, what: &str, args: &str) -> Result<(), CliError> {
+fn install_hook(
+    ctx: &Context,
+    repo: &Repo,
+    name: &str,
+    what: &str,
+    args: &str,
+) -> Result<(), CliError> {
     let dir = match repo.config_string("core.hooksPath") {
         Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
         None => repo.git_dir().join("hooks"),
@@ -71,8 +83,11 @@ fn install_hook(ctx: &Context, repo: &Repo, name: &str, what: &str, args: &str) 
     let path = dir.join(name);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         if !existing.contains(HOOK_MARKER) {
-            return Err(CliError::msg(format!("{} exists and is not aiprov's; not replacing it", path.display()))
-                .hint(format!("add `aiprov {args}` to it yourself")));
+            return Err(CliError::msg(format!(
+                "{} exists and is not aiprov's; not replacing it",
+                path.display()
+            ))
+            .hint(format!("add `aiprov {args}` to it yourself")));
         }
     }
     let exe = std::env::current_exe()

@@ -253,11 +253,13 @@ impl PatchMail {
             subject: self.subject.clone(),
             source,
         })?;
+        let id = match (&self.message_id, self.number()) {
+            (Some(m), _) => m.clone(),
+            (None, Some((n, m))) => format!("patch {n}/{m}"),
+            (None, None) => "patch".to_string(),
+        };
         Ok(Change {
-            id: self
-                .message_id
-                .clone()
-                .unwrap_or_else(|| self.subject.clone()),
+            id,
             message: self.message.clone(),
             author: self.author.clone(),
             parent: None,

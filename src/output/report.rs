@@ -5,8 +5,13 @@ use std::io::{self, Write};
 use super::{DIM, ERROR, GOOD, WARNING};
 use crate::verify::{ChangeReport, Report, Severity, Verdict};
 
+/// Commit ids and keyids are shown abbreviated; mail ids as they are.
 fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
+    if id.len() >= 40 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &id[..12]
+    } else {
+        id
+    }
 }
 
 /// Writes one change's result.
