@@ -29,6 +29,7 @@ fn reference() -> String {
         &["keyring", "list"],
         &["attest"],
         &["verify"],
+        &["am"],
         &["show"],
         &["completions"],
         &["man"],
