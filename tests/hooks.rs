@@ -82,3 +82,64 @@ fn a_hook_that_is_not_aiprovs_is_never_replaced() {
         "#!/bin/sh\necho mine\n"
     );
 }
+
+/// The real `git send-email` hands the mail to a sendmail-like program; the mail it sends
+/// (long attestation lines make it quoted-printable) verifies as it arrives.
+#[test]
+fn a_mail_as_git_send_email_sends_it_verifies() {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    f.write("a.c", lines("a", 3));
+    f.commit_all("Base\n\nSigned-off-by: Alice Author <alice@example.org>");
+    f.write("a.c", lines("a", 4));
+    f.commit_all("Change\n\nAI-used-for: code\nSigned-off-by: Alice Author <alice@example.org>");
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    let sent = f.tmp.path().join("sent.mbox");
+    let sendmail = f.tmp.path().join("sendmail");
+    std::fs::write(
+        &sendmail,
+        format!(
+            "#!/bin/sh\n{{ echo 'From sender Mon Sep 17 00:00:00 2001'; cat; }} >> '{}'\n",
+            sent.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&sendmail)
+        .status()
+        .unwrap();
+    let patch = f.git(&["format-patch", "-1", "-o", "out"]);
+    let out = common::git_cmd(&f.repo)
+        .args([
+            "send-email",
+            "--confirm=never",
+            "--to=list@example.org",
+            "--from=Alice Author <alice@example.org>",
+        ])
+        .arg(format!("--smtp-server={}", sendmail.display()))
+        .arg(patch.trim())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mail = std::fs::read_to_string(&sent).unwrap();
+    assert!(
+        mail.contains("Content-Transfer-Encoding: quoted-printable"),
+        "long lines were encoded"
+    );
+    let base = f.git(&["rev-parse", "HEAD~1"]);
+    f.aiprov()
+        .args(["verify", "--trust-ref", base.trim(), "--mbox"])
+        .arg(&sent)
+        .assert()
+        .success();
+}

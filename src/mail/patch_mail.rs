@@ -107,9 +107,44 @@ fn header(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
     mail.headers.get_first_value(name)
 }
 
+/// Decodes quoted-printable as `git mailinfo` does: `=XX` escapes and soft line breaks, line ends
+/// kept as they are (no CRLF introduced).
+fn decode_quoted_printable(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'=' {
+            out.push(raw[i]);
+            i += 1;
+            continue;
+        }
+        match (raw.get(i + 1), raw.get(i + 2)) {
+            (Some(b'\n'), _) => i += 2,
+            (Some(b'\r'), Some(b'\n')) => i += 3,
+            (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push(hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0));
+                i += 3;
+            }
+            _ => {
+                out.push(b'=');
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// The text of a mail: its text parts, transfer encoding and charset decoded.
 fn body_text(mail: &mailparse::ParsedMail<'_>) -> String {
     if mail.subparts.is_empty() {
+        if let mailparse::body::Body::QuotedPrintable(body) = mail.get_body_encoded() {
+            let bytes = decode_quoted_printable(body.get_raw());
+            return match charset::Charset::for_label(mail.ctype.charset.as_bytes()) {
+                Some(cs) => cs.decode(&bytes).0.into_owned(),
+                None => String::from_utf8_lossy(&bytes).into_owned(),
+            };
+        }
         return mail
             .get_body()
             .or_else(|_| {
@@ -319,6 +354,14 @@ mod tests {
             "subject [not a prefix]"
         );
         assert_eq!(clean_subject("Reply to all"), "Reply to all");
+    }
+
+    #[test]
+    fn quoted_printable_keeps_line_ends() {
+        assert_eq!(
+            decode_quoted_printable(b"a=3Db=\nc\n--=20\nx=zz\n"),
+            b"a=bc\n-- \nx=zz\n".to_vec()
+        );
     }
 
     #[test]
