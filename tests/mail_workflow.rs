@@ -318,3 +318,23 @@ fn a_maintainer_fix_up_is_named_then_covered_by_the_maintainers_attestation() {
     );
     assert!(by.iter().any(|(s, _)| *s == "bob@example.org"));
 }
+
+#[test]
+fn softfail_reports_the_findings_and_applies_anyway() {
+    let f = flow();
+    let mbox = String::from_utf8(f.series()).unwrap();
+    let tampered = mbox.replacen("+new line 3\n", "+new line 3, altered in transit\n", 1);
+    let m = &f.maintainer;
+    let path = m.tmp.path().join("tampered.mbox");
+    std::fs::write(&path, tampered).unwrap();
+    let before = m.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let out = m.aiprov().args(["am", "--softfail", "--color", "never"]).arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "the findings still decide the exit code: {stdout}");
+    assert!(stdout.contains("coverage.digest-mismatch"), "{stdout}");
+    assert_eq!(m.git(&["rev-list", "--count", &format!("{before}..HEAD")]).trim(), "5");
+    // The tampered patch's commit carries the attestation, which still does not cover it.
+    let (code, doc) = f.verify(&format!("{before}..HEAD"));
+    assert_eq!(code, 1);
+    assert_eq!(doc["changes"][4]["findings"][0]["code"], "coverage.digest-mismatch");
+}
