@@ -328,13 +328,29 @@ fn softfail_reports_the_findings_and_applies_anyway() {
     let path = m.tmp.path().join("tampered.mbox");
     std::fs::write(&path, tampered).unwrap();
     let before = m.git(&["rev-parse", "HEAD"]).trim().to_string();
-    let out = m.aiprov().args(["am", "--softfail", "--color", "never"]).arg(&path).output().unwrap();
+    let out = m
+        .aiprov()
+        .args(["am", "--softfail", "--color", "never"])
+        .arg(&path)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "the findings still decide the exit code: {stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the findings still decide the exit code: {stdout}"
+    );
     assert!(stdout.contains("coverage.digest-mismatch"), "{stdout}");
-    assert_eq!(m.git(&["rev-list", "--count", &format!("{before}..HEAD")]).trim(), "5");
+    assert_eq!(
+        m.git(&["rev-list", "--count", &format!("{before}..HEAD")])
+            .trim(),
+        "5"
+    );
     // The tampered patch's commit carries the attestation, which still does not cover it.
     let (code, doc) = f.verify(&format!("{before}..HEAD"));
     assert_eq!(code, 1);
-    assert_eq!(doc["changes"][4]["findings"][0]["code"], "coverage.digest-mismatch");
+    assert_eq!(
+        doc["changes"][4]["findings"][0]["code"],
+        "coverage.digest-mismatch"
+    );
 }

@@ -47,8 +47,8 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         // Mails are verified before they are applied: trust comes from HEAD unless told otherwise.
         let trusted = match (&repo, trust_ref) {
             (_, Some(t)) => Some(t),
-            (Some(r), None) => Some(r.commit_id("HEAD")?),
-            (None, None) => None,
+            (Some(r), None) if args.keyring.is_none() => Some(r.commit_id("HEAD")?),
+            _ => None,
         };
         for (i, (_, mail)) in mails.iter().enumerate() {
             if mail.is_cover_letter() {
