@@ -61,8 +61,8 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let mut printer = Printer::new(ctx);
     let mut failed = 0;
     for (i, (_, mail)) in mails.iter().enumerate() {
-        let keyring = trust.keyring_for(&format!("patch {}", i + 1), Some(trusted))?;
-        let report = verify_mail(mail, keyring, &ctx.notes_ref)?;
+        let trusted = trust.trusted_for(&format!("patch {}", i + 1), Some(trusted))?;
+        let report = verify_mail(mail, &trusted, &ctx.notes_ref)?;
         failed += usize::from(report.verdict == Verdict::Fail);
         printer.add(report)?;
     }

@@ -1,4 +1,5 @@
-//! Loading the keyring from the trusted revision or a `--keyring` directory, once per revision.
+//! Loading the keyring and the policy from the trusted revision or a `--keyring` directory, once
+//! per revision.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -9,13 +10,17 @@ use super::error::{CliError, WithHint};
 use crate::git::Repo;
 use crate::keyring::{Keyring, KeyringError, AIPROV_DIR, KEYRING_PATH};
 use crate::output::Output;
+use crate::policy::{Policy, POLICY_PATH};
+use crate::verify::Trusted;
 
-/// Keyrings by trusted revision, or the one from `--keyring`.
+/// Keyrings and policies by trusted revision, or the ones from `--keyring`.
 pub struct Trust<'r> {
     repo: Option<&'r Repo>,
     out: &'r Output,
     dir: Option<Keyring>,
+    dir_policy: Option<Policy>,
     by_rev: HashMap<Option<Oid>, Keyring>,
+    policies: HashMap<Option<Oid>, Policy>,
 }
 
 impl<'r> Trust<'r> {
@@ -25,11 +30,14 @@ impl<'r> Trust<'r> {
         keyring_dir: Option<&Path>,
     ) -> Result<Trust<'r>, CliError> {
         let dir = keyring_dir.map(load_dir).transpose()?;
+        let dir_policy = keyring_dir.map(load_dir_policy).transpose()?;
         Ok(Trust {
             repo,
             out,
             dir,
+            dir_policy,
             by_rev: HashMap::new(),
+            policies: HashMap::new(),
         })
     }
 
@@ -39,6 +47,33 @@ impl<'r> Trust<'r> {
     pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
         let what = format!("the root commit {}", &commit.to_string()[..12]);
         self.keyring_for(&what, trusted)
+    }
+
+    /// The keyring and the policy for `what` (a commit or a mail), read from `trusted`.
+    pub fn trusted_for(
+        &mut self,
+        what: &str,
+        trusted: Option<Oid>,
+    ) -> Result<Trusted<'_>, CliError> {
+        self.keyring_for(what, trusted)?;
+        if self.dir_policy.is_none() && !self.policies.contains_key(&trusted) {
+            let policy = match (self.repo, trusted) {
+                (Some(repo), Some(rev)) => load_rev_policy(repo, rev)?,
+                _ => Policy::default(),
+            };
+            self.policies.insert(trusted, policy);
+        }
+        let keyring = self
+            .dir
+            .as_ref()
+            .or(self.by_rev.get(&trusted))
+            .expect("loaded above");
+        let policy = self
+            .dir_policy
+            .as_ref()
+            .or(self.policies.get(&trusted))
+            .expect("loaded above");
+        Ok(Trusted { keyring, policy })
     }
 
     /// The keyring for `what` (a commit or a mail, for the warning), read from `trusted`.
@@ -105,6 +140,30 @@ fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, CliError> {
     .hint(format!(
         "the keyring is read from the trusted revision {rev}; fix it there, or pass --trust-ref or --keyring"
     ))
+}
+
+/// The policy at a revision: `.aiprov/policy.toml`, or the default profile without one.
+fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, CliError> {
+    match repo.file_at(rev, POLICY_PATH)? {
+        Some(text) => Ok(Policy::parse(
+            &text,
+            &format!("{POLICY_PATH} at {}", &rev.to_string()[..12]),
+        )?),
+        None => Ok(Policy::default()),
+    }
+}
+
+/// The policy of a `--keyring` directory: its `policy.toml`, or the default profile.
+fn load_dir_policy(dir: &Path) -> Result<Policy, CliError> {
+    let path = dir.join("policy.toml");
+    match std::fs::read(&path) {
+        Ok(text) => Ok(Policy::parse(&text, &path.display().to_string())?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Policy::default()),
+        Err(e) => Err(CliError::msg(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 fn load_dir(dir: &Path) -> Result<Keyring, CliError> {

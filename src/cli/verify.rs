@@ -56,8 +56,8 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
                     .status(format!("skipping cover letter: {}", mail.subject));
                 continue;
             }
-            let keyring = trust.keyring_for(&format!("mail {}", i + 1), trusted)?;
-            printer.add(verify_mail(mail, keyring, &ctx.notes_ref)?)?;
+            let trusted = trust.trusted_for(&format!("mail {}", i + 1), trusted)?;
+            printer.add(verify_mail(mail, &trusted, &ctx.notes_ref)?)?;
         }
         return printer.finish();
     }
@@ -74,8 +74,9 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         targets.extend(repo.targets(spec)?);
     }
     for target in &targets {
-        let keyring = trust.keyring(target.commit, trust_ref.or(target.trusted))?;
-        printer.add(verify_commit(repo, target, keyring, &ctx.notes_ref)?)?;
+        let what = format!("the root commit {}", &target.commit.to_string()[..12]);
+        let trusted = trust.trusted_for(&what, trust_ref.or(target.trusted))?;
+        printer.add(verify_commit(repo, target, &trusted, &ctx.notes_ref)?)?;
     }
     printer.finish()
 }

@@ -1,7 +1,10 @@
-//! Project policy. For now: path classes (which paths are tests, which are documentation).
+//! Project policy: path classes (which paths are tests, which are documentation), the policy
+//! file and its profiles.
 
+mod config;
 mod glob;
 
+pub use config::{Convention, Level, Policy, PolicyError, Profile, POLICY_PATH};
 pub use glob::{PathGlob, PathGlobError};
 
 use crate::trailers::Category;
@@ -62,6 +65,14 @@ impl Default for PathClasses {
 }
 
 impl PathClasses {
+    /// These classes with the test and docs globs replaced where given.
+    pub fn with(self, tests: Option<PathGlob>, docs: Option<PathGlob>) -> PathClasses {
+        PathClasses {
+            tests: tests.unwrap_or(self.tests),
+            docs: docs.unwrap_or(self.docs),
+        }
+    }
+
     pub fn classify(&self, path: &str) -> PathClass {
         if self.tests.is_match(path) {
             PathClass::Tests

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use super::finding::{Code, Finding};
 use crate::change::Change;
 use crate::model::AiUsage;
-use crate::trailers::{Category, MessageTrailers};
+use crate::policy::Convention;
+use crate::trailers::{Category, ForeignAiKind, MessageTrailers, AI_USED_FOR};
 
 fn list(categories: &BTreeSet<Category>) -> String {
     let names: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
@@ -16,9 +17,35 @@ fn list(categories: &BTreeSet<Category>) -> String {
     }
 }
 
-/// Findings about the trailers themselves, whatever was attested.
-pub fn check_trailers(trailers: &MessageTrailers) -> Vec<Finding> {
+/// Findings about the trailers themselves, whatever was attested, under a trailer convention.
+pub fn check_trailers(trailers: &MessageTrailers, convention: Convention) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if convention == Convention::AssistedBy {
+        // The kernel's own trailer is checked against the attestation; QEMU's is foreign here.
+        for t in trailers.trailers.iter().filter(|t| t.is(AI_USED_FOR)) {
+            findings.push(Finding::new(
+                Code::TrailerForeign,
+                format!(
+                    "'{}: {}' is another convention's AI trailer; this project uses Assisted-by",
+                    t.key, t.value
+                ),
+            ));
+        }
+        for f in trailers
+            .foreign
+            .iter()
+            .filter(|f| !matches!(f.kind, ForeignAiKind::AssistedBy(_)))
+        {
+            findings.push(Finding::new(
+                Code::TrailerForeign,
+                format!(
+                    "'{}: {}' is another convention's AI trailer; this project uses Assisted-by",
+                    f.trailer.key, f.trailer.value
+                ),
+            ));
+        }
+        return findings;
+    }
     for t in &trailers.ai_used_for {
         if let Err(e) = t {
             findings.push(Finding::new(Code::TrailerMalformed, e.to_string()));

@@ -4,10 +4,12 @@ mod coverage;
 mod envelopes;
 pub mod finding;
 mod message;
+mod policy;
 
 pub use coverage::{check as check_coverage, needs_digest, same_ids};
 pub use envelopes::{check_note, Attestation, NoteCheck};
 pub use finding::{Code, Finding, Severity};
+pub use policy::FileFacts;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +17,7 @@ use crate::change::Change;
 use crate::git::{notes, GitError, Repo, Target};
 use crate::keyring::Keyring;
 use crate::model::{AiUsage, FileEntry};
+use crate::policy::{Convention, Policy};
 use crate::trailers::MessageTrailers;
 
 /// The version of the verification report format (`schema/report.schema.json`).
@@ -73,14 +76,23 @@ impl Report {
     }
 }
 
+/// What verification trusts: the keyring and the policy of the trusted revision.
+#[derive(Clone, Copy)]
+pub struct Trusted<'a> {
+    pub keyring: &'a Keyring,
+    pub policy: &'a Policy,
+}
+
 /// Verifies a change given the envelopes that claim it. `change` computes the change, with
 /// digests for the file changes that any of the given trusted predicates needs.
 pub fn verify_change<E>(
     note: Option<&[u8]>,
-    keyring: &Keyring,
+    trust: &Trusted<'_>,
     change: impl FnOnce(&[&AiUsage]) -> Result<Change, E>,
     pair: &dyn Fn(&FileEntry) -> Option<String>,
+    facts: &dyn FileFacts,
 ) -> Result<ChangeReport, E> {
+    let (keyring, policy) = (trust.keyring, trust.policy);
     let checked = note.map(|n| check_note(n, keyring)).unwrap_or_default();
     let mut findings = checked.findings;
     let predicates: Vec<&AiUsage> = checked
@@ -126,10 +138,24 @@ pub fn verify_change<E>(
             ));
         }
         findings.extend(coverage::check(&change, &predicate.files, signer, pair));
-        findings.extend(message::check_against_attestation(&trailers, predicate));
+        findings.extend(match policy.convention {
+            Convention::AiUsedFor => message::check_against_attestation(&trailers, predicate),
+            Convention::AssistedBy => policy::check_assisted_by(&trailers, predicate),
+        });
+        findings.extend(policy::check_categories(&change, predicate, policy, facts));
     }
-    findings.extend(message::check_trailers(&trailers));
+    findings.extend(message::check_trailers(&trailers, policy.convention));
     findings.extend(message::check_dco(&change, &trailers));
+    // The policy sets each code's severity, or turns it off.
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .filter_map(|f| {
+            Some(Finding {
+                severity: policy.severity(f.code)?,
+                ..f
+            })
+        })
+        .collect();
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = if failed { Verdict::Fail } else { Verdict::Pass };
     Ok(report(&change, verdict, findings, &checked.attestations))
@@ -166,11 +192,27 @@ fn report(
     }
 }
 
+/// What the policy learns about a commit's files from the repository.
+struct CommitFacts<'r> {
+    repo: &'r Repo,
+}
+
+impl FileFacts for CommitFacts<'_> {
+    fn comment_only(&self, _file: &crate::change::FileChange) -> Option<bool> {
+        let _ = self.repo;
+        None
+    }
+
+    fn approved(&self, _path: &str) -> bool {
+        false
+    }
+}
+
 /// Verifies one commit of a repository with its note from `notes_ref`.
 pub fn verify_commit(
     repo: &Repo,
     target: &Target,
-    keyring: &Keyring,
+    trust: &Trusted<'_>,
     notes_ref: &str,
 ) -> Result<ChangeReport, GitError> {
     let note = notes::read_note(repo, notes_ref, target.commit)?;
@@ -180,22 +222,39 @@ pub fn verify_commit(
             .flatten()
             .and_then(|f| f.digest)
     };
+    // Digests where ids differ from the attested ones, and line counts where AI wrote code.
+    let wanted = |f: &crate::change::FileChange, p: &AiUsage| {
+        needs_digest(f, p)
+            || p.files.iter().any(|e| {
+                e.path == f.path && e.ai.as_ref().is_some_and(|a| !a.categories.is_empty())
+            })
+    };
     verify_change(
         note.as_deref(),
-        keyring,
-        |predicates| {
-            repo.change(target.commit, |f| {
-                predicates.iter().any(|p| needs_digest(f, p))
-            })
-        },
+        trust,
+        |predicates| repo.change(target.commit, |f| predicates.iter().any(|p| wanted(f, p))),
         &pair,
+        &CommitFacts { repo },
     )
+}
+
+/// What the policy learns about a mail's files: only what the mail shows.
+struct MailFacts;
+
+impl FileFacts for MailFacts {
+    fn comment_only(&self, _file: &crate::change::FileChange) -> Option<bool> {
+        None
+    }
+
+    fn approved(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 /// Verifies one patch mail with the attestations it carries below `---` (from `notes_ref`).
 pub fn verify_mail(
     mail: &crate::mail::PatchMail,
-    keyring: &Keyring,
+    trust: &Trusted<'_>,
     notes_ref: &str,
 ) -> Result<ChangeReport, crate::mail::MailError> {
     let note = mail.note_lines(notes_ref).join("\n");
@@ -203,8 +262,9 @@ pub fn verify_mail(
     let pair = |e: &FileEntry| crate::git::split_pair_digest(&change.files, &mail.diff, e);
     verify_change(
         (!note.is_empty()).then_some(note.as_bytes()),
-        keyring,
+        trust,
         |_| Ok(change.clone()),
         &pair,
+        &MailFacts,
     )
 }

@@ -1,0 +1,168 @@
+//! Policy checks of the governing attestation: which AI use the project allows without a
+//! maintainer's approval (QEMU's rules), and the kernel's `Assisted-by:` convention.
+
+use std::collections::BTreeSet;
+
+use super::finding::{Code, Finding};
+use crate::change::{Change, FileChange};
+use crate::model::AiUsage;
+use crate::policy::{PathClass, Policy};
+use crate::trailers::{Category, ForeignAiKind, MessageTrailers};
+
+/// What the policy needs to know about a file beyond its diff.
+pub trait FileFacts {
+    /// Whether the file change touches only comments, when that can be told.
+    fn comment_only(&self, file: &FileChange) -> Option<bool>;
+    /// Changed lines of code (comments and blank lines not counted).
+    fn code_lines(&self, file: &FileChange) -> usize {
+        file.added_lines.max(file.removed_lines) as usize
+    }
+    /// Whether a maintainer of `path` approved the AI use in it.
+    fn approved(&self, path: &str) -> bool;
+}
+
+/// The category rules of the policy (QEMU's profile) for one attested change.
+pub fn check_categories(
+    change: &Change,
+    predicate: &AiUsage,
+    policy: &Policy,
+    facts: &dyn FileFacts,
+) -> Vec<Finding> {
+    if !policy.restrict_categories {
+        return Vec::new();
+    }
+    let mut findings = Vec::new();
+    let mut needs_approval: BTreeSet<String> = BTreeSet::new();
+    let mut code_files = Vec::new();
+    let mut code_lines = 0;
+    for entry in &predicate.files {
+        let Some(ai) = &entry.ai else { continue };
+        let Some(file) = change.files.iter().find(|f| f.path == entry.path) else {
+            continue;
+        };
+        let class = policy.classes.classify(&entry.path);
+        for category in &ai.categories {
+            let refusal = match (category, class) {
+                (Category::Tests, PathClass::Tests)
+                | (Category::Docs, PathClass::Docs | PathClass::Tests) => None,
+                (Category::Code, PathClass::Tests) => None,
+                (Category::Tests, _) => Some("AI-written tests outside the test paths".to_string()),
+                (Category::Docs, PathClass::Code) => match facts.comment_only(file) {
+                    Some(true) => None,
+                    _ => {
+                        Some("AI documentation in code that changes more than comments".to_string())
+                    }
+                },
+                (Category::Code, _) => {
+                    let excepted = ai.explanation.as_deref().is_some_and(|e| {
+                        policy
+                            .code_exceptions
+                            .iter()
+                            .any(|x| e.to_lowercase().contains(&x.to_lowercase()))
+                    });
+                    if !excepted {
+                        code_lines += facts.code_lines(file);
+                        code_files.push(entry.path.clone());
+                    }
+                    None
+                }
+                (Category::Research, _) => None,
+            };
+            if let Some(why) = refusal {
+                findings.push(
+                    Finding::new(Code::CategoryNotAllowed, format!("{}: {why}", entry.path))
+                        .in_file(&entry.path),
+                );
+                needs_approval.insert(entry.path.clone());
+            }
+        }
+    }
+    if code_lines > policy.small_fix_limit {
+        findings.push(Finding::new(
+            Code::FixTooLarge,
+            format!(
+                "{code_lines} changed lines of AI-written code, over the small-fix limit of {} (tests not counted)",
+                policy.small_fix_limit
+            ),
+        ));
+        needs_approval.extend(code_files);
+    }
+    for path in needs_approval {
+        if !facts.approved(&path) {
+            findings.push(
+                Finding::new(
+                    Code::ApprovalMissing,
+                    format!("{path}: the AI use needs the approval of one of its maintainers"),
+                )
+                .in_file(&path),
+            );
+        }
+    }
+    findings
+}
+
+/// The kernel convention: `Assisted-by: AGENT:MODEL [TOOL...]` against the attested tools
+/// (`aiprov attest --tool AGENT@MODEL --tool TOOL`).
+pub fn check_assisted_by(trailers: &MessageTrailers, predicate: &AiUsage) -> Vec<Finding> {
+    let declared: Vec<_> = trailers
+        .foreign
+        .iter()
+        .filter_map(|f| match &f.kind {
+            ForeignAiKind::AssistedBy(parsed) => Some(parsed),
+            _ => None,
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut from_trailer: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+    for parsed in &declared {
+        match parsed {
+            Ok(a) => {
+                from_trailer.insert((a.agent.to_lowercase(), Some(a.model.to_lowercase())));
+                from_trailer.extend(a.tools.iter().map(|t| (t.to_lowercase(), None)));
+            }
+            Err(e) => findings.push(Finding::new(Code::TrailerMalformed, e.to_string())),
+        }
+    }
+    let attested: BTreeSet<(String, Option<String>)> = predicate
+        .tools
+        .iter()
+        .map(|t| {
+            (
+                t.name.to_lowercase(),
+                t.version.as_ref().map(|v| v.to_lowercase()),
+            )
+        })
+        .collect();
+    let ai_used = !predicate.categories().is_empty();
+    if declared.is_empty() && ai_used {
+        findings.push(Finding::new(
+            Code::TrailerMissing,
+            "AI use is attested but there is no Assisted-by trailer",
+        ));
+    } else if !declared.is_empty() && !ai_used {
+        findings.push(Finding::new(
+            Code::TrailerUnexpected,
+            "Assisted-by is present but the attestation declares no AI use",
+        ));
+    } else if findings.is_empty() && !declared.is_empty() && from_trailer != attested {
+        let show = |s: &BTreeSet<(String, Option<String>)>| {
+            s.iter()
+                .map(|(n, v)| v.as_ref().map_or(n.clone(), |v| format!("{n}:{v}")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        findings.push(Finding::new(
+            Code::TrailerMismatch,
+            format!(
+                "Assisted-by names {} but the attestation names {}",
+                show(&from_trailer),
+                if attested.is_empty() {
+                    "no tools".into()
+                } else {
+                    show(&attested)
+                }
+            ),
+        ));
+    }
+    findings
+}
