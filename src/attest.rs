@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::change::Change;
 use crate::dsse::Envelope;
 use crate::model::{
-    AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, StatementHeader, Subject, Tool,
+    AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, Subject, Tool,
     AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
 };
 use crate::policy::{PathClasses, PathGlob, PathGlobError};
@@ -230,26 +230,23 @@ pub fn statement(
     }
 }
 
-/// The note after adding `envelope`: a line of the same predicate type by the same signer is
-/// replaced; every other line (other signers, approvals, lines aiprov cannot read) is kept.
-pub fn merge_into_note(
-    existing: Option<&[u8]>,
-    envelope: &Envelope,
-    signer_email: &str,
-) -> Vec<u8> {
+/// The note after adding `envelope`: a line of the same predicate type by the same signer (the
+/// attestation's `signer`, the approval's `approver`) is replaced; every other line (other
+/// signers, other kinds, lines aiprov cannot read) is kept.
+pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope) -> Vec<u8> {
+    let ours = line_owner(&envelope.payload);
     let mut out = Vec::new();
-    let predicate_type = AI_USAGE_PREDICATE_TYPE;
     for line in existing.unwrap_or_default().split(|&b| b == b'\n') {
         if line.trim_ascii().is_empty() {
             continue;
         }
-        let replaced = Envelope::parse(line).ok().is_some_and(|env| {
-            let header: Option<StatementHeader> = serde_json::from_slice(&env.payload).ok();
-            let signer: Option<SignerOnly> = serde_json::from_slice(&env.payload).ok();
-            header.is_some_and(|h| h.predicate_type == predicate_type)
-                && signer
-                    .is_some_and(|s| s.predicate.signer.email.eq_ignore_ascii_case(signer_email))
-        });
+        let theirs = Envelope::parse(line)
+            .ok()
+            .and_then(|env| line_owner(&env.payload));
+        let replaced = match (&ours, &theirs) {
+            (Some((t1, e1)), Some((t2, e2))) => t1 == t2 && e1.eq_ignore_ascii_case(e2),
+            _ => false,
+        };
         if !replaced {
             out.extend_from_slice(line);
             out.push(b'\n');
@@ -260,12 +257,20 @@ pub fn merge_into_note(
     out
 }
 
-#[derive(serde::Deserialize)]
-struct SignerOnly {
-    predicate: SignerPredicate,
-}
-
-#[derive(serde::Deserialize)]
-struct SignerPredicate {
-    signer: Identity,
+/// The predicate type and the signing identity a statement names.
+fn line_owner(payload: &[u8]) -> Option<(String, String)> {
+    #[derive(serde::Deserialize)]
+    struct Owner {
+        #[serde(rename = "predicateType")]
+        predicate_type: String,
+        predicate: OwnerPredicate,
+    }
+    #[derive(serde::Deserialize)]
+    struct OwnerPredicate {
+        signer: Option<Identity>,
+        approver: Option<Identity>,
+    }
+    let o: Owner = serde_json::from_slice(payload).ok()?;
+    let who = o.predicate.signer.or(o.predicate.approver)?;
+    Some((o.predicate_type, who.email))
 }

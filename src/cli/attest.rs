@@ -1,16 +1,17 @@
 //! `aiprov attest [REV]`: sign an AI-usage attestation for a commit and store it as a note.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::error::{CliError, WithHint};
+use super::signer::{load_signer, now};
 use super::Context;
 use crate::attest::{merge_into_note, plan, statement, Plan, Rule};
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
 use crate::git::{notes, Repo};
 use crate::model::Tool;
 use crate::policy::PathClasses;
-use crate::signing::{self, KeySource, Signer};
+use crate::signing;
 use crate::trailers::{self, MessageTrailers};
 
 /// Sign an AI-usage attestation for a commit and store it in the notes
@@ -121,7 +122,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         return Ok(0);
     }
     notes::update_note(repo, &ctx.notes_ref, id, "aiprov attest", |old| {
-        merge_into_note(old, &envelope, &identity.email)
+        merge_into_note(old, &envelope)
     })?;
     let categories = plan.categories();
     let what = if categories.is_empty() {
@@ -144,16 +145,6 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         identity.email
     ));
     Ok(0)
-}
-
-/// The signing time: now, or `AIPROV_NOW` (an RFC 3339 time) for reproducible tests.
-fn now() -> Result<jiff::Timestamp, CliError> {
-    match std::env::var("AIPROV_NOW") {
-        Ok(t) => t
-            .parse()
-            .map_err(|e| CliError::msg(format!("invalid AIPROV_NOW '{t}': {e}"))),
-        Err(_) => Ok(jiff::Timestamp::now()),
-    }
 }
 
 /// On a terminal, shows the plan and asks before signing.
@@ -181,30 +172,4 @@ fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), Cli
                 .hint("use --ai and --human to say which files AI touched"))
         }
     }
-}
-
-/// The signer: `--key`, else git's `user.signingKey` (SSH), else the default aiprov key.
-fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, CliError> {
-    let source = if let Some(path) = key {
-        KeySource::from_path(path)?
-    } else if let Some(value) = repo
-        .config_string("user.signingKey")
-        .filter(|_| repo.config_string("gpg.format").as_deref() == Some("ssh"))
-    {
-        let dir = repo.workdir().unwrap_or(repo.git_dir()).to_path_buf();
-        signing::resolve_git_signing_key(&value, &dir)?
-    } else {
-        match signing::default_key_path() {
-            Some(p) if p.exists() => KeySource::from_path(&p)?,
-            other => {
-                let shown = other.map(|p| p.display().to_string()).unwrap_or_default();
-                return Err(CliError::msg(format!(
-                    "no signing key (looked for --key, git's user.signingKey, {shown})"
-                ))
-                .hint("create one with `aiprov keygen`, or pass --key FILE"));
-            }
-        }
-    };
-    let passphrase = std::env::var("AIPROV_KEY_PASSPHRASE").ok();
-    Ok(source.signer(passphrase.as_deref())?)
 }

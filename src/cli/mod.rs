@@ -2,6 +2,7 @@
 //! `output/` prints.
 
 mod am;
+mod approve;
 mod attest;
 mod completions;
 mod error;
@@ -9,6 +10,7 @@ mod init;
 mod keygen;
 mod keyring;
 mod show;
+mod signer;
 mod trust;
 mod verify;
 
@@ -69,6 +71,7 @@ pub enum Command {
     Attest(attest::Args),
     Verify(verify::Args),
     Am(am::Args),
+    Approve(approve::Args),
     Show(show::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Attest(args) => attest::run(&ctx, &repo()?, args),
         Command::Verify(args) => verify::run(&ctx, repo(), args),
         Command::Am(args) => am::run(&ctx, &repo()?, args),
+        Command::Approve(args) => approve::run(&ctx, &repo()?, args),
         Command::Show(args) => show::run(&ctx, &repo()?, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),

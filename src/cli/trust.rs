@@ -73,7 +73,11 @@ impl<'r> Trust<'r> {
             .as_ref()
             .or(self.policies.get(&trusted))
             .expect("loaded above");
-        Ok(Trusted { keyring, policy })
+        Ok(Trusted {
+            keyring,
+            policy,
+            maintainers: None,
+        })
     }
 
     /// The keyring for `what` (a commit or a mail, for the warning), read from `trusted`.

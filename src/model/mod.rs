@@ -1,7 +1,9 @@
 //! The wire format: in-toto Statement v1 with aiprov's predicates, as serde types.
 
+mod approval;
 mod predicate;
 
+pub use approval::*;
 pub use predicate::*;
 
 use std::collections::BTreeMap;

@@ -5,7 +5,10 @@ use jiff::Timestamp;
 use super::finding::{Code, Finding};
 use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
 use crate::keyring::{principal_matches, Keyring, Trust};
-use crate::model::{AiUsageStatement, StatementHeader, AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::model::{
+    AiUsageStatement, ApprovalStatement, StatementHeader, AI_USAGE_PREDICATE_TYPE,
+    APPROVAL_PREDICATE_TYPE, STATEMENT_TYPE,
+};
 use crate::signing::PublicKey;
 
 /// An AI-usage attestation whose signature verified with a key the keyring trusts for its signer.
@@ -23,6 +26,7 @@ pub struct Attestation {
 pub struct NoteCheck {
     pub findings: Vec<Finding>,
     pub attestations: Vec<Attestation>,
+    pub approvals: Vec<VerifiedApproval>,
     /// Envelope lines found, valid or not.
     pub envelopes: usize,
 }
@@ -37,8 +41,11 @@ pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
         }
         out.envelopes += 1;
         match check_envelope(line, keyring) {
-            Ok(Some(att)) => out.attestations.push(Attestation { line: i + 1, ..att }),
-            Ok(None) => {}
+            Ok(Verified::Attestation(att)) => {
+                out.attestations.push(Attestation { line: i + 1, ..att })
+            }
+            Ok(Verified::Approval(a)) => out.approvals.push(a),
+            Ok(Verified::Other) => {}
             Err(f) => out.findings.push(Finding {
                 message: format!("note line {}: {}", i + 1, f.message),
                 ..f
@@ -48,10 +55,30 @@ pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
     out
 }
 
-/// One envelope: `Ok(None)` for a valid envelope of another predicate type.
-fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Option<Attestation>, Finding> {
+/// A maintainer's approval whose signature verified with a key trusted for the approver.
+#[derive(Debug, Clone)]
+pub struct VerifiedApproval {
+    pub approver: String,
+    /// Approved file changes: name and file-change digest.
+    pub files: Vec<(String, String)>,
+}
+
+/// What one valid envelope holds.
+enum Verified {
+    Attestation(Attestation),
+    Approval(VerifiedApproval),
+    /// A valid envelope of a predicate type this build does not check.
+    Other,
+}
+
+fn parse_time(text: &str) -> Result<Timestamp, Finding> {
+    text.parse()
+        .map_err(|e| Finding::new(Code::SignatureInvalid, format!("invalid createdAt: {e}")))
+}
+
+/// One envelope, signature and trust checked.
+fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
-    let untrusted = |m: String| Finding::new(Code::SignatureUntrusted, m);
     let env =
         Envelope::parse(line).map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
     if env.payload_type != INTOTO_PAYLOAD_TYPE {
@@ -69,50 +96,72 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Option<Attestation>,
             header.type_
         )));
     }
-    if header.predicate_type != AI_USAGE_PREDICATE_TYPE {
-        return Ok(None);
+    match header.predicate_type.as_str() {
+        AI_USAGE_PREDICATE_TYPE => {
+            let statement: AiUsageStatement = serde_json::from_slice(&env.payload)
+                .map_err(|e| invalid(format!("payload is not a valid AI-usage statement: {e}")))?;
+            let created_at = parse_time(&statement.predicate.created_at)?;
+            check_subject_agrees(&statement).map_err(invalid)?;
+            check_signer(
+                keyring,
+                &key,
+                &keyid,
+                &statement.predicate.signer.email,
+                created_at,
+            )?;
+            Ok(Verified::Attestation(Attestation {
+                statement,
+                keyid,
+                created_at,
+                line: 0,
+            }))
+        }
+        APPROVAL_PREDICATE_TYPE => {
+            let statement: ApprovalStatement = serde_json::from_slice(&env.payload)
+                .map_err(|e| invalid(format!("payload is not a valid approval: {e}")))?;
+            let created_at = parse_time(&statement.predicate.created_at)?;
+            let approver = statement.predicate.approver.email.clone();
+            check_signer(keyring, &key, &keyid, &approver, created_at)?;
+            let files = statement
+                .subject
+                .iter()
+                .filter_map(|s| Some((s.name.clone(), s.digest.get("sha256")?.clone())))
+                .collect();
+            Ok(Verified::Approval(VerifiedApproval { approver, files }))
+        }
+        _ => Ok(Verified::Other),
     }
-    let statement: AiUsageStatement = serde_json::from_slice(&env.payload)
-        .map_err(|e| invalid(format!("payload is not a valid AI-usage statement: {e}")))?;
-    let created_at: Timestamp = statement
-        .predicate
-        .created_at
-        .parse()
-        .map_err(|e| invalid(format!("invalid createdAt: {e}")))?;
-    check_subject_agrees(&statement).map_err(invalid)?;
-    let signer = &statement.predicate.signer.email;
-    match keyring.trust(&key, created_at) {
+}
+
+/// Whether the keyring trusts `key` for `signer` at `at`.
+fn check_signer(
+    keyring: &Keyring,
+    key: &PublicKey,
+    keyid: &str,
+    signer: &str,
+    at: Timestamp,
+) -> Result<(), Finding> {
+    let untrusted = |m: String| Err(Finding::new(Code::SignatureUntrusted, m));
+    match keyring.trust(key, at) {
         Trust::Trusted { principals } => {
-            if !principals.iter().any(|p| principal_matches(p, signer)) {
-                return Err(untrusted(format!(
+            if principals.iter().any(|p| principal_matches(p, signer)) {
+                Ok(())
+            } else {
+                untrusted(format!(
                     "key {keyid} is trusted for {}, not for the signer it names, {signer}",
                     principals.join(", ")
-                )));
+                ))
             }
         }
-        Trust::Unknown => {
-            return Err(untrusted(format!(
-                "key {keyid} is not in the trusted keyring"
-            )));
-        }
+        Trust::Unknown => untrusted(format!("key {keyid} is not in the trusted keyring")),
         Trust::Revoked { reason } => {
             let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
-            return Err(untrusted(format!(
-                "key {keyid} of {signer} is revoked{why}"
-            )));
+            untrusted(format!("key {keyid} of {signer} is revoked{why}"))
         }
-        Trust::OutsideValidity { window } => {
-            return Err(untrusted(format!(
-                "key {keyid} of {signer} signed at {created_at}, outside its validity ({window})"
-            )));
-        }
+        Trust::OutsideValidity { window } => untrusted(format!(
+            "key {keyid} of {signer} signed at {at}, outside its validity ({window})"
+        )),
     }
-    Ok(Some(Attestation {
-        statement,
-        keyid,
-        created_at,
-        line: 0,
-    }))
 }
 
 /// The keyring key that made one of the envelope's signatures. The keyid is only a hint: a

@@ -9,7 +9,7 @@ mod policy;
 pub use coverage::{check as check_coverage, needs_digest, same_ids};
 pub use envelopes::{check_note, Attestation, NoteCheck};
 pub use finding::{Code, Finding, Severity};
-pub use policy::FileFacts;
+pub use policy::{FileFacts, MaintainerLookup};
 
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,8 @@ impl Report {
 pub struct Trusted<'a> {
     pub keyring: &'a Keyring,
     pub policy: &'a Policy,
+    /// The MAINTAINERS file, when the trusted revision has one: who may approve AI use.
+    pub maintainers: Option<&'a dyn MaintainerLookup>,
 }
 
 /// Verifies a change given the envelopes that claim it. `change` computes the change, with
@@ -114,15 +116,15 @@ pub fn verify_change<E>(
             .max_by_key(|a| (a.created_at, a.line))
     };
     let governing = newest(true).or(newest(false));
-    if checked.envelopes == 0 {
-        if change.parent_count > 1 {
-            return Ok(report(
-                &change,
-                Verdict::Skipped,
-                Vec::new(),
-                &checked.attestations,
-            ));
-        }
+    if checked.envelopes == 0 && change.parent_count > 1 {
+        return Ok(report(
+            &change,
+            Verdict::Skipped,
+            Vec::new(),
+            &checked.attestations,
+        ));
+    }
+    if checked.attestations.is_empty() && findings.is_empty() {
         findings.push(Finding::new(
             Code::SignatureMissing,
             "no attestation for this change",
@@ -142,7 +144,23 @@ pub fn verify_change<E>(
             Convention::AiUsedFor => message::check_against_attestation(&trailers, predicate),
             Convention::AssistedBy => policy::check_assisted_by(&trailers, predicate),
         });
-        findings.extend(policy::check_categories(&change, predicate, policy, facts));
+        // An approval counts when a maintainer of the file signed it for the attested digest.
+        let approved = |path: &str| {
+            let digest = predicate
+                .files
+                .iter()
+                .find(|e| e.path == path)
+                .map(|e| &e.digest);
+            checked.approvals.iter().any(|a| {
+                trust
+                    .maintainers
+                    .is_some_and(|m| m.is_maintainer(path, &a.approver))
+                    && a.files.iter().any(|(n, d)| n == path && Some(d) == digest)
+            })
+        };
+        findings.extend(policy::check_categories(
+            &change, predicate, policy, facts, &approved,
+        ));
     }
     findings.extend(message::check_trailers(&trailers, policy.convention));
     findings.extend(message::check_dco(&change, &trailers));
@@ -202,10 +220,6 @@ impl FileFacts for CommitFacts<'_> {
         let _ = self.repo;
         None
     }
-
-    fn approved(&self, _path: &str) -> bool {
-        false
-    }
 }
 
 /// Verifies one commit of a repository with its note from `notes_ref`.
@@ -244,10 +258,6 @@ struct MailFacts;
 impl FileFacts for MailFacts {
     fn comment_only(&self, _file: &crate::change::FileChange) -> Option<bool> {
         None
-    }
-
-    fn approved(&self, _path: &str) -> bool {
-        false
     }
 }
 

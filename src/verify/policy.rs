@@ -17,8 +17,12 @@ pub trait FileFacts {
     fn code_lines(&self, file: &FileChange) -> usize {
         file.added_lines.max(file.removed_lines) as usize
     }
-    /// Whether a maintainer of `path` approved the AI use in it.
-    fn approved(&self, path: &str) -> bool;
+}
+
+/// Who maintains which files (the project's `MAINTAINERS`, read from the trusted revision).
+pub trait MaintainerLookup {
+    /// Whether `email` is listed as a maintainer (`M:`) of `path`.
+    fn is_maintainer(&self, path: &str, email: &str) -> bool;
 }
 
 /// The category rules of the policy (QEMU's profile) for one attested change.
@@ -27,6 +31,7 @@ pub fn check_categories(
     predicate: &AiUsage,
     policy: &Policy,
     facts: &dyn FileFacts,
+    approved: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
     if !policy.restrict_categories {
         return Vec::new();
@@ -88,7 +93,7 @@ pub fn check_categories(
         needs_approval.extend(code_files);
     }
     for path in needs_approval {
-        if !facts.approved(&path) {
+        if !approved(&path) {
             findings.push(
                 Finding::new(
                     Code::ApprovalMissing,
