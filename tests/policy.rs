@@ -1,0 +1,207 @@
+//! Policy tests in the cargo-deny style: an inline policy, a fixture repository, a snapshot of
+//! the findings.
+
+mod common;
+
+use common::{lines, Fixture};
+
+const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
+
+/// A repository whose base commit holds the keyring (alice) and `policy` as .aiprov/policy.toml.
+fn repo(policy: Option<&str>) -> (Fixture, std::path::PathBuf, String) {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    if let Some(p) = policy {
+        f.write(".aiprov/policy.toml", p);
+    }
+    f.write("hw/net/dev.c", lines("int dev", 100));
+    f.write("tests/unit/test-dev.c", lines("test", 10));
+    f.write("docs/devel/dev.rst", "Device\n======\n");
+    let base = f.commit_all(&format!("Base\n\n{SOB}"));
+    (f, key, base)
+}
+
+/// Commits the files, attests with `attest_args`, and returns "code file: message" lines of the
+/// findings of `verify BASE..HEAD` (and the exit code).
+fn findings(
+    f: &Fixture,
+    key: &std::path::Path,
+    base: &str,
+    message: &str,
+    attest_args: &[&str],
+) -> (i32, Vec<String>) {
+    f.commit_all(message);
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(key)
+        .args(attest_args)
+        .assert()
+        .success();
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", &format!("{base}..HEAD")])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["findings"].as_array().unwrap().clone())
+        .map(|f| {
+            format!(
+                "{} {} {}: {}",
+                f["severity"].as_str().unwrap(),
+                f["code"].as_str().unwrap(),
+                f["file"].as_str().unwrap_or("-"),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (out.status.code().unwrap(), list)
+}
+
+fn edit_dev(f: &Fixture, changed: usize) {
+    let mut text = String::new();
+    for i in 1..=100 {
+        if i <= changed {
+            text.push_str(&format!("int dev line {i} fixed\n"));
+        } else {
+            text.push_str(&format!("int dev line {i}\n"));
+        }
+    }
+    f.write("hw/net/dev.c", text);
+}
+
+#[test]
+fn ai_tests_and_docs_where_they_belong_pass() {
+    let (f, key, base) = repo(None);
+    f.write("tests/unit/test-dev.c", lines("test", 30));
+    f.write(
+        "docs/devel/dev.rst",
+        format!("Device\n======\n\n{}", lines("Prose", 40)),
+    );
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("Tests and docs\n\nAI-used-for: tests, docs\n{SOB}"),
+        &[],
+    );
+    assert_eq!((code, list), (0, vec![]));
+}
+
+#[test]
+fn a_small_ai_fix_passes_and_a_large_one_needs_approval() {
+    let (f, key, base) = repo(None);
+    edit_dev(&f, 15);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("hw/net: fix\n\nAI-used-for: code\n{SOB}"),
+        &[],
+    );
+    assert_eq!((code, list), (0, vec![]));
+    let (f, key, base) = repo(None);
+    edit_dev(&f, 60);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("hw/net: rewrite\n\nAI-used-for: code\n{SOB}"),
+        &[],
+    );
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!(list);
+}
+
+#[test]
+fn the_limit_and_exceptions_come_from_the_policy_file() {
+    let (f, key, base) = repo(Some("version = 1\n[ai]\nsmall-fix-limit = 80\n"));
+    edit_dev(&f, 60);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("hw/net: rewrite\n\nAI-used-for: code\n{SOB}"),
+        &[],
+    );
+    assert_eq!((code, list), (0, vec![]));
+    let (f, key, base) = repo(None);
+    edit_dev(&f, 60);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("hw/net: rename\n\nAI-used-for: code (mechanical rename)\n{SOB}"),
+        &[],
+    );
+    assert_eq!((code, list), (0, vec![]));
+}
+
+#[test]
+fn ai_tests_outside_the_test_paths_are_not_allowed_and_severities_are_configurable() {
+    let (f, key, base) = repo(None);
+    edit_dev(&f, 3);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("Tests in hw\n\nAI-used-for: tests\n{SOB}"),
+        &["--ai", "hw/**=tests"],
+    );
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!(list);
+    let (f, key, base) = repo(Some(
+        "version = 1\n[severity]\n\"policy.category-not-allowed\" = \"warning\"\n\"policy.approval-missing\" = \"off\"\n",
+    ));
+    edit_dev(&f, 3);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("Tests in hw\n\nAI-used-for: tests\n{SOB}"),
+        &["--ai", "hw/**=tests"],
+    );
+    assert_eq!(code, 0);
+    insta::assert_json_snapshot!("severities_lowered", list);
+}
+
+#[test]
+fn the_kernel_profile_reads_assisted_by() {
+    let kernel = "version = 1\nprofile = \"kernel\"\n";
+    let (f, key, base) = repo(Some(kernel));
+    edit_dev(&f, 60);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("net: fix\n\nAssisted-by: Claude:claude-opus-4 coccinelle\n{SOB}"),
+        &[
+            "--ai",
+            "**=code",
+            "--tool",
+            "Claude@claude-opus-4",
+            "--tool",
+            "coccinelle",
+        ],
+    );
+    assert_eq!(
+        (code, list),
+        (0, vec![]),
+        "a matching Assisted-by passes, and the kernel has no size limit"
+    );
+    let (f, key, base) = repo(Some(kernel));
+    edit_dev(&f, 2);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("net: fix\n\nAssisted-by: Claude:claude-opus-4\nAI-used-for: code\n{SOB}"),
+        &["--ai", "**=code", "--tool", "Copilot@gpt-5"],
+    );
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!(list);
+}
