@@ -472,3 +472,21 @@ fn the_schema_examples_validate() {
     doc["predicate"]["extra"] = Value::Bool(true);
     assert!(!schema("ai-usage-statement.schema.json").is_valid(&doc));
 }
+
+#[test]
+fn the_policy_example_validates_and_parses() {
+    let path = format!("{}/schema/examples/policy.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc: Value = serde_json::to_value(toml_to_json(&text)).unwrap();
+    assert_valid("policy.schema.json", &doc);
+    let policy = aiprov::policy::Policy::parse(text.as_bytes(), &path).expect("aiprov reads it");
+    assert_eq!(policy.small_fix_limit, 25);
+    let mut bad = doc.clone();
+    bad["severity"]["no.such-code"] = Value::String("off".into());
+    assert!(!schema("policy.schema.json").is_valid(&bad));
+}
+
+fn toml_to_json(text: &str) -> Value {
+    let v: toml::Value = toml::from_str(text).expect("TOML");
+    serde_json::to_value(v).expect("JSON")
+}
