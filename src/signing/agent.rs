@@ -10,6 +10,7 @@ const SIGN_RESPONSE: u8 = 14;
 const FAILURE: u8 = 5;
 const KEY_TYPE: &[u8] = b"ssh-ed25519";
 const MAX_REPLY: usize = 256 * 1024;
+const AGENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Signs with a key that ssh-agent holds.
 pub struct AgentSigner {
@@ -52,6 +53,8 @@ impl AgentSigner {
         put_string(&mut body, message);
         body.extend_from_slice(&0u32.to_be_bytes());
         let mut stream = UnixStream::connect(&self.socket).map_err(io)?;
+        // An agent may ask its user to confirm; it must not hang us forever.
+        stream.set_read_timeout(Some(AGENT_TIMEOUT)).map_err(io)?;
         let mut packet = (body.len() as u32).to_be_bytes().to_vec();
         packet.extend_from_slice(&body);
         stream.write_all(&packet).map_err(io)?;
