@@ -73,7 +73,8 @@ pub fn check_categories(
                 }
                 (Category::Research, _) => None,
             };
-            if let Some(why) = refusal {
+            // A maintainer's approval of the file lifts the rule.
+            if let Some(why) = refusal.filter(|_| !approved(&entry.path)) {
                 findings.push(
                     Finding::new(Code::CategoryNotAllowed, format!("{}: {why}", entry.path))
                         .in_file(&entry.path),
@@ -82,7 +83,8 @@ pub fn check_categories(
             }
         }
     }
-    if code_lines > policy.small_fix_limit {
+    let unapproved_code: Vec<String> = code_files.into_iter().filter(|p| !approved(p)).collect();
+    if code_lines > policy.small_fix_limit && !unapproved_code.is_empty() {
         findings.push(Finding::new(
             Code::FixTooLarge,
             format!(
@@ -90,18 +92,16 @@ pub fn check_categories(
                 policy.small_fix_limit
             ),
         ));
-        needs_approval.extend(code_files);
+        needs_approval.extend(unapproved_code);
     }
     for path in needs_approval {
-        if !approved(&path) {
-            findings.push(
-                Finding::new(
-                    Code::ApprovalMissing,
-                    format!("{path}: the AI use needs the approval of one of its maintainers"),
-                )
-                .in_file(&path),
-            );
-        }
+        findings.push(
+            Finding::new(
+                Code::ApprovalMissing,
+                format!("{path}: the AI use needs the approval of one of its maintainers"),
+            )
+            .in_file(&path),
+        );
     }
     findings
 }
