@@ -10,6 +10,7 @@ pub mod digest;
 pub mod dsse;
 pub mod git;
 pub mod keyring;
+pub mod mail;
 pub mod model;
 pub mod output;
 pub mod patch;
