@@ -1,7 +1,9 @@
 //! Patch mails: mbox files as `git format-patch` and b4 write them, each mail read the way
-//! `git mailinfo` reads it, with the attestations that `git format-patch --notes` puts below `---`.
+//! `git mailinfo` reads it, with the attestations that `git format-patch --notes` puts below `---`;
+//! and the kernel's patatt signatures (`X-Developer-Signature`).
 
 pub mod mbox;
+pub mod patatt;
 pub mod patch_mail;
 
 pub use patch_mail::{MailError, PatchMail};
