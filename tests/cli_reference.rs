@@ -30,6 +30,7 @@ fn reference() -> String {
         &["attest"],
         &["verify"],
         &["am"],
+        &["approve"],
         &["show"],
         &["completions"],
         &["man"],

@@ -324,3 +324,65 @@ fn unknown_identity_has_no_key() {
     );
     assert_eq!(s.patatt_validate(&mail), 8);
 }
+
+/// `aiprov verify --mbox` reports the patatt signature beside the attestation's result, with the
+/// patatt keyring from the `--keyring` directory's `patatt/`, and fails a tampered mail.
+#[test]
+fn aiprov_verify_reports_patatt_signatures() {
+    let s = setup();
+    let dir = s.tmp.path().join("trust");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("keyring.toml"), "version = 1\n").expect("write");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(s.tmp.path().join("data/patatt/public"))
+        .arg(dir.join("patatt"))
+        .status()
+        .expect("cp");
+    assert!(copied.success());
+    let report = |mail: &Path| -> (i32, serde_json::Value) {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("aiprov"))
+            .args(["verify", "--format", "json", "--mbox"])
+            .arg(mail)
+            .arg("--keyring")
+            .arg(&dir)
+            .current_dir(s.tmp.path())
+            .env("GIT_CEILING_DIRECTORIES", s.tmp.path())
+            .output()
+            .expect("run aiprov");
+        (
+            out.status.code().unwrap_or(-1),
+            serde_json::from_slice(&out.stdout).expect("JSON"),
+        )
+    };
+    let (_, doc) = report(&s.patches[0]);
+    let sig = &doc["changes"][0]["mailSignatures"][0];
+    assert_eq!(sig["kind"], "patatt");
+    assert_eq!(sig["result"], "valid");
+    assert_eq!(sig["identity"], "alice@example.org");
+    let codes: Vec<&str> = doc["changes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        vec!["signature.missing"],
+        "no attestation in these mails"
+    );
+
+    let text = std::fs::read_to_string(&s.patches[0]).expect("read");
+    let tampered = s.tmp.path().join("tampered.eml");
+    std::fs::write(&tampered, text.replacen("+two", "+TWO", 1)).expect("write");
+    let (code, doc) = report(&tampered);
+    assert_eq!(code, 1);
+    assert_eq!(doc["changes"][0]["mailSignatures"][0]["result"], "invalid");
+    let codes: Vec<&str> = doc["changes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"signature.invalid"), "{codes:?}");
+}

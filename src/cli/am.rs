@@ -60,9 +60,10 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let mut trust = Trust::new(Some(repo), &ctx.out, args.keyring.as_deref())?;
     let mut printer = Printer::new(ctx);
     let mut failed = 0;
-    for (i, (_, mail)) in mails.iter().enumerate() {
+    for (i, (raw, mail)) in mails.iter().enumerate() {
+        let patatt = trust.patatt(Some(trusted))?.clone();
         let trusted = trust.trusted_for(&format!("patch {}", i + 1), Some(trusted))?;
-        let report = verify_mail(mail, &trusted, &ctx.notes_ref)?;
+        let report = verify_mail(mail, raw, &trusted, Some(&patatt), &ctx.notes_ref)?;
         failed += usize::from(report.verdict == Verdict::Fail);
         printer.add(report)?;
     }

@@ -9,6 +9,7 @@ use crate::git::Oid;
 use super::error::{CliError, WithHint};
 use crate::git::Repo;
 use crate::keyring::{Keyring, KeyringError, AIPROV_DIR, KEYRING_PATH};
+use crate::mail::patatt::PatattKeyring;
 use crate::output::Output;
 use crate::policy::{Policy, POLICY_PATH};
 use crate::verify::Trusted;
@@ -21,6 +22,8 @@ pub struct Trust<'r> {
     dir_policy: Option<Policy>,
     by_rev: HashMap<Option<Oid>, Keyring>,
     policies: HashMap<Option<Oid>, Policy>,
+    dir_path: Option<PathBuf>,
+    patatt: HashMap<Option<Oid>, PatattKeyring>,
 }
 
 impl<'r> Trust<'r> {
@@ -38,6 +41,8 @@ impl<'r> Trust<'r> {
             dir_policy,
             by_rev: HashMap::new(),
             policies: HashMap::new(),
+            dir_path: keyring_dir.map(Path::to_path_buf),
+            patatt: HashMap::new(),
         })
     }
 
@@ -78,6 +83,29 @@ impl<'r> Trust<'r> {
             policy,
             maintainers: None,
         })
+    }
+
+    /// The patatt keyring: `.keys/` at the trusted revision (patatt's default place in a
+    /// repository), or `patatt/` in the `--keyring` directory; empty when there is none.
+    pub fn patatt(&mut self, trusted: Option<Oid>) -> Result<&PatattKeyring, CliError> {
+        if !self.patatt.contains_key(&trusted) {
+            let files = match (&self.dir_path, self.repo, trusted) {
+                (Some(dir), _, _) => {
+                    let dir = dir.join("patatt");
+                    if dir.is_dir() {
+                        PatattKeyring::from_dir(&dir)?
+                    } else {
+                        PatattKeyring::default()
+                    }
+                }
+                (None, Some(repo), Some(rev)) => {
+                    PatattKeyring::from_files(repo.files_under(rev, ".keys")?)?
+                }
+                _ => PatattKeyring::default(),
+            };
+            self.patatt.insert(trusted, files);
+        }
+        Ok(&self.patatt[&trusted])
     }
 
     /// The keyring for `what` (a commit or a mail, for the warning), read from `trusted`.

@@ -50,14 +50,21 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
             (Some(r), None) if args.keyring.is_none() => Some(r.commit_id("HEAD")?),
             _ => None,
         };
-        for (i, (_, mail)) in mails.iter().enumerate() {
+        for (i, (raw, mail)) in mails.iter().enumerate() {
             if mail.is_cover_letter() {
                 ctx.out
                     .status(format!("skipping cover letter: {}", mail.subject));
                 continue;
             }
+            let patatt = trust.patatt(trusted)?.clone();
             let trusted = trust.trusted_for(&format!("mail {}", i + 1), trusted)?;
-            printer.add(verify_mail(mail, &trusted, &ctx.notes_ref)?)?;
+            printer.add(verify_mail(
+                mail,
+                raw,
+                &trusted,
+                Some(&patatt),
+                &ctx.notes_ref,
+            )?)?;
         }
         return printer.finish();
     }

@@ -249,6 +249,43 @@ impl Repo {
         Ok((commit, tree, parent_tree))
     }
 
+    /// Every blob under directory `dir` at a revision, with its path relative to `dir`
+    /// (empty when `dir` does not exist there).
+    pub fn files_under(&self, rev: Oid, dir: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let what = || format!("{dir} at {rev}");
+        let tree = self
+            .inner
+            .find_commit(rev)
+            .and_then(|c| c.tree())
+            .map_err(read(what()))?;
+        let sub = match tree.get_path(Path::new(dir)) {
+            Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => {
+                self.inner.find_tree(e.id()).map_err(read(what()))?
+            }
+            _ => return Ok(Vec::new()),
+        };
+        let mut out = Vec::new();
+        let mut failed = None;
+        sub.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                let name = format!("{root}{}", entry.name().unwrap_or_default());
+                match self.inner.find_blob(entry.id()) {
+                    Ok(b) => out.push((name, b.content().to_vec())),
+                    Err(e) => {
+                        failed = Some(e);
+                        return git2::TreeWalkResult::Abort;
+                    }
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(read(what()))?;
+        match failed {
+            Some(e) => Err(read(what())(e)),
+            None => Ok(out),
+        }
+    }
+
     /// The change a commit makes against its first parent. Digests are computed for the file
     /// changes that `want_digest` selects; the others are left without (blob ids suffice for them).
     pub fn change(&self, id: Oid, want_digest: impl Fn(&FileChange) -> bool) -> Result<Change> {

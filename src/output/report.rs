@@ -40,6 +40,19 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
     if change.verdict == Verdict::Skipped {
         writeln!(out, "    {DIM}merge commit without attestation: its changes are verified in the commits it merges{DIM:#}")?;
     }
+    for m in &change.mail_signatures {
+        let style = if m.result == "valid" { GOOD } else { WARNING };
+        let why = m
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {style}{}{style:#} {} signature of {}{why}",
+            m.result, m.kind, m.identity
+        )?;
+    }
     for f in &change.findings {
         let (style, word) = match f.severity {
             Severity::Error => (ERROR, "error"),

@@ -54,6 +54,22 @@ pub struct ChangeReport {
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub attestations: Vec<AttestationSummary>,
+    /// Signatures of the mail itself (patatt's `X-Developer-Signature`), for patch mails.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mail_signatures: Vec<MailSignature>,
+}
+
+/// The result of one signature of a patch mail itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailSignature {
+    /// `patatt`.
+    pub kind: String,
+    pub identity: String,
+    /// `valid`, `invalid`, `no-key` or `unsupported`.
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The whole verification report (`--format json`).
@@ -207,6 +223,7 @@ fn report(
         verdict,
         findings,
         attestations,
+        mail_signatures: Vec::new(),
     }
 }
 
@@ -261,20 +278,58 @@ impl FileFacts for MailFacts {
     }
 }
 
-/// Verifies one patch mail with the attestations it carries below `---` (from `notes_ref`).
+/// Verifies one patch mail with the attestations it carries below `---` (from `notes_ref`), and
+/// its patatt signatures when a patatt keyring is given (`raw` is the mail as received).
 pub fn verify_mail(
     mail: &crate::mail::PatchMail,
+    raw: &[u8],
     trust: &Trusted<'_>,
+    patatt: Option<&crate::mail::patatt::PatattKeyring>,
     notes_ref: &str,
 ) -> Result<ChangeReport, crate::mail::MailError> {
     let note = mail.note_lines(notes_ref).join("\n");
     let change = mail.change()?;
     let pair = |e: &FileEntry| crate::git::split_pair_digest(&change.files, &mail.diff, e);
-    verify_change(
+    let mut report = verify_change(
         (!note.is_empty()).then_some(note.as_bytes()),
         trust,
         |_| Ok(change.clone()),
         &pair,
         &MailFacts,
-    )
+    )?;
+    if let Some(keyring) = patatt {
+        use crate::mail::patatt::{verify_mail as patatt_verify, PatattVerdict};
+        for verdict in patatt_verify(raw, keyring) {
+            let (identity, result, reason) = match verdict {
+                PatattVerdict::Valid { identity, .. } => (identity, "valid", None),
+                PatattVerdict::Invalid { identity, reason } => (identity, "invalid", Some(reason)),
+                PatattVerdict::NoKey { identity, selector } => (
+                    identity,
+                    "no-key",
+                    Some(format!("no key for selector {selector}")),
+                ),
+                PatattVerdict::Unsupported { algorithm } => {
+                    (String::new(), "unsupported", Some(algorithm))
+                }
+            };
+            if result == "invalid" {
+                // A mail whose own signature fails was changed after its author signed it.
+                report.findings.push(Finding::new(
+                    Code::SignatureInvalid,
+                    format!(
+                        "the patatt X-Developer-Signature of {identity} does not verify: {}",
+                        reason.clone().unwrap_or_default()
+                    ),
+                ));
+                report.verdict = Verdict::Fail;
+            }
+            report.mail_signatures.push(MailSignature {
+                kind: "patatt".into(),
+                identity,
+                result: result.into(),
+                reason,
+            });
+        }
+    }
+    Ok(report)
 }
