@@ -41,9 +41,10 @@ pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
         }
         out.envelopes += 1;
         match check_envelope(line, keyring) {
-            Ok(Verified::Attestation(att)) => {
-                out.attestations.push(Attestation { line: i + 1, ..att })
-            }
+            Ok(Verified::Attestation(att)) => out.attestations.push(Attestation {
+                line: i + 1,
+                ..*att
+            }),
             Ok(Verified::Approval(a)) => out.approvals.push(a),
             Ok(Verified::Other) => {}
             Err(f) => out.findings.push(Finding {
@@ -65,7 +66,7 @@ pub struct VerifiedApproval {
 
 /// What one valid envelope holds.
 enum Verified {
-    Attestation(Attestation),
+    Attestation(Box<Attestation>),
     Approval(VerifiedApproval),
     /// A valid envelope of a predicate type this build does not check.
     Other,
@@ -109,12 +110,12 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
                 &statement.predicate.signer.email,
                 created_at,
             )?;
-            Ok(Verified::Attestation(Attestation {
+            Ok(Verified::Attestation(Box::new(Attestation {
                 statement,
                 keyid,
                 created_at,
                 line: 0,
-            }))
+            })))
         }
         APPROVAL_PREDICATE_TYPE => {
             let statement: ApprovalStatement = serde_json::from_slice(&env.payload)
