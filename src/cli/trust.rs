@@ -60,6 +60,12 @@ impl<'r> Trust<'r> {
         what: &str,
         trusted: Option<Oid>,
     ) -> Result<Trusted<'_>, CliError> {
+        self.load(what, trusted)?;
+        Ok(self.get(trusted))
+    }
+
+    /// Loads the keyring and the policy of `trusted` (for `what`, a commit or a mail).
+    pub fn load(&mut self, what: &str, trusted: Option<Oid>) -> Result<(), CliError> {
         self.keyring_for(what, trusted)?;
         if self.dir_policy.is_none() && !self.policies.contains_key(&trusted) {
             let policy = match (self.repo, trusted) {
@@ -68,21 +74,26 @@ impl<'r> Trust<'r> {
             };
             self.policies.insert(trusted, policy);
         }
+        Ok(())
+    }
+
+    /// The keyring and the policy of `trusted`, which [`Trust::load`] loaded.
+    pub fn get(&self, trusted: Option<Oid>) -> Trusted<'_> {
         let keyring = self
             .dir
             .as_ref()
             .or(self.by_rev.get(&trusted))
-            .expect("loaded above");
+            .expect("loaded before");
         let policy = self
             .dir_policy
             .as_ref()
             .or(self.policies.get(&trusted))
-            .expect("loaded above");
-        Ok(Trusted {
+            .expect("loaded before");
+        Trusted {
             keyring,
             policy,
             maintainers: None,
-        })
+        }
     }
 
     /// The patatt keyring: `.keys/` at the trusted revision (patatt's default place in a

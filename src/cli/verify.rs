@@ -7,10 +7,14 @@ use std::path::PathBuf;
 use super::error::CliError;
 use super::trust::Trust;
 use super::Context;
-use crate::git::Repo;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use crate::git::{Oid, Repo, Target};
 use crate::mail::{mbox, PatchMail};
 use crate::output::report::{write_change, write_summary};
-use crate::verify::{verify_commit, verify_mail, ChangeReport, Report, Verdict};
+use crate::verify::{verify_commit, verify_mail, ChangeReport, Report, Trusted, Verdict};
 
 /// Verify the attestations of commits or patch mails: signatures, coverage, trailers, sign-offs
 #[derive(Debug, clap::Args)]
@@ -27,6 +31,9 @@ pub struct Args {
     /// Read the keyring from this directory (laid out like .aiprov/) instead of a revision
     #[arg(long, value_name = "DIR", conflicts_with = "trust_ref")]
     keyring: Option<PathBuf>,
+    /// Threads verifying commits [default: the number of cores]
+    #[arg(short, long, value_name = "N", env = "AIPROV_JOBS")]
+    jobs: Option<usize>,
 }
 
 pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i32, CliError> {
@@ -82,10 +89,75 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
     }
     for target in &targets {
         let what = format!("the root commit {}", &target.commit.to_string()[..12]);
-        let trusted = trust.trusted_for(&what, trust_ref.or(target.trusted))?;
-        printer.add(verify_commit(repo, target, &trusted, &ctx.notes_ref)?)?;
+        trust.load(&what, trust_ref.or(target.trusted))?;
     }
+    let trusted: HashMap<Option<Oid>, Trusted<'_>> = targets
+        .iter()
+        .map(|t| trust_ref.or(t.trusted))
+        .map(|rev| (rev, trust.get(rev)))
+        .collect();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    verify_in_parallel(
+        repo,
+        &targets,
+        &trusted,
+        trust_ref,
+        &ctx.notes_ref,
+        jobs,
+        |report| printer.add(report),
+    )?;
     printer.finish()
+}
+
+/// Verifies commits on `jobs` threads (each with its own repository handle), handing the reports
+/// to `emit` in the order of `targets` as soon as each one and all before it are done.
+fn verify_in_parallel(
+    repo: &Repo,
+    targets: &[Target],
+    trusted: &HashMap<Option<Oid>, Trusted<'_>>,
+    trust_ref: Option<Oid>,
+    notes_ref: &str,
+    jobs: usize,
+    mut emit: impl FnMut(ChangeReport) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let trust_of = |t: &Target| trusted[&trust_ref.or(t.trusted)];
+    if jobs <= 1 || targets.len() < 2 {
+        for t in targets {
+            emit(verify_commit(repo, t, &trust_of(t), notes_ref)?)?;
+        }
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..jobs.min(targets.len()) {
+            let tx = tx.clone();
+            let next = &next;
+            let repo = repo.reopen()?;
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(t) = targets.get(i) else { break };
+                let result = verify_commit(&repo, t, &trust_of(t), notes_ref);
+                let failed = result.is_err();
+                if tx.send((i, result)).is_err() || failed {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        for (i, result) in rx {
+            pending.insert(i, result?);
+            while let Some(report) = pending.remove(&want) {
+                emit(report)?;
+                want += 1;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Reads and parses the patch mails of an mbox, `.patch` file or standard input, each with its

@@ -140,6 +140,16 @@ impl Repo {
         Ok(Repo { inner })
     }
 
+    /// Another handle on the same repository (a handle is not shared between threads).
+    pub fn reopen(&self) -> Result<Repo> {
+        let inner =
+            Repository::open(self.inner.path()).map_err(|source| GitError::NotARepository {
+                path: self.inner.path().to_path_buf(),
+                source,
+            })?;
+        Ok(Repo { inner })
+    }
+
     /// The work tree, if the repository has one.
     pub fn workdir(&self) -> Option<&Path> {
         self.inner.workdir()

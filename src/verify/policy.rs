@@ -20,7 +20,7 @@ pub trait FileFacts {
 }
 
 /// Who maintains which files (the project's `MAINTAINERS`, read from the trusted revision).
-pub trait MaintainerLookup {
+pub trait MaintainerLookup: Sync {
     /// Whether `email` is listed as a maintainer (`M:`) of `path`.
     fn is_maintainer(&self, path: &str, email: &str) -> bool;
 }
