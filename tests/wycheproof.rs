@@ -6,7 +6,7 @@ use serde_json::Value;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/wycheproof/ed25519_test.json"
+    "/tests/data/wycheproof/ed25519_test.json"
 );
 
 #[test]
