@@ -7,7 +7,7 @@ use super::trust::Trust;
 use super::Context;
 use crate::dsse::Envelope;
 use crate::git::{notes, Repo};
-use crate::model::AiUsageStatement;
+use crate::model::{AiUsageStatement, ApprovalStatement};
 use crate::output::{BOLD, DIM, ERROR, GOOD};
 use crate::verify::check_note;
 
@@ -25,10 +25,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let mut trust = Trust::new(Some(repo), &ctx.out, None)?;
     let keyring = trust.keyring(id, target.trusted).ok().cloned();
     let mut shown = Vec::new();
-    for line in note
+    let lines: Vec<&[u8]> = note
         .split(|&b| b == b'\n')
         .filter(|l| !l.trim_ascii().is_empty())
-    {
+        .collect();
+    for &line in &lines {
         let statement: Option<AiUsageStatement> = Envelope::parse(line)
             .ok()
             .and_then(|e| serde_json::from_slice(&e.payload).ok());
@@ -38,7 +39,9 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
                 let checked = check_note(line, k);
                 match checked.findings.first() {
                     Some(f) => format!("{}: {}", f.code, f.message),
-                    None if checked.attestations.is_empty() => "not an AI-usage attestation".into(),
+                    None if checked.attestations.is_empty() && checked.approvals.is_empty() => {
+                        "not an AI-usage attestation".into()
+                    }
                     None => "verified".into(),
                 }
             }
@@ -62,11 +65,28 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     for (i, (statement, status)) in shown.iter().enumerate() {
         let style = if status == "verified" { GOOD } else { ERROR };
         let Some(s) = statement else {
-            writeln!(
-                out,
-                "{BOLD}attestation {}{BOLD:#}: unreadable ({style}{status}{style:#})",
-                i + 1
-            )?;
+            let approval: Option<ApprovalStatement> = lines
+                .get(i)
+                .and_then(|l| Envelope::parse(l).ok())
+                .and_then(|e| serde_json::from_slice(&e.payload).ok());
+            match approval {
+                Some(a) => writeln!(
+                    out,
+                    "{BOLD}approval{BOLD:#} by {} <{}> at {} ({style}{status}{style:#}){}",
+                    a.predicate.approver.name,
+                    a.predicate.approver.email,
+                    a.predicate.created_at,
+                    a.predicate
+                        .comment
+                        .map(|c| format!(": {c}"))
+                        .unwrap_or_default()
+                )?,
+                None => writeln!(
+                    out,
+                    "{BOLD}attestation {}{BOLD:#}: unreadable ({style}{status}{style:#})",
+                    i + 1
+                )?,
+            }
             continue;
         };
         let p = &s.predicate;
