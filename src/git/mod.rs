@@ -2,6 +2,7 @@
 
 mod diff;
 pub mod notes;
+mod tree_diff;
 
 pub use git2::Oid;
 
@@ -301,12 +302,28 @@ impl Repo {
     pub fn change(&self, id: Oid, want_digest: impl Fn(&FileChange) -> bool) -> Result<Change> {
         let what = || format!("commit {id}");
         let (commit, tree, parent_tree) = self.commit_trees(id)?;
-        let diff =
-            diff::tree_diff(&self.inner, parent_tree.as_ref(), &tree).map_err(read(what()))?;
-        let mut files = diff::file_changes(&diff);
-        for (i, file) in files.iter_mut().enumerate() {
-            if want_digest(file) {
-                diff::compute_digest(&self.inner, &diff, i, file)
+        let mut files = tree_diff::changed_files(&self.inner, parent_tree.as_ref(), Some(&tree))
+            .map_err(read(what()))?;
+        let adds = files
+            .iter()
+            .any(|f| f.status == crate::change::Status::Added);
+        let deletes = files
+            .iter()
+            .any(|f| f.status == crate::change::Status::Deleted);
+        if adds && deletes {
+            // Renames are possible: git's pairing of added and deleted files, from libgit2.
+            let diff =
+                diff::tree_diff(&self.inner, parent_tree.as_ref(), &tree).map_err(read(what()))?;
+            files = diff::file_changes(&diff);
+            for (i, file) in files.iter_mut().enumerate() {
+                if want_digest(file) {
+                    diff::compute_digest(&self.inner, &diff, i, file)
+                        .map_err(read(format!("diff of {} in {id}", file.path)))?;
+                }
+            }
+        } else {
+            for file in files.iter_mut().filter(|f| want_digest(f)) {
+                diff::compute_pair_digest(&self.inner, file)
                     .map_err(read(format!("diff of {} in {id}", file.path)))?;
             }
         }
