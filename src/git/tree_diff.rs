@@ -2,8 +2,6 @@
 //! follows the size of its change rather than the size of the repository. Rename detection is
 //! left to libgit2 (used only when a commit both adds and deletes files).
 
-use std::collections::BTreeMap;
-
 use git2::{Oid, Repository, Tree};
 
 use crate::change::{FileChange, Status};
@@ -28,13 +26,23 @@ pub(crate) fn changed_files(
         .collect())
 }
 
-fn entries(tree: Option<&Tree<'_>>) -> Vec<(Vec<u8>, Oid, u32)> {
-    tree.map(|t| {
-        t.iter()
-            .map(|e| (e.name_bytes().to_vec(), e.id(), e.filemode() as u32))
-            .collect()
-    })
-    .unwrap_or_default()
+/// git's order of tree entries: by name, a subtree compared as if its name ended in `/`.
+fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Ordering {
+    let key = |name: &[u8], tree: bool, i: usize| -> Option<u8> {
+        match name.get(i) {
+            Some(&c) => Some(c),
+            None if tree && i == name.len() => Some(b'/'),
+            None => None,
+        }
+    };
+    let mut i = 0;
+    loop {
+        match (key(a, a_tree, i), key(b, b_tree, i)) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (x, y) if x != y => return x.cmp(&y),
+            _ => i += 1,
+        }
+    }
 }
 
 fn walk(
@@ -44,37 +52,45 @@ fn walk(
     prefix: &str,
     out: &mut Vec<(String, Side, Side)>,
 ) -> Result<(), git2::Error> {
-    let mut names: BTreeMap<Vec<u8>, (Side, Side)> = BTreeMap::new();
-    for (name, id, mode) in entries(old) {
-        names.entry(name).or_default().0 = Some((id, mode));
-    }
-    for (name, id, mode) in entries(new) {
-        names.entry(name).or_default().1 = Some((id, mode));
-    }
-    for (name, (o, n)) in names {
-        if o == n {
-            continue;
-        }
-        let path = format!("{prefix}{}", String::from_utf8_lossy(&name));
-        let is_tree = |s: &Side| s.is_some_and(|(_, m)| m == TREE_MODE);
-        let subtree = |s: &Side| -> Result<Option<Tree<'_>>, git2::Error> {
-            match s {
-                Some((id, m)) if *m == TREE_MODE => Ok(Some(repo.find_tree(*id)?)),
-                _ => Ok(None),
+    let side = |e: &git2::TreeEntry<'_>| Some((e.id(), e.filemode() as u32));
+    let is_tree = |e: &git2::TreeEntry<'_>| e.filemode() as u32 == TREE_MODE;
+    let mut olds = old.into_iter().flat_map(|t| t.iter()).peekable();
+    let mut news = new.into_iter().flat_map(|t| t.iter()).peekable();
+    loop {
+        // The next name in git order, from either side or both (entries of the same name pair up
+        // even when one side is a tree and the other is not).
+        let (o, n) = match (olds.peek(), news.peek()) {
+            (None, None) => break,
+            (Some(_), None) => (olds.next(), None),
+            (None, Some(_)) => (None, news.next()),
+            (Some(a), Some(b)) if a.name_bytes() == b.name_bytes() => (olds.next(), news.next()),
+            (Some(a), Some(b)) => {
+                match git_order(a.name_bytes(), is_tree(a), b.name_bytes(), is_tree(b)) {
+                    std::cmp::Ordering::Greater => (None, news.next()),
+                    _ => (olds.next(), None),
+                }
             }
         };
-        let (old_tree, new_tree) = (subtree(&o)?, subtree(&n)?);
-        if is_tree(&o) || is_tree(&n) {
-            walk(
-                repo,
-                old_tree.as_ref(),
-                new_tree.as_ref(),
-                &format!("{path}/"),
-                out,
-            )?;
+        let (os, ns) = (o.as_ref().and_then(side), n.as_ref().and_then(side));
+        if os == ns {
+            continue;
+        }
+        let name = o
+            .as_ref()
+            .or(n.as_ref())
+            .map(|e| e.name_bytes().to_vec())
+            .unwrap_or_default();
+        let path = format!("{prefix}{}", String::from_utf8_lossy(&name));
+        let o_tree = o.as_ref().filter(|e| is_tree(e));
+        let n_tree = n.as_ref().filter(|e| is_tree(e));
+        if o_tree.is_some() || n_tree.is_some() {
+            let ot = o_tree.map(|e| repo.find_tree(e.id())).transpose()?;
+            let nt = n_tree.map(|e| repo.find_tree(e.id())).transpose()?;
+            walk(repo, ot.as_ref(), nt.as_ref(), &format!("{path}/"), out)?;
         }
         // The non-tree sides at this path: a file that a directory replaced, or the other way.
-        let (o_file, n_file) = (o.filter(|_| !is_tree(&o)), n.filter(|_| !is_tree(&n)));
+        let o_file = o.as_ref().filter(|e| !is_tree(e)).and_then(side);
+        let n_file = n.as_ref().filter(|e| !is_tree(e)).and_then(side);
         if o_file.is_some() || n_file.is_some() {
             out.push((path, o_file, n_file));
         }
