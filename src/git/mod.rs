@@ -105,6 +105,20 @@ pub fn split_pair_digest(
     file.digest
 }
 
+/// Keeps libgit2's memory bounded whatever the range: by default it may map 8 GiB of pack
+/// windows, which shows as resident memory growing with the history read.
+fn bound_memory() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: set once, before any repository is opened by this process; libgit2 reads these
+        // limits when it maps pack windows.
+        unsafe {
+            let _ = git2::opts::set_mwindow_size(8 << 20);
+            let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
+        }
+    });
+}
+
 /// `user.email` from the user's and the system's git config, outside any repository.
 pub fn default_user_email() -> Option<String> {
     git2::Config::open_default()
@@ -134,6 +148,7 @@ impl Repo {
         // about 40% of verifying a range. git itself does not on ordinary reads (fsck does), and
         // whoever can write this object database can change what it says anyway.
         git2::opts::strict_hash_verification(false);
+        bound_memory();
         let inner = Repository::discover(path).map_err(|source| GitError::NotARepository {
             path: path.to_path_buf(),
             source,
@@ -300,6 +315,18 @@ impl Repo {
     /// The change a commit makes against its first parent. Digests are computed for the file
     /// changes that `want_digest` selects; the others are left without (blob ids suffice for them).
     pub fn change(&self, id: Oid, want_digest: impl Fn(&FileChange) -> bool) -> Result<Change> {
+        self.change_with(id, true, want_digest)
+    }
+
+    /// Like [`Repo::change`], without rename detection when `renames` is false: renamed files
+    /// show as a deletion and an addition. Verification needs no pairing (the attested one is
+    /// checked against the commit), and rename detection is the slowest part of a diff.
+    pub fn change_with(
+        &self,
+        id: Oid,
+        renames: bool,
+        want_digest: impl Fn(&FileChange) -> bool,
+    ) -> Result<Change> {
         let what = || format!("commit {id}");
         let (commit, tree, parent_tree) = self.commit_trees(id)?;
         let mut files = tree_diff::changed_files(&self.inner, parent_tree.as_ref(), Some(&tree))
@@ -310,7 +337,7 @@ impl Repo {
         let deletes = files
             .iter()
             .any(|f| f.status == crate::change::Status::Deleted);
-        if adds && deletes {
+        if renames && adds && deletes {
             // Renames are possible: git's pairing of added and deleted files, from libgit2.
             let diff =
                 diff::tree_diff(&self.inner, parent_tree.as_ref(), &tree).map_err(read(what()))?;

@@ -83,7 +83,7 @@ pub fn check(
                 .iter()
                 .any(|p| paths.contains(p))
         });
-        if pair(entry).as_deref() == Some(entry.digest.as_str()) {
+        if rename_by_ids(change, entry) || pair(entry).as_deref() == Some(entry.digest.as_str()) {
             covered.extend(paths);
         } else if touches_change {
             covered.extend(paths);
@@ -118,6 +118,33 @@ pub fn check(
         }
     }
     findings
+}
+
+/// An attested rename that the change shows as a deletion and an addition with the same blob ids
+/// and modes: the same content change, no digest needed.
+fn rename_by_ids(change: &Change, entry: &FileEntry) -> bool {
+    let Some(old_path) = entry
+        .old_path
+        .as_deref()
+        .filter(|_| entry.status == Status::Renamed)
+    else {
+        return false;
+    };
+    let deleted = change.files.iter().any(|f| {
+        f.status == Status::Deleted
+            && f.path == old_path
+            && f.old_blob.is_some()
+            && f.old_blob == entry.old_blob
+            && mode_string(f.old_mode) == entry.old_mode
+    });
+    let added = change.files.iter().any(|f| {
+        f.status == Status::Added
+            && f.path == entry.path
+            && f.new_blob.is_some()
+            && f.new_blob == entry.new_blob
+            && mode_string(f.new_mode) == entry.new_mode
+    });
+    deleted && added
 }
 
 fn mismatch(path: &str, signer: &str) -> Finding {

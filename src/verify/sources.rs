@@ -43,7 +43,11 @@ pub fn verify_commit(
     verify_change(
         note.as_deref(),
         trust,
-        |predicates| repo.change(target.commit, |f| predicates.iter().any(|p| wanted(f, p))),
+        |predicates| {
+            repo.change_with(target.commit, false, |f| {
+                predicates.iter().any(|p| wanted(f, p))
+            })
+        },
         &pair,
         &CommitFacts { repo },
     )
