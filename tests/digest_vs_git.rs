@@ -53,7 +53,6 @@ fn compare(dir: &Path, range: &str) -> usize {
         let pair = |e: &FileEntry| {
             repo.pair_change(oid, e.status, e.old_path.as_deref(), &e.path)
                 .expect("pair change")
-                .and_then(|f| f.digest)
         };
         // Attested as git shows it, verified against the repository.
         let findings = check_coverage(&from_repo, &entries(&from_git), "git", &pair);

@@ -55,14 +55,14 @@ fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Read { what, source }
 }
 
-/// For a patch mail: the digest of an attested rename or copy that git paired differently in the
+/// For a patch mail: the file change (with its digest) of an attested rename or copy that git paired differently in the
 /// mail (as a deletion and an addition), computed from the whole sides the mail carries. `None`
 /// when the mail does not hold both sides.
-pub fn split_pair_digest(
+pub fn split_pair_change(
     files: &[FileChange],
     diff_text: &[u8],
     entry: &crate::model::FileEntry,
-) -> Option<String> {
+) -> Option<FileChange> {
     use crate::change::Status;
     let old_path = entry.old_path.as_deref()?;
     if !matches!(entry.status, Status::Renamed | Status::Copied) {
@@ -102,7 +102,7 @@ pub fn split_pair_digest(
         return None;
     }
     diff::digest_of_buffers(&mut file, &old, &new).ok()?;
-    file.digest
+    Some(file)
 }
 
 /// Keeps libgit2's memory bounded whatever the range: by default it may map 8 GiB of pack

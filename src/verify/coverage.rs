@@ -59,7 +59,7 @@ pub fn check(
     change: &Change,
     entries: &[FileEntry],
     signer: &str,
-    pair: &dyn Fn(&FileEntry) -> Option<String>,
+    pair: &dyn Fn(&FileEntry) -> Option<FileChange>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut covered: HashSet<String> = HashSet::new();
@@ -83,7 +83,9 @@ pub fn check(
                 .iter()
                 .any(|p| paths.contains(p))
         });
-        if rename_by_ids(change, entry) || pair(entry).as_deref() == Some(entry.digest.as_str()) {
+        if rename_by_ids(change, entry)
+            || pair(entry).and_then(|f| f.digest).as_deref() == Some(entry.digest.as_str())
+        {
             covered.extend(paths);
         } else if touches_change {
             covered.extend(paths);

@@ -108,7 +108,7 @@ pub fn verify_change<E>(
     note: Option<&[u8]>,
     trust: &Trusted<'_>,
     change: impl FnOnce(&[&AiUsage]) -> Result<Change, E>,
-    pair: &dyn Fn(&FileEntry) -> Option<String>,
+    pair: &dyn Fn(&FileEntry) -> Option<crate::change::FileChange>,
     facts: &dyn FileFacts,
 ) -> Result<ChangeReport, E> {
     let (keyring, policy) = (trust.keyring, trust.policy);
@@ -176,7 +176,7 @@ pub fn verify_change<E>(
             })
         };
         findings.extend(policy::check_categories(
-            &change, predicate, policy, facts, &approved,
+            &change, predicate, policy, facts, &approved, pair,
         ));
     }
     findings.extend(message::check_trailers(&trailers, policy.convention));

@@ -32,6 +32,7 @@ pub fn check_categories(
     policy: &Policy,
     facts: &dyn FileFacts,
     approved: &dyn Fn(&str) -> bool,
+    pair: &dyn Fn(&crate::model::FileEntry) -> Option<FileChange>,
 ) -> Vec<Finding> {
     if !policy.restrict_categories {
         return Vec::new();
@@ -42,9 +43,18 @@ pub fn check_categories(
     let mut code_lines = 0;
     for entry in &predicate.files {
         let Some(ai) = &entry.ai else { continue };
-        let Some(file) = change.files.iter().find(|f| f.path == entry.path) else {
+        // The file change as attested: the commit's own, or the attested pairing of a rename.
+        let direct = change
+            .files
+            .iter()
+            .find(|f| {
+                f.path == entry.path && f.status == entry.status && f.old_path == entry.old_path
+            })
+            .cloned();
+        let Some(file) = direct.or_else(|| pair(entry)) else {
             continue;
         };
+        let file = &file;
         let class = policy.classes.classify(&entry.path);
         for category in &ai.categories {
             let refusal = match (category, class) {

@@ -31,7 +31,6 @@ pub fn verify_commit(
         repo.pair_change(target.commit, e.status, e.old_path.as_deref(), &e.path)
             .ok()
             .flatten()
-            .and_then(|f| f.digest)
     };
     // Digests where ids differ from the attested ones, and line counts where AI wrote code.
     let wanted = |f: &crate::change::FileChange, p: &AiUsage| {
@@ -73,7 +72,7 @@ pub fn verify_mail(
 ) -> Result<ChangeReport, crate::mail::MailError> {
     let note = mail.note_lines(notes_ref).join("\n");
     let change = mail.change()?;
-    let pair = |e: &FileEntry| crate::git::split_pair_digest(&change.files, &mail.diff, e);
+    let pair = |e: &FileEntry| crate::git::split_pair_change(&change.files, &mail.diff, e);
     let mut report = verify_change(
         (!note.is_empty()).then_some(note.as_bytes()),
         trust,
