@@ -205,3 +205,36 @@ fn the_kernel_profile_reads_assisted_by() {
     assert_eq!(code, 1);
     insta::assert_json_snapshot!(list);
 }
+
+#[test]
+fn ai_comments_in_code_count_as_docs_but_code_does_not() {
+    let (f, key, base) = repo(None);
+    let text = lines("int dev", 100).replace(
+        "int dev line 10\n",
+        "int dev line 10\n/*\n * The device resets on write of 1.\n * Its registers read as 0 afterwards.\n */\n",
+    );
+    f.write("hw/net/dev.c", text);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("hw/net: document reset\n\nAI-used-for: docs\n{SOB}"),
+        &[],
+    );
+    assert_eq!((code, list), (0, vec![]));
+    let (f, key, base) = repo(None);
+    let text = lines("int dev", 100).replace(
+        "int dev line 10\n",
+        "int dev line 10 /* now with a comment */ + 1;\n",
+    );
+    f.write("hw/net/dev.c", text);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("hw/net: tweak\n\nAI-used-for: docs\n{SOB}"),
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(list[0].contains("policy.category-not-allowed"), "{list:?}");
+}

@@ -167,6 +167,30 @@ pub(crate) fn digest_of_buffers(
     Ok(())
 }
 
+/// The 1-based numbers of the lines git's diff removes from `old` and adds in `new`.
+pub(crate) fn changed_line_numbers(
+    old: &[u8],
+    new: &[u8],
+) -> Result<(Vec<usize>, Vec<usize>), git2::Error> {
+    let mut opts = DiffOptions::new();
+    opts.indent_heuristic(true)
+        .context_lines(0)
+        .interhunk_lines(0);
+    let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    for h in 0..patch.num_hunks() {
+        for l in 0..patch.num_lines_in_hunk(h)? {
+            let line = patch.line_in_hunk(h, l)?;
+            match (line.origin(), line.old_lineno(), line.new_lineno()) {
+                ('-', Some(n), _) => removed.push(n as usize),
+                ('+', _, Some(n)) => added.push(n as usize),
+                _ => {}
+            }
+        }
+    }
+    Ok((removed, added))
+}
+
 /// Feeds a text patch's removed and added lines into a digest, block by block.
 fn walk_patch(patch: &git2::Patch<'_>, b: &mut DigestBuilder) -> Result<(), git2::Error> {
     for h in 0..patch.num_hunks() {

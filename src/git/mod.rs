@@ -368,6 +368,17 @@ impl Repo {
         })
     }
 
+    /// The content of a blob, `None` when it is not a blob (a submodule commit, say).
+    pub fn blob(&self, id: &str) -> Option<Vec<u8>> {
+        let oid = Oid::from_str(id).ok()?;
+        self.inner.find_blob(oid).ok().map(|b| b.content().to_vec())
+    }
+
+    /// The 1-based numbers of the lines git's diff removes from `old` and adds in `new`.
+    pub fn changed_line_numbers(&self, old: &[u8], new: &[u8]) -> Result<(Vec<usize>, Vec<usize>)> {
+        diff::changed_line_numbers(old, new).map_err(read("a diff"))
+    }
+
     /// A string from git config (all levels), if set.
     pub fn config_string(&self, key: &str) -> Option<String> {
         self.inner.config().ok()?.get_string(key).ok()

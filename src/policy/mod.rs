@@ -1,6 +1,7 @@
 //! Project policy: path classes (which paths are tests, which are documentation), the policy
 //! file and its profiles.
 
+pub mod comments;
 mod config;
 mod glob;
 

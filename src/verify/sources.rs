@@ -6,16 +6,55 @@ use super::{
 };
 use crate::git::{notes, GitError, Repo, Target};
 use crate::model::{AiUsage, FileEntry};
+use crate::policy::comments;
 
 /// What the policy learns about a commit's files from the repository.
 struct CommitFacts<'r> {
     repo: &'r Repo,
 }
 
+impl CommitFacts<'_> {
+    /// For a text file of a known language: the changed lines of the old and new side, each with
+    /// whether it is a comment or blank.
+    fn classified(&self, file: &crate::change::FileChange) -> Option<(Vec<bool>, Vec<bool>)> {
+        let language = comments::language_of(&file.path)?;
+        let side = |id: &Option<String>| match id {
+            Some(id) => self.repo.blob(id),
+            None => Some(Vec::new()),
+        };
+        let (old, new) = (side(&file.old_blob)?, side(&file.new_blob)?);
+        let (removed, added) = self.repo.changed_line_numbers(&old, &new).ok()?;
+        let old_flags = comments::comment_or_blank_lines(language, &old);
+        let new_flags = comments::comment_or_blank_lines(language, &new);
+        let pick = |flags: &[bool], lines: &[usize]| {
+            lines
+                .iter()
+                .map(|&n| {
+                    n.checked_sub(1)
+                        .and_then(|i| flags.get(i))
+                        .copied()
+                        .unwrap_or(false)
+                })
+                .collect::<Vec<_>>()
+        };
+        Some((pick(&old_flags, &removed), pick(&new_flags, &added)))
+    }
+}
+
 impl FileFacts for CommitFacts<'_> {
-    fn comment_only(&self, _file: &crate::change::FileChange) -> Option<bool> {
-        let _ = self.repo;
-        None
+    fn comment_only(&self, file: &crate::change::FileChange) -> Option<bool> {
+        let (removed, added) = self.classified(file)?;
+        Some((!removed.is_empty() || !added.is_empty()) && removed.iter().chain(&added).all(|&c| c))
+    }
+
+    fn code_lines(&self, file: &crate::change::FileChange) -> usize {
+        match self.classified(file) {
+            Some((removed, added)) => {
+                let code = |v: &[bool]| v.iter().filter(|&&c| !c).count();
+                code(&removed).max(code(&added))
+            }
+            None => file.added_lines.max(file.removed_lines) as usize,
+        }
     }
 }
 
