@@ -238,3 +238,91 @@ fn ai_comments_in_code_count_as_docs_but_code_does_not() {
     assert_eq!(code, 1);
     assert!(list[0].contains("policy.category-not-allowed"), "{list:?}");
 }
+
+#[test]
+fn a_large_ai_fix_passes_after_a_maintainers_approval_and_only_then() {
+    let (f, key, base) = repo(None);
+    let bob = f.keygen("bob");
+    let carol = f.keygen("carol");
+    f.aiprov()
+        .args(["keyring", "add", "bob@example.org"])
+        .arg(bob.with_extension("pub"))
+        .assert()
+        .success();
+    f.aiprov()
+        .args(["keyring", "add", "carol@example.org"])
+        .arg(carol.with_extension("pub"))
+        .assert()
+        .success();
+    f.write(
+        "MAINTAINERS",
+        "Descriptions of section entries and preferred order\n\tM: Mail patches to: FullName <address@domain>\n\n\
+         Network devices\nM:\tBob Maintainer <bob@example.org>\nS:\tMaintained\nF:\thw/net/\n\n\
+         Tests\nM:\tCarol Tester <carol@example.org>\nF:\ttests/\n",
+    );
+    let base = {
+        let _ = base;
+        f.commit_all(&format!("Trust bob and carol; MAINTAINERS\n\n{SOB}"))
+    };
+    edit_dev(&f, 60);
+    let (code, list) = findings(
+        &f,
+        &key,
+        &base,
+        &format!("hw/net: rewrite\n\nAI-used-for: code\n{SOB}"),
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(list.len(), 2, "{list:#?}");
+    // carol is in the keyring but does not maintain hw/net/: her approval does not count.
+    let approve = |key: &std::path::Path, email: &str| {
+        f.aiprov()
+            .args(["approve", "--key"])
+            .arg(key)
+            .env("GIT_COMMITTER_EMAIL", email)
+            .assert()
+            .success();
+    };
+    approve(&carol, "carol@example.org");
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", &format!("{base}..HEAD")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // bob maintains hw/net/: with his approval the change passes.
+    approve(&bob, "bob@example.org");
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", &format!("{base}..HEAD")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // An approval bound to other lines does not carry over to an edited change.
+    let note = f.git(&["notes", "--ref=aiprov", "show", "HEAD"]);
+    edit_dev(&f, 61);
+    f.git(&["commit", "-q", "-a", "--amend", "--no-edit"]);
+    f.git(&["notes", "--ref=aiprov", "add", "-f", "-m", &note, "HEAD"]);
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", &format!("{base}..HEAD")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("policy.approval-missing"));
+}

@@ -11,6 +11,7 @@ use crate::git::Repo;
 use crate::keyring::{Keyring, KeyringError, AIPROV_DIR, KEYRING_PATH};
 use crate::mail::patatt::PatattKeyring;
 use crate::output::Output;
+use crate::policy::maintainers::Maintainers;
 use crate::policy::{Policy, POLICY_PATH};
 use crate::verify::Trusted;
 
@@ -24,6 +25,7 @@ pub struct Trust<'r> {
     policies: HashMap<Option<Oid>, Policy>,
     dir_path: Option<PathBuf>,
     patatt: HashMap<Option<Oid>, PatattKeyring>,
+    maintainers: HashMap<Option<Oid>, Option<Maintainers>>,
 }
 
 impl<'r> Trust<'r> {
@@ -43,6 +45,7 @@ impl<'r> Trust<'r> {
             policies: HashMap::new(),
             dir_path: keyring_dir.map(Path::to_path_buf),
             patatt: HashMap::new(),
+            maintainers: HashMap::new(),
         })
     }
 
@@ -74,6 +77,18 @@ impl<'r> Trust<'r> {
             };
             self.policies.insert(trusted, policy);
         }
+        if !self.maintainers.contains_key(&trusted) {
+            // Who may approve AI use: MAINTAINERS at the repository root (or in --keyring DIR).
+            let text = match (&self.dir_path, self.repo, trusted) {
+                (Some(dir), _, _) => std::fs::read(dir.join("MAINTAINERS")).ok(),
+                (None, Some(repo), Some(rev)) => repo.file_at(rev, "MAINTAINERS")?,
+                _ => None,
+            };
+            let parsed = text
+                .map(|t| Maintainers::parse(&String::from_utf8_lossy(&t)))
+                .transpose()?;
+            self.maintainers.insert(trusted, parsed);
+        }
         Ok(())
     }
 
@@ -89,10 +104,15 @@ impl<'r> Trust<'r> {
             .as_ref()
             .or(self.policies.get(&trusted))
             .expect("loaded before");
+        let maintainers = self
+            .maintainers
+            .get(&trusted)
+            .and_then(Option::as_ref)
+            .map(|m| m as &dyn crate::verify::MaintainerLookup);
         Trusted {
             keyring,
             policy,
-            maintainers: None,
+            maintainers,
         }
     }
 

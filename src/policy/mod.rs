@@ -4,6 +4,7 @@
 pub mod comments;
 mod config;
 mod glob;
+pub mod maintainers;
 
 pub use config::{Convention, Level, Policy, PolicyError, Profile, POLICY_PATH};
 pub use glob::{PathGlob, PathGlobError};
