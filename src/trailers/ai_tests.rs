@@ -1,5 +1,7 @@
 //! Tests of the AI-disclosure layer: value grammars, message classification
 //! and rewriting (checked against `git interpret-trailers` too).
+//!
+//! Compiled only for tests: the parent declares this module under `#[cfg(test)]`.
 
 use std::collections::BTreeSet;
 

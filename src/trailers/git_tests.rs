@@ -1,5 +1,7 @@
 //! The parser checked against the real `git` binary: a table of edge cases of
 //! `trailer.c`, and every commit message of a real history.
+//!
+//! Compiled only for tests: the parent declares this module under `#[cfg(test)]`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,3 +1,6 @@
+//! Unit tests of patatt verification; compiled only for tests (declared under
+//! `#[cfg(test)]` in `patatt.rs`).
+
 use super::*;
 
 use ed25519_dalek::{Signer as _, SigningKey};
