@@ -79,13 +79,24 @@ impl<'r> Trust<'r> {
         }
         if !self.maintainers.contains_key(&trusted) {
             // Who may approve AI use: MAINTAINERS at the repository root (or in --keyring DIR).
-            let text = match (&self.dir_path, self.repo, trusted) {
-                (Some(dir), _, _) => std::fs::read(dir.join("MAINTAINERS")).ok(),
-                (None, Some(repo), Some(rev)) => repo.file_at(rev, "MAINTAINERS")?,
-                _ => None,
-            };
+            // Like get_maintainer.pl, an F: pattern naming a directory of the tree covers it.
+            let (text, is_dir): (_, Box<dyn Fn(&str) -> bool>) =
+                match (&self.dir_path, self.repo, trusted) {
+                    (Some(dir), repo, _) => (
+                        std::fs::read(dir.join("MAINTAINERS")).ok(),
+                        Box::new(move |p: &str| {
+                            repo.and_then(|r| r.workdir())
+                                .is_some_and(|w| w.join(p).is_dir())
+                        }),
+                    ),
+                    (None, Some(repo), Some(rev)) => (
+                        repo.file_at(rev, "MAINTAINERS")?,
+                        Box::new(move |p: &str| repo.is_dir_at(rev, p)),
+                    ),
+                    _ => (None, Box::new(|_: &str| false)),
+                };
             let parsed = text
-                .map(|t| Maintainers::parse(&String::from_utf8_lossy(&t)))
+                .map(|t| Maintainers::parse_in_tree(&String::from_utf8_lossy(&t), &is_dir))
                 .transpose()?;
             self.maintainers.insert(trusted, parsed);
         }

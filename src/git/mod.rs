@@ -260,6 +260,13 @@ impl Repo {
         Ok(obj.as_blob().map(|b| b.content().to_vec()))
     }
 
+    /// Whether `path` is a directory at a revision (false when it cannot be read).
+    pub fn is_dir_at(&self, rev: Oid, path: &str) -> bool {
+        let tree = self.inner.find_commit(rev).and_then(|c| c.tree());
+        tree.and_then(|t| t.get_path(Path::new(path)))
+            .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Tree))
+    }
+
     /// A commit, its tree and its first parent's tree (none for a root commit).
     fn commit_trees(
         &self,

@@ -1,6 +1,23 @@
 //! The `MAINTAINERS` file of QEMU and Linux: sections with `M:` maintainers, `R:` reviewers,
-//! `L:` lists, `S:` status, `F:`/`X:` file patterns and `N:` file-name regexes; and who maintains
-//! a path, with `scripts/get_maintainer.pl`'s matching rules.
+//! `L:` lists, `S:` status, `F:`/`X:` file patterns, `N:` file-name regexes and `K:` content
+//! keywords; and who maintains a path, by the rules of `scripts/get_maintainer.pl -f PATH`.
+//!
+//! Those rules, as the script applies them:
+//! - a line `C: value` (any one character, a colon) is an entry; any other non-blank line starts
+//!   a section and names it; blank lines are ignored, so entries after one still belong to the
+//!   section above;
+//! - an `F:`/`X:` pattern is a regular expression once `.` is made literal, `*` becomes `.*` and
+//!   `?` becomes `.`; a pattern that names a directory of the tree gets a trailing `/`;
+//! - a pattern ending in `/` matches every path it is a prefix of; any other pattern matches
+//!   from the start of the path and only at its own depth (the same number of `/`);
+//! - `N:` is an extended regular expression matched anywhere in the path;
+//! - a section an `X:` pattern matches is out, whatever else matches;
+//! - matching sections are listed most specific first: by the depth of their deepest matching
+//!   pattern, `N:` counting as depth 0;
+//! - a person already listed, by name or by address, is not listed again.
+//!
+//! `K:` keywords match file contents, not paths; they are kept but do not make anyone a
+//! maintainer of a path (as with `get_maintainer.pl --no-keywords`).
 
 use regex::Regex;
 use thiserror::Error;
@@ -21,6 +38,47 @@ pub struct Person {
     pub email: String,
 }
 
+/// A file pattern (`F:` or `X:`) as get_maintainer.pl turns it into a regular expression.
+#[derive(Debug, Clone)]
+struct FilePattern {
+    regex: Regex,
+    /// The converted pattern ends in `/`: it matches everything below.
+    directory: bool,
+    /// The number of `/` in the converted pattern.
+    slashes: usize,
+    /// How specific a match is: `/`s, plus one for a non-directory pattern, -1 for a leading `*`.
+    depth: i64,
+}
+
+impl FilePattern {
+    fn new(pattern: &str, is_dir: &dyn Fn(&str) -> bool) -> Result<FilePattern, regex::Error> {
+        let mut source = pattern
+            .replace('.', "\\.")
+            .replace('*', ".*")
+            .replace('?', ".");
+        if !source.ends_with('/') && is_dir(&source) {
+            source.push('/');
+        }
+        let directory = source.ends_with('/');
+        let slashes = source.matches('/').count();
+        let depth = if source.starts_with(".*") {
+            -1
+        } else {
+            slashes as i64 + i64::from(!directory)
+        };
+        Ok(FilePattern {
+            regex: Regex::new(&format!("^(?:{source})"))?,
+            directory,
+            slashes,
+            depth,
+        })
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        self.regex.is_match(path) && (self.directory || path.matches('/').count() == self.slashes)
+    }
+}
+
 /// One section.
 #[derive(Debug, Clone, Default)]
 pub struct Section {
@@ -29,9 +87,27 @@ pub struct Section {
     pub reviewers: Vec<Person>,
     pub lists: Vec<String>,
     pub status: Option<String>,
-    files: Vec<Regex>,
-    excludes: Vec<Regex>,
-    names: Vec<Regex>,
+    /// `K:` regular expressions, matched against file contents by get_maintainer.pl.
+    pub keywords: Vec<String>,
+    /// `F:` and `N:` in file order (`N:` as `Err`, with depth 0).
+    files: Vec<Result<FilePattern, Regex>>,
+    excludes: Vec<FilePattern>,
+}
+
+impl Section {
+    /// The depth of the last pattern that matches `path`, if the section covers it.
+    fn match_depth(&self, path: &str) -> Option<i64> {
+        if self.excludes.iter().any(|x| x.matches(path)) {
+            return None;
+        }
+        self.files
+            .iter()
+            .filter_map(|f| match f {
+                Ok(p) => p.matches(path).then_some(p.depth),
+                Err(n) => n.is_match(path).then_some(0),
+            })
+            .last()
+    }
 }
 
 /// A parsed MAINTAINERS file.
@@ -40,127 +116,117 @@ pub struct Maintainers {
     pub sections: Vec<Section>,
 }
 
-/// get_maintainer.pl's pattern: `.` literal, `*` any run, `?` one character, anchored at the
-/// start; a pattern ending in `/` matches everything below, otherwise only at the same depth.
-fn file_pattern(pattern: &str) -> Result<(Regex, bool), regex::Error> {
-    let mut re = String::from("^");
-    for c in pattern.chars() {
-        match c {
-            '*' => re.push_str(".*"),
-            '?' => re.push('.'),
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    Ok((Regex::new(&re)?, pattern.ends_with('/')))
-}
-
-fn pattern_matches(pattern: &Regex, path: &str) -> bool {
-    let Some(m) = pattern.find(path) else {
-        return false;
-    };
-    let source = pattern.as_str();
-    // A directory pattern matches everything below it; any other only at its own depth.
-    source.ends_with('/')
-        || m.as_str().ends_with('/')
-        || path.matches('/').count() == source.matches('/').count()
-}
-
+/// The `Name <email>` of an `M:` or `R:` value, as get_maintainer.pl's `parse_email` reads it.
 fn person(value: &str) -> Person {
-    match value.rsplit_once('<') {
-        Some((name, rest)) => Person {
-            name: name.trim().trim_matches('"').to_string(),
-            email: rest.trim_end_matches('>').trim().to_string(),
-        },
-        None => Person {
-            name: String::new(),
-            email: value.trim().to_string(),
-        },
+    let (name, email) = match value.split_once('<') {
+        Some((name, rest)) if !name.is_empty() && rest.contains('@') => {
+            (name, rest.rsplit_once('>').map_or(rest, |(e, _)| e))
+        }
+        _ => {
+            let bare = value.trim_start().trim_start_matches('<');
+            let end = bare
+                .find(|c: char| c.is_whitespace() || c == '>')
+                .unwrap_or(bare.len());
+            ("", &bare[..end])
+        }
+    };
+    Person {
+        name: name.trim().trim_matches('"').to_string(),
+        email: email.trim().to_string(),
     }
+}
+
+/// `C: value`, get_maintainer.pl's `^(.):\s*(.*)`.
+fn entry(line: &str) -> Option<(char, &str)> {
+    let mut chars = line.chars();
+    let key = chars.next()?;
+    let value = chars.as_str().strip_prefix(':')?;
+    Some((key, value.trim_start()))
 }
 
 impl Maintainers {
+    /// Parses MAINTAINERS without a tree: `F:` patterns are directories only if they end in `/`.
     pub fn parse(text: &str) -> Result<Maintainers, MaintainersError> {
-        let mut sections = Vec::new();
-        let mut current: Option<Section> = None;
+        Self::parse_in_tree(text, &|_| false)
+    }
+
+    /// Parses MAINTAINERS for a tree in which `is_dir(path)` tells directories, so that
+    /// `F: hw/net` covers `hw/net/` like get_maintainer.pl run at the top of that tree.
+    pub fn parse_in_tree(
+        text: &str,
+        is_dir: &dyn Fn(&str) -> bool,
+    ) -> Result<Maintainers, MaintainersError> {
+        let mut sections: Vec<Section> = Vec::new();
+        let mut header = String::new();
+        let mut in_section = false;
         for (n, line) in text.lines().enumerate() {
             let err = |message: String| MaintainersError {
                 line: n + 1,
                 message,
             };
-            let entry = line.split_once(':').filter(|(k, v)| {
-                k.len() == 1
-                    && k.chars().all(|c| c.is_ascii_uppercase())
-                    && (v.starts_with('\t') || v.starts_with(' '))
-            });
-            match (entry, current.as_mut()) {
-                (Some((key, value)), Some(section)) => {
-                    let value = value.trim();
-                    match key {
-                        "M" => section.maintainers.push(person(value)),
-                        "R" => section.reviewers.push(person(value)),
-                        "L" => section.lists.push(value.to_string()),
-                        "S" => section.status = Some(value.to_string()),
-                        "F" | "X" => {
-                            let (re, _) = file_pattern(value).map_err(|e| err(e.to_string()))?;
-                            if key == "F" {
-                                section.files.push(re)
-                            } else {
-                                section.excludes.push(re)
-                            }
-                        }
-                        "N" => section
-                            .names
-                            .push(Regex::new(value).map_err(|e| err(format!("N: {e}")))?),
-                        _ => {}
-                    }
+            let Some((key, value)) = entry(line) else {
+                if !line.trim().is_empty() {
+                    header = line.to_string();
+                    in_section = false;
                 }
-                (Some(_), None) => {} // the preamble explains the entries
-                (None, _) if line.trim().is_empty() => {
-                    if let Some(s) = current.take() {
-                        sections.push(s);
-                    }
+                continue;
+            };
+            if !in_section {
+                sections.push(Section {
+                    name: header.trim().to_string(),
+                    ..Section::default()
+                });
+                in_section = true;
+            }
+            let section = sections.last_mut().expect("pushed above");
+            let pattern =
+                |v: &str| FilePattern::new(v, is_dir).map_err(|e| err(format!("{key}: {e}")));
+            match key {
+                'M' => section.maintainers.push(person(value)),
+                'R' => section.reviewers.push(person(value)),
+                'L' => section.lists.push(value.to_string()),
+                'S' => section.status = Some(value.to_string()),
+                'K' => section.keywords.push(value.to_string()),
+                'F' => section.files.push(Ok(pattern(value)?)),
+                'X' => section.excludes.push(pattern(value)?),
+                'N' => {
+                    section
+                        .files
+                        .push(Err(Regex::new(&format!("(?x){value}"))
+                            .map_err(|e| err(format!("N: {e}")))?))
                 }
-                (None, _) => {
-                    if let Some(s) = current.take() {
-                        sections.push(s);
-                    }
-                    current = Some(Section {
-                        name: line.trim().to_string(),
-                        ..Section::default()
-                    });
-                }
+                _ => {}
             }
         }
-        sections.extend(current);
-        Ok(Maintainers {
-            sections: sections
-                .into_iter()
-                .filter(|s| !s.files.is_empty() || !s.names.is_empty())
-                .collect(),
-        })
+        Ok(Maintainers { sections })
     }
 
-    /// Sections whose F/N patterns match `path` and whose X patterns do not.
+    /// Sections that cover `path`, most specific first (file order among equals).
     pub fn sections_for(&self, path: &str) -> Vec<&Section> {
-        self.sections
+        let mut matched: Vec<(i64, &Section)> = self
+            .sections
             .iter()
-            .filter(|s| {
-                !s.excludes.iter().any(|x| pattern_matches(x, path))
-                    && (s.files.iter().any(|f| pattern_matches(f, path))
-                        || s.names.iter().any(|n| n.is_match(path)))
-            })
-            .collect()
+            .filter_map(|s| Some((s.match_depth(path)?, s)))
+            .collect();
+        matched.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+        matched.into_iter().map(|(_, s)| s).collect()
     }
 
-    /// The maintainers (`M:`) of `path`, in section order, without duplicates.
+    /// The maintainers (`M:`) of `path` as get_maintainer.pl lists them: most specific
+    /// section first, nobody twice (by name or by address, ignoring case).
     pub fn maintainers_for(&self, path: &str) -> Vec<&Person> {
         let mut out: Vec<&Person> = Vec::new();
         for p in self
             .sections_for(path)
             .into_iter()
             .flat_map(|s| &s.maintainers)
+            .filter(|p| !p.email.is_empty())
         {
-            if !out.iter().any(|o| o.email.eq_ignore_ascii_case(&p.email)) {
+            let seen = out.iter().any(|o| {
+                o.email.eq_ignore_ascii_case(&p.email)
+                    || (!p.name.is_empty() && o.name.eq_ignore_ascii_case(&p.name))
+            });
+            if !seen {
                 out.push(p);
             }
         }
@@ -170,8 +236,9 @@ impl Maintainers {
 
 impl MaintainerLookup for Maintainers {
     fn is_maintainer(&self, path: &str, email: &str) -> bool {
-        self.maintainers_for(path)
+        self.sections_for(path)
             .iter()
+            .flat_map(|s| &s.maintainers)
             .any(|p| p.email.eq_ignore_ascii_case(email))
     }
 }
@@ -193,7 +260,8 @@ mod tests {
         };
         assert_eq!(
             emails("hw/net/e1000.c"),
-            vec!["bob@example.org", "eve@example.org"]
+            vec!["eve@example.org", "bob@example.org"],
+            "the more specific section first"
         );
         assert_eq!(emails("hw/net/virtio/net.c"), vec!["bob@example.org"]);
         assert_eq!(emails("hw/net/legacy/ne2000.c"), Vec::<String>::new());
@@ -209,6 +277,47 @@ mod tests {
         );
         assert!(m.is_maintainer("hw/net/e1000.c", "BOB@example.org"));
         assert_eq!(m.sections[2].maintainers[0].name, "Doc, Writer");
+    }
+
+    #[test]
+    fn sections_run_across_blank_lines_and_directories_get_their_slash() {
+        let text = "A\nM:\tAnn <ann@example.org>\n\nF:\thw/net\nF:\tinclude/*.h\n\nB\nM:\tAnn <ann@other.example>\nM:\tBen <ben@example.org>\nF:\t*\n";
+        let flat = Maintainers::parse(text).unwrap();
+        assert_eq!(flat.sections.len(), 2);
+        assert_eq!(flat.sections[0].name, "A");
+        let who = |m: &Maintainers, p: &str| {
+            m.maintainers_for(p)
+                .iter()
+                .map(|x| x.email.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(who(&flat, "hw/net/e1000.c"), Vec::<String>::new());
+        assert_eq!(who(&flat, "hw/net"), vec!["ann@example.org"]);
+        assert_eq!(who(&flat, "include/qemu.h"), vec!["ann@example.org"]);
+        assert_eq!(
+            who(&flat, "Makefile"),
+            vec!["ann@other.example", "ben@example.org"]
+        );
+        let tree = Maintainers::parse_in_tree(text, &|p| p == "hw/net").unwrap();
+        assert_eq!(
+            who(&tree, "hw/net/e1000.c"),
+            vec!["ann@example.org"],
+            "a pattern naming a directory covers what is below it"
+        );
+        assert!(tree.is_maintainer("hw/net/e1000.c", "ann@example.org"));
+        assert!(!tree.is_maintainer("hw/net/e1000.c", "ben@example.org"));
+        assert!(
+            flat.is_maintainer("Makefile", "ann@other.example"),
+            "every address of a listed maintainer counts"
+        );
+    }
+
+    #[test]
+    fn people_are_read_like_parse_email() {
+        assert_eq!(person("\"Doe, J\" <j@x.org> (odd)").email, "j@x.org");
+        assert_eq!(person("\"Doe, J\" <j@x.org>").name, "Doe, J");
+        assert_eq!(person("<j@x.org>").email, "j@x.org");
+        assert_eq!(person("j@x.org (J)").email, "j@x.org");
     }
 
     #[test]
