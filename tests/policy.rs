@@ -240,6 +240,73 @@ fn ai_comments_in_code_count_as_docs_but_code_does_not() {
 }
 
 #[test]
+fn mailed_ai_comments_count_as_docs_when_the_base_is_at_hand() {
+    let (f, key, base) = repo(None);
+    // The maintainer has the base, not the series.
+    let m = Fixture::new();
+    m.git(&["fetch", "-q", f.repo.to_str().unwrap(), "main"]);
+    m.git(&["reset", "-q", "--hard", "FETCH_HEAD"]);
+    let commit = |old: &str, new: &str, title: &str| {
+        let text = std::fs::read_to_string(f.path("hw/net/dev.c")).unwrap();
+        f.write("hw/net/dev.c", text.replace(old, new));
+        f.commit_all(&format!("hw/net: {title}\n\nAI-used-for: docs\n{SOB}"));
+        f.aiprov()
+            .args(["attest", "--key"])
+            .arg(&key)
+            .assert()
+            .success();
+    };
+    commit(
+        "int dev line 10\n",
+        "int dev line 10\n/* Resets on write. */\n",
+        "comment reset",
+    );
+    // Patch 2 starts from a blob only patch 1 makes.
+    commit(
+        "int dev line 20\n",
+        "int dev line 20\n// Reads as 0.\n",
+        "comment read",
+    );
+    commit("int dev line 30\n", "int dev line 30 + 1;\n", "tweak");
+    let mbox = f.git(&[
+        "format-patch",
+        "--stdout",
+        "--notes=aiprov",
+        &format!("{base}..HEAD"),
+    ]);
+    std::fs::write(m.path("series.mbox"), mbox).unwrap();
+    let out = m
+        .aiprov()
+        .args(["verify", "--format", "json", "--mbox", "series.mbox"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<Vec<&str>> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            vec![],
+            vec![],
+            vec!["policy.category-not-allowed", "policy.approval-missing"]
+        ],
+        "{doc:#}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
 fn a_large_ai_fix_passes_after_a_maintainers_approval_and_only_then() {
     let (f, key, base) = repo(None);
     let bob = f.keygen("bob");

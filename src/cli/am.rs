@@ -9,7 +9,7 @@ use super::trust::Trust;
 use super::verify::{read_mbox, Printer};
 use super::Context;
 use crate::git::{notes, Repo};
-use crate::verify::{verify_mail, Verdict};
+use crate::verify::{verify_mail, MailBlobs, Verdict};
 
 /// Verify a patch series, apply it with git am, and attach its attestations as notes
 #[derive(Debug, clap::Args)]
@@ -60,10 +60,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let mut trust = Trust::new(Some(repo), &ctx.out, args.keyring.as_deref())?;
     let mut printer = Printer::new(ctx);
     let mut failed = 0;
+    let blobs = MailBlobs::new(Some(repo));
     for (i, (raw, mail)) in mails.iter().enumerate() {
         let patatt = trust.patatt(Some(trusted))?.clone();
         let trusted = trust.trusted_for(&format!("patch {}", i + 1), Some(trusted))?;
-        let report = verify_mail(mail, raw, &trusted, Some(&patatt), &ctx.notes_ref)?;
+        let report = verify_mail(mail, raw, &blobs, &trusted, Some(&patatt), &ctx.notes_ref)?;
         failed += usize::from(report.verdict == Verdict::Fail);
         printer.add(report)?;
     }

@@ -14,7 +14,9 @@ use std::sync::mpsc;
 use crate::git::{Oid, Repo, Target};
 use crate::mail::{mbox, PatchMail};
 use crate::output::report::{write_change, write_summary};
-use crate::verify::{verify_commit, verify_mail, ChangeReport, Report, Trusted, Verdict};
+use crate::verify::{
+    verify_commit, verify_mail, ChangeReport, MailBlobs, Report, Trusted, Verdict,
+};
 
 /// Verify the attestations of commits or patch mails: signatures, coverage, trailers, sign-offs
 #[derive(Debug, clap::Args)]
@@ -57,6 +59,7 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
             (Some(r), None) if args.keyring.is_none() => Some(r.commit_id("HEAD")?),
             _ => None,
         };
+        let blobs = MailBlobs::new(repo.as_ref());
         for (i, (raw, mail)) in mails.iter().enumerate() {
             if mail.is_cover_letter() {
                 ctx.out
@@ -68,6 +71,7 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
             printer.add(verify_mail(
                 mail,
                 raw,
+                &blobs,
                 &trusted,
                 Some(&patatt),
                 &ctx.notes_ref,

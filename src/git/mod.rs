@@ -55,6 +55,16 @@ fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Read { what, source }
 }
 
+/// The 1-based numbers of the lines git's diff removes from `old` and adds in `new`.
+pub fn changed_line_numbers(old: &[u8], new: &[u8]) -> Result<(Vec<usize>, Vec<usize>)> {
+    diff::changed_line_numbers(old, new).map_err(read("a diff"))
+}
+
+/// The id git gives `data` as a blob, lowercase hex.
+pub fn blob_id(data: &[u8]) -> String {
+    Oid::hash_object(git2::ObjectType::Blob, data).map_or_else(|_| String::new(), |o| o.to_string())
+}
+
 /// For a patch mail: the file change (with its digest) of an attested rename or copy that git paired differently in the
 /// mail (as a deletion and an addition), computed from the whole sides the mail carries. `None`
 /// when the mail does not hold both sides.
@@ -381,9 +391,13 @@ impl Repo {
         self.inner.find_blob(oid).ok().map(|b| b.content().to_vec())
     }
 
-    /// The 1-based numbers of the lines git's diff removes from `old` and adds in `new`.
-    pub fn changed_line_numbers(&self, old: &[u8], new: &[u8]) -> Result<(Vec<usize>, Vec<usize>)> {
-        diff::changed_line_numbers(old, new).map_err(read("a diff"))
+    /// A blob by a unique abbreviation of its id, as a patch's `index` line gives it.
+    pub fn blob_by_prefix(&self, prefix: &str) -> Option<Vec<u8>> {
+        let object = self
+            .inner
+            .find_object_by_prefix(prefix, Some(git2::ObjectType::Blob))
+            .ok()?;
+        object.as_blob().map(|b| b.content().to_vec())
     }
 
     /// A string from git config (all levels), if set.

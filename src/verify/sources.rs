@@ -4,9 +4,50 @@ use super::{
     needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding, MailSignature, Trusted,
     Verdict,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::change::FileChange;
 use crate::git::{notes, GitError, Repo, Target};
 use crate::model::{AiUsage, FileEntry};
 use crate::policy::comments;
+
+/// For a text file of a known language, its changed lines from `old` to `new` (removed, added),
+/// each with whether it is a comment or blank.
+fn classified(path: &str, old: &[u8], new: &[u8]) -> Option<(Vec<bool>, Vec<bool>)> {
+    let language = comments::language_of(path)?;
+    let (removed, added) = crate::git::changed_line_numbers(old, new).ok()?;
+    let pick = |text: &[u8], lines: &[usize]| {
+        let flags = comments::comment_or_blank_lines(language, text);
+        lines
+            .iter()
+            .map(|&n| {
+                n.checked_sub(1)
+                    .and_then(|i| flags.get(i))
+                    .copied()
+                    .unwrap_or(false)
+            })
+            .collect::<Vec<_>>()
+    };
+    Some((pick(old, &removed), pick(new, &added)))
+}
+
+/// The policy's facts from the two sides of each file, where `sides` can tell them.
+fn comment_only(sides: Option<(Vec<u8>, Vec<u8>)>, file: &FileChange) -> Option<bool> {
+    let (old, new) = sides?;
+    let (removed, added) = classified(&file.path, &old, &new)?;
+    Some((!removed.is_empty() || !added.is_empty()) && removed.iter().chain(&added).all(|&c| c))
+}
+
+fn code_lines(sides: Option<(Vec<u8>, Vec<u8>)>, file: &FileChange) -> usize {
+    match sides.and_then(|(old, new)| classified(&file.path, &old, &new)) {
+        Some((removed, added)) => {
+            let code = |v: &[bool]| v.iter().filter(|&&c| !c).count();
+            code(&removed).max(code(&added))
+        }
+        None => file.added_lines.max(file.removed_lines) as usize,
+    }
+}
 
 /// What the policy learns about a commit's files from the repository.
 struct CommitFacts<'r> {
@@ -14,47 +55,22 @@ struct CommitFacts<'r> {
 }
 
 impl CommitFacts<'_> {
-    /// For a text file of a known language: the changed lines of the old and new side, each with
-    /// whether it is a comment or blank.
-    fn classified(&self, file: &crate::change::FileChange) -> Option<(Vec<bool>, Vec<bool>)> {
-        let language = comments::language_of(&file.path)?;
+    fn sides(&self, file: &FileChange) -> Option<(Vec<u8>, Vec<u8>)> {
         let side = |id: &Option<String>| match id {
             Some(id) => self.repo.blob(id),
             None => Some(Vec::new()),
         };
-        let (old, new) = (side(&file.old_blob)?, side(&file.new_blob)?);
-        let (removed, added) = self.repo.changed_line_numbers(&old, &new).ok()?;
-        let old_flags = comments::comment_or_blank_lines(language, &old);
-        let new_flags = comments::comment_or_blank_lines(language, &new);
-        let pick = |flags: &[bool], lines: &[usize]| {
-            lines
-                .iter()
-                .map(|&n| {
-                    n.checked_sub(1)
-                        .and_then(|i| flags.get(i))
-                        .copied()
-                        .unwrap_or(false)
-                })
-                .collect::<Vec<_>>()
-        };
-        Some((pick(&old_flags, &removed), pick(&new_flags, &added)))
+        Some((side(&file.old_blob)?, side(&file.new_blob)?))
     }
 }
 
 impl FileFacts for CommitFacts<'_> {
-    fn comment_only(&self, file: &crate::change::FileChange) -> Option<bool> {
-        let (removed, added) = self.classified(file)?;
-        Some((!removed.is_empty() || !added.is_empty()) && removed.iter().chain(&added).all(|&c| c))
+    fn comment_only(&self, file: &FileChange) -> Option<bool> {
+        comment_only(self.sides(file), file)
     }
 
-    fn code_lines(&self, file: &crate::change::FileChange) -> usize {
-        match self.classified(file) {
-            Some((removed, added)) => {
-                let code = |v: &[bool]| v.iter().filter(|&&c| !c).count();
-                code(&removed).max(code(&added))
-            }
-            None => file.added_lines.max(file.removed_lines) as usize,
-        }
+    fn code_lines(&self, file: &FileChange) -> usize {
+        code_lines(self.sides(file), file)
     }
 }
 
@@ -72,7 +88,7 @@ pub fn verify_commit(
             .flatten()
     };
     // Digests where ids differ from the attested ones, and line counts where AI wrote code.
-    let wanted = |f: &crate::change::FileChange, p: &AiUsage| {
+    let wanted = |f: &FileChange, p: &AiUsage| {
         needs_digest(f, p)
             || p.files.iter().any(|e| {
                 e.path == f.path && e.ai.as_ref().is_some_and(|a| !a.categories.is_empty())
@@ -91,12 +107,69 @@ pub fn verify_commit(
     )
 }
 
-/// What the policy learns about a mail's files: only what the mail shows.
-struct MailFacts;
+/// The blobs a series of patch mails starts from: the repository's, and those the series'
+/// earlier patches produce, so that each patch's files can be rebuilt whole.
+#[derive(Default)]
+pub struct MailBlobs<'r> {
+    repo: Option<&'r Repo>,
+    produced: RefCell<HashMap<String, Vec<u8>>>,
+}
 
-impl FileFacts for MailFacts {
-    fn comment_only(&self, _file: &crate::change::FileChange) -> Option<bool> {
-        None
+impl<'r> MailBlobs<'r> {
+    pub fn new(repo: Option<&'r Repo>) -> Self {
+        MailBlobs {
+            repo,
+            produced: RefCell::default(),
+        }
+    }
+
+    /// A blob by its id or abbreviated id as an `index` line gives it; an all-zero id is empty.
+    fn get(&self, id: &str) -> Option<Vec<u8>> {
+        if id.bytes().all(|b| b == b'0') {
+            return Some(Vec::new());
+        }
+        let produced = self.produced.borrow();
+        let mut found = produced.iter().filter(|(k, _)| k.starts_with(id));
+        match (found.next(), found.next()) {
+            (Some((_, blob)), None) => Some(blob.clone()),
+            _ => self.repo?.blob_by_prefix(id),
+        }
+    }
+}
+
+/// What the policy learns about a mail's files: each file rebuilt from its pre-image blob (when
+/// the repository or an earlier patch has it) and the mail's hunks, checked against the new id.
+struct MailFacts<'a, 'r> {
+    blobs: &'a MailBlobs<'r>,
+    diff: &'a [u8],
+}
+
+impl MailFacts<'_, '_> {
+    fn sides(&self, file: &FileChange) -> Option<(Vec<u8>, Vec<u8>)> {
+        if file.binary {
+            return None;
+        }
+        let old = match &file.old_blob {
+            Some(id) => self.blobs.get(id)?,
+            None => Vec::new(),
+        };
+        let new = crate::patch::apply(self.diff, &file.path, &old)?;
+        let id = crate::git::blob_id(&new);
+        if !file.new_blob.as_deref().is_some_and(|n| id.starts_with(n)) {
+            return None;
+        }
+        self.blobs.produced.borrow_mut().insert(id, new.clone());
+        Some((old, new))
+    }
+}
+
+impl FileFacts for MailFacts<'_, '_> {
+    fn comment_only(&self, file: &FileChange) -> Option<bool> {
+        comment_only(self.sides(file), file)
+    }
+
+    fn code_lines(&self, file: &FileChange) -> usize {
+        code_lines(self.sides(file), file)
     }
 }
 
@@ -105,6 +178,7 @@ impl FileFacts for MailFacts {
 pub fn verify_mail(
     mail: &crate::mail::PatchMail,
     raw: &[u8],
+    blobs: &MailBlobs<'_>,
     trust: &Trusted<'_>,
     patatt: Option<&crate::mail::patatt::PatattKeyring>,
     notes_ref: &str,
@@ -117,7 +191,10 @@ pub fn verify_mail(
         trust,
         |_| Ok(change.clone()),
         &pair,
-        &MailFacts,
+        &MailFacts {
+            blobs,
+            diff: &mail.diff,
+        },
     )?;
     if let Some(keyring) = patatt {
         use crate::mail::patatt::{verify_mail as patatt_verify, PatattVerdict};
