@@ -375,6 +375,22 @@ fn a_large_ai_fix_passes_after_a_maintainers_approval_and_only_then() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // The approval is mailed with the attestations, in the same note.
+    let mbox = f.git(&["format-patch", "--stdout", "--notes=aiprov", "-1"]);
+    let mbox_path = f.tmp.path().join("approved.mbox");
+    std::fs::write(&mbox_path, mbox).unwrap();
+    let out = f
+        .aiprov()
+        .args(["verify", "--mbox"])
+        .arg(&mbox_path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // An approval bound to other lines does not carry over to an edited change.
     let note = f.git(&["notes", "--ref=aiprov", "show", "HEAD"]);
     edit_dev(&f, 61);
