@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use crate::git::{Oid, Repo, Target};
+use crate::git::{notes, Oid, Repo, Target};
 use crate::mail::{mbox, PatchMail};
 use crate::output::report::{write_change, write_summary};
 use crate::verify::{
@@ -128,8 +128,9 @@ fn verify_in_parallel(
 ) -> Result<(), CliError> {
     let trust_of = |t: &Target| trusted[&trust_ref.or(t.trusted)];
     if jobs <= 1 || targets.len() < 2 {
+        let notes = notes::Reader::new(repo, notes_ref)?;
         for t in targets {
-            emit(verify_commit(repo, t, &trust_of(t), notes_ref)?)?;
+            emit(verify_commit(repo, t, &trust_of(t), &notes)?)?;
         }
         return Ok(());
     }
@@ -140,13 +141,19 @@ fn verify_in_parallel(
             let tx = tx.clone();
             let next = &next;
             let repo = repo.reopen()?;
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(t) = targets.get(i) else { break };
-                let result = verify_commit(&repo, t, &trust_of(t), notes_ref);
+            scope.spawn(move || {
+                let notes = match notes::Reader::new(&repo, notes_ref) {
+                    Ok(n) => n,
+                    Err(e) => return drop(tx.send((0, Err(e)))),
+                };
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = targets.get(i) else { break };
+                    let result = verify_commit(&repo, t, &trust_of(t), &notes);
                 let failed = result.is_err();
-                if tx.send((i, result)).is_err() || failed {
-                    break;
+                    if tx.send((i, result)).is_err() || failed {
+                        break;
+                    }
                 }
             });
         }

@@ -123,8 +123,8 @@ fn bound_memory() {
         // SAFETY: set once, before any repository is opened by this process; libgit2 reads these
         // limits when it maps pack windows.
         unsafe {
-            let _ = git2::opts::set_mwindow_size(8 << 20);
-            let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
+            let _ = git2::opts::set_mwindow_size(16 << 20);
+            let _ = git2::opts::set_mwindow_mapped_limit(48 << 20);
         }
     });
 }
@@ -212,19 +212,26 @@ impl Repo {
             }
             let base = self.commit_id(if a.is_empty() { "HEAD" } else { a })?;
             let tip = self.commit_id(if b.is_empty() { "HEAD" } else { b })?;
-            let mut walk = self.inner.revwalk().map_err(read("history"))?;
-            walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-                .map_err(read("history"))?;
-            walk.push(tip).map_err(read(format!("history of {tip}")))?;
-            walk.hide(base)
-                .map_err(read(format!("history of {base}")))?;
-            walk.map(|id| {
-                Ok(Target {
-                    commit: id.map_err(read("history"))?,
+            let commits = match self.rev_list(base, tip) {
+                Some(commits) => commits,
+                None => {
+                    let mut walk = self.inner.revwalk().map_err(read("history"))?;
+                    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+                        .map_err(read("history"))?;
+                    walk.push(tip).map_err(read(format!("history of {tip}")))?;
+                    walk.hide(base)
+                        .map_err(read(format!("history of {base}")))?;
+                    walk.collect::<std::result::Result<_, _>>()
+                        .map_err(read("history"))?
+                }
+            };
+            Ok(commits
+                .into_iter()
+                .map(|commit| Target {
+                    commit,
                     trusted: Some(base),
                 })
-            })
-            .collect()
+                .collect())
         } else {
             let commit = self.commit_id(spec)?;
             let parent = self.first_parent(commit)?;
@@ -233,6 +240,29 @@ impl Repo {
                 trusted: parent,
             }])
         }
+    }
+
+    /// `git rev-list --topo-order --reverse ^base tip`, run by git itself: git reads the
+    /// commit-graph (a walk of thousands of commits then takes milliseconds, where libgit2's
+    /// walk, the fallback when git cannot run, inflates every commit). Its pack windows are
+    /// bounded like ours.
+    fn rev_list(&self, base: Oid, tip: Oid) -> Option<Vec<Oid>> {
+        let out = std::process::Command::new("git")
+            .args(["-c", "core.packedGitLimit=64m", "-c", "core.packedGitWindowSize=32m"])
+            .arg("--git-dir")
+            .arg(self.inner.path())
+            .args(["rev-list", "--topo-order", "--reverse"])
+            .arg(format!("^{base}"))
+            .arg(tip.to_string())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        std::str::from_utf8(&out.stdout)
+            .ok()?
+            .lines()
+            .map(|l| Oid::from_str(l).ok())
+            .collect()
     }
 
     /// The commits from `base` (excluded) to `tip`, oldest first, following first parents.

@@ -15,24 +15,61 @@ const MAX_ATTEMPTS: u32 = 32;
 
 /// The note attached to `commit`, if any.
 pub fn read_note(repo: &Repo, notes_ref: &str, commit: Oid) -> Result<Option<Vec<u8>>> {
-    let repo = repo.raw();
-    let Some(tip) = current_tip(repo, notes_ref)? else {
-        return Ok(None);
-    };
-    let tree = repo
-        .find_commit(tip)
-        .and_then(|c| c.tree())
-        .map_err(read(format!("notes commit {tip}")))?;
-    let Some((path, _)) = locate(repo, &tree, commit)? else {
-        return Ok(None);
-    };
-    let entry = tree
-        .get_path(std::path::Path::new(&path))
-        .map_err(read(format!("note {path}")))?;
-    let blob = repo
-        .find_blob(entry.id())
-        .map_err(read(format!("note {path}")))?;
-    Ok(Some(blob.content().to_vec()))
+    Reader::new(repo, notes_ref)?.read(commit)
+}
+
+/// Reads many notes of one notes ref: the notes trees are parsed once and kept (libgit2 caches
+/// no tree over 4 KiB, and a notes tree of a few thousand notes is far larger).
+pub struct Reader<'r> {
+    repo: &'r Repository,
+    root: Option<Tree<'r>>,
+    subtrees: std::cell::RefCell<std::collections::HashMap<Oid, Tree<'r>>>,
+}
+
+impl<'r> Reader<'r> {
+    pub fn new(repo: &'r Repo, notes_ref: &str) -> Result<Reader<'r>> {
+        let repo = repo.raw();
+        let root = match current_tip(repo, notes_ref)? {
+            Some(tip) => Some(
+                repo.find_commit(tip)
+                    .and_then(|c| c.tree())
+                    .map_err(read(format!("notes commit {tip}")))?,
+            ),
+            None => None,
+        };
+        Ok(Reader {
+            repo,
+            root,
+            subtrees: Default::default(),
+        })
+    }
+
+    /// The note attached to `commit`, if any.
+    pub fn read(&self, commit: Oid) -> Result<Option<Vec<u8>>> {
+        let Some(root) = &self.root else {
+            return Ok(None);
+        };
+        let subtree = |id: Oid, path: &str| -> Result<Tree<'r>> {
+            let mut cache = self.subtrees.borrow_mut();
+            if let Some(t) = cache.get(&id) {
+                return Ok(t.clone());
+            }
+            let tree = self
+                .repo
+                .find_tree(id)
+                .map_err(read(format!("notes tree {path}")))?;
+            cache.insert(id, tree.clone());
+            Ok(tree)
+        };
+        let Some((path, blob)) = locate(root, commit, subtree)? else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(blob)
+            .map_err(read(format!("note {path}")))?;
+        Ok(Some(blob.content().to_vec()))
+    }
 }
 
 /// Replaces the note of `commit` with `edit(current note)`, atomically; an empty result removes it.
@@ -66,7 +103,10 @@ pub fn update_note(
             None => None,
         };
         let (path, old) = match &tree {
-            Some(t) => match locate(git, t, commit)? {
+            Some(t) => match locate(t, commit, |id, path| {
+                git.find_tree(id)
+                    .map_err(read(format!("notes tree {path}")))
+            })? {
                 Some((path, id)) => {
                     let blob = git.find_blob(id).map_err(read(format!("note {path}")))?;
                     (path, Some(blob.content().to_vec()))
@@ -124,8 +164,13 @@ fn current_tip(repo: &Repository, notes_ref: &str) -> Result<Option<Oid>> {
     }
 }
 
-/// Finds the note for `commit` in a notes tree, whatever its fan-out (`ab/cdef...`, `ab/cd/ef...`).
-fn locate(repo: &Repository, tree: &Tree<'_>, commit: Oid) -> Result<Option<(String, Oid)>> {
+/// Finds the note for `commit` in a notes tree, whatever its fan-out (`ab/cdef...`, `ab/cd/ef...`);
+/// `subtree` reads a fan-out tree by id (and its path, for errors).
+fn locate<'t>(
+    tree: &Tree<'t>,
+    commit: Oid,
+    mut subtree: impl FnMut(Oid, &str) -> Result<Tree<'t>>,
+) -> Result<Option<(String, Oid)>> {
     let hex = commit.to_string();
     let mut tree = tree.clone();
     let mut path = String::new();
@@ -146,9 +191,7 @@ fn locate(repo: &Repository, tree: &Tree<'_>, commit: Oid) -> Result<Option<(Str
         };
         path.push_str(&rest[..2]);
         path.push('/');
-        tree = repo
-            .find_tree(id)
-            .map_err(read(format!("notes tree {path}")))?;
+        tree = subtree(id, &path)?;
         rest = &rest[2..];
     }
 }

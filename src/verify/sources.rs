@@ -74,14 +74,14 @@ impl FileFacts for CommitFacts<'_> {
     }
 }
 
-/// Verifies one commit of a repository with its note from `notes_ref`.
+/// Verifies one commit of a repository with its note from `notes`.
 pub fn verify_commit(
     repo: &Repo,
     target: &Target,
     trust: &Trusted<'_>,
-    notes_ref: &str,
+    notes: &notes::Reader<'_>,
 ) -> Result<ChangeReport, GitError> {
-    let note = notes::read_note(repo, notes_ref, target.commit)?;
+    let note = notes.read(target.commit)?;
     let pair = |e: &FileEntry| {
         repo.pair_change(target.commit, e.status, e.old_path.as_deref(), &e.path)
             .ok()
