@@ -16,5 +16,7 @@ pub mod output;
 pub mod patch;
 pub mod policy;
 pub mod signing;
+#[cfg(feature = "sigstore")]
+pub mod sigstore;
 pub mod trailers;
 pub mod verify;

@@ -13,6 +13,8 @@ mod show;
 mod signer;
 mod trust;
 mod verify;
+#[cfg(feature = "sigstore")]
+mod verify_bundle;
 
 pub use error::CliError;
 
@@ -73,6 +75,8 @@ pub enum Command {
     Am(am::Args),
     Approve(approve::Args),
     Show(show::Args),
+    #[cfg(feature = "sigstore")]
+    VerifyBundle(verify_bundle::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
 }
@@ -99,6 +103,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Am(args) => am::run(&ctx, &repo()?, args),
         Command::Approve(args) => approve::run(&ctx, &repo()?, args),
         Command::Show(args) => show::run(&ctx, &repo()?, args),
+        #[cfg(feature = "sigstore")]
+        Command::VerifyBundle(args) => verify_bundle::run(&ctx, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
     }

@@ -150,7 +150,7 @@ fn verify_in_parallel(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(t) = targets.get(i) else { break };
                     let result = verify_commit(&repo, t, &trust_of(t), &notes);
-                let failed = result.is_err();
+                    let failed = result.is_err();
                     if tx.send((i, result)).is_err() || failed {
                         break;
                     }

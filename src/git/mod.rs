@@ -248,7 +248,12 @@ impl Repo {
     /// bounded like ours.
     fn rev_list(&self, base: Oid, tip: Oid) -> Option<Vec<Oid>> {
         let out = std::process::Command::new("git")
-            .args(["-c", "core.packedGitLimit=64m", "-c", "core.packedGitWindowSize=32m"])
+            .args([
+                "-c",
+                "core.packedGitLimit=64m",
+                "-c",
+                "core.packedGitWindowSize=32m",
+            ])
             .arg("--git-dir")
             .arg(self.inner.path())
             .args(["rev-list", "--topo-order", "--reverse"])

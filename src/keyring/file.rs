@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{parse_date, Keyring, KeyringError, Revocation, TrustedKey};
+use super::{parse_date, Keyring, KeyringError, Revocation, SigstoreIdentity, TrustedKey};
 use crate::signing::PublicKey;
 
 /// The only format version this build reads and writes.
@@ -20,6 +20,24 @@ pub struct KeyringFile {
     pub signer: Vec<SignerEntry>,
     #[serde(default)]
     pub revoked: Vec<RevokedEntry>,
+    #[serde(default)]
+    pub sigstore: Vec<SigstoreEntry>,
+}
+
+/// `[[sigstore]]`: a keyless identity, as a Fulcio certificate names it, and the trust root its
+/// bundles are checked against.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SigstoreEntry {
+    /// The certificate's subject: an email, or a URI such as a CI workflow's.
+    pub identity: String,
+    /// The OIDC issuer the certificate names (`https://github.com/login/oauth`, ...).
+    pub issuer: String,
+    /// The attestation signer (email) this identity may sign for; default: `identity`.
+    pub signs_for: Option<String>,
+    /// A `trusted_root.json` relative to the keyring's directory; default: Sigstore's
+    /// public-good root, built in.
+    pub trusted_root: Option<String>,
 }
 
 /// `[[signer]]`: an identity and its key.
@@ -55,10 +73,15 @@ impl KeyringFile {
                 file.version
             )));
         }
-        if let Some(path) = &file.allowed_signers {
+        let paths = file.allowed_signers.iter().map(|p| ("allowed-signers", p));
+        let roots = file
+            .sigstore
+            .iter()
+            .filter_map(|s| Some(("trusted-root", s.trusted_root.as_ref()?)));
+        for (key, path) in paths.chain(roots) {
             if path.is_empty() || path.starts_with('/') {
                 return Err(invalid(format!(
-                    "allowed-signers must be a path relative to the keyring's directory, not '{path}'"
+                    "{key} must be a path relative to the keyring's directory, not '{path}'"
                 )));
             }
         }
@@ -89,6 +112,22 @@ impl KeyringFile {
                 origin: origin.to_string(),
             });
         }
+        for (i, s) in self.sigstore.iter().enumerate() {
+            let what = format!("sigstore identity {} ({})", i + 1, s.identity);
+            if s.identity.trim().is_empty() || s.issuer.trim().is_empty() {
+                return Err(invalid(
+                    what,
+                    "identity and issuer must not be empty".into(),
+                ));
+            }
+            keyring.sigstore.push(SigstoreIdentity {
+                identity: s.identity.clone(),
+                issuer: s.issuer.clone(),
+                signs_for: s.signs_for.clone().unwrap_or_else(|| s.identity.clone()),
+                trusted_root: s.trusted_root.clone(),
+                origin: origin.to_string(),
+            });
+        }
         for (i, r) in self.revoked.iter().enumerate() {
             let key = PublicKey::from_openssh(&r.key)
                 .map_err(|e| invalid(format!("revoked key {}", i + 1), e.to_string()))?;
@@ -108,7 +147,12 @@ pub fn skeleton() -> String {
          # Verification reads this file from the trusted revision (the base of the range),\n\
          # never from the change being verified. Edit with `aiprov keyring add|revoke`.\n\
          version = {VERSION}\n\
-         # allowed-signers = \"../.gitsigners\"   # also trust a git allowed_signers file\n"
+         # allowed-signers = \"../.gitsigners\"   # also trust a git allowed_signers file\n\
+         #\n\
+         # Keyless (Sigstore) signers: the identity and issuer their certificates name.\n\
+         # [[sigstore]]\n\
+         # identity = \"alice@example.org\"\n\
+         # issuer = \"https://github.com/login/oauth\"\n"
     )
 }
 

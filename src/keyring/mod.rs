@@ -66,11 +66,27 @@ pub enum Trust {
     },
 }
 
+/// A keyless signer: the identity and OIDC issuer its Sigstore certificates must name.
+#[derive(Debug, Clone)]
+pub struct SigstoreIdentity {
+    /// The certificate's subject (email or URI).
+    pub identity: String,
+    pub issuer: String,
+    /// The attestation signer it may sign for.
+    pub signs_for: String,
+    /// `trusted_root.json`, relative to the keyring's directory; `None`: the public-good root.
+    pub trusted_root: Option<String>,
+    pub origin: String,
+}
+
 /// The trusted keys and revocations of one trusted revision.
 #[derive(Debug, Clone, Default)]
 pub struct Keyring {
     pub keys: Vec<TrustedKey>,
     pub revoked: Vec<Revocation>,
+    pub sigstore: Vec<SigstoreIdentity>,
+    /// The trusted roots the Sigstore identities name, by path, as read with the keyring.
+    pub trusted_roots: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 impl Keyring {
@@ -96,6 +112,18 @@ impl Keyring {
             keyring
                 .keys
                 .extend(allowed_signers::parse(&content, &signers_origin)?);
+        }
+        let roots: Vec<String> = keyring
+            .sigstore
+            .iter()
+            .filter_map(|s| s.trusted_root.clone())
+            .collect();
+        for path in roots {
+            let content = read(&path)?.ok_or_else(|| KeyringError::MissingFile {
+                origin: keyring_origin.clone(),
+                path: path.clone(),
+            })?;
+            keyring.trusted_roots.insert(path, content);
         }
         Ok(Some(keyring))
     }

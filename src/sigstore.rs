@@ -1,0 +1,131 @@
+//! Sigstore bundles (v0.3): keyless attestations, verified offline with `sigstore-verify` against
+//! a pinned `trusted_root.json` (Sigstore's public-good root is built in): certificate chain to
+//! a Fulcio CA of the root, signed certificate timestamp, transparency-log inclusion proof and
+//! signed entry timestamp or checkpoint, the signature itself, and the identity the certificate
+//! names. The signing time is the log's (or a timestamp authority's), so a certificate that has
+//! expired since is expected.
+
+use jiff::Timestamp;
+use sigstore_verify::trust_root::{TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT};
+use sigstore_verify::types::{Bundle, DerPublicKey, Sha256Hash, SignatureContent};
+use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verifier};
+use thiserror::Error;
+
+/// Every Sigstore bundle's media type starts so.
+const MEDIA_TYPE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
+
+#[derive(Debug, Error)]
+pub enum SigstoreError {
+    #[error("not a valid Sigstore bundle: {0}")]
+    Bundle(String),
+    #[error("not a valid trusted root: {0}")]
+    TrustedRoot(String),
+    #[error("not a valid public key: {0}")]
+    Key(String),
+    #[error("{0}")]
+    Verify(#[from] sigstore_verify::Error),
+}
+
+/// Whether a note line (or file) is a Sigstore bundle rather than a bare DSSE envelope.
+pub fn is_bundle(json: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Probe {
+        media_type: Option<String>,
+    }
+    serde_json::from_slice::<Probe>(json)
+        .ok()
+        .and_then(|p| p.media_type)
+        .is_some_and(|m| m.starts_with(MEDIA_TYPE_PREFIX))
+}
+
+/// A trusted root from `trusted_root.json`, or Sigstore's public-good root when `None`.
+pub fn trusted_root(json: Option<&[u8]>) -> Result<TrustedRoot, SigstoreError> {
+    let text = match json {
+        Some(bytes) => std::str::from_utf8(bytes)
+            .map_err(|_| SigstoreError::TrustedRoot("not UTF-8 text".into()))?,
+        None => SIGSTORE_PRODUCTION_TRUSTED_ROOT,
+    };
+    TrustedRoot::from_json(text).map_err(|e| SigstoreError::TrustedRoot(e.to_string()))
+}
+
+/// What a bundle is checked against besides the trusted root.
+pub enum Signer<'a> {
+    /// A Fulcio certificate naming exactly this identity (SAN) and OIDC issuer.
+    Identity { identity: &'a str, issuer: &'a str },
+    /// A Fulcio certificate naming any identity: the caller matches the result's identity.
+    AnyIdentity,
+    /// A managed key (PEM `PUBLIC KEY`) instead of a certificate.
+    Key(&'a str),
+}
+
+/// What the signed content is: its bytes, or its SHA-256 (for a DSSE bundle, one of the in-toto
+/// statement's subjects).
+pub enum Artifact<'a> {
+    Bytes(&'a [u8]),
+    Sha256([u8; 32]),
+}
+
+/// A verified bundle.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The certificate's subject (email or URI) and OIDC issuer; `None` with a managed key.
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+    /// When it was signed, as the log or a timestamp authority vouches.
+    pub signed_at: Option<Timestamp>,
+    /// The DSSE payload type and payload, for a DSSE bundle.
+    pub payload: Option<(String, Vec<u8>)>,
+}
+
+/// A parsed bundle.
+pub fn parse_bundle(json: &[u8]) -> Result<Bundle, SigstoreError> {
+    let text = std::str::from_utf8(json).map_err(|_| SigstoreError::Bundle("not UTF-8".into()))?;
+    Bundle::from_json(text).map_err(|e| SigstoreError::Bundle(e.to_string()))
+}
+
+/// The DSSE payload type and payload of a bundle, unverified.
+pub fn dsse_payload(bundle: &Bundle) -> Option<(String, Vec<u8>)> {
+    match &bundle.content {
+        SignatureContent::DsseEnvelope(env) => {
+            Some((env.payload_type.clone(), env.payload.as_bytes().to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// Verifies `bundle` over `artifact` under `root`, for `signer`.
+pub fn verify(
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    signer: Signer<'_>,
+    root: &TrustedRoot,
+) -> Result<Verified, SigstoreError> {
+    let verifier = Verifier::new(root)?;
+    let artifact: sigstore_verify::types::Artifact<'_> = match artifact {
+        Artifact::Bytes(b) => b.into(),
+        Artifact::Sha256(d) => Sha256Hash::new(d).into(),
+    };
+    let result = match signer {
+        Signer::Identity { identity, issuer } => verifier.verify(
+            artifact,
+            bundle,
+            &VerificationPolicy::new(identity.to_string(), issuer),
+        )?,
+        Signer::AnyIdentity => {
+            verifier.verify(artifact, bundle, &VerificationPolicy::any_identity())?
+        }
+        Signer::Key(pem) => {
+            let key = DerPublicKey::from_pem(pem).map_err(|e| SigstoreError::Key(e.to_string()))?;
+            verifier.verify(artifact, bundle, &PublicKeyVerificationPolicy::new(key))?
+        }
+    };
+    Ok(Verified {
+        identity: result.identity().map(|i| i.as_str().to_string()),
+        issuer: result.issuer().map(str::to_string),
+        signed_at: result
+            .integrated_time()
+            .or_else(|| result.verified_timestamps().first().copied()),
+        payload: dsse_payload(bundle),
+    })
+}
