@@ -77,8 +77,50 @@ fn parse_time(text: &str) -> Result<Timestamp, Finding> {
         .map_err(|e| Finding::new(Code::SignatureInvalid, format!("invalid createdAt: {e}")))
 }
 
-/// One envelope, signature and trust checked.
-fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
+/// Who made an envelope's signature, as the keyring knows them.
+pub(super) enum SignedBy {
+    Key { key: PublicKey, keyid: String },
+    /// A Sigstore certificate naming `identity`, which the keyring lets sign for `principals`.
+    Sigstore {
+        identity: String,
+        principals: Vec<String>,
+    },
+}
+
+impl SignedBy {
+    fn keyid(&self) -> String {
+        match self {
+            SignedBy::Key { keyid, .. } => keyid.clone(),
+            SignedBy::Sigstore { identity, .. } => format!("sigstore:{identity}"),
+        }
+    }
+
+    /// Whether the keyring lets this signature speak for `signer` at `at`.
+    fn check(&self, keyring: &Keyring, signer: &str, at: Timestamp) -> Result<(), Finding> {
+        match self {
+            SignedBy::Key { key, keyid } => check_signer(keyring, key, keyid, signer, at),
+            SignedBy::Sigstore {
+                identity,
+                principals,
+            } => {
+                if principals.iter().any(|p| principal_matches(p, signer)) {
+                    Ok(())
+                } else {
+                    Err(Finding::new(
+                        Code::SignatureUntrusted,
+                        format!(
+                            "Sigstore identity {identity} signs for {}, not for the signer it names, {signer}",
+                            principals.join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// The payload of a bare DSSE envelope line and the keyring key that signed it.
+fn check_dsse(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, SignedBy), Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
     let env =
         Envelope::parse(line).map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
@@ -89,7 +131,21 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
         )));
     }
     let (key, keyid) = verifying_key(&env, keyring)?;
-    let header: StatementHeader = serde_json::from_slice(&env.payload)
+    Ok((env.payload, SignedBy::Key { key, keyid }))
+}
+
+/// One envelope (a DSSE envelope, or a Sigstore bundle holding one), signature and trust checked.
+fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
+    let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
+    #[cfg(feature = "sigstore")]
+    let (payload, by) = if crate::sigstore::is_bundle(line) {
+        super::sigstore::check_bundle(line, keyring)?
+    } else {
+        check_dsse(line, keyring)?
+    };
+    #[cfg(not(feature = "sigstore"))]
+    let (payload, by) = check_dsse(line, keyring)?;
+    let header: StatementHeader = serde_json::from_slice(&payload)
         .map_err(|e| invalid(format!("payload is not an in-toto statement: {e}")))?;
     if header.type_ != STATEMENT_TYPE {
         return Err(invalid(format!(
@@ -99,30 +155,24 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     }
     match header.predicate_type.as_str() {
         AI_USAGE_PREDICATE_TYPE => {
-            let statement: AiUsageStatement = serde_json::from_slice(&env.payload)
+            let statement: AiUsageStatement = serde_json::from_slice(&payload)
                 .map_err(|e| invalid(format!("payload is not a valid AI-usage statement: {e}")))?;
             let created_at = parse_time(&statement.predicate.created_at)?;
             check_subject_agrees(&statement).map_err(invalid)?;
-            check_signer(
-                keyring,
-                &key,
-                &keyid,
-                &statement.predicate.signer.email,
-                created_at,
-            )?;
+            by.check(keyring, &statement.predicate.signer.email, created_at)?;
             Ok(Verified::Attestation(Box::new(Attestation {
                 statement,
-                keyid,
+                keyid: by.keyid(),
                 created_at,
                 line: 0,
             })))
         }
         APPROVAL_PREDICATE_TYPE => {
-            let statement: ApprovalStatement = serde_json::from_slice(&env.payload)
+            let statement: ApprovalStatement = serde_json::from_slice(&payload)
                 .map_err(|e| invalid(format!("payload is not a valid approval: {e}")))?;
             let created_at = parse_time(&statement.predicate.created_at)?;
             let approver = statement.predicate.approver.email.clone();
-            check_signer(keyring, &key, &keyid, &approver, created_at)?;
+            by.check(keyring, &approver, created_at)?;
             let files = statement
                 .subject
                 .iter()

@@ -5,6 +5,8 @@ mod envelopes;
 pub mod finding;
 mod message;
 mod policy;
+#[cfg(feature = "sigstore")]
+mod sigstore;
 mod sources;
 
 pub use coverage::{check as check_coverage, needs_digest, same_ids};
