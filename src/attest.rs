@@ -240,7 +240,7 @@ pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope) -> Vec<u8> 
         if line.trim_ascii().is_empty() {
             continue;
         }
-        let theirs = Envelope::parse(line)
+        let theirs = Envelope::of_line(line)
             .ok()
             .and_then(|env| line_owner(&env.payload));
         let replaced = match (&ours, &theirs) {

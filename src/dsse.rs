@@ -80,6 +80,20 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
 }
 
 impl Envelope {
+    /// The envelope of a note line, signature unchecked: a DSSE envelope, or the `dsseEnvelope`
+    /// of a Sigstore bundle.
+    pub fn of_line(line: &[u8]) -> Result<Envelope, DsseError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Bundle {
+            dsse_envelope: serde_json::Value,
+        }
+        match serde_json::from_slice::<Bundle>(line) {
+            Ok(b) => Envelope::parse(b.dsse_envelope.to_string().as_bytes()),
+            Err(_) => Envelope::parse(line),
+        }
+    }
+
     /// Parses an envelope from its JSON form.
     pub fn parse(json: &[u8]) -> Result<Envelope, DsseError> {
         if json.len() > MAX_ENVELOPE_BYTES {

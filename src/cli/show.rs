@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         .filter(|l| !l.trim_ascii().is_empty())
         .collect();
     for &line in &lines {
-        let statement: Option<AiUsageStatement> = Envelope::parse(line)
+        let statement: Option<AiUsageStatement> = Envelope::of_line(line)
             .ok()
             .and_then(|e| serde_json::from_slice(&e.payload).ok());
         let status = match &keyring {
@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         let Some(s) = statement else {
             let approval: Option<ApprovalStatement> = lines
                 .get(i)
-                .and_then(|l| Envelope::parse(l).ok())
+                .and_then(|l| Envelope::of_line(l).ok())
                 .and_then(|e| serde_json::from_slice(&e.payload).ok());
             match approval {
                 Some(a) => writeln!(

@@ -79,7 +79,10 @@ fn parse_time(text: &str) -> Result<Timestamp, Finding> {
 
 /// Who made an envelope's signature, as the keyring knows them.
 pub(super) enum SignedBy {
-    Key { key: PublicKey, keyid: String },
+    Key {
+        key: PublicKey,
+        keyid: String,
+    },
     /// A Sigstore certificate naming `identity`, which the keyring lets sign for `principals`.
     Sigstore {
         identity: String,

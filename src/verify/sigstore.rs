@@ -42,7 +42,11 @@ pub(super) fn check_bundle(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, S
         ));
     }
     // Each trusted root the keyring names, the built-in public-good one for entries naming none.
-    let mut roots: Vec<Option<&String>> = keyring.sigstore.iter().map(|s| s.trusted_root.as_ref()).collect();
+    let mut roots: Vec<Option<&String>> = keyring
+        .sigstore
+        .iter()
+        .map(|s| s.trusted_root.as_ref())
+        .collect();
     roots.dedup();
     let mut failure = None;
     for root_path in roots {
@@ -50,17 +54,27 @@ pub(super) fn check_bundle(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, S
         let root = sigstore::trusted_root(json.map(Vec::as_slice)).map_err(|e| {
             Finding::new(
                 Code::SignatureUntrusted,
-                format!("{}: {e}", root_path.map_or("built-in trusted root", String::as_str)),
+                format!(
+                    "{}: {e}",
+                    root_path.map_or("built-in trusted root", String::as_str)
+                ),
             )
         })?;
-        match sigstore::verify(&bundle, Artifact::Sha256(subject), Signer::AnyIdentity, &root) {
+        match sigstore::verify(
+            &bundle,
+            Artifact::Sha256(subject),
+            Signer::AnyIdentity,
+            &root,
+        ) {
             Ok(v) => {
                 let identity = v.identity.unwrap_or_default();
                 let issuer = v.issuer.unwrap_or_default();
                 let principals: Vec<String> = keyring
                     .sigstore
                     .iter()
-                    .filter(|s| s.trusted_root.as_ref() == root_path && names(s, &identity, &issuer))
+                    .filter(|s| {
+                        s.trusted_root.as_ref() == root_path && names(s, &identity, &issuer)
+                    })
                     .map(|s| s.signs_for.clone())
                     .collect();
                 if principals.is_empty() {
@@ -71,7 +85,13 @@ pub(super) fn check_bundle(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, S
                         ),
                     ));
                 }
-                return Ok((payload, SignedBy::Sigstore { identity, principals }));
+                return Ok((
+                    payload,
+                    SignedBy::Sigstore {
+                        identity,
+                        principals,
+                    },
+                ));
             }
             Err(e) => failure = Some(e),
         }
