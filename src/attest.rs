@@ -234,7 +234,13 @@ pub fn statement(
 /// attestation's `signer`, the approval's `approver`) is replaced; every other line (other
 /// signers, other kinds, lines aiprov cannot read) is kept.
 pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope) -> Vec<u8> {
-    let ours = line_owner(&envelope.payload);
+    merge_line_into_note(existing, &envelope.to_json(), &envelope.payload)
+}
+
+/// [`merge_into_note`] for a note line of any kind (a DSSE envelope or a Sigstore bundle) whose
+/// in-toto statement is `payload`.
+pub fn merge_line_into_note(existing: Option<&[u8]>, line: &str, payload: &[u8]) -> Vec<u8> {
+    let ours = line_owner(payload);
     let mut out = Vec::new();
     for line in existing.unwrap_or_default().split(|&b| b == b'\n') {
         if line.trim_ascii().is_empty() {
@@ -252,7 +258,7 @@ pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope) -> Vec<u8> 
             out.push(b'\n');
         }
     }
-    out.extend_from_slice(envelope.to_json().as_bytes());
+    out.extend_from_slice(line.as_bytes());
     out.push(b'\n');
     out
 }

@@ -3,7 +3,7 @@
 //! a Fulcio CA of the root, signed certificate timestamp, transparency-log inclusion proof and
 //! signed entry timestamp or checkpoint, the signature itself, and the identity the certificate
 //! names. The signing time is the log's (or a timestamp authority's), so a certificate that has
-//! expired since is expected.
+//! expired since is expected. Signing (`sign_statement`) uses `sigstore-sign`.
 
 use jiff::Timestamp;
 use sigstore_verify::trust_root::{TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT};
@@ -24,6 +24,8 @@ pub enum SigstoreError {
     Key(String),
     #[error("{0}")]
     Verify(#[from] sigstore_verify::Error),
+    #[error("Sigstore signing failed: {0}")]
+    Sign(String),
 }
 
 /// Whether a note line (or file) is a Sigstore bundle rather than a bare DSSE envelope.
@@ -127,5 +129,46 @@ pub fn verify(
             .integrated_time()
             .or_else(|| result.verified_timestamps().first().copied()),
         payload: dsse_payload(bundle),
+    })
+}
+
+/// Signs an in-toto statement keylessly and returns its v0.3 bundle as one line of JSON: an
+/// OIDC identity token (`token`, else one found in CI such as GitHub Actions, else the browser
+/// flow), a short-lived Fulcio certificate for an ephemeral key, a Rekor entry. `services` are
+/// the Fulcio and Rekor URLs of another instance; `None` is Sigstore's public-good instance.
+pub fn sign_statement(
+    statement: &[u8],
+    token: Option<&str>,
+    services: Option<(&str, &str)>,
+) -> Result<String, SigstoreError> {
+    use sigstore_sign::oidc::IdentityToken;
+    use sigstore_sign::{SigningContext, SigningServices, SigstoreInstance};
+    let fail = |e: &dyn std::fmt::Display| SigstoreError::Sign(e.to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(&e))?;
+    runtime.block_on(async {
+        let context = match services {
+            Some((fulcio, rekor)) => SigningContext::new(SigningServices::new(fulcio, rekor)),
+            None => {
+                SigningContext::from_embedded(SigstoreInstance::PublicGood).map_err(|e| fail(&e))?
+            }
+        };
+        let signer = match token {
+            Some(t) => context.signer(IdentityToken::from_jwt(t).map_err(|e| fail(&e))?),
+            None => match IdentityToken::detect_ambient()
+                .await
+                .map_err(|e| fail(&e))?
+            {
+                Some(t) => context.signer(t),
+                None => context.authenticate().await.map_err(|e| fail(&e))?,
+            },
+        };
+        let bundle = signer
+            .sign_raw_statement(statement)
+            .await
+            .map_err(|e| fail(&e))?;
+        bundle.to_json().map_err(|e| fail(&e))
     })
 }

@@ -424,3 +424,50 @@ fn a_ci_workload_identity_signs_for_the_signer_the_keyring_names() {
         .assert()
         .success();
 }
+
+#[test]
+fn keyless_signing_failures_are_clear_errors_that_store_nothing() {
+    let instance = Instance::new();
+    let (f, _) = repo(&instance, "alice@example.org");
+    let jwt = |claims: serde_json::Value| {
+        let part = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        format!("{}.{}.c2ln", part(json!({"alg": "RS256"})), part(claims))
+    };
+    let token = jwt(
+        json!({"iss": ISSUER, "sub": "alice", "email": "alice@example.org",
+        "email_verified": true, "aud": "sigstore", "exp": 4102444800u64, "iat": 1700000000}),
+    );
+    for (args, says) in [
+        (vec!["--identity-token", "not-a-jwt"], "invalid JWT"),
+        (
+            vec![
+                "--identity-token",
+                &token,
+                "--fulcio-url",
+                "http://127.0.0.1:9",
+                "--rekor-url",
+                "http://127.0.0.1:9",
+            ],
+            "127.0.0.1:9",
+        ),
+    ] {
+        let out = f
+            .aiprov()
+            .args(["attest", "--sigstore", "-y"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("error: Sigstore signing failed") && err.contains(says),
+            "{err}"
+        );
+        assert!(
+            f.git_cmd_fails(&["notes", "--ref=aiprov", "show", "HEAD"]),
+            "no note written"
+        );
+    }
+}

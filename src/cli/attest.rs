@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::error::{CliError, WithHint};
 use super::signer::{load_signer, now};
 use super::Context;
-use crate::attest::{merge_into_note, plan, statement, Plan, Rule};
+use crate::attest::{merge_line_into_note, plan, statement, Plan, Rule};
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
 use crate::git::{notes, Repo};
 use crate::model::Tool;
@@ -42,6 +42,29 @@ pub struct Args {
     /// Print the envelope instead of storing it
     #[arg(long)]
     stdout: bool,
+    /// Sign keylessly with Sigstore instead of a key: an OIDC identity (--identity-token, a CI
+    /// workload's, or the browser flow), a short-lived Fulcio certificate, a Rekor log entry
+    #[cfg(feature = "sigstore")]
+    #[arg(long, conflicts_with = "key")]
+    sigstore: bool,
+    /// The OIDC identity token for --sigstore (a JWT)
+    #[cfg(feature = "sigstore")]
+    #[arg(
+        long,
+        value_name = "JWT",
+        env = "SIGSTORE_ID_TOKEN",
+        hide_env_values = true,
+        requires = "sigstore"
+    )]
+    identity_token: Option<String>,
+    /// Fulcio of another Sigstore instance [default: the public-good instance]
+    #[cfg(feature = "sigstore")]
+    #[arg(long, value_name = "URL", requires_all = ["sigstore", "rekor_url"])]
+    fulcio_url: Option<String>,
+    /// Rekor of another Sigstore instance [default: the public-good instance]
+    #[cfg(feature = "sigstore")]
+    #[arg(long, value_name = "URL", requires_all = ["sigstore", "fulcio_url"])]
+    rekor_url: Option<String>,
     /// Do not ask for confirmation on a terminal
     #[arg(short = 'y', long)]
     yes: bool,
@@ -71,7 +94,15 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         })
         .collect();
     let mut id = repo.commit_id(&args.rev)?;
-    let signer = load_signer(repo, args.key.as_deref())?;
+    #[cfg(feature = "sigstore")]
+    let keyless = args.sigstore;
+    #[cfg(not(feature = "sigstore"))]
+    let keyless = false;
+    let signer = if keyless {
+        None
+    } else {
+        Some(load_signer(repo, args.key.as_deref())?)
+    };
     let identity = repo.user().ok_or_else(|| {
         CliError::msg("no signer identity: git's user.email is not set")
             .hint("git config user.email you@example.org")
@@ -116,13 +147,18 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let now = now()?;
     let statement = statement(&change, &trailers, &plan, identity.clone(), tools, now);
     let payload = serde_json::to_vec(&statement)?;
-    let envelope = signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?;
+    let line = match &signer {
+        Some(signer) => {
+            signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?.to_json()
+        }
+        None => sign_keyless(ctx, &args, &payload)?,
+    };
     if args.stdout {
-        println!("{}", envelope.to_json());
+        println!("{line}");
         return Ok(0);
     }
     notes::update_note(repo, &ctx.notes_ref, id, "aiprov attest", |old| {
-        merge_into_note(old, &envelope)
+        merge_line_into_note(old, &line, &payload)
     })?;
     let categories = plan.categories();
     let what = if categories.is_empty() {
@@ -172,4 +208,25 @@ fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), Cli
                 .hint("use --ai and --human to say which files AI touched"))
         }
     }
+}
+
+/// A Sigstore bundle of `payload`, as one line of JSON.
+#[cfg(feature = "sigstore")]
+fn sign_keyless(ctx: &Context, args: &Args, payload: &[u8]) -> Result<String, CliError> {
+    let services = args.fulcio_url.as_deref().zip(args.rekor_url.as_deref());
+    ctx.out.status(format!(
+        "signing with Sigstore ({})",
+        services.map_or("public-good instance".to_string(), |(f, _)| f.to_string())
+    ));
+    crate::sigstore::sign_statement(payload, args.identity_token.as_deref(), services).map_err(
+        |e| {
+            CliError::msg(e.to_string())
+                .hint("pass an OIDC token with --identity-token, or sign with a key (--key)")
+        },
+    )
+}
+
+#[cfg(not(feature = "sigstore"))]
+fn sign_keyless(_: &Context, _: &Args, _: &[u8]) -> Result<String, CliError> {
+    unreachable!("--sigstore needs the sigstore feature")
 }
