@@ -4,7 +4,9 @@
 //! transparency log key (Rekor: signed entry timestamps and checkpoints). It issues short-lived
 //! certificates embedding an SCT, signs aiprov attestations as DSSE, logs them as `dsse` v0.0.1
 //! entries with an inclusion proof, writes v0.3 bundles into notes, and verifies them through
-//! `aiprov verify` against a keyring naming the instance's `trusted_root.json`.
+//! `aiprov verify` against a keyring naming the instance's `trusted_root.json`. The instance also
+//! serves Fulcio's and Rekor's HTTP APIs on loopback, so `aiprov attest --sigstore` runs through
+//! `sigstore-sign`'s real clients.
 
 mod common;
 
@@ -12,7 +14,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use common::{lines, Fixture};
 use p256::ecdsa::{signature::Signer as _, DerSignature, SigningKey};
-use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use p256::pkcs8::{DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
@@ -127,7 +129,7 @@ impl Instance {
     /// around `at`, with an SCT from the instance's CT log.
     fn certificate(
         &self,
-        leaf: &SigningKey,
+        leaf_spki: &[u8],
         identity: &str,
         issuer: &str,
         at: jiff::Timestamp,
@@ -154,7 +156,12 @@ impl Instance {
             ];
             p
         };
-        let leaf_key = rcgen_key(leaf);
+        let leaf_key = LeafKey(
+            p256::PublicKey::from_public_key_der(leaf_spki)
+                .unwrap()
+                .to_sec1_bytes()
+                .to_vec(),
+        );
         // The SCT signs the certificate as it is without its SCT extension (the precertificate).
         let draft = params(vec![0, 0]).signed_by(&leaf_key, &ca).unwrap();
         let precert_tbs = tbs_without_sct(draft.der());
@@ -183,10 +190,64 @@ impl Instance {
             .to_vec()
     }
 
+    /// The log entry of a DSSE envelope (`envelope`, its JSON) signed with `sig` by `cert` (DER),
+    /// integrated at `at` into a log of one entry: the Rekor v1 API's answer for it.
+    fn log_entry(
+        &self,
+        envelope: &str,
+        payload: &[u8],
+        sig: &[u8],
+        cert: &[u8],
+        at: jiff::Timestamp,
+    ) -> serde_json::Value {
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            B64.encode(cert)
+        );
+        let body = json!({
+            "apiVersion": "0.0.1",
+            "kind": "dsse",
+            "spec": {
+                "envelopeHash": { "algorithm": "sha256", "value": hex::encode(sha256(envelope.as_bytes())) },
+                "payloadHash": { "algorithm": "sha256", "value": hex::encode(sha256(payload)) },
+                "signatures": [{ "signature": B64.encode(sig), "verifier": B64.encode(pem) }],
+            },
+        })
+        .to_string();
+        let log_id = sha256(&spki(&self.log_key));
+        let set = json!({
+            "body": B64.encode(&body),
+            "integratedTime": at.as_second(),
+            "logID": hex::encode(log_id),
+            "logIndex": 0,
+        })
+        .to_string();
+        // A log of one entry: the root is the leaf hash.
+        let root = sha256(&[&[0u8][..], body.as_bytes()].concat());
+        let note = format!("rekor.aiprov.test - 1\n1\n{}\n", B64.encode(root));
+        let note_sig = [&log_id[..4], &sign(&self.log_key, note.as_bytes())[..]].concat();
+        json!({
+            "body": B64.encode(&body),
+            "integratedTime": at.as_second(),
+            "logID": hex::encode(log_id),
+            "logIndex": 0,
+            "verification": {
+                "inclusionProof": {
+                    "checkpoint": format!("{note}\n\u{2014} rekor.aiprov.test {}\n", B64.encode(note_sig)),
+                    "hashes": [],
+                    "logIndex": 0,
+                    "rootHash": hex::encode(root),
+                    "treeSize": 1,
+                },
+                "signedEntryTimestamp": B64.encode(sign(&self.log_key, set.as_bytes())),
+            },
+        })
+    }
+
     /// A v0.3 bundle of `payload` (an in-toto statement) signed by `identity` at `at` and logged.
     fn bundle(&self, payload: &[u8], identity: &str, issuer: &str, at: jiff::Timestamp) -> String {
         let leaf = key();
-        let cert = self.certificate(&leaf, identity, issuer, at);
+        let cert = self.certificate(&spki(&leaf), identity, issuer, at);
         let payload_type = "application/vnd.in-toto+json";
         let pae = [
             format!(
@@ -204,60 +265,160 @@ impl Instance {
             "payloadType": payload_type,
             "signatures": [{ "sig": B64.encode(&sig) }],
         });
-        let pem = format!(
-            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            B64.encode(&cert)
-        );
-        let body = json!({
-            "apiVersion": "0.0.1",
-            "kind": "dsse",
-            "spec": {
-                "envelopeHash": { "algorithm": "sha256", "value": hex::encode(sha256(envelope.to_string().as_bytes())) },
-                "payloadHash": { "algorithm": "sha256", "value": hex::encode(sha256(payload)) },
-                "signatures": [{ "signature": B64.encode(&sig), "verifier": B64.encode(pem) }],
-            },
-        })
-        .to_string();
-        let log_id = sha256(&spki(&self.log_key));
-        let set = json!({
-            "body": B64.encode(&body),
-            "integratedTime": at.as_second(),
-            "logID": hex::encode(log_id),
-            "logIndex": 0,
-        })
-        .to_string();
-        // A log of one entry: the root is the leaf hash.
-        let root = sha256(&[&[0u8][..], body.as_bytes()].concat());
-        let note = format!("rekor.aiprov.test - 1\n1\n{}\n", B64.encode(root));
-        let note_sig = [&log_id[..4], &sign(&self.log_key, note.as_bytes())[..]].concat();
-        let checkpoint = format!(
-            "{note}\n\u{2014} rekor.aiprov.test {}\n",
-            B64.encode(note_sig)
-        );
+        let entry = self.log_entry(&envelope.to_string(), payload, &sig, &cert, at);
+        let proof = &entry["verification"]["inclusionProof"];
         json!({
             "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
             "verificationMaterial": {
                 "certificate": { "rawBytes": B64.encode(&cert) },
                 "tlogEntries": [{
                     "logIndex": "0",
-                    "logId": { "keyId": B64.encode(log_id) },
+                    "logId": { "keyId": B64.encode(sha256(&spki(&self.log_key))) },
                     "kindVersion": { "kind": "dsse", "version": "0.0.1" },
                     "integratedTime": at.as_second().to_string(),
-                    "inclusionPromise": { "signedEntryTimestamp": B64.encode(sign(&self.log_key, set.as_bytes())) },
+                    "inclusionPromise": { "signedEntryTimestamp": entry["verification"]["signedEntryTimestamp"] },
                     "inclusionProof": {
                         "logIndex": "0",
-                        "rootHash": B64.encode(root),
+                        "rootHash": B64.encode(hex::decode(proof["rootHash"].as_str().unwrap()).unwrap()),
                         "treeSize": "1",
                         "hashes": [],
-                        "checkpoint": { "envelope": checkpoint },
+                        "checkpoint": { "envelope": proof["checkpoint"] },
                     },
-                    "canonicalizedBody": B64.encode(&body),
+                    "canonicalizedBody": entry["body"],
                 }],
             },
             "dsseEnvelope": envelope,
         })
         .to_string()
     }
+
+    /// Serves the instance's Fulcio (`/api/v2/signingCert`) and Rekor v1 (`/api/v1/log/entries`)
+    /// HTTP APIs on a loopback port, for `requests` requests; returns the base URL.
+    fn serve(self: std::sync::Arc<Self>, requests: usize) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(requests) {
+                let mut stream = stream.unwrap();
+                let (path, body) = read_request(&mut stream);
+                let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let answer = match path.as_str() {
+                    "/api/v2/signingCert" => self.fulcio(&request),
+                    "/api/v1/log/entries" => self.rekor(&request),
+                    other => panic!("unexpected request for {other}"),
+                };
+                let answer = answer.to_string();
+                let head = format!(
+                    "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.len()
+                );
+                std::io::Write::write_all(
+                    &mut stream,
+                    [head.as_bytes(), answer.as_bytes()].concat().as_slice(),
+                )
+                .unwrap();
+            }
+        });
+        url
+    }
+
+    /// Fulcio: a certificate for the request's key, naming the token's email and issuer (the
+    /// test instance trusts the token as it is).
+    fn fulcio(&self, request: &serde_json::Value) -> serde_json::Value {
+        let token = request["credentials"]["oidcIdentityToken"]
+            .as_str()
+            .unwrap();
+        let claims = token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(claims)
+                .unwrap(),
+        )
+        .unwrap();
+        let pem = request["publicKeyRequest"]["publicKey"]["content"]
+            .as_str()
+            .unwrap();
+        let key = p256::PublicKey::from_public_key_pem(pem).unwrap();
+        let cert = self.certificate(
+            &key.to_public_key_der().unwrap().into_vec(),
+            claims["email"].as_str().unwrap(),
+            claims["iss"].as_str().unwrap(),
+            jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60),
+        );
+        let pem = |der: &[u8]| {
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                B64.encode(der)
+            )
+        };
+        json!({ "signedCertificateEmbeddedSct": { "chain": { "certificates": [pem(&cert), pem(&self.ca_der)] } } })
+    }
+
+    /// Rekor: logs a proposed `dsse` entry.
+    fn rekor(&self, request: &serde_json::Value) -> serde_json::Value {
+        let proposed = &request["spec"]["proposedContent"];
+        let envelope = proposed["envelope"].as_str().unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(envelope).unwrap();
+        let payload = B64.decode(parsed["payload"].as_str().unwrap()).unwrap();
+        let sig = B64
+            .decode(parsed["signatures"][0]["sig"].as_str().unwrap())
+            .unwrap();
+        let verifier = B64
+            .decode(proposed["verifiers"][0].as_str().unwrap())
+            .unwrap();
+        let cert: String = String::from_utf8(verifier)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let cert = B64.decode(cert).unwrap();
+        let entry = self.log_entry(
+            envelope,
+            &payload,
+            &sig,
+            &cert,
+            jiff::Timestamp::now() - jiff::SignedDuration::from_secs(30),
+        );
+        json!({ "24296fb24b8ad77a0000000000000000000000000000000000000000000000000000000000000000": entry })
+    }
+}
+
+/// A leaf's P-256 public key (SEC1 point), as rcgen takes a subject's key.
+struct LeafKey(Vec<u8>);
+
+impl rcgen::PublicKeyData for LeafKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+/// The path and body of one HTTP/1.1 request.
+fn read_request(stream: &mut std::net::TcpStream) -> (String, Vec<u8>) {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let path = line.split_whitespace().nth(1).unwrap().to_string();
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).unwrap();
+        if header.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (path, body)
 }
 
 /// The certificate's TBS without its SCT extension, DER, as the SCT signs it.
@@ -470,4 +631,42 @@ fn keyless_signing_failures_are_clear_errors_that_store_nothing() {
             "no note written"
         );
     }
+}
+
+#[test]
+fn aiprov_attest_sigstore_signs_through_fulcio_and_rekor_and_verifies() {
+    let instance = std::sync::Arc::new(Instance::new());
+    let (f, _) = repo(&instance, "alice@example.org");
+    let url = instance.clone().serve(2);
+    let claims = json!({"iss": ISSUER, "sub": "alice", "email": "alice@example.org",
+        "email_verified": true, "aud": "sigstore", "exp": 4102444800u64, "iat": 1700000000});
+    let part = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let token = format!("{}.{}.c2ln", part(json!({"alg": "RS256"})), part(claims));
+    f.aiprov()
+        .args([
+            "attest",
+            "--sigstore",
+            "-y",
+            "--human",
+            "**",
+            "--identity-token",
+            &token,
+        ])
+        .args(["--fulcio-url", &url, "--rekor-url", &url])
+        .assert()
+        .success();
+    let note = f.git(&["notes", "--ref=aiprov", "show", "HEAD"]);
+    assert!(
+        note.contains("application/vnd.dev.sigstore.bundle.v0.3+json"),
+        "{note}"
+    );
+    let out = f.aiprov().args(["verify", "HEAD"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
