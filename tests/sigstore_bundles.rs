@@ -669,4 +669,20 @@ fn aiprov_attest_sigstore_signs_through_fulcio_and_rekor_and_verifies() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // Mailed like any attestation: the bundle is the note below `---`.
+    let mbox = f.git(&["format-patch", "--stdout", "--notes=aiprov", "-1"]);
+    let path = f.tmp.path().join("keyless.mbox");
+    std::fs::write(&path, mbox).unwrap();
+    let out = f
+        .aiprov()
+        .args(["verify", "--mbox"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -138,12 +138,24 @@ fn decode_quoted_printable(raw: &[u8]) -> Vec<u8> {
 /// The text of a mail: its text parts, transfer encoding and charset decoded.
 fn body_text(mail: &mailparse::ParsedMail<'_>) -> String {
     if mail.subparts.is_empty() {
+        // Without a declared charset the bytes are taken as they are, UTF-8, as `git mailinfo`
+        // does: `git format-patch` declares none for a message that is all ASCII, even when its
+        // notes are not.
+        let charset = mail
+            .ctype
+            .params
+            .contains_key("charset")
+            .then(|| charset::Charset::for_label(mail.ctype.charset.as_bytes()))
+            .flatten();
         if let mailparse::body::Body::QuotedPrintable(body) = mail.get_body_encoded() {
             let bytes = decode_quoted_printable(body.get_raw());
-            return match charset::Charset::for_label(mail.ctype.charset.as_bytes()) {
+            return match charset {
                 Some(cs) => cs.decode(&bytes).0.into_owned(),
                 None => String::from_utf8_lossy(&bytes).into_owned(),
             };
+        }
+        if charset.is_none() {
+            return String::from_utf8_lossy(&mail.get_body_raw().unwrap_or_default()).into_owned();
         }
         return mail
             .get_body()
@@ -373,5 +385,20 @@ mod tests {
         assert!(!is_patch_break("----"));
         assert!(is_patch_break("--- "));
         assert!(!is_patch_break("---x"));
+    }
+
+    #[test]
+    fn undeclared_8bit_text_is_utf8_like_git_mailinfo() {
+        let raw = "From: A <a@example.org>\nSubject: [PATCH] x\n\nx\n---\n\nNotes (aiprov):\n    caf\u{e9} \u{2014}\n\ndiff --git a/f b/f\n";
+        let mail = PatchMail::parse(raw.as_bytes()).unwrap();
+        assert_eq!(
+            mail.note_lines("refs/notes/aiprov"),
+            vec!["caf\u{e9} \u{2014}"]
+        );
+        let latin1 = b"From: A <a@example.org>\nSubject: [PATCH] x\nContent-Type: text/plain; charset=ISO-8859-1\n\ncaf\xe9\n---\n";
+        assert!(PatchMail::parse(latin1)
+            .unwrap()
+            .message
+            .contains("caf\u{e9}"));
     }
 }

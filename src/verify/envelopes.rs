@@ -84,6 +84,7 @@ pub(super) enum SignedBy {
         keyid: String,
     },
     /// A Sigstore certificate naming `identity`, which the keyring lets sign for `principals`.
+    #[cfg_attr(not(feature = "sigstore"), allow(dead_code))]
     Sigstore {
         identity: String,
         principals: Vec<String>,
