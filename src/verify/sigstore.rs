@@ -47,6 +47,7 @@ pub(super) fn check_bundle(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, S
         .iter()
         .map(|s| s.trusted_root.as_ref())
         .collect();
+    roots.sort();
     roots.dedup();
     let mut failure = None;
     for root_path in roots {
