@@ -15,8 +15,8 @@ pub const MAX_ENVELOPE_BYTES: usize = 4 << 20;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DsseError {
-    #[error("envelope is {size} bytes, over the limit of {MAX_ENVELOPE_BYTES}")]
-    TooLarge { size: usize },
+    #[error("envelope is {size} bytes, over the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
     #[error("envelope is not valid JSON of the DSSE shape: {0}")]
     Json(String),
     #[error("{field} is not valid base64")]
@@ -96,8 +96,17 @@ impl Envelope {
 
     /// Parses an envelope from its JSON form.
     pub fn parse(json: &[u8]) -> Result<Envelope, DsseError> {
-        if json.len() > MAX_ENVELOPE_BYTES {
-            return Err(DsseError::TooLarge { size: json.len() });
+        Self::parse_limited(json, MAX_ENVELOPE_BYTES)
+    }
+
+    /// Parses an envelope of at most `limit` bytes (a release summary may exceed
+    /// [`MAX_ENVELOPE_BYTES`]).
+    pub fn parse_limited(json: &[u8], limit: usize) -> Result<Envelope, DsseError> {
+        if json.len() > limit {
+            return Err(DsseError::TooLarge {
+                size: json.len(),
+                limit,
+            });
         }
         let wire: WireEnvelope =
             serde_json::from_slice(json).map_err(|e| DsseError::Json(e.to_string()))?;

@@ -3,6 +3,7 @@
 //! The library is the whole tool; `main.rs` only parses the command line and maps results to
 //! exit codes. See `ARCHITECTURE.md` for the map of modules and their invariants.
 
+pub mod archive;
 pub mod attest;
 pub mod change;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod model;
 pub mod output;
 pub mod patch;
 pub mod policy;
+pub mod report;
 pub mod signing;
 #[cfg(feature = "sigstore")]
 pub mod sigstore;

@@ -3,16 +3,20 @@
 
 mod am;
 mod approve;
+mod archive;
 mod attest;
 mod completions;
 mod error;
 mod init;
 mod keygen;
 mod keyring;
+mod release;
+mod report;
 mod show;
 mod signer;
 mod trust;
 mod verify;
+mod verify_archive;
 #[cfg(feature = "sigstore")]
 mod verify_bundle;
 
@@ -55,6 +59,8 @@ pub struct Cli {
 pub enum Format {
     Human,
     Json,
+    /// Markdown (`aiprov report`; other commands print for people as with `human`)
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,6 +81,8 @@ pub enum Command {
     Am(am::Args),
     Approve(approve::Args),
     Show(show::Args),
+    Archive(archive::Args),
+    Report(report::Args),
     #[cfg(feature = "sigstore")]
     VerifyBundle(verify_bundle::Args),
     Completions(completions::Args),
@@ -103,6 +111,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Am(args) => am::run(&ctx, &repo()?, args),
         Command::Approve(args) => approve::run(&ctx, &repo()?, args),
         Command::Show(args) => show::run(&ctx, &repo()?, args),
+        Command::Archive(args) => archive::run(&ctx, &repo()?, args),
+        Command::Report(args) => report::run(&ctx, repo(), args),
         #[cfg(feature = "sigstore")]
         Command::VerifyBundle(args) => verify_bundle::run(&ctx, args),
         Command::Completions(args) => completions::run(args),

@@ -27,6 +27,9 @@ pub struct Args {
     /// Verify the patch mails of an mbox or .patch file (`-` for standard input) instead of commits
     #[arg(long, value_name = "FILE")]
     mbox: Option<PathBuf>,
+    /// Verify a release archive (`aiprov archive`): on its own, or change by change inside the repository
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["revs", "mbox"])]
+    archive: Option<PathBuf>,
     /// Read the keyring from this revision [default: the range base or parent; HEAD for --mbox]
     #[arg(long, value_name = "REV")]
     trust_ref: Option<String>,
@@ -39,6 +42,15 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i32, CliError> {
+    if let Some(path) = &args.archive {
+        let request = super::verify_archive::Request {
+            path,
+            keyring: args.keyring.as_deref(),
+            trust_ref: args.trust_ref.as_deref(),
+            jobs: args.jobs,
+        };
+        return super::verify_archive::run(ctx, repo.ok(), request);
+    }
     // Mails verified against an explicit keyring directory need no repository.
     let repo = match repo {
         Ok(r) => Some(r),
@@ -100,37 +112,35 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         .map(|t| trust_ref.or(t.trusted))
         .map(|rev| (rev, trust.get(rev)))
         .collect();
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    verify_in_parallel(
+    let work = |repo: &Repo, t: &Target, notes: &notes::Reader<'_>| {
+        Ok(verify_commit(repo, t, &trusted[&trust_ref.or(t.trusted)], notes)?)
+    };
+    in_parallel(
         repo,
         &targets,
-        &trusted,
-        trust_ref,
         &ctx.notes_ref,
-        jobs,
+        jobs(args.jobs),
+        &work,
         |report| printer.add(report),
     )?;
     printer.finish()
 }
 
-/// Verifies commits on `jobs` threads (each with its own repository handle), handing the reports
-/// to `emit` in the order of `targets` as soon as each one and all before it are done.
-fn verify_in_parallel(
+/// Runs `work` on each of `targets` on `jobs` threads (each with its own repository handle and
+/// notes reader), handing the results to `emit` in the order of `targets` as soon as each one
+/// and all before it are done.
+pub(super) fn in_parallel<T: Send>(
     repo: &Repo,
     targets: &[Target],
-    trusted: &HashMap<Option<Oid>, Trusted<'_>>,
-    trust_ref: Option<Oid>,
     notes_ref: &str,
     jobs: usize,
-    mut emit: impl FnMut(ChangeReport) -> Result<(), CliError>,
+    work: &(dyn Fn(&Repo, &Target, &notes::Reader<'_>) -> Result<T, CliError> + Sync),
+    mut emit: impl FnMut(T) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let trust_of = |t: &Target| trusted[&trust_ref.or(t.trusted)];
     if jobs <= 1 || targets.len() < 2 {
         let notes = notes::Reader::new(repo, notes_ref)?;
         for t in targets {
-            emit(verify_commit(repo, t, &trust_of(t), &notes)?)?;
+            emit(work(repo, t, &notes)?)?;
         }
         return Ok(());
     }
@@ -144,12 +154,12 @@ fn verify_in_parallel(
             scope.spawn(move || {
                 let notes = match notes::Reader::new(&repo, notes_ref) {
                     Ok(n) => n,
-                    Err(e) => return drop(tx.send((0, Err(e)))),
+                    Err(e) => return drop(tx.send((0, Err(e.into())))),
                 };
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(t) = targets.get(i) else { break };
-                    let result = verify_commit(&repo, t, &trust_of(t), &notes);
+                    let result = work(&repo, t, &notes);
                     let failed = result.is_err();
                     if tx.send((i, result)).is_err() || failed {
                         break;
@@ -162,13 +172,18 @@ fn verify_in_parallel(
         let mut want = 0;
         for (i, result) in rx {
             pending.insert(i, result?);
-            while let Some(report) = pending.remove(&want) {
-                emit(report)?;
+            while let Some(done) = pending.remove(&want) {
+                emit(done)?;
                 want += 1;
             }
         }
         Ok(())
     })
+}
+
+/// The number of threads: `--jobs`, else the number of cores.
+pub(super) fn jobs(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Reads and parses the patch mails of an mbox, `.patch` file or standard input, each with its

@@ -420,6 +420,16 @@ impl Repo {
         })
     }
 
+    /// The committer time of a commit, in seconds since the epoch.
+    pub fn commit_time(&self, id: Oid) -> Result<i64> {
+        let commit = self
+            .inner
+            .find_commit(id)
+            .map_err(read(format!("commit {id}")))?;
+        let seconds = commit.committer().when().seconds();
+        Ok(seconds)
+    }
+
     /// The content of a blob, `None` when it is not a blob (a submodule commit, say).
     pub fn blob(&self, id: &str) -> Option<Vec<u8>> {
         let oid = Oid::from_str(id).ok()?;

@@ -2,9 +2,11 @@
 
 mod approval;
 mod predicate;
+mod release;
 
 pub use approval::*;
 pub use predicate::*;
+pub use release::*;
 
 use std::collections::BTreeMap;
 

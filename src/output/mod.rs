@@ -1,6 +1,7 @@
 //! Rendering for people and machines: human text with optional colour, or JSON. Results go to
 //! stdout, diagnostics to stderr.
 
+pub mod archive;
 pub mod report;
 
 pub use report::write_report;

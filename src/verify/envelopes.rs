@@ -6,8 +6,8 @@ use super::finding::{Code, Finding};
 use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
 use crate::keyring::{principal_matches, Keyring, Trust};
 use crate::model::{
-    AiUsageStatement, ApprovalStatement, StatementHeader, AI_USAGE_PREDICATE_TYPE,
-    APPROVAL_PREDICATE_TYPE, STATEMENT_TYPE,
+    AiUsageStatement, ApprovalStatement, ReleaseStatement, StatementHeader,
+    AI_USAGE_PREDICATE_TYPE, APPROVAL_PREDICATE_TYPE, RELEASE_PREDICATE_TYPE, STATEMENT_TYPE,
 };
 use crate::signing::PublicKey;
 
@@ -136,6 +136,36 @@ fn check_dsse(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, SignedBy), Fin
     }
     let (key, keyid) = verifying_key(&env, keyring)?;
     Ok((env.payload, SignedBy::Key { key, keyid }))
+}
+
+/// A release summary (`aiprov archive`), which may be larger than an attestation (up to
+/// `limit` bytes): signature checked, and trusted for the release manager it names.
+pub fn check_release_summary(
+    line: &[u8],
+    keyring: &Keyring,
+    limit: usize,
+) -> Result<ReleaseStatement, Finding> {
+    let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
+    let env = Envelope::parse_limited(line, limit)
+        .map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
+    let (key, keyid) = verifying_key(&env, keyring)?;
+    let statement: ReleaseStatement = serde_json::from_slice(&env.payload)
+        .map_err(|e| invalid(format!("payload is not a valid release summary: {e}")))?;
+    if env.payload_type != INTOTO_PAYLOAD_TYPE
+        || statement.type_ != STATEMENT_TYPE
+        || statement.predicate_type != RELEASE_PREDICATE_TYPE
+    {
+        return Err(invalid("not an in-toto release summary statement".into()));
+    }
+    let created_at = parse_time(&statement.predicate.created_at)?;
+    check_signer(
+        keyring,
+        &key,
+        &keyid,
+        &statement.predicate.signer.email,
+        created_at,
+    )?;
+    Ok(statement)
 }
 
 /// One envelope (a DSSE envelope, or a Sigstore bundle holding one), signature and trust checked.

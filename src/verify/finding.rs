@@ -41,10 +41,18 @@ pub enum Code {
     FixTooLarge,
     #[serde(rename = "policy.approval-missing")]
     ApprovalMissing,
+    #[serde(rename = "archive.summary-missing")]
+    ArchiveSummaryMissing,
+    #[serde(rename = "archive.summary-mismatch")]
+    ArchiveSummaryMismatch,
+    #[serde(rename = "archive.envelope-missing")]
+    ArchiveEnvelopeMissing,
+    #[serde(rename = "archive.envelope-unlisted")]
+    ArchiveEnvelopeUnlisted,
 }
 
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 22] = [
         Code::SignatureMissing,
         Code::SignatureInvalid,
         Code::SignatureUntrusted,
@@ -63,6 +71,10 @@ impl Code {
         Code::CategoryNotAllowed,
         Code::FixTooLarge,
         Code::ApprovalMissing,
+        Code::ArchiveSummaryMissing,
+        Code::ArchiveSummaryMismatch,
+        Code::ArchiveEnvelopeMissing,
+        Code::ArchiveEnvelopeUnlisted,
     ];
 
     /// The code as written in reports, e.g. `coverage.digest-mismatch`.
@@ -86,6 +98,10 @@ impl Code {
             Code::CategoryNotAllowed => "policy.category-not-allowed",
             Code::FixTooLarge => "policy.fix-too-large",
             Code::ApprovalMissing => "policy.approval-missing",
+            Code::ArchiveSummaryMissing => "archive.summary-missing",
+            Code::ArchiveSummaryMismatch => "archive.summary-mismatch",
+            Code::ArchiveEnvelopeMissing => "archive.envelope-missing",
+            Code::ArchiveEnvelopeUnlisted => "archive.envelope-unlisted",
         }
     }
 

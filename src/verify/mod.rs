@@ -10,10 +10,10 @@ mod sigstore;
 mod sources;
 
 pub use coverage::{check as check_coverage, needs_digest, same_ids};
-pub use envelopes::{check_note, Attestation, NoteCheck};
+pub use envelopes::{check_note, check_release_summary, Attestation, NoteCheck};
 pub use finding::{Code, Finding, Severity};
 pub use policy::{FileFacts, MaintainerLookup};
-pub use sources::{verify_commit, verify_mail, MailBlobs};
+pub use sources::{verify_commit, verify_commit_with_note, verify_mail, MailBlobs};
 
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +60,10 @@ pub struct ChangeReport {
     /// Signatures of the mail itself (patatt's `X-Developer-Signature`), for patch mails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mail_signatures: Vec<MailSignature>,
+    /// The predicate of the governing attestation (the newest trusted one, preferring signers
+    /// who signed off), which archives and reports read the declared AI use from.
+    #[serde(skip)]
+    pub governing: Option<Box<AiUsage>>,
 }
 
 /// The result of one signature of a patch mail itself.
@@ -141,6 +145,7 @@ pub fn verify_change<E>(
             Verdict::Skipped,
             Vec::new(),
             &checked.attestations,
+            None,
         ));
     }
     if checked.attestations.is_empty() && findings.is_empty() {
@@ -195,7 +200,14 @@ pub fn verify_change<E>(
         .collect();
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = if failed { Verdict::Fail } else { Verdict::Pass };
-    Ok(report(&change, verdict, findings, &checked.attestations))
+    let governing = governing.map(|a| Box::new(a.statement.predicate.clone()));
+    Ok(report(
+        &change,
+        verdict,
+        findings,
+        &checked.attestations,
+        governing,
+    ))
 }
 
 fn report(
@@ -203,6 +215,7 @@ fn report(
     verdict: Verdict,
     findings: Vec<Finding>,
     attestations: &[Attestation],
+    governing: Option<Box<AiUsage>>,
 ) -> ChangeReport {
     let attestations = attestations
         .iter()
@@ -227,5 +240,6 @@ fn report(
         findings,
         attestations,
         mail_signatures: Vec::new(),
+        governing,
     }
 }

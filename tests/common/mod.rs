@@ -1,6 +1,8 @@
 //! Shared by the end-to-end tests: hermetic git, fixture repositories, running the binary.
 #![allow(dead_code)]
 
+pub mod release;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -168,4 +170,18 @@ impl Fixture {
 /// Lines of C-like source text, for fixtures.
 pub fn lines(prefix: &str, n: usize) -> String {
     (1..=n).map(|i| format!("{prefix} line {i}\n")).collect()
+}
+
+/// Asserts that `doc` validates against `schema/<schema_name>`.
+pub fn assert_schema_valid(schema_name: &str, doc: &serde_json::Value) {
+    let path = format!("{}/schema/{schema_name}", env!("CARGO_MANIFEST_DIR"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file"))
+            .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{doc:#}");
 }

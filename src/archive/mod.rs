@@ -1,0 +1,428 @@
+//! Release archives (`FILE.intoto.jsonl`): every envelope of a release's changes, one per line,
+//! and the release manager's signed summary that lists each change with its verdict and the
+//! digests of its envelopes. Reading, writing and the checks that need no repository.
+
+mod record;
+
+pub use record::record_change;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::keyring::Keyring;
+use crate::model::{ReleaseChange, ReleaseStatement, Totals, RELEASE_PREDICATE_TYPE};
+use crate::verify::{check_note, check_release_summary, Code, Finding, Verdict};
+
+/// The largest archive aiprov reads.
+pub const MAX_ARCHIVE_BYTES: usize = 1 << 30;
+/// The largest line of an archive: the summary of a release of many thousands of changes.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+/// The largest number of lines of an archive.
+pub const MAX_LINES: usize = 1_000_000;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ArchiveError {
+    #[error("the archive is {size} bytes, over the limit of {MAX_ARCHIVE_BYTES}")]
+    TooLarge { size: usize },
+    #[error("line {line} is {size} bytes, over the limit of {MAX_LINE_BYTES}")]
+    LineTooLong { line: usize, size: usize },
+    #[error("the archive has over {MAX_LINES} lines")]
+    TooManyLines,
+    #[error("the archive holds no envelope")]
+    Empty,
+}
+
+/// The SHA-256 of one envelope line, as the summary lists it: lowercase hex.
+pub fn line_digest(line: &[u8]) -> String {
+    hex::encode(Sha256::digest(line))
+}
+
+/// The envelope lines of a note: each line trimmed, blank lines skipped.
+pub fn note_lines(note: &[u8]) -> Vec<&[u8]> {
+    note.split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The lines of an archive, with their 1-based line numbers.
+#[derive(Debug)]
+pub struct Archive {
+    pub lines: Vec<(usize, Vec<u8>)>,
+}
+
+impl Archive {
+    /// Splits an archive into its non-blank lines, within the limits.
+    pub fn parse(data: &[u8]) -> Result<Archive, ArchiveError> {
+        if data.len() > MAX_ARCHIVE_BYTES {
+            return Err(ArchiveError::TooLarge { size: data.len() });
+        }
+        let mut lines = Vec::new();
+        for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+            let line = line.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            if line.len() > MAX_LINE_BYTES {
+                return Err(ArchiveError::LineTooLong {
+                    line: i + 1,
+                    size: line.len(),
+                });
+            }
+            if lines.len() == MAX_LINES {
+                return Err(ArchiveError::TooManyLines);
+            }
+            lines.push((i + 1, line.to_vec()));
+        }
+        if lines.is_empty() {
+            return Err(ArchiveError::Empty);
+        }
+        Ok(Archive { lines })
+    }
+
+    /// The envelope lines by digest (the summary excluded).
+    pub fn by_digest(&self) -> HashMap<String, &[u8]> {
+        self.lines
+            .iter()
+            .map(|(_, l)| (line_digest(l), l.as_slice()))
+            .collect()
+    }
+
+    /// The note a change's envelopes make: the archived lines the summary lists for it, in its
+    /// order; the digests it lists that the archive lacks.
+    pub fn note_of(
+        &self,
+        change: &ReleaseChange,
+        by_digest: &HashMap<String, &[u8]>,
+    ) -> (Vec<u8>, Vec<String>) {
+        let mut note = Vec::new();
+        let mut missing = Vec::new();
+        for d in &change.envelopes {
+            match by_digest.get(d) {
+                Some(line) => {
+                    note.extend_from_slice(line);
+                    note.push(b'\n');
+                }
+                None => missing.push(d.clone()),
+            }
+        }
+        (note, missing)
+    }
+}
+
+/// Writes an archive: each distinct envelope line once, in order, then the summary line.
+pub fn write<'a>(
+    out: &mut impl std::io::Write,
+    envelopes: impl IntoIterator<Item = &'a [u8]>,
+    summary: &str,
+) -> std::io::Result<()> {
+    let mut seen = BTreeSet::new();
+    for line in envelopes {
+        if seen.insert(line_digest(line)) {
+            out.write_all(line)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.write_all(summary.as_bytes())?;
+    out.write_all(b"\n")
+}
+
+/// What the checks without a repository found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The summary, when exactly one verified.
+    pub summary: Option<ReleaseStatement>,
+    /// Findings about the archive as a whole: its summary, lines nobody lists.
+    pub findings: Vec<Finding>,
+    /// Findings per change of the summary, in its order.
+    pub changes: Vec<Vec<Finding>>,
+}
+
+/// Whether a line holds a release summary, by its payload's predicate type (signature unchecked).
+fn is_summary(line: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Header {
+        #[serde(rename = "predicateType")]
+        predicate_type: String,
+    }
+    crate::dsse::Envelope::parse_limited(line, MAX_LINE_BYTES)
+        .ok()
+        .and_then(|e| serde_json::from_slice::<Header>(&e.payload).ok())
+        .is_some_and(|h| h.predicate_type == RELEASE_PREDICATE_TYPE)
+}
+
+fn mismatch(message: String) -> Finding {
+    Finding::new(Code::ArchiveSummaryMismatch, message)
+}
+
+/// Checks an archive against a keyring without a repository: the summary's signature, that
+/// every line is listed and every listed envelope present, the summary's totals, and each
+/// change's envelopes (signatures, and the declared AI use the summary records).
+pub fn check(archive: &Archive, keyring: &Keyring) -> Checked {
+    let mut out = Checked::default();
+    let summaries: Vec<&(usize, Vec<u8>)> =
+        archive.lines.iter().filter(|(_, l)| is_summary(l)).collect();
+    let (summary_line, summary) = match summaries.as_slice() {
+        [] => {
+            out.findings.push(Finding::new(
+                Code::ArchiveSummaryMissing,
+                "the archive holds no release summary",
+            ));
+            return out;
+        }
+        [(n, line)] => match check_release_summary(line, keyring, MAX_LINE_BYTES) {
+            Ok(s) => (*n, s),
+            Err(f) => {
+                out.findings.push(Finding {
+                    message: format!("release summary (line {n}): {}", f.message),
+                    ..f
+                });
+                return out;
+            }
+        },
+        many => {
+            let lines: Vec<String> = many.iter().map(|(n, _)| n.to_string()).collect();
+            out.findings.push(Finding::new(
+                Code::ArchiveSummaryMismatch,
+                format!(
+                    "the archive holds {} release summaries (lines {})",
+                    many.len(),
+                    lines.join(", ")
+                ),
+            ));
+            return out;
+        }
+    };
+    let listed: BTreeSet<&String> = summary
+        .predicate
+        .changes
+        .iter()
+        .flat_map(|c| &c.envelopes)
+        .collect();
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    for (n, line) in &archive.lines {
+        let digest = line_digest(line);
+        let unlisted = |message: String| Finding::new(Code::ArchiveEnvelopeUnlisted, message);
+        if let Some(first) = first_seen.get(&digest) {
+            out.findings
+                .push(unlisted(format!("line {n} repeats line {first}")));
+        } else if *n != summary_line && !listed.contains(&digest) {
+            out.findings.push(unlisted(format!(
+                "line {n} is an envelope the release summary does not list"
+            )));
+        }
+        first_seen.entry(digest).or_insert(*n);
+    }
+    if Totals::of(&summary.predicate.changes) != summary.predicate.totals {
+        out.findings.push(mismatch(
+            "the summary's totals differ from the sum of its changes".into(),
+        ));
+    }
+    let commit = &summary.predicate.release.commit;
+    if !summary
+        .subject
+        .iter()
+        .any(|s| s.digest.get("gitCommit") == Some(commit))
+    {
+        out.findings.push(mismatch(format!(
+            "the summary's subject does not name the release commit {commit}"
+        )));
+    }
+    let by_digest = archive.by_digest();
+    for change in &summary.predicate.changes {
+        let (note, missing) = archive.note_of(change, &by_digest);
+        let mut findings: Vec<Finding> = missing
+            .iter()
+            .map(|d| {
+                Finding::new(
+                    Code::ArchiveEnvelopeMissing,
+                    format!("envelope sha256:{d} is not in the archive"),
+                )
+            })
+            .collect();
+        // Without all its envelopes, what else the change's record says cannot be checked.
+        if missing.is_empty() {
+            findings.extend(check_change(change, &note, keyring));
+        }
+        out.changes.push(findings);
+    }
+    out.summary = Some(summary);
+    out
+}
+
+/// One change's envelopes against what the summary says of it.
+fn check_change(change: &ReleaseChange, note: &[u8], keyring: &Keyring) -> Vec<Finding> {
+    let checked = check_note(note, keyring);
+    let mut findings = Vec::new();
+    // Signatures: the same envelopes give the same findings, unless the keyring says otherwise.
+    for code in [Code::SignatureInvalid, Code::SignatureUntrusted] {
+        let found = checked.findings.iter().filter(|f| f.code == code).count() as u32;
+        let recorded = change.findings.get(code.as_str()).copied().unwrap_or(0);
+        if found != recorded {
+            findings.push(mismatch(format!(
+                "the summary records {recorded} {code} finding(s), the archived envelopes give {found}"
+            )));
+            findings.extend(checked.findings.iter().filter(|f| f.code == code).cloned());
+        }
+    }
+    let recorded: BTreeMap<&str, _> = change
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), &f.ai))
+        .collect();
+    // The declared AI use the summary records must be what one of the attestations declares.
+    let agrees = checked.attestations.iter().any(|a| {
+        let p = &a.statement.predicate;
+        p.research == change.research
+            && p.files.iter().all(|e| {
+                let declared = e.ai.as_ref().map(|a| &a.categories);
+                recorded
+                    .get(e.path.as_str())
+                    .is_none_or(|r| declared.map_or(r.is_empty(), |d| d == *r))
+            })
+    });
+    if change.attested && !agrees {
+        findings.push(mismatch(
+            "the AI use the summary records is not what the change's attestations declare".into(),
+        ));
+    }
+    if !change.attested && change.files.iter().any(|f| !f.ai.is_empty()) {
+        findings.push(mismatch(
+            "the summary records AI use for a change without a trusted attestation".into(),
+        ));
+    }
+    let errors: u32 = change.findings.values().sum();
+    if change.verdict == Verdict::Fail && errors == 0 {
+        findings.push(mismatch(
+            "the summary fails the change but records no finding".into(),
+        ));
+    }
+    findings
+}
+
+/// The version of the archive verification report (`schema/archive-report.schema.json`).
+pub const ARCHIVE_REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// The result of `aiprov verify --archive` (`--format json`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveReport {
+    pub schema_version: u32,
+    /// `pass` when the archive is intact and, with a repository, every record re-derives.
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<crate::model::Release>,
+    /// Whether each change was verified again in the repository.
+    pub repository: bool,
+    /// Findings about the archive as a whole.
+    pub findings: Vec<Finding>,
+    pub changes: Vec<ArchivedChange>,
+}
+
+/// One change of the summary, with what checking it against the archive (and the repository)
+/// found.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchivedChange {
+    pub commit: String,
+    pub title: String,
+    /// The verdict the summary records for the change.
+    pub recorded_verdict: Verdict,
+    /// The findings the summary records, by code.
+    pub recorded_findings: BTreeMap<String, u32>,
+    /// `fail` when the archive or the repository contradicts the record.
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+}
+
+impl ArchiveReport {
+    /// The report of a check, with findings from the repository added by the caller.
+    pub fn new(checked: Checked, repository: bool) -> ArchiveReport {
+        let changes = match &checked.summary {
+            Some(s) => s
+                .predicate
+                .changes
+                .iter()
+                .zip(checked.changes)
+                .map(|(c, findings)| ArchivedChange {
+                    commit: c.commit.clone(),
+                    title: c.title.clone(),
+                    recorded_verdict: c.verdict,
+                    recorded_findings: c.findings.clone(),
+                    verdict: Verdict::Pass,
+                    findings,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut report = ArchiveReport {
+            schema_version: ARCHIVE_REPORT_SCHEMA_VERSION,
+            verdict: Verdict::Pass,
+            release: checked.summary.map(|s| s.predicate.release),
+            repository,
+            findings: checked.findings,
+            changes,
+        };
+        report.settle();
+        report
+    }
+
+    /// Sets the verdicts from the findings.
+    pub fn settle(&mut self) {
+        let failed = |f: &[Finding]| {
+            f.iter()
+                .any(|f| f.severity == crate::verify::Severity::Error)
+        };
+        for c in &mut self.changes {
+            c.verdict = if failed(&c.findings) {
+                Verdict::Fail
+            } else {
+                Verdict::Pass
+            };
+        }
+        let any = failed(&self.findings) || self.changes.iter().any(|c| c.verdict == Verdict::Fail);
+        self.verdict = if any { Verdict::Fail } else { Verdict::Pass };
+    }
+}
+
+/// What differs between the summary's record of a change and the one derived again from the
+/// repository.
+pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut differs = |what: &str, was: String, is: String| {
+        out.push(mismatch(format!(
+            "the summary records {what} {was}, verification in the repository gives {is}"
+        )));
+    };
+    if recorded.verdict != derived.verdict {
+        differs("the verdict", format!("{:?}", recorded.verdict).to_lowercase(), format!("{:?}", derived.verdict).to_lowercase());
+    }
+    if recorded.findings != derived.findings {
+        let show = |m: &BTreeMap<String, u32>| {
+            let parts: Vec<String> = m.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+            if parts.is_empty() {
+                "none".to_string()
+            } else {
+                parts.join(", ")
+            }
+        };
+        differs("the findings", show(&recorded.findings), show(&derived.findings));
+    }
+    if (recorded.attested, recorded.research) != (derived.attested, derived.research) {
+        differs(
+            "attested/research",
+            format!("{}/{}", recorded.attested, recorded.research),
+            format!("{}/{}", derived.attested, derived.research),
+        );
+    }
+    if recorded.files != derived.files {
+        let names = |c: &ReleaseChange| c.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ");
+        differs("other files, line counts or AI use:", names(recorded), names(derived));
+    }
+    if (&recorded.title, &recorded.author, &recorded.date) != (&derived.title, &derived.author, &derived.date) {
+        differs("the title, author or date", format!("'{}'", recorded.title), format!("'{}'", derived.title));
+    }
+    out
+}

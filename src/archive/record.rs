@@ -1,0 +1,59 @@
+//! A change of a release as its summary records it: the commit's files and line counts, the
+//! verdict and findings of its verification, and the AI use its governing attestation declares.
+
+use std::collections::BTreeMap;
+
+use super::line_digest;
+use crate::git::{GitError, Oid, Repo};
+use crate::model::{ReleaseChange, ReleaseFile};
+use crate::policy::maintainers::Maintainers;
+use crate::verify::ChangeReport;
+
+/// The summary's record of one verified commit whose note holds `envelopes`; `sections` is
+/// the MAINTAINERS file of the release commit.
+pub fn record_change(
+    repo: &Repo,
+    commit: Oid,
+    report: &ChangeReport,
+    envelopes: &[&[u8]],
+    sections: Option<&Maintainers>,
+) -> Result<ReleaseChange, GitError> {
+    let change = repo.change(commit, |_| true)?;
+    let seconds = repo.commit_time(commit)?;
+    let date = jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let governing = report.governing.as_deref();
+    let mut findings = BTreeMap::new();
+    for f in &report.findings {
+        *findings.entry(f.code.as_str().to_string()).or_insert(0) += 1;
+    }
+    let files = change
+        .files
+        .iter()
+        .map(|f| ReleaseFile {
+            path: f.path.clone(),
+            added: f.added_lines,
+            removed: f.removed_lines,
+            ai: governing
+                .and_then(|g| g.files.iter().find(|e| e.path == f.path))
+                .and_then(|e| e.ai.as_ref())
+                .map(|a| a.categories.clone())
+                .unwrap_or_default(),
+            section: sections
+                .and_then(|m| m.sections_for(&f.path).first().map(|s| s.name.clone())),
+        })
+        .collect();
+    Ok(ReleaseChange {
+        commit: commit.to_string(),
+        title: change.title(),
+        author: change.author.clone(),
+        date,
+        verdict: report.verdict,
+        findings,
+        envelopes: envelopes.iter().map(|l| line_digest(l)).collect(),
+        research: governing.is_some_and(|g| g.research),
+        attested: governing.is_some(),
+        files,
+    })
+}

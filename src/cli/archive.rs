@@ -1,0 +1,169 @@
+//! `aiprov archive RANGE -o FILE.intoto.jsonl`: every attestation and approval of a release,
+//! and the release manager's signed summary, in one file to keep beside the tarball.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::error::CliError;
+use super::release;
+use super::signer::{load_signer, now};
+use super::trust::Trust;
+use super::Context;
+use crate::archive;
+use crate::dsse::INTOTO_PAYLOAD_TYPE;
+use crate::model::{ReleaseStatement, ReleaseSummary, Subject, Totals, RELEASE_PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::signing;
+
+/// Archive the attestations of a release range with a signed release summary
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The release range: the previous release and this one (`v1.0..v1.1`)
+    #[arg(value_name = "RANGE")]
+    range: String,
+    /// The archive to write (an in-toto bundle, one envelope per line)
+    #[arg(short, long, value_name = "FILE.intoto.jsonl")]
+    output: PathBuf,
+    /// The release manager's signing key (as for `aiprov attest`)
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// A release tarball to name in the summary by its SHA-256 (repeatable)
+    #[arg(long, value_name = "FILE")]
+    tarball: Vec<PathBuf>,
+    /// Read the keyring and policy from this revision [default: the range base]
+    #[arg(long, value_name = "REV")]
+    trust_ref: Option<String>,
+    /// Threads verifying commits [default: the number of cores]
+    #[arg(short, long, value_name = "N", env = "AIPROV_JOBS")]
+    jobs: Option<usize>,
+}
+
+/// A tarball's subject entry: its file name and SHA-256.
+fn tarball_subject(path: &Path) -> Result<Subject, CliError> {
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(Subject {
+        name,
+        digest: BTreeMap::from([("sha256".into(), hex::encode(hash.finalize()))]),
+    })
+}
+
+pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, CliError> {
+    let signer_identity = repo.user().ok_or_else(|| {
+        CliError::msg("no release manager identity: git's user.email is not set")
+            .hint("git config user.email you@example.org")
+    })?;
+    let range = release::resolve(repo, &args.range)?;
+    let mut subject = vec![Subject {
+        name: range.tip_name.clone(),
+        digest: BTreeMap::from([("gitCommit".into(), range.tip.to_string())]),
+    }];
+    for t in &args.tarball {
+        subject.push(tarball_subject(t)?);
+    }
+    // Fail on a missing key before the long part.
+    let signer = load_signer(repo, args.key.as_deref())?;
+    let trust_ref = args.trust_ref.as_deref().map(|r| repo.commit_id(r)).transpose()?;
+    let mut trust = Trust::new(Some(repo), &ctx.out, None)?;
+    let from_notes = |notes: &crate::git::notes::Reader<'_>, commit| Ok(notes.read(commit)?);
+    let recorded = release::record(
+        ctx,
+        repo,
+        &mut trust,
+        &range,
+        trust_ref,
+        args.jobs,
+        &from_notes,
+    )?;
+    let changes: Vec<_> = recorded.iter().map(|(c, _)| c.clone()).collect();
+    let totals = Totals::of(&changes);
+    let statement = ReleaseStatement {
+        type_: STATEMENT_TYPE.into(),
+        subject,
+        predicate_type: RELEASE_PREDICATE_TYPE.into(),
+        predicate: ReleaseSummary {
+            release: range.release.clone(),
+            changes,
+            totals: totals.clone(),
+            signer: signer_identity.clone(),
+            created_at: now()?.to_string(),
+        },
+    };
+    let payload = serde_json::to_vec(&statement)?;
+    let envelope = signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?;
+    write_atomically(&args.output, |out| {
+        archive::write(
+            out,
+            recorded.iter().flat_map(|(_, lines)| lines.iter().map(Vec::as_slice)),
+            &envelope.to_json(),
+        )
+    })?;
+    if ctx.out.json() {
+        ctx.out.print_json(&serde_json::json!({
+            "archive": args.output.display().to_string(),
+            "release": range.release,
+            "totals": totals,
+        }))?;
+    } else {
+        let mut out = ctx.out.stdout();
+        writeln!(
+            out,
+            "archived {} changes of {} ({} passed, {} failed, {} skipped; {} envelopes), signed by {} to {}",
+            totals.changes,
+            args.range,
+            totals.pass,
+            totals.fail,
+            totals.skipped,
+            totals.envelopes,
+            signer_identity.email,
+            args.output.display()
+        )?;
+    }
+    if totals.fail > 0 {
+        ctx.out.warn(format!(
+            "{} changes failed verification; the summary records their findings (`aiprov verify --archive {}` lists them)",
+            totals.fail,
+            args.output.display()
+        ));
+    }
+    Ok(0)
+}
+
+/// Writes `path` through a temporary file in the same directory, renamed into place when
+/// complete, so an interrupted run leaves no partial archive.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut tempfile::NamedTempFile>) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let err = |e: std::io::Error| CliError::msg(format!("cannot write {}: {e}", path.display()));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    {
+        let mut out = std::io::BufWriter::new(&mut tmp);
+        write(&mut out).map_err(err)?;
+        out.flush().map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! `aiprov verify --archive FILE`: a release archive checked on its own (signatures, the
+//! summary's envelope digests, its consistency) and, inside the repository, change by change.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+use std::path::Path;
+
+use super::error::CliError;
+use super::release::{self, Range};
+use super::trust::Trust;
+use super::Context;
+use crate::archive::{self, compare_records, Archive, ArchiveReport, MAX_ARCHIVE_BYTES};
+use crate::git::{Oid, Repo};
+use crate::model::{ReleaseStatement, RELEASE_PREDICATE_TYPE};
+use crate::output::archive::write_archive_report;
+use crate::verify::{Code, Finding, Verdict};
+
+/// What `aiprov verify --archive` was asked.
+pub struct Request<'a> {
+    pub path: &'a Path,
+    pub keyring: Option<&'a Path>,
+    pub trust_ref: Option<&'a str>,
+    pub jobs: Option<usize>,
+}
+
+/// The archive's file, read within its limit.
+pub fn read_archive(path: &Path) -> Result<Archive, CliError> {
+    let mut data = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_ARCHIVE_BYTES as u64 + 1).read_to_end(&mut data))
+        .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+    Archive::parse(&data).map_err(|e| {
+        CliError::from(anyhow::Error::new(e).context(format!("{} is not a release archive", path.display())))
+    })
+}
+
+/// The release the archive's summary names, before its signature is checked: only to find
+/// the release in the repository and the revision to trust.
+fn claimed_release(archive: &Archive) -> Option<ReleaseStatement> {
+    archive.lines.iter().find_map(|(_, line)| {
+        let env = crate::dsse::Envelope::parse_limited(line, archive::MAX_LINE_BYTES).ok()?;
+        let s: ReleaseStatement = serde_json::from_slice(&env.payload).ok()?;
+        (s.predicate_type == RELEASE_PREDICATE_TYPE).then_some(s)
+    })
+}
+
+pub fn run(ctx: &Context, repo: Option<Repo>, req: Request<'_>) -> Result<i32, CliError> {
+    let archive = read_archive(req.path)?;
+    let claimed = claimed_release(&archive);
+    let tip = claimed
+        .as_ref()
+        .and_then(|s| Oid::from_str(&s.predicate.release.commit).ok());
+    // The repository takes part only when it has the release commit.
+    let repo = match (repo, tip) {
+        (Some(r), Some(tip)) if r.commit_id(&tip.to_string()).is_ok() => Some(r),
+        (Some(_), Some(tip)) => {
+            ctx.out.warn(format!(
+                "this repository does not have the release commit {tip}: checking the archive on its own"
+            ));
+            None
+        }
+        _ => None,
+    };
+    if repo.is_none() && req.keyring.is_none() {
+        return Err(CliError::msg(format!(
+            "no keyring to check {} with",
+            req.path.display()
+        ))
+        .hint("pass --keyring DIR (the release's .aiprov/ directory), or run inside the repository (-C PATH)"));
+    }
+    let mut trust = Trust::new(repo.as_ref(), &ctx.out, req.keyring)?;
+    let base = claimed
+        .as_ref()
+        .and_then(|s| s.predicate.release.base.as_deref())
+        .and_then(|b| Oid::from_str(b).ok());
+    let trust_ref = match (&repo, req.trust_ref) {
+        (Some(r), Some(rev)) => Some(r.commit_id(rev)?),
+        _ => None,
+    };
+    let trusted = trust_ref.or(base);
+    let keyring = trust.keyring_for("the release summary", trusted)?;
+    let checked = archive::check(&archive, keyring);
+    let mut report = ArchiveReport::new(checked, repo.is_some());
+    if let (Some(repo), Some(summary)) = (&repo, claimed.filter(|_| report.release.is_some())) {
+        rederive(ctx, repo, &mut trust, &archive, &summary, trust_ref, req.jobs, &mut report)?;
+        report.settle();
+    }
+    if ctx.out.json() {
+        ctx.out.print_json(&report)?;
+    } else {
+        write_archive_report(&mut ctx.out.stdout(), &report, req.path)?;
+    }
+    Ok(if report.verdict == Verdict::Fail { 1 } else { 0 })
+}
+
+/// Verifies each change again in the repository, with the archive's envelopes, and compares
+/// the result with the summary's record; the range's commits must be the summary's.
+#[allow(clippy::too_many_arguments)]
+fn rederive(
+    ctx: &Context,
+    repo: &Repo,
+    trust: &mut Trust<'_>,
+    archive: &Archive,
+    summary: &ReleaseStatement,
+    trust_ref: Option<Oid>,
+    jobs: Option<usize>,
+    report: &mut ArchiveReport,
+) -> Result<(), CliError> {
+    let release = &summary.predicate.release;
+    let spec = match &release.base {
+        Some(base) => format!("{base}..{}", release.commit),
+        None => return Ok(()),
+    };
+    let range = Range {
+        release: release.clone(),
+        tip: repo.commit_id(&release.commit)?,
+        tip_name: release.commit.clone(),
+        targets: repo.targets(&spec)?,
+    };
+    let in_range: BTreeSet<String> = range.targets.iter().map(|t| t.commit.to_string()).collect();
+    let recorded: HashMap<&str, _> = summary
+        .predicate
+        .changes
+        .iter()
+        .map(|c| (c.commit.as_str(), c))
+        .collect();
+    for c in &range.targets {
+        if !recorded.contains_key(c.commit.to_string().as_str()) {
+            report.findings.push(Finding::new(
+                Code::ArchiveSummaryMismatch,
+                format!("commit {} of the release range is not in the summary", c.commit),
+            ));
+        }
+    }
+    let by_digest = archive.by_digest();
+    let notes: HashMap<String, Vec<u8>> = summary
+        .predicate
+        .changes
+        .iter()
+        .map(|c| (c.commit.clone(), archive.note_of(c, &by_digest).0))
+        .collect();
+    let note_of = |_: &crate::git::notes::Reader<'_>, commit: Oid| {
+        Ok(notes.get(&commit.to_string()).filter(|n| !n.is_empty()).cloned())
+    };
+    let derived = release::record(ctx, repo, trust, &range, trust_ref, jobs, &note_of)?;
+    let derived: HashMap<String, _> = derived
+        .into_iter()
+        .map(|(c, _)| (c.commit.clone(), c))
+        .collect();
+    for change in &mut report.changes {
+        let incomplete = change
+            .findings
+            .iter()
+            .any(|f| f.code == Code::ArchiveEnvelopeMissing);
+        match derived.get(&change.commit) {
+            Some(_) if incomplete => {}
+            Some(d) => change
+                .findings
+                .extend(compare_records(recorded[change.commit.as_str()], d)),
+            None if !in_range.contains(&change.commit) => change.findings.push(Finding::new(
+                Code::ArchiveSummaryMismatch,
+                format!("the summary lists commit {}, which is not in the range {spec}", change.commit),
+            )),
+            None => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The archive verification report for people.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::{DIM, ERROR, GOOD, WARNING};
+use crate::archive::ArchiveReport;
+use crate::verify::{Finding, Severity, Verdict};
+
+fn write_findings(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
+    for f in findings {
+        let (style, word) = match f.severity {
+            Severity::Error => (ERROR, "error"),
+            Severity::Warning => (WARNING, "warning"),
+        };
+        writeln!(out, "    {style}{word}{style:#} [{}] {}", f.code, f.message)?;
+    }
+    Ok(())
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::Skipped => "skipped",
+    }
+}
+
+/// Writes each change with its recorded verdict, then what was found and the closing line.
+pub fn write_archive_report(
+    out: &mut impl Write,
+    report: &ArchiveReport,
+    path: &Path,
+) -> io::Result<()> {
+    if let Some(r) = &report.release {
+        let how = if report.repository {
+            "each change verified again in this repository"
+        } else {
+            "signatures and digests only, without the repository"
+        };
+        writeln!(
+            out,
+            "release {} (commit {}): {} changes; {how}",
+            r.range,
+            &r.commit[..r.commit.len().min(12)],
+            report.changes.len()
+        )?;
+    }
+    for c in &report.changes {
+        let (style, word) = match c.verdict {
+            Verdict::Fail => (ERROR, "FAIL"),
+            _ => (GOOD, " OK "),
+        };
+        let codes: Vec<String> = c
+            .recorded_findings
+            .iter()
+            .map(|(code, n)| if *n > 1 { format!("{code} x{n}") } else { code.clone() })
+            .collect();
+        let recorded = if codes.is_empty() {
+            verdict_word(c.recorded_verdict).to_string()
+        } else {
+            format!("{}: {}", verdict_word(c.recorded_verdict), codes.join(", "))
+        };
+        writeln!(
+            out,
+            "{style}{word}{style:#} {} {} {DIM}(recorded {recorded}){DIM:#}",
+            &c.commit[..c.commit.len().min(12)],
+            c.title
+        )?;
+        write_findings(out, &c.findings)?;
+    }
+    if !report.findings.is_empty() {
+        writeln!(out, "{}:", path.display())?;
+        write_findings(out, &report.findings)?;
+    }
+    let problems = report.findings.len() + report.changes.iter().map(|c| c.findings.len()).sum::<usize>();
+    match report.verdict {
+        Verdict::Fail => writeln!(out, "{ERROR}archive verification failed{ERROR:#}: {problems} problems"),
+        _ => writeln!(
+            out,
+            "{GOOD}archive verified{GOOD:#}: {} changes as recorded",
+            report.changes.len()
+        ),
+    }
+}
