@@ -59,7 +59,7 @@ pub struct Cli {
 pub enum Format {
     Human,
     Json,
-    /// Markdown (`aiprov report`; other commands print for people as with `human`)
+    // `aiprov report`'s Markdown; other commands print for people as with `human`.
     Markdown,
 }
 

@@ -68,7 +68,7 @@ fn chart(rows: &[&Row], title: &str) -> String {
             "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{}</text>\
              <rect x=\"{label_w}\" y=\"{y}\" width=\"{ai:.1}\" height=\"16\" fill=\"{AI_COLOR}\"/>\
              <rect x=\"{ox:.1}\" y=\"{y}\" width=\"{other:.1}\" height=\"16\" fill=\"{OTHER_COLOR}\"/>\
-             <text x=\"{vx:.1}\" y=\"{ty}\">{}%</text>",
+             <text x=\"{vx:.1}\" y=\"{ty}\">{:.1}%</text>",
             esc(&name),
             r.ai_percent,
             lx = label_w - 8.0,
