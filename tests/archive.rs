@@ -15,7 +15,8 @@ use serde_json::Value;
 /// from a directory outside any repository; exit code and report.
 fn verify(r: &ReleaseRepo, archive: &Path, keyring: Option<&Path>) -> (i32, Value) {
     let mut cmd = r.f.aiprov();
-    cmd.args(["verify", "--format", "json", "--archive"]).arg(archive);
+    cmd.args(["verify", "--format", "json", "--archive"])
+        .arg(archive);
     if let Some(dir) = keyring {
         let outside = r.f.tmp.path().join("outside");
         std::fs::create_dir_all(&outside).unwrap();
@@ -85,13 +86,9 @@ fn resign(line: &str, key: &Path, edit: impl FnOnce(&mut Value)) -> String {
         .signer(None)
         .unwrap();
     let payload = serde_json::to_vec(&statement).unwrap();
-    aiprov::signing::sign_envelope(
-        aiprov::dsse::INTOTO_PAYLOAD_TYPE,
-        &payload,
-        signer.as_ref(),
-    )
-    .unwrap()
-    .to_json()
+    aiprov::signing::sign_envelope(aiprov::dsse::INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())
+        .unwrap()
+        .to_json()
 }
 
 #[test]
@@ -106,7 +103,9 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     let predicate = &statement["predicate"];
     assert_eq!(predicate["signer"]["email"], "rita@example.org");
     assert_eq!(
-        statement["subject"][0]["digest"]["gitCommit"].as_str().unwrap(),
+        statement["subject"][0]["digest"]["gitCommit"]
+            .as_str()
+            .unwrap(),
         r.f.git(&["rev-parse", "v1.1"]).trim()
     );
     assert_eq!(predicate["totals"]["changes"], 30);
@@ -128,18 +127,30 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     // Intact: verified in the repository, and on its own against the base's keyring.
     let keyring = r.keyring_dir();
     let (code, doc) = verify(&r, &archive, None);
-    assert_eq!((code, &doc["verdict"]), (0, &Value::from("pass")), "{doc:#}");
+    assert_eq!(
+        (code, &doc["verdict"]),
+        (0, &Value::from("pass")),
+        "{doc:#}"
+    );
     assert_eq!(doc["repository"], true);
     assert_eq!(doc["changes"].as_array().unwrap().len(), 30);
     let (code, doc) = verify(&r, &archive, Some(&keyring));
-    assert_eq!((code, &doc["verdict"]), (0, &Value::from("pass")), "{doc:#}");
+    assert_eq!(
+        (code, &doc["verdict"]),
+        (0, &Value::from("pass")),
+        "{doc:#}"
+    );
     assert_eq!(doc["repository"], false);
 
     // Altering a line: one attestation's payload changed by one character.
     let mut altered = lines.clone();
     let mut env: Value = serde_json::from_str(&altered[3]).unwrap();
     let payload = env["payload"].as_str().unwrap().to_string();
-    let flipped = if payload.as_bytes()[10] == b'A' { "B" } else { "A" };
+    let flipped = if payload.as_bytes()[10] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
     env["payload"] = Value::from(format!("{}{flipped}{}", &payload[..10], &payload[11..]));
     altered[3] = env.to_string();
     let path = write_lines(&r, "altered.jsonl", &altered);
@@ -175,31 +186,43 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
         let path = write_lines(&r, name, &added);
         let (code, doc) = verify(&r, &path, Some(&keyring));
         assert_eq!(code, 1, "{name}");
-        assert_eq!(codes(&doc), ["archive.envelope-unlisted"], "{name}: {doc:#}");
+        assert_eq!(
+            codes(&doc),
+            ["archive.envelope-unlisted"],
+            "{name}: {doc:#}"
+        );
     }
 
     // Dropping the summary, or signing it with a key the keyring does not trust.
     let path = write_lines(&r, "no-summary.jsonl", &lines[..30]);
     let (code, doc) = verify(&r, &path, Some(&keyring));
-    assert_eq!((code, codes(&doc)), (1, vec!["archive.summary-missing".to_string()]));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-missing".to_string()])
+    );
     let mut forged = lines.clone();
     let mallory = r.f.keygen("mallory");
     forged[30] = resign(&lines[30], &mallory, |_| {});
     let path = write_lines(&r, "forged.jsonl", &forged);
     let (code, doc) = verify(&r, &path, Some(&keyring));
-    assert_eq!((code, codes(&doc)), (1, vec!["signature.untrusted".to_string()]));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["signature.untrusted".to_string()])
+    );
     // A summary edited without re-signing no longer verifies.
     let mut edited = lines.clone();
     let mut env: Value = serde_json::from_str(&lines[30]).unwrap();
     let mut statement = summary(&lines[30]);
     statement["predicate"]["changes"][0]["title"] = Value::from("something else");
-    env["payload"] = Value::from(
-        base64::engine::general_purpose::STANDARD.encode(statement.to_string()),
-    );
+    env["payload"] =
+        Value::from(base64::engine::general_purpose::STANDARD.encode(statement.to_string()));
     edited[30] = env.to_string();
     let path = write_lines(&r, "edited.jsonl", &edited);
     let (code, doc) = verify(&r, &path, Some(&keyring));
-    assert_eq!((code, codes(&doc)), (1, vec!["signature.invalid".to_string()]));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["signature.invalid".to_string()])
+    );
 
     // The release manager's own key, lying: the unattested commit recorded as passing. The
     // archive alone cannot tell; the repository can.
@@ -219,7 +242,11 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     let path = write_lines(&r, "lying.jsonl", &lying);
     assert_eq!(verify(&r, &path, Some(&keyring)).0, 0);
     let (code, doc) = verify(&r, &path, None);
-    assert_eq!((code, codes(&doc)), (1, vec!["archive.summary-mismatch".to_string()]), "{doc:#}");
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-mismatch".to_string()]),
+        "{doc:#}"
+    );
     let failed: Vec<&Value> = doc["changes"]
         .as_array()
         .unwrap()
@@ -242,7 +269,11 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     });
     let path = write_lines(&r, "hiding.jsonl", &hiding);
     let (code, doc) = verify(&r, &path, Some(&keyring));
-    assert_eq!((code, codes(&doc)), (1, vec!["archive.summary-mismatch".to_string()]), "{doc:#}");
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-mismatch".to_string()]),
+        "{doc:#}"
+    );
 
     // A change dropped from the summary (and its envelope with it) is caught in the repository.
     let victim = r.ai_files[4].0.clone();
@@ -252,13 +283,22 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
         .unwrap()
         .iter()
         .filter(|c| c["commit"] == victim.as_str())
-        .flat_map(|c| c["envelopes"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()))
+        .flat_map(|c| {
+            c["envelopes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap().to_string())
+        })
         .collect();
     shrunk.retain(|l| !victim_digests.contains(&digest(l)));
     let last = shrunk.len() - 1;
     shrunk[last] = resign(&lines[30], &r.rita, |s| {
         let p = &mut s["predicate"];
-        p["changes"].as_array_mut().unwrap().retain(|c| c["commit"] != victim.as_str());
+        p["changes"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["commit"] != victim.as_str());
         p["totals"]["changes"] = Value::from(29);
         p["totals"]["pass"] = Value::from(28);
         p["totals"]["envelopes"] = Value::from(29);
@@ -267,8 +307,19 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     assert_eq!(verify(&r, &path, Some(&keyring)).0, 0);
     let (code, doc) = verify(&r, &path, None);
     assert_eq!(code, 1);
-    let messages: Vec<&str> = doc["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
-    assert_eq!(messages, [format!("commit {victim} of the release range is not in the summary")], "{doc:#}");
+    let messages: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "commit {victim} of the release range is not in the summary"
+        )],
+        "{doc:#}"
+    );
 }
 
 fn digest(line: &str) -> String {
@@ -283,15 +334,18 @@ fn summary_or_statement(line: &str) -> String {
 
 /// An attestation of a commit outside the release, signed by the trusted contributor.
 fn reattest_elsewhere(r: &ReleaseRepo) -> String {
-    let out = r
-        .f
-        .aiprov()
-        .args(["attest", "-y", "--stdout", "--human", "**", "--key"])
-        .arg(&r.alice)
-        .arg("v1.0")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out =
+        r.f.aiprov()
+            .args(["attest", "-y", "--stdout", "--human", "**", "--key"])
+            .arg(&r.alice)
+            .arg("v1.0")
+            .output()
+            .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -316,7 +370,12 @@ fn bad_archives_and_missing_keyrings_are_clear_errors() {
     assert!(err.contains("is not a release archive"), "{err}");
     assert!(err.contains("holds no envelope"), "{err}");
     let missing = f.tmp.path().join("missing.jsonl");
-    let out = f.aiprov().args(["verify", "--archive"]).arg(&missing).output().unwrap();
+    let out = f
+        .aiprov()
+        .args(["verify", "--archive"])
+        .arg(&missing)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
     // Outside a repository, nothing says whom to trust.
@@ -331,6 +390,10 @@ fn bad_archives_and_missing_keyrings_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no keyring"));
     // An archive of a single revision is refused: a release is a range.
-    let out = f.aiprov().args(["archive", "HEAD", "-o", "x.jsonl"]).output().unwrap();
+    let out = f
+        .aiprov()
+        .args(["archive", "HEAD", "-o", "x.jsonl"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -13,14 +13,13 @@ use common::release::ReleaseRepo;
 use serde_json::Value;
 
 fn report(r: &ReleaseRepo, args: &[&str], dir: &Path) -> Value {
-    let out = r
-        .f
-        .aiprov()
-        .current_dir(dir)
-        .args(["report", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
+    let out =
+        r.f.aiprov()
+            .current_dir(dir)
+            .args(["report", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -48,7 +47,11 @@ fn the_report_counts_what_git_counts_and_the_archive_gives_the_same_report() {
     let numstat = r.numstat();
     let ai: BTreeMap<(String, String), u64> = numstat
         .iter()
-        .filter(|((c, p), _)| r.ai_files.iter().any(|(id, files)| id == c && files.contains(p)))
+        .filter(|((c, p), _)| {
+            r.ai_files
+                .iter()
+                .any(|(id, files)| id == c && files.contains(p))
+        })
         .map(|(k, v)| (k.clone(), *v))
         .collect();
     let sum = |m: &BTreeMap<(String, String), u64>, f: &dyn Fn(&str, &str) -> bool| -> u64 {
@@ -59,18 +62,35 @@ fn the_report_counts_what_git_counts_and_the_archive_gives_the_same_report() {
     assert_eq!(t["unattested"], 1);
     assert_eq!(t["changedLines"], sum(&numstat, &|_, _| true));
     assert_eq!(t["aiLines"], sum(&ai, &|_, _| true));
-    assert_eq!(t["unattestedLines"], sum(&numstat, &|c, _| c == r.unattested));
-    assert_eq!(t["aiChanges"], r.ai_files.iter().filter(|(_, f)| !f.is_empty()).count());
+    assert_eq!(
+        t["unattestedLines"],
+        sum(&numstat, &|c, _| c == r.unattested)
+    );
+    assert_eq!(
+        t["aiChanges"],
+        r.ai_files.iter().filter(|(_, f)| !f.is_empty()).count()
+    );
     assert_eq!(t["researchOnly"], 5);
     for dir in ["tests", "docs", "block", "hw"] {
         let prefix = format!("{dir}/");
         let row = row(&doc, "byDirectory", dir);
-        assert_eq!(row["lines"], sum(&numstat, &|_, p| p.starts_with(&prefix)), "{dir}");
-        assert_eq!(row["aiLines"], sum(&ai, &|_, p| p.starts_with(&prefix)), "{dir}");
+        assert_eq!(
+            row["lines"],
+            sum(&numstat, &|_, p| p.starts_with(&prefix)),
+            "{dir}"
+        );
+        assert_eq!(
+            row["aiLines"],
+            sum(&ai, &|_, p| p.starts_with(&prefix)),
+            "{dir}"
+        );
     }
     assert_eq!(row(&doc, "byDirectory", "(top level)")["aiLines"], 0);
     let net = row(&doc, "bySection", "Network devices");
-    assert_eq!(net["lines"], sum(&numstat, &|_, p| p.starts_with("hw/net/")));
+    assert_eq!(
+        net["lines"],
+        sum(&numstat, &|_, p| p.starts_with("hw/net/"))
+    );
     assert_eq!(net["aiLines"], 60);
     assert_eq!(net["aiChanges"], 1);
     let months: Vec<(&str, u64)> = doc["byMonth"]
@@ -81,7 +101,10 @@ fn the_report_counts_what_git_counts_and_the_archive_gives_the_same_report() {
         .collect();
     assert_eq!(months, [("2026-09", 10), ("2026-10", 10), ("2026-11", 10)]);
     let tests = row(&doc, "byCategory", "tests");
-    assert_eq!((&tests["changes"], &tests["lines"]), (&Value::from(5), &Value::from(60)));
+    assert_eq!(
+        (&tests["changes"], &tests["lines"]),
+        (&Value::from(5), &Value::from(60))
+    );
     assert_eq!(row(&doc, "byCategory", "research")["changes"], 5);
     // Five small fixes in block/ and the approved rewrite in hw/net/.
     assert_eq!(row(&doc, "byCategory", "code")["changes"], 6);
@@ -93,25 +116,51 @@ fn the_report_counts_what_git_counts_and_the_archive_gives_the_same_report() {
     let keyring = r.keyring_dir();
     let outside = r.f.tmp.path();
     assert_eq!(
-        report(&r, &["--archive", archive_arg, "--keyring", keyring.to_str().unwrap()], outside),
+        report(
+            &r,
+            &[
+                "--archive",
+                archive_arg,
+                "--keyring",
+                keyring.to_str().unwrap()
+            ],
+            outside
+        ),
         doc
     );
     // A tampered archive gives no report.
     let text = std::fs::read_to_string(&archive).unwrap();
     let tampered = r.f.tmp.path().join("tampered.jsonl");
-    std::fs::write(&tampered, text.lines().skip(1).collect::<Vec<_>>().join("\n")).unwrap();
-    let out = r.f.aiprov().args(["report", "--archive"]).arg(&tampered).output().unwrap();
+    std::fs::write(
+        &tampered,
+        text.lines().skip(1).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
+    let out =
+        r.f.aiprov()
+            .args(["report", "--archive"])
+            .arg(&tampered)
+            .output()
+            .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not verify"));
 
     // Markdown, the default.
-    let out = r.f.aiprov().args(["report", "v1.0..v1.1"]).output().unwrap();
+    let out =
+        r.f.aiprov()
+            .args(["report", "v1.0..v1.1"])
+            .output()
+            .unwrap();
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("# AI use in v1.0..v1.1\n"), "{md}");
     let hw = row(&doc, "byDirectory", "hw");
     let line = format!(
         "| hw | {} | {} | {} | {} | {:.1}% |",
-        hw["changes"], hw["aiChanges"], hw["lines"], hw["aiLines"], hw["aiPercent"].as_f64().unwrap()
+        hw["changes"],
+        hw["aiChanges"],
+        hw["lines"],
+        hw["aiLines"],
+        hw["aiPercent"].as_f64().unwrap()
     );
     assert!(md.contains(&line), "{line}\n{md}");
     assert!(md.contains("## By MAINTAINERS section"), "{md}");
@@ -154,7 +203,11 @@ fn chromium(args: &[&str], profile: &Path) -> std::process::Output {
         .args(args)
         .output()
         .expect("chromium is installed (scripts/test installs Debian's chromium)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -170,7 +223,10 @@ fn html_page_renders_the_json_figures(r: &ReleaseRepo, doc: &Value) {
     for banned in ["<script", "src=", "href=", "url(", "@import"] {
         assert!(!html.contains(banned), "{banned}");
     }
-    assert_eq!(html.matches("http").count(), html.matches("http://www.w3.org/2000/svg").count());
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("http://www.w3.org/2000/svg").count()
+    );
     let url = format!("file://{}", page.display());
     let profile = r.f.tmp.path().join("chromium");
     // The figures of the rendered page.
@@ -187,11 +243,19 @@ fn html_page_renders_the_json_figures(r: &ReleaseRepo, doc: &Value) {
         .iter()
         .map(|k| doc[k].as_array().unwrap().len())
         .collect::<Vec<_>>();
-    assert_eq!(checked, 7 + rows[0] * 3 + (rows[1] + rows[2] + rows[3]) * 5, "{dom}");
+    assert_eq!(
+        checked,
+        7 + rows[0] * 3 + (rows[1] + rows[2] + rows[3]) * 5,
+        "{dom}"
+    );
     // The screenshot shows the page: mostly background, with text and the charts' colours.
     let shot = r.f.tmp.path().join("report.png");
     chromium(
-        &[&format!("--screenshot={}", shot.display()), "--window-size=1200,1800", &url],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,1800",
+            &url,
+        ],
         &profile,
     );
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
@@ -202,7 +266,13 @@ fn html_page_renders_the_json_figures(r: &ReleaseRepo, doc: &Value) {
     let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
     assert_eq!((info.width, info.height), (1200, 1800));
     let not_white = pixels.iter().filter(|p| p[..3] != [255, 255, 255]).count();
-    let ai_red = pixels.iter().filter(|p| p[..3] == [0xcf, 0x22, 0x2e]).count();
-    assert!(not_white * 50 > pixels.len(), "the page looks blank: {not_white} non-white pixels");
+    let ai_red = pixels
+        .iter()
+        .filter(|p| p[..3] == [0xcf, 0x22, 0x2e])
+        .count();
+    assert!(
+        not_white * 50 > pixels.len(),
+        "the page looks blank: {not_white} non-white pixels"
+    );
     assert!(ai_red > 500, "no AI bars drawn: {ai_red} red pixels");
 }

@@ -82,7 +82,17 @@ impl Archive {
         Ok(Archive { lines })
     }
 
-    /// The envelope lines by digest (the summary excluded).
+    /// The release summary the archive holds, signature unchecked: only to find the release in
+    /// a repository and the revision to trust.
+    pub fn claimed_summary(&self) -> Option<ReleaseStatement> {
+        self.lines.iter().find_map(|(_, line)| {
+            let env = crate::dsse::Envelope::parse_limited(line, MAX_LINE_BYTES).ok()?;
+            let s: ReleaseStatement = serde_json::from_slice(&env.payload).ok()?;
+            (s.predicate_type == RELEASE_PREDICATE_TYPE).then_some(s)
+        })
+    }
+
+    /// The envelope lines by digest.
     pub fn by_digest(&self) -> HashMap<String, &[u8]> {
         self.lines
             .iter()
@@ -162,8 +172,11 @@ fn mismatch(message: String) -> Finding {
 /// change's envelopes (signatures, and the declared AI use the summary records).
 pub fn check(archive: &Archive, keyring: &Keyring) -> Checked {
     let mut out = Checked::default();
-    let summaries: Vec<&(usize, Vec<u8>)> =
-        archive.lines.iter().filter(|(_, l)| is_summary(l)).collect();
+    let summaries: Vec<&(usize, Vec<u8>)> = archive
+        .lines
+        .iter()
+        .filter(|(_, l)| is_summary(l))
+        .collect();
     let (summary_line, summary) = match summaries.as_slice() {
         [] => {
             out.findings.push(Finding::new(
@@ -397,7 +410,11 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
         )));
     };
     if recorded.verdict != derived.verdict {
-        differs("the verdict", format!("{:?}", recorded.verdict).to_lowercase(), format!("{:?}", derived.verdict).to_lowercase());
+        differs(
+            "the verdict",
+            format!("{:?}", recorded.verdict).to_lowercase(),
+            format!("{:?}", derived.verdict).to_lowercase(),
+        );
     }
     if recorded.findings != derived.findings {
         let show = |m: &BTreeMap<String, u32>| {
@@ -408,7 +425,11 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
                 parts.join(", ")
             }
         };
-        differs("the findings", show(&recorded.findings), show(&derived.findings));
+        differs(
+            "the findings",
+            show(&recorded.findings),
+            show(&derived.findings),
+        );
     }
     if (recorded.attested, recorded.research) != (derived.attested, derived.research) {
         differs(
@@ -418,11 +439,27 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
         );
     }
     if recorded.files != derived.files {
-        let names = |c: &ReleaseChange| c.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ");
-        differs("other files, line counts or AI use:", names(recorded), names(derived));
+        let names = |c: &ReleaseChange| {
+            c.files
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        differs(
+            "other files, line counts or AI use:",
+            names(recorded),
+            names(derived),
+        );
     }
-    if (&recorded.title, &recorded.author, &recorded.date) != (&derived.title, &derived.author, &derived.date) {
-        differs("the title, author or date", format!("'{}'", recorded.title), format!("'{}'", derived.title));
+    if (&recorded.title, &recorded.author, &recorded.date)
+        != (&derived.title, &derived.author, &derived.date)
+    {
+        differs(
+            "the title, author or date",
+            format!("'{}'", recorded.title),
+            format!("'{}'", derived.title),
+        );
     }
     out
 }

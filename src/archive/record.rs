@@ -40,8 +40,7 @@ pub fn record_change(
                 .and_then(|e| e.ai.as_ref())
                 .map(|a| a.categories.clone())
                 .unwrap_or_default(),
-            section: sections
-                .and_then(|m| m.sections_for(&f.path).first().map(|s| s.name.clone())),
+            section: sections.and_then(|m| m.sections_for(&f.path).first().map(|s| s.name.clone())),
         })
         .collect();
     Ok(ReleaseChange {

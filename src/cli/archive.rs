@@ -14,7 +14,9 @@ use super::trust::Trust;
 use super::Context;
 use crate::archive;
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
-use crate::model::{ReleaseStatement, ReleaseSummary, Subject, Totals, RELEASE_PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::model::{
+    ReleaseStatement, ReleaseSummary, Subject, Totals, RELEASE_PREDICATE_TYPE, STATEMENT_TYPE,
+};
 use crate::signing;
 
 /// Archive the attestations of a release range with a signed release summary
@@ -80,7 +82,11 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
     }
     // Fail on a missing key before the long part.
     let signer = load_signer(repo, args.key.as_deref())?;
-    let trust_ref = args.trust_ref.as_deref().map(|r| repo.commit_id(r)).transpose()?;
+    let trust_ref = args
+        .trust_ref
+        .as_deref()
+        .map(|r| repo.commit_id(r))
+        .transpose()?;
     let mut trust = Trust::new(Some(repo), &ctx.out, None)?;
     let from_notes = |notes: &crate::git::notes::Reader<'_>, commit| Ok(notes.read(commit)?);
     let recorded = release::record(
@@ -111,7 +117,9 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
     write_atomically(&args.output, |out| {
         archive::write(
             out,
-            recorded.iter().flat_map(|(_, lines)| lines.iter().map(Vec::as_slice)),
+            recorded
+                .iter()
+                .flat_map(|(_, lines)| lines.iter().map(Vec::as_slice)),
             &envelope.to_json(),
         )
     })?;

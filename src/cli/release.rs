@@ -14,6 +14,13 @@ use crate::model::{Release, ReleaseChange};
 use crate::policy::maintainers::Maintainers;
 use crate::verify::{verify_commit_with_note, Trusted};
 
+/// Where a commit's envelope lines come from: the notes ref, or an archive.
+pub type NoteSource<'a> =
+    dyn Fn(&notes::Reader<'_>, Oid) -> Result<Option<Vec<u8>>, CliError> + Sync + 'a;
+
+/// Each change's record and its envelope lines, oldest first.
+pub type Recorded = Vec<(ReleaseChange, Vec<Vec<u8>>)>;
+
 /// A release range's commits and the revision their trust is read from.
 pub struct Range {
     pub release: Release,
@@ -81,8 +88,8 @@ pub fn record(
     range: &Range,
     trust_ref: Option<Oid>,
     jobs_wanted: Option<usize>,
-    note_of: &(dyn Fn(&notes::Reader<'_>, Oid) -> Result<Option<Vec<u8>>, CliError> + Sync),
-) -> Result<Vec<(ReleaseChange, Vec<Vec<u8>>)>, CliError> {
+    note_of: &NoteSource<'_>,
+) -> Result<Recorded, CliError> {
     for t in &range.targets {
         let what = format!("the root commit {}", &t.commit.to_string()[..12]);
         trust.load(&what, trust_ref.or(t.trusted))?;

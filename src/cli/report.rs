@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::error::CliError;
 use super::release;
 use super::trust::Trust;
-use super::verify_archive::read_archive;
+use super::verify_archive::{keyring_for_archive, read_archive};
 use super::Context;
 use crate::archive;
 use crate::git::Repo;
@@ -17,7 +17,11 @@ use crate::report::{html, write_markdown, AiReport};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The release range (`v1.0..v1.1`)
-    #[arg(value_name = "RANGE", required_unless_present = "archive", conflicts_with = "archive")]
+    #[arg(
+        value_name = "RANGE",
+        required_unless_present = "archive",
+        conflicts_with = "archive"
+    )]
     range: Option<String>,
     /// Report on a release archive (`aiprov archive`) instead, once it verifies
     #[arg(long, value_name = "FILE")]
@@ -59,10 +63,22 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
 
 fn from_range(ctx: &Context, repo: &Repo, spec: &str, args: &Args) -> Result<AiReport, CliError> {
     let range = release::resolve(repo, spec)?;
-    let trust_ref = args.trust_ref.as_deref().map(|r| repo.commit_id(r)).transpose()?;
+    let trust_ref = args
+        .trust_ref
+        .as_deref()
+        .map(|r| repo.commit_id(r))
+        .transpose()?;
     let mut trust = Trust::new(Some(repo), &ctx.out, args.keyring.as_deref())?;
     let from_notes = |notes: &crate::git::notes::Reader<'_>, commit| Ok(notes.read(commit)?);
-    let recorded = release::record(ctx, repo, &mut trust, &range, trust_ref, args.jobs, &from_notes)?;
+    let recorded = release::record(
+        ctx,
+        repo,
+        &mut trust,
+        &range,
+        trust_ref,
+        args.jobs,
+        &from_notes,
+    )?;
     let changes: Vec<_> = recorded.into_iter().map(|(c, _)| c).collect();
     Ok(AiReport::new(range.release, &changes))
 }
@@ -76,25 +92,15 @@ fn from_archive(
 ) -> Result<AiReport, CliError> {
     let archive = read_archive(path)?;
     let mut trust = Trust::new(repo.as_ref(), &ctx.out, args.keyring.as_deref())?;
-    if repo.is_none() && args.keyring.is_none() {
-        return Err(CliError::msg(format!("no keyring to check {} with", path.display()))
-            .hint("pass --keyring DIR (the release's .aiprov/ directory), or run inside the repository"));
-    }
-    let base = archive
-        .lines
-        .iter()
-        .rev()
-        .find_map(|(_, l)| {
-            let env = crate::dsse::Envelope::parse_limited(l, archive::MAX_LINE_BYTES).ok()?;
-            let s: crate::model::ReleaseStatement = serde_json::from_slice(&env.payload).ok()?;
-            s.predicate.release.base
-        })
-        .and_then(|b| crate::git::Oid::from_str(&b).ok());
-    let trusted = match (&repo, &args.trust_ref) {
-        (Some(r), Some(rev)) => Some(r.commit_id(rev)?),
-        _ => base,
-    };
-    let checked = archive::check(&archive, trust.keyring_for("the release summary", trusted)?);
+    let keyring = keyring_for_archive(
+        &mut trust,
+        repo.as_ref(),
+        &archive,
+        path,
+        args.keyring.as_deref(),
+        args.trust_ref.as_deref(),
+    )?;
+    let checked = archive::check(&archive, keyring);
     let problems = checked.findings.len() + checked.changes.iter().map(Vec::len).sum::<usize>();
     match checked.summary {
         Some(summary) if problems == 0 => Ok(AiReport::new(
@@ -105,6 +111,9 @@ fn from_archive(
             "{} does not verify ({problems} problems)",
             path.display()
         ))
-        .hint(format!("`aiprov verify --archive {}` lists them", path.display()))),
+        .hint(format!(
+            "`aiprov verify --archive {}` lists them",
+            path.display()
+        ))),
     }
 }

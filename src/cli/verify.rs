@@ -113,7 +113,12 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         .map(|rev| (rev, trust.get(rev)))
         .collect();
     let work = |repo: &Repo, t: &Target, notes: &notes::Reader<'_>| {
-        Ok(verify_commit(repo, t, &trusted[&trust_ref.or(t.trusted)], notes)?)
+        Ok(verify_commit(
+            repo,
+            t,
+            &trusted[&trust_ref.or(t.trusted)],
+            notes,
+        )?)
     };
     in_parallel(
         repo,

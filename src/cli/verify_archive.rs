@@ -11,7 +11,7 @@ use super::trust::Trust;
 use super::Context;
 use crate::archive::{self, compare_records, Archive, ArchiveReport, MAX_ARCHIVE_BYTES};
 use crate::git::{Oid, Repo};
-use crate::model::{ReleaseStatement, RELEASE_PREDICATE_TYPE};
+use crate::model::ReleaseStatement;
 use crate::output::archive::write_archive_report;
 use crate::verify::{Code, Finding, Verdict};
 
@@ -30,23 +30,42 @@ pub fn read_archive(path: &Path) -> Result<Archive, CliError> {
         .and_then(|f| f.take(MAX_ARCHIVE_BYTES as u64 + 1).read_to_end(&mut data))
         .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
     Archive::parse(&data).map_err(|e| {
-        CliError::from(anyhow::Error::new(e).context(format!("{} is not a release archive", path.display())))
+        CliError::from(
+            anyhow::Error::new(e).context(format!("{} is not a release archive", path.display())),
+        )
     })
 }
 
-/// The release the archive's summary names, before its signature is checked: only to find
-/// the release in the repository and the revision to trust.
-fn claimed_release(archive: &Archive) -> Option<ReleaseStatement> {
-    archive.lines.iter().find_map(|(_, line)| {
-        let env = crate::dsse::Envelope::parse_limited(line, archive::MAX_LINE_BYTES).ok()?;
-        let s: ReleaseStatement = serde_json::from_slice(&env.payload).ok()?;
-        (s.predicate_type == RELEASE_PREDICATE_TYPE).then_some(s)
-    })
+/// The keyring an archive is checked with: the `--keyring` directory's, else the repository's
+/// at `--trust-ref` or at the release base the summary names.
+pub fn keyring_for_archive<'t>(
+    trust: &'t mut Trust<'_>,
+    repo: Option<&Repo>,
+    archive: &Archive,
+    path: &Path,
+    keyring_dir: Option<&Path>,
+    trust_ref: Option<&str>,
+) -> Result<&'t crate::keyring::Keyring, CliError> {
+    let Some(repo) = repo.filter(|_| keyring_dir.is_none()) else {
+        if keyring_dir.is_none() {
+            return Err(CliError::msg(format!("no keyring to check {} with", path.display()))
+                .hint("pass --keyring DIR (the release base's .aiprov/ directory), or run inside the repository (-C PATH)"));
+        }
+        return trust.keyring_for("the release summary", None);
+    };
+    let trusted = match trust_ref {
+        Some(rev) => Some(repo.commit_id(rev)?),
+        None => archive
+            .claimed_summary()
+            .and_then(|s| s.predicate.release.base)
+            .and_then(|b| Oid::from_str(&b).ok()),
+    };
+    trust.keyring_for("the release summary", trusted)
 }
 
 pub fn run(ctx: &Context, repo: Option<Repo>, req: Request<'_>) -> Result<i32, CliError> {
     let archive = read_archive(req.path)?;
-    let claimed = claimed_release(&archive);
+    let claimed = archive.claimed_summary();
     let tip = claimed
         .as_ref()
         .and_then(|s| Oid::from_str(&s.predicate.release.commit).ok());
@@ -61,28 +80,33 @@ pub fn run(ctx: &Context, repo: Option<Repo>, req: Request<'_>) -> Result<i32, C
         }
         _ => None,
     };
-    if repo.is_none() && req.keyring.is_none() {
-        return Err(CliError::msg(format!(
-            "no keyring to check {} with",
-            req.path.display()
-        ))
-        .hint("pass --keyring DIR (the release's .aiprov/ directory), or run inside the repository (-C PATH)"));
-    }
     let mut trust = Trust::new(repo.as_ref(), &ctx.out, req.keyring)?;
-    let base = claimed
-        .as_ref()
-        .and_then(|s| s.predicate.release.base.as_deref())
-        .and_then(|b| Oid::from_str(b).ok());
     let trust_ref = match (&repo, req.trust_ref) {
         (Some(r), Some(rev)) => Some(r.commit_id(rev)?),
         _ => None,
     };
-    let trusted = trust_ref.or(base);
-    let keyring = trust.keyring_for("the release summary", trusted)?;
+    let keyring = keyring_for_archive(
+        &mut trust,
+        repo.as_ref(),
+        &archive,
+        req.path,
+        req.keyring,
+        req.trust_ref,
+    )?;
     let checked = archive::check(&archive, keyring);
+    let verified = checked.summary.clone();
     let mut report = ArchiveReport::new(checked, repo.is_some());
-    if let (Some(repo), Some(summary)) = (&repo, claimed.filter(|_| report.release.is_some())) {
-        rederive(ctx, repo, &mut trust, &archive, &summary, trust_ref, req.jobs, &mut report)?;
+    if let (Some(repo), Some(summary)) = (&repo, verified) {
+        rederive(
+            ctx,
+            repo,
+            &mut trust,
+            &archive,
+            &summary,
+            trust_ref,
+            req.jobs,
+            &mut report,
+        )?;
         report.settle();
     }
     if ctx.out.json() {
@@ -90,7 +114,11 @@ pub fn run(ctx: &Context, repo: Option<Repo>, req: Request<'_>) -> Result<i32, C
     } else {
         write_archive_report(&mut ctx.out.stdout(), &report, req.path)?;
     }
-    Ok(if report.verdict == Verdict::Fail { 1 } else { 0 })
+    Ok(if report.verdict == Verdict::Fail {
+        1
+    } else {
+        0
+    })
 }
 
 /// Verifies each change again in the repository, with the archive's envelopes, and compares
@@ -128,7 +156,10 @@ fn rederive(
         if !recorded.contains_key(c.commit.to_string().as_str()) {
             report.findings.push(Finding::new(
                 Code::ArchiveSummaryMismatch,
-                format!("commit {} of the release range is not in the summary", c.commit),
+                format!(
+                    "commit {} of the release range is not in the summary",
+                    c.commit
+                ),
             ));
         }
     }
@@ -140,7 +171,10 @@ fn rederive(
         .map(|c| (c.commit.clone(), archive.note_of(c, &by_digest).0))
         .collect();
     let note_of = |_: &crate::git::notes::Reader<'_>, commit: Oid| {
-        Ok(notes.get(&commit.to_string()).filter(|n| !n.is_empty()).cloned())
+        Ok(notes
+            .get(&commit.to_string())
+            .filter(|n| !n.is_empty())
+            .cloned())
     };
     let derived = release::record(ctx, repo, trust, &range, trust_ref, jobs, &note_of)?;
     let derived: HashMap<String, _> = derived
@@ -159,7 +193,10 @@ fn rederive(
                 .extend(compare_records(recorded[change.commit.as_str()], d)),
             None if !in_range.contains(&change.commit) => change.findings.push(Finding::new(
                 Code::ArchiveSummaryMismatch,
-                format!("the summary lists commit {}, which is not in the range {spec}", change.commit),
+                format!(
+                    "the summary lists commit {}, which is not in the range {spec}",
+                    change.commit
+                ),
             )),
             None => {}
         }

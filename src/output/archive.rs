@@ -54,7 +54,13 @@ pub fn write_archive_report(
         let codes: Vec<String> = c
             .recorded_findings
             .iter()
-            .map(|(code, n)| if *n > 1 { format!("{code} x{n}") } else { code.clone() })
+            .map(|(code, n)| {
+                if *n > 1 {
+                    format!("{code} x{n}")
+                } else {
+                    code.clone()
+                }
+            })
             .collect();
         let recorded = if codes.is_empty() {
             verdict_word(c.recorded_verdict).to_string()
@@ -73,9 +79,17 @@ pub fn write_archive_report(
         writeln!(out, "{}:", path.display())?;
         write_findings(out, &report.findings)?;
     }
-    let problems = report.findings.len() + report.changes.iter().map(|c| c.findings.len()).sum::<usize>();
+    let problems = report.findings.len()
+        + report
+            .changes
+            .iter()
+            .map(|c| c.findings.len())
+            .sum::<usize>();
     match report.verdict {
-        Verdict::Fail => writeln!(out, "{ERROR}archive verification failed{ERROR:#}: {problems} problems"),
+        Verdict::Fail => writeln!(
+            out,
+            "{ERROR}archive verification failed{ERROR:#}: {problems} problems"
+        ),
         _ => writeln!(
             out,
             "{GOOD}archive verified{GOOD:#}: {} changes as recorded",

@@ -130,9 +130,17 @@ pub fn render(report: &AiReport) -> String {
         ("attested", "totals.attested", t.attested.to_string()),
         ("with AI use", "totals.aiChanges", t.ai_changes.to_string()),
         ("unattested", "totals.unattested", t.unattested.to_string()),
-        ("changed lines", "totals.changedLines", t.changed_lines.to_string()),
+        (
+            "changed lines",
+            "totals.changedLines",
+            t.changed_lines.to_string(),
+        ),
         ("AI lines", "totals.aiLines", t.ai_lines.to_string()),
-        ("AI share", "totals.aiPercent", format!("{:.1}%", t.ai_percent)),
+        (
+            "AI share",
+            "totals.aiPercent",
+            format!("{:.1}%", t.ai_percent),
+        ),
     ] {
         let _ = write!(
             html,
@@ -155,8 +163,20 @@ pub fn render(report: &AiReport) -> String {
         );
     }
     html.push_str("</tbody></table>");
-    section(&mut html, "By top-level directory", "byDirectory", "directory", &report.by_directory);
-    section(&mut html, "By MAINTAINERS section", "bySection", "section", &report.by_section);
+    section(
+        &mut html,
+        "By top-level directory",
+        "byDirectory",
+        "directory",
+        &report.by_directory,
+    );
+    section(
+        &mut html,
+        "By MAINTAINERS section",
+        "bySection",
+        "section",
+        &report.by_section,
+    );
     section(&mut html, "By month", "byMonth", "month", &report.by_month);
     html.push_str("</body></html>\n");
     html

@@ -62,7 +62,12 @@ pub fn write_markdown(out: &mut impl Write, report: &AiReport) -> io::Result<()>
             c.category, c.changes, c.files, c.lines
         )?;
     }
-    table(out, "By top-level directory", "directory", &report.by_directory)?;
+    table(
+        out,
+        "By top-level directory",
+        "directory",
+        &report.by_directory,
+    )?;
     table(out, "By MAINTAINERS section", "section", &report.by_section)?;
     table(out, "By month", "month", &report.by_month)
 }

@@ -199,7 +199,10 @@ impl AiReport {
                 used.insert(Category::Research);
             }
             for c in &used {
-                categories.get_mut(c).expect("every category has a row").changes += 1;
+                categories
+                    .get_mut(c)
+                    .expect("every category has a row")
+                    .changes += 1;
             }
             if change.attested {
                 totals.attested += 1;
@@ -295,14 +298,23 @@ mod tests {
         assert_eq!(r.totals.ai_percent, 30.6);
         let hw = &r.by_directory[0];
         assert_eq!(
-            (hw.name.as_str(), hw.changes, hw.ai_changes, hw.lines, hw.ai_lines),
+            (
+                hw.name.as_str(),
+                hw.changes,
+                hw.ai_changes,
+                hw.lines,
+                hw.ai_lines
+            ),
             ("hw", 2, 1, 35, 10)
         );
         assert_eq!(r.by_directory[1].name, ROOT_DIRECTORY);
         let months: Vec<&str> = r.by_month.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(months, ["2026-10", "2026-11"]);
         let code = &r.by_category[0];
-        assert_eq!((code.category, code.changes, code.files, code.lines), (Category::Code, 1, 1, 10));
+        assert_eq!(
+            (code.category, code.changes, code.files, code.lines),
+            (Category::Code, 1, 1, 10)
+        );
         assert!(r.by_section.is_empty());
     }
 }
