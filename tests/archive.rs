@@ -350,6 +350,48 @@ fn reattest_elsewhere(r: &ReleaseRepo) -> String {
 }
 
 #[test]
+fn a_progress_bar_shows_on_a_terminal_only() {
+    let r = ReleaseRepo::new();
+    let out = r.f.tmp.path().join("a.jsonl");
+    let bin = assert_cmd::cargo::cargo_bin("aiprov");
+    let command = format!(
+        "{} archive v1.0..v1.1 -o {} --key {}",
+        bin.display(),
+        out.display(),
+        r.rita.display()
+    );
+    // On a terminal (util-linux `script` gives the command one).
+    let mut cmd = std::process::Command::new("script");
+    common::hermetic(&mut cmd, &r.f.repo);
+    let shown = cmd
+        .current_dir(&r.f.repo)
+        .env("GIT_COMMITTER_EMAIL", "rita@example.org")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let screen = String::from_utf8_lossy(&shown.stdout);
+    assert!(screen.contains("verifying") && screen.contains("/30"), "{screen}");
+    // Not on a terminal, and never with JSON.
+    for args in [&[][..], &["--format", "json"][..]] {
+        let piped = r
+            .f
+            .aiprov()
+            .env("GIT_COMMITTER_EMAIL", "rita@example.org")
+            .args(args)
+            .args(["archive", "v1.0..v1.1", "-o"])
+            .arg(&out)
+            .arg("--key")
+            .arg(&r.rita)
+            .output()
+            .unwrap();
+        assert!(piped.status.success());
+        let stderr = String::from_utf8_lossy(&piped.stderr);
+        assert!(!stderr.contains("verifying"), "{stderr}");
+    }
+}
+
+#[test]
 fn bad_archives_and_missing_keyrings_are_clear_errors() {
     let f = common::Fixture::new();
     let empty = f.tmp.path().join("empty.jsonl");

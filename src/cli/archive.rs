@@ -145,9 +145,12 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
         )?;
     }
     if totals.fail > 0 {
+        let (n, verb) = match totals.fail {
+            1 => ("1 change".to_string(), "its"),
+            n => (format!("{n} changes"), "their"),
+        };
         ctx.out.warn(format!(
-            "{} changes failed verification; the summary records their findings (`aiprov verify --archive {}` lists them)",
-            totals.fail,
+            "{n} failed verification; the summary records {verb} findings (`aiprov verify --archive {}` lists them)",
             args.output.display()
         ));
     }
