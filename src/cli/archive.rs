@@ -37,6 +37,9 @@ pub struct Args {
     /// Read the keyring and policy from this revision [default: the range base]
     #[arg(long, value_name = "REV")]
     trust_ref: Option<String>,
+    /// Read the keyring from this directory (laid out like .aiprov/) instead of a revision
+    #[arg(long, value_name = "DIR", conflicts_with = "trust_ref")]
+    keyring: Option<PathBuf>,
     /// Threads verifying commits [default: the number of cores]
     #[arg(short, long, value_name = "N", env = "AIPROV_JOBS")]
     jobs: Option<usize>,
@@ -87,7 +90,7 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
         .as_deref()
         .map(|r| repo.commit_id(r))
         .transpose()?;
-    let mut trust = Trust::new(Some(repo), &ctx.out, None)?;
+    let mut trust = Trust::new(Some(repo), &ctx.out, args.keyring.as_deref())?;
     let from_notes = |notes: &crate::git::notes::Reader<'_>, commit| Ok(notes.read(commit)?);
     let recorded = release::record(
         ctx,

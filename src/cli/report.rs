@@ -32,7 +32,7 @@ pub struct Args {
     /// Read the keyring from this revision [default: the range base]
     #[arg(long, value_name = "REV")]
     trust_ref: Option<String>,
-    /// Read the keyring from this directory (laid out like .aiprov/) to check an archive
+    /// Read the keyring from this directory (laid out like .aiprov/) instead of a revision
     #[arg(long, value_name = "DIR", conflicts_with = "trust_ref")]
     keyring: Option<PathBuf>,
     /// Threads verifying commits [default: the number of cores]
