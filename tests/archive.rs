@@ -108,6 +108,9 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
             .unwrap(),
         r.f.git(&["rev-parse", "v1.1"]).trim()
     );
+    let tarball = std::fs::read(r.f.tmp.path().join("project-1.1.tar")).unwrap();
+    assert_eq!(statement["subject"][1]["name"], "project-1.1.tar");
+    assert_eq!(statement["subject"][1]["digest"]["sha256"], digest_bytes(&tarball));
     assert_eq!(predicate["totals"]["changes"], 30);
     assert_eq!(predicate["totals"]["fail"], 1);
     assert_eq!(predicate["totals"]["envelopes"], 30);
@@ -323,8 +326,12 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
 }
 
 fn digest(line: &str) -> String {
+    digest_bytes(line.as_bytes())
+}
+
+fn digest_bytes(data: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(line.as_bytes()))
+    hex::encode(Sha256::digest(data))
 }
 
 /// The decoded payload of an envelope line.

@@ -175,13 +175,18 @@ impl ReleaseRepo {
         out
     }
 
-    /// Writes the release archive with rita's key; returns its path.
+    /// Writes the release archive with rita's key, naming the tarball `project-1.1.tar`;
+    /// returns the archive's path.
     pub fn archive(&self) -> PathBuf {
         let path = self.f.tmp.path().join("v1.1.intoto.jsonl");
+        let tarball = self.f.tmp.path().join("project-1.1.tar");
+        std::fs::write(&tarball, self.f.git(&["archive", "v1.1"])).expect("write tarball");
         self.f
             .aiprov()
             .args(["archive", "v1.0..v1.1", "-o"])
             .arg(&path)
+            .arg("--tarball")
+            .arg(&tarball)
             .arg("--key")
             .arg(&self.rita)
             .env("GIT_COMMITTER_EMAIL", "rita@example.org")
