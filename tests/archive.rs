@@ -110,7 +110,10 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     );
     let tarball = std::fs::read(r.f.tmp.path().join("project-1.1.tar")).unwrap();
     assert_eq!(statement["subject"][1]["name"], "project-1.1.tar");
-    assert_eq!(statement["subject"][1]["digest"]["sha256"], digest_bytes(&tarball));
+    assert_eq!(
+        statement["subject"][1]["digest"]["sha256"],
+        digest_bytes(&tarball)
+    );
     assert_eq!(predicate["totals"]["changes"], 30);
     assert_eq!(predicate["totals"]["fail"], 1);
     assert_eq!(predicate["totals"]["envelopes"], 30);
@@ -376,22 +379,28 @@ fn a_progress_bar_shows_on_a_terminal_only() {
         .args(["-qec", &command, "/dev/null"])
         .output()
         .expect("util-linux script");
-    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
     let screen = String::from_utf8_lossy(&shown.stdout);
-    assert!(screen.contains("verifying") && screen.contains("/30"), "{screen}");
+    assert!(
+        screen.contains("verifying") && screen.contains("/30"),
+        "{screen}"
+    );
     // Not on a terminal, and never with JSON.
     for args in [&[][..], &["--format", "json"][..]] {
-        let piped = r
-            .f
-            .aiprov()
-            .env("GIT_COMMITTER_EMAIL", "rita@example.org")
-            .args(args)
-            .args(["archive", "v1.0..v1.1", "-o"])
-            .arg(&out)
-            .arg("--key")
-            .arg(&r.rita)
-            .output()
-            .unwrap();
+        let piped =
+            r.f.aiprov()
+                .env("GIT_COMMITTER_EMAIL", "rita@example.org")
+                .args(args)
+                .args(["archive", "v1.0..v1.1", "-o"])
+                .arg(&out)
+                .arg("--key")
+                .arg(&r.rita)
+                .output()
+                .unwrap();
         assert!(piped.status.success());
         let stderr = String::from_utf8_lossy(&piped.stderr);
         assert!(!stderr.contains("verifying"), "{stderr}");

@@ -463,3 +463,51 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_split_trimmed_and_bounded() {
+        let a = Archive::parse(b"one\r\n\n  two \nthree").expect("parses");
+        let lines: Vec<(usize, &[u8])> = a.lines.iter().map(|(n, l)| (*n, l.as_slice())).collect();
+        assert_eq!(lines, [(1, &b"one"[..]), (3, b"two"), (4, b"three")]);
+        assert_eq!(Archive::parse(b" \n\n").unwrap_err(), ArchiveError::Empty);
+        let long = vec![b'x'; MAX_LINE_BYTES + 1];
+        let mut data = b"first\n".to_vec();
+        data.extend_from_slice(&long);
+        assert_eq!(
+            Archive::parse(&data).unwrap_err(),
+            ArchiveError::LineTooLong {
+                line: 2,
+                size: MAX_LINE_BYTES + 1
+            }
+        );
+        let many = "a\n".repeat(MAX_LINES + 1);
+        assert_eq!(
+            Archive::parse(many.as_bytes()).unwrap_err(),
+            ArchiveError::TooManyLines
+        );
+    }
+
+    #[test]
+    fn each_envelope_is_written_once_and_the_summary_last() {
+        let mut out = Vec::new();
+        write(&mut out, [&b"a"[..], b"b", b"a"], "s").expect("writes");
+        assert_eq!(out, b"a\nb\ns\n");
+        assert_eq!(
+            line_digest(b"a"),
+            "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+        );
+    }
+
+    #[test]
+    fn an_archive_without_a_summary_is_reported() {
+        let a = Archive::parse(b"{\"not\": \"an envelope\"}\n").expect("parses");
+        let checked = check(&a, &Keyring::default());
+        assert!(checked.summary.is_none());
+        let codes: Vec<Code> = checked.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::ArchiveSummaryMissing]);
+    }
+}
