@@ -7,6 +7,9 @@ fn main() {
     let out = aiprov::output::Output::new(cli.format, cli.color, cli.quiet, cli.verbose);
     let code = match aiprov::cli::run(cli) {
         Ok(code) => code,
+        // Output cut short by a closed pipe (`aiprov report | head`): quiet, like git, and never
+        // a success, since the result was not all delivered.
+        Err(err) if err.is_broken_pipe() => 141,
         Err(err) => {
             out.print_error(&err);
             2

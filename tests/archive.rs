@@ -1,5 +1,5 @@
-//! `aiprov archive` and `aiprov verify --archive` on a release of 30 commits (AI and human
-//! changes, an approval, one unattested commit): the archive verifies with and without the
+//! `aiprov archive` and `aiprov verify --archive` on a release of 32 commits (AI and human
+//! changes, an approval, one unattested commit, a merge): the archive verifies with and without the
 //! repository, and each kind of tampering is reported.
 
 mod common;
@@ -96,8 +96,9 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     let r = ReleaseRepo::new();
     let archive = r.archive();
     let lines = read_lines(&archive);
-    // 29 attestations, one approval, the summary.
-    assert_eq!(lines.len(), 31, "{lines:#?}");
+    // 30 attestations, one approval, the summary.
+    assert_eq!(lines.len(), 32, "{lines:#?}");
+    let last = lines.len() - 1;
     let statement = summary(lines.last().unwrap());
     assert_schema_valid("release-summary.schema.json", &statement);
     let predicate = &statement["predicate"];
@@ -114,9 +115,10 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
         statement["subject"][1]["digest"]["sha256"],
         digest_bytes(&tarball)
     );
-    assert_eq!(predicate["totals"]["changes"], 30);
+    assert_eq!(predicate["totals"]["changes"], 32);
+    assert_eq!(predicate["totals"]["skipped"], 1);
     assert_eq!(predicate["totals"]["fail"], 1);
-    assert_eq!(predicate["totals"]["envelopes"], 30);
+    assert_eq!(predicate["totals"]["envelopes"], 31);
     assert_eq!(
         predicate["totals"]["findings"],
         serde_json::json!({"signature.missing": 1})
@@ -139,7 +141,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
         "{doc:#}"
     );
     assert_eq!(doc["repository"], true);
-    assert_eq!(doc["changes"].as_array().unwrap().len(), 30);
+    assert_eq!(doc["changes"].as_array().unwrap().len(), 32);
     let (code, doc) = verify(&r, &archive, Some(&keyring));
     assert_eq!(
         (code, &doc["verdict"]),
@@ -176,7 +178,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
         .filter(|l| !summary_or_statement(l).contains("approval/v1"))
         .cloned()
         .collect();
-    assert_eq!(dropped.len(), 30);
+    assert_eq!(dropped.len(), 31);
     let path = write_lines(&r, "dropped.jsonl", &dropped);
     let (code, doc) = verify(&r, &path, None);
     assert_eq!(code, 1);
@@ -200,7 +202,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     }
 
     // Dropping the summary, or signing it with a key the keyring does not trust.
-    let path = write_lines(&r, "no-summary.jsonl", &lines[..30]);
+    let path = write_lines(&r, "no-summary.jsonl", &lines[..last]);
     let (code, doc) = verify(&r, &path, Some(&keyring));
     assert_eq!(
         (code, codes(&doc)),
@@ -208,7 +210,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     );
     let mut forged = lines.clone();
     let mallory = r.f.keygen("mallory");
-    forged[30] = resign(&lines[30], &mallory, |_| {});
+    forged[last] = resign(&lines[last], &mallory, |_| {});
     let path = write_lines(&r, "forged.jsonl", &forged);
     let (code, doc) = verify(&r, &path, Some(&keyring));
     assert_eq!(
@@ -217,12 +219,12 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     );
     // A summary edited without re-signing no longer verifies.
     let mut edited = lines.clone();
-    let mut env: Value = serde_json::from_str(&lines[30]).unwrap();
-    let mut statement = summary(&lines[30]);
+    let mut env: Value = serde_json::from_str(&lines[last]).unwrap();
+    let mut statement = summary(&lines[last]);
     statement["predicate"]["changes"][0]["title"] = Value::from("something else");
     env["payload"] =
         Value::from(base64::engine::general_purpose::STANDARD.encode(statement.to_string()));
-    edited[30] = env.to_string();
+    edited[last] = env.to_string();
     let path = write_lines(&r, "edited.jsonl", &edited);
     let (code, doc) = verify(&r, &path, Some(&keyring));
     assert_eq!(
@@ -233,7 +235,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     // The release manager's own key, lying: the unattested commit recorded as passing. The
     // archive alone cannot tell; the repository can.
     let mut lying = lines.clone();
-    lying[30] = resign(&lines[30], &r.rita, |s| {
+    lying[last] = resign(&lines[last], &r.rita, |s| {
         let p = &mut s["predicate"];
         for c in p["changes"].as_array_mut().unwrap() {
             if c["commit"] == r.unattested.as_str() {
@@ -241,7 +243,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
                 c["findings"] = serde_json::json!({});
             }
         }
-        p["totals"]["pass"] = Value::from(30);
+        p["totals"]["pass"] = Value::from(31);
         p["totals"]["fail"] = Value::from(0);
         p["totals"]["findings"] = serde_json::json!({});
     });
@@ -264,7 +266,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
 
     // Hiding AI use: a file's declared categories dropped from the record is caught offline.
     let mut hiding = lines.clone();
-    hiding[30] = resign(&lines[30], &r.rita, |s| {
+    hiding[last] = resign(&lines[last], &r.rita, |s| {
         for c in s["predicate"]["changes"].as_array_mut().unwrap() {
             for f in c["files"].as_array_mut().unwrap() {
                 if f["path"] == "hw/net/rewrite.c" {
@@ -284,7 +286,7 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
     // A change dropped from the summary (and its envelope with it) is caught in the repository.
     let victim = r.ai_files[4].0.clone();
     let mut shrunk: Vec<String> = lines.clone();
-    let victim_digests: Vec<String> = summary(&lines[30])["predicate"]["changes"]
+    let victim_digests: Vec<String> = summary(&lines[last])["predicate"]["changes"]
         .as_array()
         .unwrap()
         .iter()
@@ -298,16 +300,16 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
         })
         .collect();
     shrunk.retain(|l| !victim_digests.contains(&digest(l)));
-    let last = shrunk.len() - 1;
-    shrunk[last] = resign(&lines[30], &r.rita, |s| {
+    let shrunk_last = shrunk.len() - 1;
+    shrunk[shrunk_last] = resign(&lines[last], &r.rita, |s| {
         let p = &mut s["predicate"];
         p["changes"]
             .as_array_mut()
             .unwrap()
             .retain(|c| c["commit"] != victim.as_str());
-        p["totals"]["changes"] = Value::from(29);
-        p["totals"]["pass"] = Value::from(28);
-        p["totals"]["envelopes"] = Value::from(29);
+        p["totals"]["changes"] = Value::from(31);
+        p["totals"]["pass"] = Value::from(29);
+        p["totals"]["envelopes"] = Value::from(30);
     });
     let path = write_lines(&r, "shrunk.jsonl", &shrunk);
     assert_eq!(verify(&r, &path, Some(&keyring)).0, 0);
@@ -386,7 +388,7 @@ fn a_progress_bar_shows_on_a_terminal_only() {
     );
     let screen = String::from_utf8_lossy(&shown.stdout);
     assert!(
-        screen.contains("verifying") && screen.contains("/30"),
+        screen.contains("verifying") && screen.contains("/32"),
         "{screen}"
     );
     // Not on a terminal, and never with JSON.
@@ -404,6 +406,13 @@ fn a_progress_bar_shows_on_a_terminal_only() {
         assert!(piped.status.success());
         let stderr = String::from_utf8_lossy(&piped.stderr);
         assert!(!stderr.contains("verifying"), "{stderr}");
+        if !args.is_empty() {
+            // With JSON, the summary statement that was signed.
+            let doc: Value = serde_json::from_slice(&piped.stdout).unwrap();
+            assert_schema_valid("release-summary.schema.json", &doc);
+            let last = read_lines(&out).pop().unwrap();
+            assert_eq!(doc, summary(&last));
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use super::line_digest;
 use crate::git::{GitError, Oid, Repo};
 use crate::model::{ReleaseChange, ReleaseFile};
 use crate::policy::maintainers::Maintainers;
-use crate::verify::ChangeReport;
+use crate::verify::{ChangeReport, Verdict};
 
 /// The summary's record of one verified commit whose note holds `envelopes`; `sections` is
 /// the MAINTAINERS file of the release commit.
@@ -18,7 +18,7 @@ pub fn record_change(
     envelopes: &[&[u8]],
     sections: Option<&Maintainers>,
 ) -> Result<ReleaseChange, GitError> {
-    let change = repo.change(commit, |_| true)?;
+    let change = repo.change(commit, |_| report.verdict != Verdict::Skipped)?;
     let seconds = repo.commit_time(commit)?;
     let date = jiff::Timestamp::from_second(seconds)
         .map(|t| t.to_string())
@@ -28,9 +28,12 @@ pub fn record_change(
     for f in &report.findings {
         *findings.entry(f.code.as_str().to_string()).or_insert(0) += 1;
     }
+    // A merge without attestation: its changes are recorded in the commits it merges.
+    let merged = report.verdict == Verdict::Skipped;
     let files = change
         .files
         .iter()
+        .filter(|_| !merged)
         .map(|f| ReleaseFile {
             path: f.path.clone(),
             added: f.added_lines,

@@ -127,11 +127,8 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
         )
     })?;
     if ctx.out.json() {
-        ctx.out.print_json(&serde_json::json!({
-            "archive": args.output.display().to_string(),
-            "release": range.release,
-            "totals": totals,
-        }))?;
+        // The signed summary statement (schema/release-summary.schema.json).
+        ctx.out.print_json(&statement)?;
     } else {
         let mut out = ctx.out.stdout();
         writeln!(

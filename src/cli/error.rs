@@ -23,6 +23,14 @@ impl CliError {
         self
     }
 
+    /// Whether writing the output failed because its reader went away.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.error.chain().any(|e| {
+            e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        })
+    }
+
     /// The message and its causes, outermost first.
     pub fn chain(&self) -> Vec<String> {
         self.error.chain().map(|e| e.to_string()).collect()

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
     let report = match (&args.archive, &args.range) {
         (Some(path), _) => from_archive(ctx, repo.ok(), path, &args)?,
         (None, Some(range)) => from_range(ctx, &repo?, range, &args)?,
-        (None, None) => unreachable!("clap requires RANGE or --archive"),
+        (None, None) => return Err(CliError::msg("name a release range or --archive FILE")),
     };
     if let Some(path) = &args.html {
         std::fs::write(path, html::render(&report))

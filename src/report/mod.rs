@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Release, ReleaseChange};
 use crate::trailers::Category;
+use crate::verify::Verdict;
 
 /// The version of the report format (`schema/ai-report.schema.json`).
 pub const AI_REPORT_SCHEMA_VERSION: u32 = 1;
@@ -41,6 +42,7 @@ pub struct AiReport {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReportTotals {
+    /// Changes counted: merge commits without attestation are counted in the commits they merge.
     pub changes: u32,
     /// Changes a trusted attestation governs.
     pub attested: u32,
@@ -169,7 +171,8 @@ impl AiReport {
             .iter()
             .flat_map(|c| &c.files)
             .any(|f| f.section.is_some());
-        for change in changes {
+        // A merge without attestation is counted in the commits it merges.
+        for change in changes.iter().filter(|c| c.verdict != Verdict::Skipped) {
             totals.changes += 1;
             let month = change.date.get(..7).unwrap_or("unknown");
             let mut used = std::collections::BTreeSet::new();
@@ -240,7 +243,6 @@ mod tests {
     use super::*;
     use crate::model::ReleaseFile;
     use crate::trailers::Identity;
-    use crate::verify::Verdict;
 
     fn change(date: &str, attested: bool, files: &[(&str, u32, &[Category])]) -> ReleaseChange {
         ReleaseChange {
@@ -287,6 +289,11 @@ mod tests {
                 ],
             ),
             change("2026-11-01T00:00:00Z", false, &[("hw/c.c", 19, &[])]),
+            // A merge without attestation counts in the commits it merges, not again.
+            ReleaseChange {
+                verdict: Verdict::Skipped,
+                ..change("2026-12-01T00:00:00Z", false, &[("hw/c.c", 19, &[])])
+            },
         ];
         let r = AiReport::new(release, &changes);
         assert_eq!(r.totals.changes, 2);

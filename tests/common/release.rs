@@ -1,6 +1,7 @@
 //! A release history for the archive and report tests: between the tags `v1.0` and `v1.1`,
-//! 30 commits over three months by two contributors: human changes, AI tests, AI docs, small
-//! AI fixes, a large AI change a maintainer approved, AI research, and one unattested commit.
+//! 32 commits over four months: human changes, AI tests, AI docs, small AI fixes, a large AI
+//! change a maintainer approved, AI research, one unattested commit, and a topic branch merged
+//! by a merge commit without attestation.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -63,6 +64,24 @@ impl ReleaseRepo {
         for i in 0..30 {
             repo.change(i);
         }
+        // A topic branch merged with a merge commit, which has no attestation of its own.
+        repo.f.git(&["checkout", "-q", "-b", "topic", "HEAD~1"]);
+        repo.change(30);
+        repo.f.git(&["checkout", "-q", "main"]);
+        let date = month_date(31);
+        super::git_cmd(&repo.f.repo)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args([
+                "merge",
+                "-q",
+                "--no-ff",
+                "-m",
+                "Merge branch 'topic'",
+                "topic",
+            ])
+            .output()
+            .expect("git merge");
         repo.f.git(&["tag", "v1.1"]);
         repo
     }
