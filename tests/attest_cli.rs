@@ -455,6 +455,9 @@ fn the_schema_examples_validate() {
         ("ai-usage-statement.schema.json", "ai-usage-statement.json"),
         ("report.schema.json", "report.json"),
         ("envelope.schema.json", "envelope.json"),
+        ("release-summary.schema.json", "release-summary.json"),
+        ("archive-report.schema.json", "archive-report.json"),
+        ("ai-report.schema.json", "ai-report.json"),
     ] {
         let path = format!("{}/schema/examples/{example}", env!("CARGO_MANIFEST_DIR"));
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

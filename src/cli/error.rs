@@ -25,9 +25,12 @@ impl CliError {
 
     /// Whether writing the output failed because its reader went away.
     pub fn is_broken_pipe(&self) -> bool {
+        let broken = Some(std::io::ErrorKind::BrokenPipe);
         self.error.chain().any(|e| {
-            e.downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            e.downcast_ref::<std::io::Error>().map(|e| e.kind()) == broken
+                || e.downcast_ref::<serde_json::Error>()
+                    .and_then(|e| e.io_error_kind())
+                    == broken
         })
     }
 
