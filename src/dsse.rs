@@ -99,6 +99,7 @@ impl Envelope {
         if json.len() > MAX_ENVELOPE_BYTES {
             return Err(DsseError::TooLarge { size: json.len() });
         }
+        crate::json::check_unique_keys(json).map_err(|e| DsseError::Json(e.to_string()))?;
         let wire: WireEnvelope =
             serde_json::from_slice(json).map_err(|e| DsseError::Json(e.to_string()))?;
         if wire.signatures.is_empty() {

@@ -141,6 +141,8 @@ fn check_dsse(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, SignedBy), Fin
 /// One envelope (a DSSE envelope, or a Sigstore bundle holding one), signature and trust checked.
 fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
+    crate::json::check_unique_keys(line)
+        .map_err(|e| invalid(format!("not a valid envelope: {e}")))?;
     #[cfg(feature = "sigstore")]
     let (payload, by) = if crate::sigstore::is_bundle(line) {
         super::sigstore::check_bundle(line, keyring)?
@@ -149,6 +151,9 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     };
     #[cfg(not(feature = "sigstore"))]
     let (payload, by) = check_dsse(line, keyring)?;
+    // Signed, but readable two ways: another parser may take the other of two equal keys.
+    crate::json::check_unique_keys(&payload)
+        .map_err(|e| invalid(format!("payload is not strict JSON: {e}")))?;
     let header: StatementHeader = serde_json::from_slice(&payload)
         .map_err(|e| invalid(format!("payload is not an in-toto statement: {e}")))?;
     if header.type_ != STATEMENT_TYPE {

@@ -13,7 +13,7 @@ pub use coverage::{check as check_coverage, needs_digest, same_ids};
 pub use envelopes::{check_note, Attestation, NoteCheck};
 pub use finding::{Code, Finding, Severity};
 pub use policy::{FileFacts, MaintainerLookup};
-pub use sources::{verify_commit, verify_mail, MailBlobs};
+pub use sources::{verify_commit, verify_commit_note, verify_mail, MailBlobs};
 
 use serde::{Deserialize, Serialize};
 

@@ -82,6 +82,17 @@ pub fn verify_commit(
     notes: &notes::Reader<'_>,
 ) -> Result<ChangeReport, GitError> {
     let note = notes.read(target.commit)?;
+    verify_commit_note(repo, target, trust, note.as_deref())
+}
+
+/// Verifies one commit of a repository against the given note (its lines, as stored): what
+/// [`verify_commit`] does once the note is read, for notes that are not (or not yet) stored.
+pub fn verify_commit_note(
+    repo: &Repo,
+    target: &Target,
+    trust: &Trusted<'_>,
+    note: Option<&[u8]>,
+) -> Result<ChangeReport, GitError> {
     let pair = |e: &FileEntry| {
         repo.pair_change(target.commit, e.status, e.old_path.as_deref(), &e.path)
             .ok()
@@ -95,7 +106,7 @@ pub fn verify_commit(
             })
     };
     verify_change(
-        note.as_deref(),
+        note,
         trust,
         |predicates| {
             repo.change_with(target.commit, false, |f| {
