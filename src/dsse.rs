@@ -9,9 +9,13 @@ use thiserror::Error;
 /// The payload type of an in-toto statement.
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
-/// The largest envelope aiprov reads: far above any real attestation, small enough to refuse
-/// hostile input before parsing it.
-pub const MAX_ENVELOPE_BYTES: usize = 4 << 20;
+/// The largest envelope aiprov reads or writes: an attestation of some 30,000 files (about 500
+/// bytes each), small enough to refuse hostile input before parsing it.
+pub const MAX_ENVELOPE_BYTES: usize = 16 << 20;
+
+/// The most signatures an envelope may carry: each one whose keyid is unknown is tried against
+/// every trusted key, so their number is bounded.
+pub const MAX_SIGNATURES: usize = 16;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DsseError {
@@ -23,6 +27,8 @@ pub enum DsseError {
     Base64 { field: &'static str },
     #[error("envelope has no signatures")]
     NoSignatures,
+    #[error("envelope has {count} signatures, over the limit of {MAX_SIGNATURES}")]
+    TooManySignatures { count: usize },
 }
 
 /// A signed envelope.
@@ -104,6 +110,11 @@ impl Envelope {
             serde_json::from_slice(json).map_err(|e| DsseError::Json(e.to_string()))?;
         if wire.signatures.is_empty() {
             return Err(DsseError::NoSignatures);
+        }
+        if wire.signatures.len() > MAX_SIGNATURES {
+            return Err(DsseError::TooManySignatures {
+                count: wire.signatures.len(),
+            });
         }
         let payload = decode_base64(&wire.payload).ok_or(DsseError::Base64 { field: "payload" })?;
         let signatures = wire

@@ -44,6 +44,12 @@ pub enum GitError {
     },
     #[error("commit {commit} is not HEAD")]
     NotHead { commit: String },
+    #[error("{what} is {size} bytes, over the limit of {max}")]
+    TooLarge {
+        what: String,
+        size: usize,
+        max: usize,
+    },
     #[error("the notes ref {notes_ref} kept moving; gave up after {attempts} attempts")]
     NotesContention { notes_ref: String, attempts: u32 },
 }

@@ -13,6 +13,28 @@ pub const DEFAULT_REF: &str = "refs/notes/aiprov";
 
 const MAX_ATTEMPTS: u32 = 32;
 
+/// The largest note aiprov reads or writes: a few envelopes of the largest size
+/// ([`crate::dsse::MAX_ENVELOPE_BYTES`]). Its size is read from the object header, so a larger
+/// note is refused before it is inflated.
+pub const MAX_NOTE_BYTES: usize = 64 << 20;
+
+/// The content of the note blob `id` of `commit`, refused when over [`MAX_NOTE_BYTES`].
+fn note_blob(repo: &Repository, id: Oid, commit: Oid, path: &str) -> Result<Vec<u8>> {
+    let (size, _) = repo
+        .odb()
+        .and_then(|odb| odb.read_header(id))
+        .map_err(read(format!("note {path}")))?;
+    if size > MAX_NOTE_BYTES {
+        return Err(GitError::TooLarge {
+            what: format!("the note of commit {commit}"),
+            size,
+            max: MAX_NOTE_BYTES,
+        });
+    }
+    let blob = repo.find_blob(id).map_err(read(format!("note {path}")))?;
+    Ok(blob.content().to_vec())
+}
+
 /// The note attached to `commit`, if any.
 pub fn read_note(repo: &Repo, notes_ref: &str, commit: Oid) -> Result<Option<Vec<u8>>> {
     Reader::new(repo, notes_ref)?.read(commit)
@@ -64,11 +86,7 @@ impl<'r> Reader<'r> {
         let Some((path, blob)) = locate(root, commit, subtree)? else {
             return Ok(None);
         };
-        let blob = self
-            .repo
-            .find_blob(blob)
-            .map_err(read(format!("note {path}")))?;
-        Ok(Some(blob.content().to_vec()))
+        Ok(Some(note_blob(self.repo, blob, commit, &path)?))
     }
 }
 
@@ -108,8 +126,8 @@ pub fn update_note(
                     .map_err(read(format!("notes tree {path}")))
             })? {
                 Some((path, id)) => {
-                    let blob = git.find_blob(id).map_err(read(format!("note {path}")))?;
-                    (path, Some(blob.content().to_vec()))
+                    let old = note_blob(git, id, commit, &path)?;
+                    (path, Some(old))
                 }
                 None => (new_note_path(t, commit), None),
             },
@@ -118,6 +136,13 @@ pub fn update_note(
         let new = edit(old.as_deref());
         if old.as_deref() == Some(new.as_slice()) {
             return Ok(());
+        }
+        if new.len() > MAX_NOTE_BYTES {
+            return Err(GitError::TooLarge {
+                what: format!("the note of commit {commit}"),
+                size: new.len(),
+                max: MAX_NOTE_BYTES,
+            });
         }
         let blob = if new.is_empty() {
             None

@@ -31,13 +31,26 @@ pub struct NoteCheck {
     pub envelopes: usize,
 }
 
-/// Checks every envelope line of a note against the keyring.
+/// The most envelope lines of one note that are read: an author's, amendments, approvals.
+pub const MAX_NOTE_ENVELOPES: usize = 256;
+
+/// Checks every envelope line of a note against the keyring (at most [`MAX_NOTE_ENVELOPES`]).
 pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
     let mut out = NoteCheck::default();
     for (i, line) in note.split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii();
         if line.is_empty() {
             continue;
+        }
+        if out.envelopes == MAX_NOTE_ENVELOPES {
+            out.findings.push(Finding::new(
+                Code::SignatureInvalid,
+                format!(
+                    "note line {}: the note holds more than {MAX_NOTE_ENVELOPES} envelopes; the rest are not read",
+                    i + 1
+                ),
+            ));
+            break;
         }
         out.envelopes += 1;
         match check_envelope(line, keyring) {
@@ -141,6 +154,13 @@ fn check_dsse(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, SignedBy), Fin
 /// One envelope (a DSSE envelope, or a Sigstore bundle holding one), signature and trust checked.
 fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
+    if line.len() > crate::dsse::MAX_ENVELOPE_BYTES {
+        return Err(invalid(format!(
+            "the line is {} bytes, over the envelope limit of {}",
+            line.len(),
+            crate::dsse::MAX_ENVELOPE_BYTES
+        )));
+    }
     crate::json::check_unique_keys(line)
         .map_err(|e| invalid(format!("not a valid envelope: {e}")))?;
     #[cfg(feature = "sigstore")]
@@ -282,11 +302,12 @@ fn check_subject_agrees(statement: &AiUsageStatement) -> Result<(), String> {
             files.len()
         ));
     }
+    let named: std::collections::HashSet<(&str, Option<&String>)> = subjects
+        .iter()
+        .map(|s| (s.name.as_str(), s.digest.get("sha256")))
+        .collect();
     for f in files {
-        let ok = subjects
-            .iter()
-            .any(|s| s.name == f.path && s.digest.get("sha256") == Some(&f.digest));
-        if !ok {
+        if !named.contains(&(f.path.as_str(), Some(&f.digest))) {
             return Err(format!("subject and file entry disagree on {}", f.path));
         }
     }

@@ -9,7 +9,7 @@ mod policy;
 mod sigstore;
 mod sources;
 
-pub use coverage::{check as check_coverage, needs_digest, same_ids};
+pub use coverage::{check as check_coverage, entry_index, index, needs_digest, same_ids, EntryKey};
 pub use envelopes::{check_note, Attestation, NoteCheck};
 pub use finding::{Code, Finding, Severity};
 pub use policy::{FileFacts, MaintainerLookup};
@@ -164,12 +164,12 @@ pub fn verify_change<E>(
             Convention::AssistedBy => policy::check_assisted_by(&trailers, predicate),
         });
         // An approval counts when a maintainer of the file signed it for the attested digest.
+        let mut digests: std::collections::HashMap<&str, &String> = Default::default();
+        for e in &predicate.files {
+            digests.entry(e.path.as_str()).or_insert(&e.digest);
+        }
         let approved = |path: &str| {
-            let digest = predicate
-                .files
-                .iter()
-                .find(|e| e.path == path)
-                .map(|e| &e.digest);
+            let digest = digests.get(path).copied();
             checked.approvals.iter().any(|a| {
                 trust
                     .maintainers

@@ -1,15 +1,15 @@
 //! Where verified changes come from: a commit of a repository, or a patch mail.
 
 use super::{
-    needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding, MailSignature, Trusted,
+    entry_index, needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding, MailSignature, Trusted,
     Verdict,
 };
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::change::FileChange;
 use crate::git::{notes, GitError, Repo, Target};
-use crate::model::{AiUsage, FileEntry};
+use crate::model::FileEntry;
 use crate::policy::comments;
 
 /// For a text file of a known language, its changed lines from `old` to `new` (removed, added),
@@ -98,19 +98,21 @@ pub fn verify_commit_note(
             .ok()
             .flatten()
     };
-    // Digests where ids differ from the attested ones, and line counts where AI wrote code.
-    let wanted = |f: &FileChange, p: &AiUsage| {
-        needs_digest(f, p)
-            || p.files.iter().any(|e| {
-                e.path == f.path && e.ai.as_ref().is_some_and(|a| !a.categories.is_empty())
-            })
-    };
     verify_change(
         note,
         trust,
         |predicates| {
+            // Digests where ids differ from the attested ones, and line counts where AI wrote
+            // code; looked up by path, so that many files cost in proportion.
+            let indexed: Vec<_> = predicates.iter().map(|p| entry_index(&p.files)).collect();
+            let ai_paths: HashSet<&str> = predicates
+                .iter()
+                .flat_map(|p| &p.files)
+                .filter(|e| e.ai.as_ref().is_some_and(|a| !a.categories.is_empty()))
+                .map(|e| e.path.as_str())
+                .collect();
             repo.change_with(target.commit, false, |f| {
-                predicates.iter().any(|p| wanted(f, p))
+                ai_paths.contains(f.path.as_str()) || indexed.iter().any(|i| needs_digest(f, i))
             })
         },
         &pair,
