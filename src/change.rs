@@ -60,6 +60,10 @@ impl FileChange {
     }
 }
 
+/// The longest commit message aiprov reads (a commit's, or the one a patch mail makes): ten
+/// times the longest in the histories of git, Linux and QEMU; 10,000 trailers fit.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
 /// One change: a commit or a patch mail, with the facts verification needs.
 #[derive(Debug, Clone)]
 pub struct Change {

@@ -56,6 +56,10 @@ pub enum GitError {
 
 type Result<T> = std::result::Result<T, GitError>;
 
+/// The largest trust file (keyring, `allowed_signers`, Sigstore trusted root, policy,
+/// `MAINTAINERS`) aiprov reads: twenty times Linux's `MAINTAINERS`.
+pub const MAX_TRUST_FILE_BYTES: usize = 16 << 20;
+
 fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let what = what.into();
     move |source| GitError::Read { what, source }
@@ -297,7 +301,9 @@ impl Repo {
         Ok(commit.parent_ids().next())
     }
 
-    /// A file's content at a revision, `None` if the path does not exist there.
+    /// A file's content at a revision, `None` if the path does not exist there. Files over
+    /// [`MAX_TRUST_FILE_BYTES`] are refused before they are read: this reads the keyring, the
+    /// policy and MAINTAINERS.
     pub fn file_at(&self, rev: Oid, path: &str) -> Result<Option<Vec<u8>>> {
         let what = || format!("{path} at {rev}");
         let commit = self.inner.find_commit(rev).map_err(read(what()))?;
@@ -307,6 +313,20 @@ impl Repo {
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(read(what())(e)),
         };
+        if entry.kind() == Some(git2::ObjectType::Blob) {
+            let (size, _) = self
+                .inner
+                .odb()
+                .and_then(|odb| odb.read_header(entry.id()))
+                .map_err(read(what()))?;
+            if size > MAX_TRUST_FILE_BYTES {
+                return Err(GitError::TooLarge {
+                    what: what(),
+                    size,
+                    max: MAX_TRUST_FILE_BYTES,
+                });
+            }
+        }
         let obj = entry.to_object(&self.inner).map_err(read(what()))?;
         Ok(obj.as_blob().map(|b| b.content().to_vec()))
     }
@@ -350,9 +370,19 @@ impl Repo {
         };
         let mut out = Vec::new();
         let mut failed = None;
+        let mut too_large = None;
         sub.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
             if entry.kind() == Some(git2::ObjectType::Blob) {
                 let name = format!("{root}{}", entry.name().unwrap_or_default());
+                let size = self
+                    .inner
+                    .odb()
+                    .and_then(|odb| odb.read_header(entry.id()))
+                    .map(|(size, _)| size);
+                if size.as_ref().is_ok_and(|&s| s > MAX_TRUST_FILE_BYTES) {
+                    too_large = Some((name, size.unwrap_or_default()));
+                    return git2::TreeWalkResult::Abort;
+                }
                 match self.inner.find_blob(entry.id()) {
                     Ok(b) => out.push((name, b.content().to_vec())),
                     Err(e) => {
@@ -363,7 +393,15 @@ impl Repo {
             }
             git2::TreeWalkResult::Ok
         })
+        .or_else(|e| if too_large.is_some() || failed.is_some() { Ok(()) } else { Err(e) })
         .map_err(read(what()))?;
+        if let Some((name, size)) = too_large {
+            return Err(GitError::TooLarge {
+                what: format!("{dir}/{name} at {rev}"),
+                size,
+                max: MAX_TRUST_FILE_BYTES,
+            });
+        }
         match failed {
             Some(e) => Err(read(what())(e)),
             None => Ok(out),
@@ -387,6 +425,14 @@ impl Repo {
     ) -> Result<Change> {
         let what = || format!("commit {id}");
         let (commit, tree, parent_tree) = self.commit_trees(id)?;
+        let size = commit.message_bytes().len();
+        if size > crate::change::MAX_MESSAGE_BYTES {
+            return Err(GitError::TooLarge {
+                what: format!("the message of commit {id}"),
+                size,
+                max: crate::change::MAX_MESSAGE_BYTES,
+            });
+        }
         let mut files = tree_diff::changed_files(&self.inner, parent_tree.as_ref(), Some(&tree))
             .map_err(read(what()))?;
         let adds = files

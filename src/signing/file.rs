@@ -17,10 +17,7 @@ pub struct FileSigner {
 }
 
 fn read_private(path: &Path) -> Result<PrivateKey, SignError> {
-    let bytes = std::fs::read(path).map_err(|source| SignError::ReadKey {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = super::read_key_file(path)?;
     PrivateKey::from_openssh(&bytes).map_err(|source| SignError::PrivateKeySyntax {
         path: path.to_path_buf(),
         source,

@@ -10,7 +10,7 @@ mod sigstore;
 mod sources;
 
 pub use coverage::{check as check_coverage, entry_index, index, needs_digest, same_ids, EntryKey};
-pub use envelopes::{check_note, Attestation, NoteCheck};
+pub use envelopes::{check_note, Attestation, NoteCheck, MAX_NOTE_ENVELOPES};
 pub use finding::{Code, Finding, Severity};
 pub use policy::{FileFacts, MaintainerLookup};
 pub use sources::{verify_commit, verify_commit_note, verify_mail, MailBlobs};
