@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::change::{FileChange, Status};
+use crate::change::{path_name, FileChange, Status};
 use crate::digest::{DigestBuilder, Header};
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -215,11 +215,11 @@ fn parse_section(lines: &[&[u8]], mut i: usize, s: &mut Section) -> Result<usize
             return Ok(i);
         } else if let Some(p) = l.strip_prefix(b"--- ") {
             if p != b"/dev/null" {
-                s.old_path.get_or_insert(strip_prefix(&unquote(p), "a/"));
+                s.old_path.get_or_insert(unquote_side(p, b"a/"));
             }
         } else if let Some(p) = l.strip_prefix(b"+++ ") {
             if p != b"/dev/null" {
-                s.new_path.get_or_insert(strip_prefix(&unquote(p), "b/"));
+                s.new_path.get_or_insert(unquote_side(p, b"b/"));
             }
         } else {
             break;
@@ -307,41 +307,60 @@ fn parse_index(i: usize, rest: &[u8]) -> Result<(String, String, Option<u32>), P
     Ok((old.to_string(), new.to_string(), mode))
 }
 
-fn strip_prefix(path: &str, prefix: &str) -> String {
-    path.strip_prefix(prefix).unwrap_or(path).to_string()
-}
-
 /// The two paths of `diff --git a/X b/Y`, when they can be told apart.
 fn header_paths(rest: &[u8]) -> Option<(String, String)> {
     if rest.first() == Some(&b'"') {
         let (a, tail) = split_quoted(rest)?;
         let tail = tail.strip_prefix(b" ")?;
-        let b = unquote(tail);
-        return Some((strip_prefix(&a, "a/"), strip_prefix(&b, "b/")));
+        return Some((unquote_side(a, b"a/"), unquote_side(tail, b"b/")));
     }
     // Unquoted: "a/P b/P" with the same P on both sides (the case without rename lines).
     let n = rest.len().checked_sub(5)? / 2;
     let (a, b) = (rest.get(2..2 + n)?, rest.get(5 + n..)?);
-    (a == b && rest.starts_with(b"a/")).then(|| (text(a), text(b)))
+    (a == b && rest.starts_with(b"a/")).then(|| (path_name(a), path_name(b)))
 }
 
-fn split_quoted(s: &[u8]) -> Option<(String, &[u8])> {
+/// The first C-quoted path of `s` (quotes included) and what follows it.
+fn split_quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut i = 1;
     while i < s.len() {
         match s[i] {
             b'\\' => i += 2,
-            b'"' => return Some((unquote(&s[..=i]), &s[i + 1..])),
+            b'"' => return Some((&s[..=i], &s[i + 1..])),
             _ => i += 1,
         }
     }
     None
 }
 
-/// Undoes git's C-style path quoting (`"a/t\303\244st\tx"`); unquoted paths are returned as is.
+/// Undoes git's C-style path quoting (`"a/t\303\244st\tx"`), giving the path's name
+/// ([`crate::change::path_name`]); unquoted paths are named as they are.
 pub fn unquote(p: &[u8]) -> String {
+    path_name(&unquote_bytes(p))
+}
+
+/// A path as `--- a/P` or `+++ b/P` shows it, without its `a/` or `b/` prefix, named. An
+/// unquoted name ends at a TAB: git writes `--- a/name with space\t`, and quotes a name that
+/// holds a TAB itself.
+fn unquote_side(p: &[u8], prefix: &[u8]) -> String {
     let p = trim_eol(p);
-    let Some(inner) = p.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\"")) else {
-        return text(p);
+    let p = match p.first() {
+        Some(b'"') => p,
+        _ => p.split(|&b| b == b'\t').next().unwrap_or(p),
+    };
+    let bytes = unquote_bytes(p);
+    path_name(bytes.strip_prefix(prefix).unwrap_or(&bytes))
+}
+
+/// The bytes of a path that git may have C-quoted; unquoted paths are returned as they are.
+pub fn unquote_bytes(p: &[u8]) -> Vec<u8> {
+    let p = trim_eol(p);
+    let Some(inner) = p
+        .strip_prefix(b"\"")
+        .and_then(|r| r.strip_suffix(b"\""))
+        .filter(|_| p.len() >= 2)
+    else {
+        return p.to_vec();
     };
     let mut out = Vec::with_capacity(inner.len());
     let mut bytes = inner.iter().copied().peekable();
@@ -375,7 +394,7 @@ pub fn unquote(p: &[u8]) -> String {
             other => other,
         });
     }
-    text(&out)
+    out
 }
 
 /// Git shows a type change as a deletion and an addition of the same path; join them.

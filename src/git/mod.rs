@@ -65,6 +65,12 @@ fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Read { what, source }
 }
 
+/// The path of a tree entry that aiprov names `name` ([`crate::change::path_name`]), for git2.
+fn fs_path(name: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt as _;
+    PathBuf::from(std::ffi::OsStr::from_bytes(&crate::change::path_bytes(name)))
+}
+
 /// The 1-based numbers of the lines git's diff removes from `old` and adds in `new`.
 pub fn changed_line_numbers(old: &[u8], new: &[u8]) -> Result<(Vec<usize>, Vec<usize>)> {
     diff::changed_line_numbers(old, new).map_err(read("a diff"))
@@ -308,7 +314,7 @@ impl Repo {
         let what = || format!("{path} at {rev}");
         let commit = self.inner.find_commit(rev).map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;
-        let entry = match tree.get_path(Path::new(path)) {
+        let entry = match tree.get_path(&fs_path(path)) {
             Ok(entry) => entry,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(read(what())(e)),
@@ -334,7 +340,7 @@ impl Repo {
     /// Whether `path` is a directory at a revision (false when it cannot be read).
     pub fn is_dir_at(&self, rev: Oid, path: &str) -> bool {
         let tree = self.inner.find_commit(rev).and_then(|c| c.tree());
-        tree.and_then(|t| t.get_path(Path::new(path)))
+        tree.and_then(|t| t.get_path(&fs_path(path)))
             .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Tree))
     }
 
@@ -362,7 +368,7 @@ impl Repo {
             .find_commit(rev)
             .and_then(|c| c.tree())
             .map_err(read(what()))?;
-        let sub = match tree.get_path(Path::new(dir)) {
+        let sub = match tree.get_path(&fs_path(dir)) {
             Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => {
                 self.inner.find_tree(e.id()).map_err(read(what()))?
             }
@@ -600,7 +606,7 @@ impl Repo {
         use crate::change::Status;
         let (_, tree, parent_tree) = self.commit_trees(id)?;
         let entry = |tree: Option<&git2::Tree<'_>>, path: &str| {
-            tree.and_then(|t| t.get_path(Path::new(path)).ok())
+            tree.and_then(|t| t.get_path(&fs_path(path)).ok())
                 .map(|e| (e.id().to_string(), e.filemode() as u32))
         };
         let old_path = old_path.unwrap_or(new_path);

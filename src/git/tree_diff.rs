@@ -10,6 +10,7 @@ const TREE_MODE: u32 = 0o040000;
 const TYPE_MASK: u32 = 0o170000;
 
 type Side = Option<(Oid, u32)>;
+type Entry = (Vec<u8>, Side, Side);
 
 /// The file changes between two trees (`None`: the empty tree), sorted by path, without renames.
 pub(crate) fn changed_files(
@@ -18,11 +19,11 @@ pub(crate) fn changed_files(
     new: Option<&Tree<'_>>,
 ) -> Result<Vec<FileChange>, git2::Error> {
     let mut out = Vec::new();
-    walk(repo, old, new, "", &mut out)?;
-    out.sort_by(|a: &(String, Side, Side), b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    walk(repo, old, new, b"", &mut out)?;
+    out.sort_by(|a: &Entry, b| a.0.cmp(&b.0));
     Ok(out
         .into_iter()
-        .map(|(path, old, new)| file_change(path, old, new))
+        .map(|(path, old, new)| file_change(crate::change::path_name(&path), old, new))
         .collect())
 }
 
@@ -49,8 +50,8 @@ fn walk(
     repo: &Repository,
     old: Option<&Tree<'_>>,
     new: Option<&Tree<'_>>,
-    prefix: &str,
-    out: &mut Vec<(String, Side, Side)>,
+    prefix: &[u8],
+    out: &mut Vec<Entry>,
 ) -> Result<(), git2::Error> {
     let side = |e: &git2::TreeEntry<'_>| Some((e.id(), e.filemode() as u32));
     let is_tree = |e: &git2::TreeEntry<'_>| e.filemode() as u32 == TREE_MODE;
@@ -80,13 +81,13 @@ fn walk(
             .or(n.as_ref())
             .map(|e| e.name_bytes().to_vec())
             .unwrap_or_default();
-        let path = format!("{prefix}{}", String::from_utf8_lossy(&name));
+        let path = [prefix, &name].concat();
         let o_tree = o.as_ref().filter(|e| is_tree(e));
         let n_tree = n.as_ref().filter(|e| is_tree(e));
         if o_tree.is_some() || n_tree.is_some() {
             let ot = o_tree.map(|e| repo.find_tree(e.id())).transpose()?;
             let nt = n_tree.map(|e| repo.find_tree(e.id())).transpose()?;
-            walk(repo, ot.as_ref(), nt.as_ref(), &format!("{path}/"), out)?;
+            walk(repo, ot.as_ref(), nt.as_ref(), &[&path[..], b"/"].concat(), out)?;
         }
         // The non-tree sides at this path: a file that a directory replaced, or the other way.
         let o_file = o.as_ref().filter(|e| !is_tree(e)).and_then(side);
