@@ -44,12 +44,16 @@ pub enum GitError {
     },
     #[error("commit {commit} is not HEAD")]
     NotHead { commit: String },
+    #[error("commit {commit} is at the boundary of this shallow clone: its parent is not here (fetch more history: git fetch --deepen=N or --unshallow)")]
+    Shallow { commit: String },
     #[error("{what} is {size} bytes, over the limit of {max}")]
     TooLarge {
         what: String,
         size: usize,
         max: usize,
     },
+    #[error("the notes ref {notes_ref} is locked ({lock} exists): another git or aiprov is writing it, or one was killed while writing (remove the lock if none is running)")]
+    NotesLocked { notes_ref: String, lock: PathBuf },
     #[error("the notes ref {notes_ref} kept moving; gave up after {attempts} attempts")]
     NotesContention { notes_ref: String, attempts: u32 },
 }
@@ -165,6 +169,18 @@ pub struct Target {
 /// A repository opened for aiprov.
 pub struct Repo {
     inner: Repository,
+    /// The commits at the boundary of a shallow clone (`.git/shallow`): their parents are not
+    /// in this repository, so their changes cannot be told.
+    shallow: std::collections::HashSet<Oid>,
+}
+
+/// The commits listed in a shallow clone's `shallow` file (none when it is not shallow).
+fn shallow_commits(git_dir: &Path) -> std::collections::HashSet<Oid> {
+    std::fs::read_to_string(git_dir.join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
 }
 
 impl Repo {
@@ -179,7 +195,8 @@ impl Repo {
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(Repo { inner })
+        let shallow = shallow_commits(inner.path());
+        Ok(Repo { inner, shallow })
     }
 
     /// Another handle on the same repository (a handle is not shared between threads).
@@ -189,7 +206,8 @@ impl Repo {
                 path: self.inner.path().to_path_buf(),
                 source,
             })?;
-        Ok(Repo { inner })
+        let shallow = shallow_commits(inner.path());
+        Ok(Repo { inner, shallow })
     }
 
     /// The work tree, if the repository has one.
@@ -299,7 +317,19 @@ impl Repo {
         walk.map(|id| id.map_err(read("history"))).collect()
     }
 
+    /// Refuses a commit at the boundary of a shallow clone, whose parent is missing: libgit2
+    /// would take it for a root commit and its change for the whole tree.
+    fn not_shallow(&self, id: Oid) -> Result<()> {
+        if self.shallow.contains(&id) {
+            return Err(GitError::Shallow {
+                commit: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     fn first_parent(&self, id: Oid) -> Result<Option<Oid>> {
+        self.not_shallow(id)?;
         let commit = self
             .inner
             .find_commit(id)
@@ -349,6 +379,7 @@ impl Repo {
         &self,
         id: Oid,
     ) -> Result<(git2::Commit<'_>, git2::Tree<'_>, Option<git2::Tree<'_>>)> {
+        self.not_shallow(id)?;
         let what = || format!("commit {id}");
         let commit = self.inner.find_commit(id).map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;

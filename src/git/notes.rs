@@ -107,7 +107,8 @@ pub fn update_note(
         .signature()
         .or_else(|_| Signature::now("aiprov", "aiprov@localhost"))
         .map_err(write("notes commit signature"))?;
-    for _ in 0..MAX_ATTEMPTS {
+    let mut locked = 0;
+    for attempt in 0..MAX_ATTEMPTS {
         let tip = current_tip(git, notes_ref)?;
         let parent = match tip {
             Some(id) => Some(
@@ -163,17 +164,25 @@ pub fn update_note(
         match moved {
             Ok(_) => return Ok(()),
             // Another writer moved the ref (or holds its lock): rebuild on top of theirs.
-            Err(e)
-                if matches!(
-                    e.code(),
-                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
-                ) =>
-            {
+            Err(e) if e.code() == ErrorCode::Locked => {
+                // The lock is held while the other writer moves the ref: wait a little longer
+                // each time (32 attempts take about half a second).
+                locked += 1;
+                std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt)));
+                continue;
+            }
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
                 std::thread::yield_now();
                 continue;
             }
             Err(e) => return Err(write(&format!("notes ref {notes_ref}"))(e)),
         }
+    }
+    if locked == MAX_ATTEMPTS {
+        return Err(GitError::NotesLocked {
+            notes_ref: notes_ref.to_string(),
+            lock: git.path().join(format!("{notes_ref}.lock")),
+        });
     }
     Err(GitError::NotesContention {
         notes_ref: notes_ref.to_string(),
