@@ -174,3 +174,47 @@ fn an_mbox_of_1000_patches_is_verified() {
     }
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Two commits each adding a file `depth` directories deep, as one fast-import stream.
+fn deep_commits(f: &Fixture, depth: usize) {
+    let head = f.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let deep: String = "d/".repeat(depth);
+    let mut stream = format!("reset refs/heads/main\nfrom {head}\n\n");
+    for i in 1..=2 {
+        let files = [(format!("{deep}leaf{i}"), format!("v{i}"))];
+        let from = (i > 1).then_some(i - 1);
+        stream.push_str(&commit(i, from, &format!("Deep {i}\n\n{SOB}"), &files));
+    }
+    fast_import(f, stream.as_bytes());
+}
+
+#[test]
+fn trees_as_deep_as_git_allows_verify_on_worker_threads_and_deeper_ones_are_refused() {
+    let (f, key) = trusted_repo();
+    let base = f.git(&["rev-parse", "HEAD"]).trim().to_string();
+    deep_commits(&f, aiprov::git::MAX_TREE_DEPTH);
+    for rev in ["HEAD~1", "HEAD"] {
+        f.aiprov()
+            .args(["attest", "-q", "--yes", "--key"])
+            .arg(&key)
+            .arg(rev)
+            .assert()
+            .success();
+    }
+    f.aiprov()
+        .args(["verify", "-q", "--jobs", "2", &format!("{base}..HEAD")])
+        .assert()
+        .code(0);
+    // git fast-import makes a tree of 20,000 levels; aiprov refuses it instead of overflowing.
+    let (g, key) = trusted_repo();
+    deep_commits(&g, 20_000);
+    for args in [vec!["attest", "-q", "--yes", "--key", key.to_str().expect("path")], vec!["verify", "HEAD"]] {
+        let out = g.aiprov().args(&args).output().expect("run aiprov");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("the tree is deeper than {} levels", aiprov::git::MAX_TREE_DEPTH)),
+            "{args:?}: {err}"
+        );
+    }
+}

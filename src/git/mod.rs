@@ -4,6 +4,8 @@ mod diff;
 pub mod notes;
 mod tree_diff;
 
+pub use tree_diff::MAX_TREE_DEPTH;
+
 pub use git2::Oid;
 
 use std::path::{Path, PathBuf};
