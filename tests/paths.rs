@@ -244,3 +244,49 @@ fn a_name_and_its_quoted_spelling_are_different_files() {
     // `"bin/name\377.txt"` spelled out in a UTF-8 name must not stand for the byte 0xff.
     swapped(BYTE_FF, b"\"bin/name\\377.txt\"");
 }
+
+#[test]
+fn odd_names_survive_aiprov_am_into_another_clone() {
+    let (f, key, base) = setup();
+    let files: Vec<(&[u8], String)> = odd_names()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (p, format!("content {i}")))
+        .collect();
+    commit(&f, "main", &base, &format!("Odd names\n\n{SOB}"), &files);
+    attest(&f, &key, "main");
+    let mbox = common::git_bytes(
+        &f.repo,
+        &["format-patch", "-1", "--notes=aiprov", "--stdout", "main"],
+    );
+    let path = f.tmp.path().join("odd.patch");
+    std::fs::write(&path, &mbox).expect("write");
+    // A maintainer's clone at the base applies the mail and gets the attestation as a note.
+    let clone = f.tmp.path().join("maintainer");
+    let url = format!("file://{}", f.repo.display());
+    common::git(f.tmp.path(), &["clone", "-q", &url, "maintainer"]);
+    common::git(&clone, &["reset", "-q", "--hard", &base]);
+    let aiprov = |args: &[&str]| {
+        let mut c = assert_cmd::Command::cargo_bin("aiprov").expect("binary");
+        c.current_dir(&clone);
+        let mut std = std::process::Command::new("true");
+        common::hermetic(&mut std, &clone);
+        for (k, v) in std.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c.env("AIPROV_NOW", "2026-01-02T00:00:00Z");
+        c.args(args).output().expect("run aiprov")
+    };
+    let out = aiprov(&["am", path.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The applied commit has the same tree, and verifies from the repository.
+    assert_eq!(
+        common::git(&clone, &["rev-parse", "HEAD^{tree}"]),
+        f.git(&["rev-parse", "main^{tree}"])
+    );
+    let out = aiprov(&["verify", "-q", "HEAD"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
