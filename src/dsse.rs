@@ -201,6 +201,23 @@ mod tests {
             Err(DsseError::NoSignatures)
         );
         assert!(matches!(Envelope::parse(b"{}"), Err(DsseError::Json(_))));
+        let sigs = vec![r#"{"sig":"AA=="}"#; MAX_SIGNATURES + 1].join(",");
+        let many = format!(r#"{{"payloadType":"t","payload":"e30=","signatures":[{sigs}]}}"#);
+        assert_eq!(
+            Envelope::parse(many.as_bytes()),
+            Err(DsseError::TooManySignatures {
+                count: MAX_SIGNATURES + 1
+            })
+        );
+        let dup = br#"{"payloadType":"t","payload":"e30=","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
+        assert!(matches!(Envelope::parse(dup), Err(DsseError::Json(m)) if m.contains("duplicate key")));
+        let big = vec![b' '; MAX_ENVELOPE_BYTES + 1];
+        assert_eq!(
+            Envelope::parse(&big),
+            Err(DsseError::TooLarge {
+                size: MAX_ENVELOPE_BYTES + 1
+            })
+        );
         assert_eq!(
             Envelope::parse(br#"{"payloadType":"t","payload":"!!","signatures":[{"sig":"AA=="}]}"#),
             Err(DsseError::Base64 { field: "payload" })

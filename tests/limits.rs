@@ -194,3 +194,18 @@ fn a_key_file_over_the_limit_is_an_error() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("big-key") && err.contains("over the limit"), "{err}");
 }
+
+#[test]
+fn a_keyring_directory_file_over_the_limit_is_an_error() {
+    let (f, _) = attested();
+    let max = aiprov::git::MAX_TRUST_FILE_BYTES;
+    let dir = f.tmp.path().join("trust");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("keyring.toml"), vec![b'#'; max + 1]).expect("write");
+    let (code, _, err) = run(&f, &["verify", "--keyring", dir.to_str().expect("path"), "HEAD"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("keyring.toml") && err.contains("over the limit"),
+        "{err}"
+    );
+}
