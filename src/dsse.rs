@@ -210,7 +210,9 @@ mod tests {
             })
         );
         let dup = br#"{"payloadType":"t","payload":"e30=","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
-        assert!(matches!(Envelope::parse(dup), Err(DsseError::Json(m)) if m.contains("duplicate key")));
+        assert!(
+            matches!(Envelope::parse(dup), Err(DsseError::Json(m)) if m.contains("duplicate key"))
+        );
         let big = vec![b' '; MAX_ENVELOPE_BYTES + 1];
         assert_eq!(
             Envelope::parse(&big),

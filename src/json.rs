@@ -91,6 +91,9 @@ mod tests {
         }
         assert!(check_unique_keys(b"{} x").is_err());
         let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
-        assert!(check_unique_keys(deep.as_bytes()).is_err(), "recursion limit");
+        assert!(
+            check_unique_keys(deep.as_bytes()).is_err(),
+            "recursion limit"
+        );
     }
 }

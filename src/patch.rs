@@ -29,99 +29,129 @@ struct Section {
     lines: Vec<(u8, Vec<u8>)>,
 }
 
-/// The section of `path` in a diff, with the range of its lines (headers and hunks).
-fn find_section<'a>(lines: &[&'a [u8]], path: &str) -> Option<(Section, std::ops::Range<usize>)> {
-    let mut i = 0;
-    while i < lines.len() {
-        let Some(rest) = lines[i].strip_prefix(b"diff --git ") else {
-            i += 1;
-            continue;
-        };
-        let mut s = Section {
-            header_path: header_paths(trim_eol(rest)),
-            ..Section::default()
-        };
-        let start = i + 1;
-        i = parse_section(lines, start, &mut s).ok()?;
-        if path_of(&s).as_deref() == Some(path) {
-            return Some((s, start..i));
+/// The file sections of a diff by path, each with the range of its lines (headers and hunks),
+/// found in one pass: looking up every file of a diff of thousands of files costs one parse.
+pub struct DiffSections<'a> {
+    lines: Vec<&'a [u8]>,
+    by_path: std::collections::HashMap<String, (Section, std::ops::Range<usize>)>,
+}
+
+impl<'a> DiffSections<'a> {
+    /// Indexes `diff` up to its first malformed section (the first section of a path counts).
+    pub fn new(diff: &'a [u8]) -> DiffSections<'a> {
+        let lines: Vec<&[u8]> = diff.split_inclusive(|&b| b == b'\n').collect();
+        let mut by_path = std::collections::HashMap::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let Some(rest) = lines[i].strip_prefix(b"diff --git ") else {
+                i += 1;
+                continue;
+            };
+            let mut s = Section {
+                header_path: header_paths(trim_eol(rest)),
+                ..Section::default()
+            };
+            let start = i + 1;
+            match parse_section(&lines, start, &mut s) {
+                Ok(next) => i = next,
+                Err(_) => break,
+            }
+            if let Some(path) = path_of(&s) {
+                by_path.entry(path).or_insert((s, start..i));
+            }
         }
+        DiffSections { lines, by_path }
     }
-    None
+
+    fn section(&self, path: &str) -> Option<(&Section, std::ops::Range<usize>)> {
+        self.by_path.get(path).map(|(s, r)| (s, r.clone()))
+    }
 }
 
 /// The whole content of one side of a file that the diff adds (`new`) or deletes (not `new`):
 /// all its lines are in the diff. `None` for other sections and binary files.
 pub fn whole_side(text: &[u8], path: &str, new: bool) -> Option<Vec<u8>> {
-    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
-    let (s, _) = find_section(&lines, path)?;
-    let whole = if new { s.added } else { s.deleted };
-    if !whole || s.binary {
-        return None;
-    }
-    let sign = if new { b'+' } else { b'-' };
-    Some(
-        s.lines
-            .iter()
-            .filter(|(g, _)| *g == sign)
-            .flat_map(|(_, l)| l.clone())
-            .collect(),
-    )
+    DiffSections::new(text).whole_side(path, new)
 }
 
-/// The new content of `path` once the diff's hunks are applied to `old`, the exact pre-image
-/// the diff was made from. `None` when the diff has no text section for `path` or a hunk does
-/// not fit `old` line for line.
+/// The new content of `path` once the diff's hunks are applied to `old` (see
+/// [`DiffSections::apply`]).
 pub fn apply(diff: &[u8], path: &str, old: &[u8]) -> Option<Vec<u8>> {
-    let lines: Vec<&[u8]> = diff.split_inclusive(|&b| b == b'\n').collect();
-    let (s, range) = find_section(&lines, path)?;
-    if s.binary {
-        return None;
-    }
-    let old_lines: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
-    let (mut out, mut pos) = (Vec::with_capacity(old.len()), 0);
-    let mut last = b' ';
-    let hunks = lines[range].iter().skip_while(|l| !l.starts_with(b"@@ -"));
-    for line in hunks {
-        if let Some(header) = line.strip_prefix(b"@@ -") {
-            // `-a,b`: the hunk starts at line a, or after line a when b is 0.
-            let range = text(header);
-            let range = range.split(' ').next()?;
-            let (at, count) = range.split_once(',').unwrap_or((range, "1"));
-            let at: usize = at.parse().ok()?;
-            let target = if count == "0" { at } else { at.checked_sub(1)? };
-            out.extend(old_lines.get(pos..target)?.concat());
-            pos = target;
-            continue;
+    DiffSections::new(diff).apply(path, old)
+}
+
+impl DiffSections<'_> {
+    /// [`whole_side`] of an indexed diff.
+    pub fn whole_side(&self, path: &str, new: bool) -> Option<Vec<u8>> {
+        let (s, _) = self.section(path)?;
+        let whole = if new { s.added } else { s.deleted };
+        if !whole || s.binary {
+            return None;
         }
-        let (sign, body) = match line.first() {
-            Some(b'\n' | b'\r') => (b' ', &line[..]),
-            Some(&c) => (c, &line[1..]),
-            None => continue,
-        };
-        match sign {
-            b' ' | b'-' => {
-                let old_line = old_lines.get(pos)?;
-                if trim_eol(old_line) != trim_eol(body) {
-                    return None;
-                }
-                if sign == b' ' {
-                    out.extend_from_slice(old_line);
-                }
-                pos += 1;
-            }
-            b'+' => out.extend_from_slice(body),
-            // "\ No newline at end of file" after an added line: that line has no newline.
-            b'\\' if last == b'+' => {
-                out.pop_if(|&mut c| c == b'\n');
-            }
-            b'\\' => {}
-            _ => break,
-        }
-        last = sign;
+        let sign = if new { b'+' } else { b'-' };
+        Some(
+            s.lines
+                .iter()
+                .filter(|(g, _)| *g == sign)
+                .flat_map(|(_, l)| l.clone())
+                .collect(),
+        )
     }
-    out.extend(old_lines.get(pos..)?.concat());
-    Some(out)
+
+    /// The new content of `path` once the diff's hunks are applied to `old`, the exact pre-image
+    /// the diff was made from. `None` when the diff has no text section for `path` or a hunk does
+    /// not fit `old` line for line.
+    pub fn apply(&self, path: &str, old: &[u8]) -> Option<Vec<u8>> {
+        let lines = &self.lines;
+        let (s, range) = self.section(path)?;
+        if s.binary {
+            return None;
+        }
+        let old_lines: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
+        let (mut out, mut pos) = (Vec::with_capacity(old.len()), 0);
+        let mut last = b' ';
+        let hunks = lines[range].iter().skip_while(|l| !l.starts_with(b"@@ -"));
+        for line in hunks {
+            if let Some(header) = line.strip_prefix(b"@@ -") {
+                // `-a,b`: the hunk starts at line a, or after line a when b is 0.
+                let range = text(header);
+                let range = range.split(' ').next()?;
+                let (at, count) = range.split_once(',').unwrap_or((range, "1"));
+                let at: usize = at.parse().ok()?;
+                let target = if count == "0" { at } else { at.checked_sub(1)? };
+                out.extend(old_lines.get(pos..target)?.concat());
+                pos = target;
+                continue;
+            }
+            let (sign, body) = match line.first() {
+                Some(b'\n' | b'\r') => (b' ', &line[..]),
+                Some(&c) => (c, &line[1..]),
+                None => continue,
+            };
+            match sign {
+                b' ' | b'-' => {
+                    let old_line = old_lines.get(pos)?;
+                    if trim_eol(old_line) != trim_eol(body) {
+                        return None;
+                    }
+                    if sign == b' ' {
+                        out.extend_from_slice(old_line);
+                    }
+                    pos += 1;
+                }
+                b'+' => out.extend_from_slice(body),
+                // "\ No newline at end of file" after an added line: that line has no newline.
+                b'\\' if last == b'+' => {
+                    out.pop_if(|&mut c| c == b'\n');
+                }
+                b'\\' => {}
+                _ => break,
+            }
+            last = sign;
+        }
+        out.extend(old_lines.get(pos..)?.concat());
+        Some(out)
+    }
 }
 
 /// Parses every file section of a diff. Text outside `diff --git` sections is ignored.

@@ -31,7 +31,10 @@ struct Delays(u64);
 
 impl Delays {
     fn next(&mut self, max_us: u64) -> Duration {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         Duration::from_micros((self.0 >> 33) % max_us)
     }
 }
@@ -44,7 +47,10 @@ fn notes_intact(f: &Fixture) -> usize {
         let note = common::git_bytes(&f.repo, &["notes", "--ref=aiprov", "show", object]);
         for line in note.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             aiprov::dsse::Envelope::parse(line).unwrap_or_else(|e| {
-                panic!("a corrupt note line for {object}: {e}: {}", String::from_utf8_lossy(line))
+                panic!(
+                    "a corrupt note line for {object}: {e}: {}",
+                    String::from_utf8_lossy(line)
+                )
             });
         }
     }
@@ -90,11 +96,23 @@ fn attest_and_approve_racing_lose_no_line() {
     }
     for c in children {
         let out = c.wait_with_output().expect("wait");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let note = f.git(&["notes", "--ref=aiprov", "show", "HEAD"]);
-    assert_eq!(note.lines().count(), 1 + maintainers.len() + attesters.len(), "{note}");
-    for who in maintainers.iter().chain(&attesters).chain([&"alice@example.org".to_string()]) {
+    assert_eq!(
+        note.lines().count(),
+        1 + maintainers.len() + attesters.len(),
+        "{note}"
+    );
+    for who in maintainers
+        .iter()
+        .chain(&attesters)
+        .chain([&"alice@example.org".to_string()])
+    {
         assert!(
             note.lines().any(|l| {
                 let env = aiprov::dsse::Envelope::parse(l.as_bytes()).expect("envelope");
@@ -137,7 +155,10 @@ fn attest_killed_at_any_point_leaves_the_notes_intact() {
                 .expect("run aiprov");
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{err}");
-            assert!(err.contains("is locked") && err.contains("aiprov.lock"), "{err}");
+            assert!(
+                err.contains("is locked") && err.contains("aiprov.lock"),
+                "{err}"
+            );
             std::fs::remove_file(&lock).expect("remove the stale lock");
         }
         if f.git_cmd_fails(&["rev-parse", "-q", "--verify", "refs/notes/aiprov"]) {
@@ -156,7 +177,10 @@ fn attest_killed_at_any_point_leaves_the_notes_intact() {
     }
     assert_eq!(notes_intact(&f), ids.len());
     f.git(&["fsck", "--no-progress"]);
-    let range = format!("{}..HEAD", f.git(&["rev-list", "--max-parents=0", "HEAD"]).trim());
+    let range = format!(
+        "{}..HEAD",
+        f.git(&["rev-list", "--max-parents=0", "HEAD"]).trim()
+    );
     f.aiprov().args(["verify", "-q", &range]).assert().code(0);
 }
 
@@ -178,7 +202,8 @@ fn keygen_killed_at_any_point_leaves_no_partial_key() {
             (true, true) => {
                 let signer = aiprov::signing::FileSigner::load(&path, None).expect("whole key");
                 let text = std::fs::read_to_string(&public).expect("public key");
-                let key = aiprov::signing::PublicKey::from_openssh(text.trim()).expect("whole .pub");
+                let key =
+                    aiprov::signing::PublicKey::from_openssh(text.trim()).expect("whole .pub");
                 use aiprov::signing::Signer as _;
                 assert_eq!(signer.public_key(), &key);
                 complete += 1;
@@ -209,8 +234,19 @@ fn a_shallow_clone_says_where_its_history_ends() {
     }
     let clone = f.tmp.path().join("shallow");
     let url = format!("file://{}", f.repo.display());
-    common::git(f.tmp.path(), &["clone", "-q", "--depth", "2", &url, "shallow"]);
-    common::git(&clone, &["fetch", "-q", "origin", "refs/notes/aiprov:refs/notes/aiprov"]);
+    common::git(
+        f.tmp.path(),
+        &["clone", "-q", "--depth", "2", &url, "shallow"],
+    );
+    common::git(
+        &clone,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "refs/notes/aiprov:refs/notes/aiprov",
+        ],
+    );
     let run = |args: &[&str]| {
         let mut c = assert_cmd::Command::cargo_bin("aiprov").expect("binary");
         c.current_dir(&clone);
@@ -223,24 +259,35 @@ fn a_shallow_clone_says_where_its_history_ends() {
             };
         }
         let out = c.args(args).output().expect("run aiprov");
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     // The tip verifies: its parent is here.
     assert_eq!(run(&["verify", "-q", "HEAD"]).0, Some(0));
     // The boundary commit, alone or in a range: its parent is not here.
     let boundary = ids[2].as_str();
-    for args in [vec!["verify", boundary], vec!["verify", "HEAD~1..HEAD", boundary]] {
+    for args in [
+        vec!["verify", boundary],
+        vec!["verify", "HEAD~1..HEAD", boundary],
+    ] {
         let (code, err) = run(&args);
         assert_eq!(code, Some(2), "{args:?}: {err}");
         assert!(
-            err.starts_with(&format!("error: commit {boundary} is at the boundary of this shallow clone")),
+            err.starts_with(&format!(
+                "error: commit {boundary} is at the boundary of this shallow clone"
+            )),
             "{args:?}: {err}"
         );
     }
     // A base beyond the boundary is an unknown revision.
     let (code, err) = run(&["verify", &format!("{}..HEAD", ids[0])]);
     assert_eq!(code, Some(2));
-    assert!(err.starts_with(&format!("error: unknown revision '{}'", ids[0])), "{err}");
+    assert!(
+        err.starts_with(&format!("error: unknown revision '{}'", ids[0])),
+        "{err}"
+    );
 }
 
 #[test]
@@ -256,7 +303,9 @@ fn a_missing_blob_is_an_error_not_a_verdict() {
     f.aiprov().args(["verify", "-q", "HEAD"]).assert().code(0);
     // Delete the loose object of the new a.c: AI-written code is counted, so it must be read.
     let blob = f.git(&["rev-parse", "HEAD:a.c"]).trim().to_string();
-    let object = f.repo.join(format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
+    let object = f
+        .repo
+        .join(format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
     std::fs::remove_file(&object).expect("a loose blob");
     let head = f.git(&["rev-parse", "HEAD"]).trim().to_string();
     for args in [vec!["verify", "HEAD"], vec!["attest", "-q", "--yes"]] {
@@ -310,7 +359,11 @@ fn a_repository_that_cannot_be_written_gives_a_clear_error() {
         .output()
         .expect("run aiprov");
     // Reading still works: verification is unaffected.
-    let verified = f.aiprov().args(["verify", "-q", "HEAD"]).output().expect("run");
+    let verified = f
+        .aiprov()
+        .args(["verify", "-q", "HEAD"])
+        .output()
+        .expect("run");
     assert!(chattr("-i", &git_dir), "chattr -i");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

@@ -40,7 +40,11 @@ fn set_note(f: &Fixture, note: &[u8]) {
         &["notes", "--ref=aiprov", "add", "-f", "-F", "-", "HEAD"],
         note,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -73,10 +77,19 @@ fn a_note_over_the_limit_is_an_error() {
     // attest reads the note it extends: the same error, and the note is left alone.
     let (code, _, err) = run(
         &f,
-        &["attest", "-q", "--yes", "--key", key.to_str().expect("path")],
+        &[
+            "attest",
+            "-q",
+            "--yes",
+            "--key",
+            key.to_str().expect("path"),
+        ],
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.starts_with("error: ") && err.contains("over the limit"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("over the limit"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -139,7 +152,10 @@ fn an_allowed_signers_file_over_the_limit_is_an_error() {
     commit_trust_file(&f, ".gitsigners", &vec![b'#'; max + 1]);
     let (code, _, err) = run(&f, &["verify", "HEAD"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(".gitsigners") && err.contains("over the limit"), "{err}");
+    assert!(
+        err.contains(".gitsigners") && err.contains("over the limit"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,7 +170,13 @@ fn a_commit_message_over_the_limit_is_an_error() {
     let id = f.git(&["rev-parse", "HEAD"]).trim().to_string();
     for args in [
         vec!["verify", "HEAD"],
-        vec!["attest", "-q", "--yes", "--key", key.to_str().expect("path")],
+        vec![
+            "attest",
+            "-q",
+            "--yes",
+            "--key",
+            key.to_str().expect("path"),
+        ],
     ] {
         let (code, _, err) = run(&f, &args);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -189,10 +211,19 @@ fn a_key_file_over_the_limit_is_an_error() {
     std::fs::write(&big, vec![b'A'; 1 << 20]).expect("write");
     let (code, _, err) = run(
         &f,
-        &["attest", "-q", "--yes", "--key", big.to_str().expect("path")],
+        &[
+            "attest",
+            "-q",
+            "--yes",
+            "--key",
+            big.to_str().expect("path"),
+        ],
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("big-key") && err.contains("over the limit"), "{err}");
+    assert!(
+        err.contains("big-key") && err.contains("over the limit"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -202,10 +233,15 @@ fn a_keyring_directory_file_over_the_limit_is_an_error() {
     let dir = f.tmp.path().join("trust");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("keyring.toml"), vec![b'#'; max + 1]).expect("write");
-    let (code, _, err) = run(&f, &["verify", "--keyring", dir.to_str().expect("path"), "HEAD"]);
+    let (code, _, err) = run(
+        &f,
+        &["verify", "--keyring", dir.to_str().expect("path"), "HEAD"],
+    );
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.starts_with("error: ") && err.contains("keyring.toml") && err.contains("over the limit"),
+        err.starts_with("error: ")
+            && err.contains("keyring.toml")
+            && err.contains("over the limit"),
         "{err}"
     );
 }

@@ -244,7 +244,8 @@ fn every_byte_of_the_payload_and_signature_is_covered() {
     let trusted = trust.trusted();
     let verdict_of = |e: &Envelope| {
         let line = e.to_json();
-        let r = verify_commit_note(&repo, &target, &trusted, Some(line.as_bytes())).expect("verify");
+        let r =
+            verify_commit_note(&repo, &target, &trusted, Some(line.as_bytes())).expect("verify");
         (r.verdict, codes(&r))
     };
     assert_eq!(verdict_of(&env), (Verdict::Pass, vec![]));
@@ -365,7 +366,10 @@ fn every_byte_of_a_mail_below_the_cut_is_covered() {
     let original = verify(&raw).expect("the mail verifies");
     assert_eq!(original.verdict, Verdict::Pass, "{:?}", original.findings);
     let want = mail_semantic(&raw).expect("the mail parses");
-    assert!(want.2.as_ref().is_some_and(|n| n.len() == 1), "the note travels");
+    assert!(
+        want.2.as_ref().is_some_and(|n| n.len() == 1),
+        "the note travels"
+    );
     let cut = raw
         .windows(5)
         .position(|w| w == b"\n---\n")
@@ -440,7 +444,11 @@ fn set_note(f: &Fixture, rev: &str, note: &[u8]) {
         &["notes", "--ref=aiprov", "add", "-f", "-F", "-", rev],
         note,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -585,7 +593,8 @@ fn duplicate_reordered_and_unknown_fields_are_handled_as_documented() {
     let trust = Trust::at(&repo, &a.base);
     let trusted = trust.trusted();
     let check = |line: &str| {
-        let r = verify_commit_note(&repo, &target, &trusted, Some(line.as_bytes())).expect("verify");
+        let r =
+            verify_commit_note(&repo, &target, &trusted, Some(line.as_bytes())).expect("verify");
         (r.verdict, codes(&r))
     };
     let pass = (Verdict::Pass, vec![]);
@@ -616,7 +625,11 @@ fn duplicate_reordered_and_unknown_fields_are_handled_as_documented() {
     ] {
         assert!(payload.contains(at), "{at}");
         let p = payload.replacen(at, what, 1);
-        assert_eq!(check(&signed_line(&a.alice, p.as_bytes())), invalid, "{what}");
+        assert_eq!(
+            check(&signed_line(&a.alice, p.as_bytes())),
+            invalid,
+            "{what}"
+        );
     }
     // Duplicate keys in a signed payload: rejected wherever they are, even where serde would
     // take the last one (a map such as a subject's digest) and another parser the first.
@@ -641,7 +654,10 @@ fn duplicate_reordered_and_unknown_fields_are_handled_as_documented() {
     let line = env.to_json();
     let dup = line.replacen(
         r#""payload":"#,
-        &format!(r#""payload":"{}","payload":"#, base64::engine::general_purpose::STANDARD.encode(b"{}")),
+        &format!(
+            r#""payload":"{}","payload":"#,
+            base64::engine::general_purpose::STANDARD.encode(b"{}")
+        ),
         1,
     );
     assert_eq!(check(&dup), invalid);

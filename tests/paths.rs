@@ -64,7 +64,11 @@ fn commit(f: &Fixture, branch: &str, from: &str, message: &str, files: &[(&[u8],
         ));
     }
     let out = git_stdin(&f.repo, &["fast-import", "--quiet"], stream.as_bytes());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn setup() -> (Fixture, std::path::PathBuf, String) {
@@ -198,8 +202,20 @@ fn odd_names_attest_and_verify_from_the_repository_and_from_mail() {
 /// same content: reported as the wrong file.
 fn swapped(one: &[u8], other: &[u8]) {
     let (f, key, base) = setup();
-    commit(&f, "one", &base, &format!("Add\n\n{SOB}"), &[(one, "same\n".into())]);
-    commit(&f, "other", &base, &format!("Add\n\n{SOB}"), &[(other, "same\n".into())]);
+    commit(
+        &f,
+        "one",
+        &base,
+        &format!("Add\n\n{SOB}"),
+        &[(one, "same\n".into())],
+    );
+    commit(
+        &f,
+        "other",
+        &base,
+        &format!("Add\n\n{SOB}"),
+        &[(other, "same\n".into())],
+    );
     attest(&f, &key, "one");
     assert_eq!(verify(&f, &["one"]).0, 0);
     let note = common::git_bytes(&f.repo, &["notes", "--ref=aiprov", "show", "one"]);
@@ -281,37 +297,71 @@ fn odd_names_survive_aiprov_am_into_another_clone() {
         c.args(args).output().expect("run aiprov")
     };
     let out = aiprov(&["am", path.to_str().expect("path")]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The applied commit has the same tree, and verifies from the repository.
     assert_eq!(
         common::git(&clone, &["rev-parse", "HEAD^{tree}"]),
         f.git(&["rev-parse", "main^{tree}"])
     );
     let out = aiprov(&["verify", "-q", "HEAD"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn names_and_titles_cannot_forge_report_lines_or_drive_the_terminal() {
     let (f, key, base) = setup();
-    commit(&f, "main", &base, &format!("Fine\n\n{SOB}"), &[(b"ok.txt", "ok".into())]);
+    commit(
+        &f,
+        "main",
+        &base,
+        &format!("Fine\n\n{SOB}"),
+        &[(b"ok.txt", "ok".into())],
+    );
     attest(&f, &key, "main");
     // A later commit adds a file whose name holds a forged report line, under a title with an
     // escape sequence; alice's note is copied onto it.
     let forged: &[u8] = b"x\nPASS 000000000000 all good";
     let title = "Clear the screen \u{1b}[2J";
     let main = f.git(&["rev-parse", "main"]).trim().to_string();
-    commit(&f, "main", &main, &format!("{title}\n\n{SOB}"), &[(forged, "x".into())]);
+    commit(
+        &f,
+        "main",
+        &main,
+        &format!("{title}\n\n{SOB}"),
+        &[(forged, "x".into())],
+    );
     let note = common::git_bytes(&f.repo, &["notes", "--ref=aiprov", "show", "main~1"]);
-    let out = git_stdin(&f.repo, &["notes", "--ref=aiprov", "add", "-f", "-F", "-", "main"], &note);
+    let out = git_stdin(
+        &f.repo,
+        &["notes", "--ref=aiprov", "add", "-f", "-F", "-", "main"],
+        &note,
+    );
     assert!(out.status.success());
-    let out = f.aiprov().args(["verify", "main"]).output().expect("run aiprov");
+    let out = f
+        .aiprov()
+        .args(["verify", "main"])
+        .output()
+        .expect("run aiprov");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains("Clear the screen \\u{1b}[2J"), "{text}");
     assert!(text.contains("x\\nPASS 000000000000 all good"), "{text}");
     assert!(!text.lines().any(|l| l.starts_with("PASS")), "{text}");
-    let shown = f.aiprov().args(["show", "main"]).output().expect("run aiprov");
+    let shown = f
+        .aiprov()
+        .args(["show", "main"])
+        .output()
+        .expect("run aiprov");
     assert!(!String::from_utf8_lossy(&shown.stdout).contains('\u{1b}'));
 }

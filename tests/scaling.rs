@@ -75,7 +75,10 @@ fn a_commit_of_20000_files_attests_and_verifies() {
         .map(|i| (format!("d{}/f{i}.txt", i % 100), format!("file {i}")))
         .collect();
     let message = format!("Add many files\n\n{SOB}");
-    let stream = format!("reset refs/heads/main\nfrom {head}\n\n{}", commit(1, None, &message, &files));
+    let stream = format!(
+        "reset refs/heads/main\nfrom {head}\n\n{}",
+        commit(1, None, &message, &files)
+    );
     // fast-import moves main, which HEAD names; the work tree is not needed.
     fast_import(&f, stream.as_bytes());
     attest_and_verify(&f, &key);
@@ -85,7 +88,10 @@ fn a_commit_of_20000_files_attests_and_verifies() {
         .map(|(p, c)| (p.clone(), format!("{c} changed")))
         .collect();
     let stream = commit(2, None, &format!("Change them\n\n{SOB}"), &changed);
-    let stream = format!("reset refs/heads/main\nfrom {}\n\n{stream}", f.git(&["rev-parse", "HEAD"]).trim());
+    let stream = format!(
+        "reset refs/heads/main\nfrom {}\n\n{stream}",
+        f.git(&["rev-parse", "HEAD"]).trim()
+    );
     // fast-import moves main, which HEAD names; the work tree is not needed.
     fast_import(&f, stream.as_bytes());
     attest_and_verify(&f, &key);
@@ -106,7 +112,11 @@ fn a_message_of_10000_trailers_attests_and_verifies() {
     f.git(&["commit", "-q", "-F", msg.to_str().expect("path")]);
     attest_and_verify(&f, &key);
     // The sign-off moved out of the trailer block: reported.
-    std::fs::write(&msg, message.replace(SOB, &format!("{SOB}\n\nNot a trailer."))).expect("write");
+    std::fs::write(
+        &msg,
+        message.replace(SOB, &format!("{SOB}\n\nNot a trailer.")),
+    )
+    .expect("write");
     f.git(&["commit", "-q", "--amend", "-F", msg.to_str().expect("path")]);
     let out = f
         .aiprov()
@@ -122,7 +132,10 @@ fn a_message_of_10000_trailers_attests_and_verifies() {
         .collect();
     assert_eq!(
         (out.status.code(), codes),
-        (Some(1), vec!["signature.signer-not-signed-off", "dco.missing"])
+        (
+            Some(1),
+            vec!["signature.signer-not-signed-off", "dco.missing"]
+        )
     );
 }
 
@@ -150,7 +163,10 @@ fn an_mbox_of_1000_patches_is_verified() {
         stream.push_str(&commit(i, from, &format!("Patch {i}\n\n{SOB}"), &files));
     }
     fast_import(&f, stream.as_bytes());
-    let mbox = common::git_bytes(&f.repo, &["format-patch", "--stdout", &format!("{head}..main")]);
+    let mbox = common::git_bytes(
+        &f.repo,
+        &["format-patch", "--stdout", &format!("{head}..main")],
+    );
     let path = f.tmp.path().join("series.mbox");
     std::fs::write(&path, mbox).expect("write mbox");
     let out = f
@@ -208,13 +224,74 @@ fn trees_as_deep_as_git_allows_verify_on_worker_threads_and_deeper_ones_are_refu
     // git fast-import makes a tree of 20,000 levels; aiprov refuses it instead of overflowing.
     let (g, key) = trusted_repo();
     deep_commits(&g, 20_000);
-    for args in [vec!["attest", "-q", "--yes", "--key", key.to_str().expect("path")], vec!["verify", "HEAD"]] {
+    for args in [
+        vec![
+            "attest",
+            "-q",
+            "--yes",
+            "--key",
+            key.to_str().expect("path"),
+        ],
+        vec!["verify", "HEAD"],
+    ] {
         let out = g.aiprov().args(&args).output().expect("run aiprov");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(
-            err.contains(&format!("the tree is deeper than {} levels", aiprov::git::MAX_TREE_DEPTH)),
+            err.contains(&format!(
+                "the tree is deeper than {} levels",
+                aiprov::git::MAX_TREE_DEPTH
+            )),
             "{args:?}: {err}"
         );
     }
+}
+
+#[test]
+fn a_mail_of_5000_ai_written_files_is_verified() {
+    let (f, key) = trusted_repo();
+    let head = f.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let old: Vec<(String, String)> = (0..5_000)
+        .map(|i| (format!("src/f{i}.c"), "int a;".to_string()))
+        .collect();
+    let new: Vec<(String, String)> = old
+        .iter()
+        .map(|(p, _)| (p.clone(), "int b;".to_string()))
+        .collect();
+    let mut stream = format!("reset refs/heads/main\nfrom {head}\n\n");
+    stream.push_str(&commit(1, None, &format!("Add\n\n{SOB}"), &old));
+    stream.push_str(&commit(2, Some(1), &format!("Change\n\nAI-used-for: code\n{SOB}"), &new));
+    fast_import(&f, stream.as_bytes());
+    f.aiprov()
+        .args(["attest", "-q", "--yes", "--ai", "**=code", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    let mbox = common::git_bytes(&f.repo, &["format-patch", "-1", "--notes=aiprov", "--stdout"]);
+    let path = f.tmp.path().join("big.patch");
+    std::fs::write(&path, mbox).expect("write mbox");
+    // Every file's lines are classified (AI-written code counts against the small-fix limit),
+    // each from the mail's diff, indexed once.
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", "--mbox"])
+        .arg(&path)
+        .output()
+        .expect("run aiprov");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let findings = report["changes"][0]["findings"].as_array().expect("findings");
+    let too_large: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "policy.fix-too-large")
+        .map(|f| f["message"].as_str().expect("message"))
+        .collect();
+    assert_eq!(
+        too_large,
+        ["5000 changed lines of AI-written code, over the small-fix limit of 20 (tests not counted)"]
+    );
+    let approvals = findings
+        .iter()
+        .filter(|f| f["code"] == "policy.approval-missing")
+        .count();
+    assert_eq!((findings.len(), approvals), (5_001, 5_000));
 }

@@ -74,7 +74,9 @@ fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 /// The path of a tree entry that aiprov names `name` ([`crate::change::path_name`]), for git2.
 fn fs_path(name: &str) -> PathBuf {
     use std::os::unix::ffi::OsStrExt as _;
-    PathBuf::from(std::ffi::OsStr::from_bytes(&crate::change::path_bytes(name)))
+    PathBuf::from(std::ffi::OsStr::from_bytes(&crate::change::path_bytes(
+        name,
+    )))
 }
 
 /// The 1-based numbers of the lines git's diff removes from `old` and adds in `new`.
@@ -92,7 +94,7 @@ pub fn blob_id(data: &[u8]) -> String {
 /// when the mail does not hold both sides.
 pub fn split_pair_change(
     files: &[FileChange],
-    diff_text: &[u8],
+    diff: &crate::patch::DiffSections<'_>,
     entry: &crate::model::FileEntry,
 ) -> Option<FileChange> {
     use crate::change::Status;
@@ -100,9 +102,9 @@ pub fn split_pair_change(
     if !matches!(entry.status, Status::Renamed | Status::Copied) {
         return None;
     }
-    let new = crate::patch::whole_side(diff_text, &entry.path, true)?;
+    let new = diff.whole_side(&entry.path, true)?;
     let old = match entry.status {
-        Status::Renamed => crate::patch::whole_side(diff_text, old_path, false)?,
+        Status::Renamed => diff.whole_side(old_path, false)?,
         _ => return None,
     };
     let mode = |m: &Option<String>| {
@@ -432,7 +434,13 @@ impl Repo {
             }
             git2::TreeWalkResult::Ok
         })
-        .or_else(|e| if too_large.is_some() || failed.is_some() { Ok(()) } else { Err(e) })
+        .or_else(|e| {
+            if too_large.is_some() || failed.is_some() {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
         .map_err(read(what()))?;
         if let Some((name, size)) = too_large {
             return Err(GitError::TooLarge {

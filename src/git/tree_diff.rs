@@ -29,7 +29,15 @@ pub(crate) fn changed_files<'r>(
     let mut out = Vec::new();
     let mut pending: Vec<Level<'r>> = vec![(old.cloned(), new.cloned(), Vec::new(), 0)];
     while let Some((o, n, prefix, depth)) = pending.pop() {
-        walk(repo, o.as_ref(), n.as_ref(), &prefix, depth, &mut out, &mut pending)?;
+        walk(
+            repo,
+            o.as_ref(),
+            n.as_ref(),
+            &prefix,
+            depth,
+            &mut out,
+            &mut pending,
+        )?;
     }
     out.sort_by(|a: &Entry, b| a.0.cmp(&b.0));
     Ok(out

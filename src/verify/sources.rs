@@ -1,8 +1,8 @@
 //! Where verified changes come from: a commit of a repository, or a patch mail.
 
 use super::{
-    entry_index, needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding, MailSignature, Trusted,
-    Verdict,
+    entry_index, needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding,
+    MailSignature, Trusted, Verdict,
 };
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -154,7 +154,7 @@ impl<'r> MailBlobs<'r> {
 /// the repository or an earlier patch has it) and the mail's hunks, checked against the new id.
 struct MailFacts<'a, 'r> {
     blobs: &'a MailBlobs<'r>,
-    diff: &'a [u8],
+    diff: &'a crate::patch::DiffSections<'a>,
 }
 
 impl MailFacts<'_, '_> {
@@ -166,7 +166,7 @@ impl MailFacts<'_, '_> {
             Some(id) => self.blobs.get(id)?,
             None => Vec::new(),
         };
-        let new = crate::patch::apply(self.diff, &file.path, &old)?;
+        let new = self.diff.apply(&file.path, &old)?;
         let id = crate::git::blob_id(&new);
         if !file.new_blob.as_deref().is_some_and(|n| id.starts_with(n)) {
             return None;
@@ -198,7 +198,9 @@ pub fn verify_mail(
 ) -> Result<ChangeReport, crate::mail::MailError> {
     let note = mail.note_lines(notes_ref).join("\n");
     let change = mail.change()?;
-    let pair = |e: &FileEntry| crate::git::split_pair_change(&change.files, &mail.diff, e);
+    // The mail's sections by path, indexed once for every look-up below.
+    let sections = crate::patch::DiffSections::new(&mail.diff);
+    let pair = |e: &FileEntry| crate::git::split_pair_change(&change.files, &sections, e);
     let mut report = verify_change(
         (!note.is_empty()).then_some(note.as_bytes()),
         trust,
@@ -206,7 +208,7 @@ pub fn verify_mail(
         &pair,
         &MailFacts {
             blobs,
-            diff: &mail.diff,
+            diff: &sections,
         },
     )?;
     if let Some(keyring) = patatt {
