@@ -260,14 +260,22 @@ fn a_mail_of_5000_ai_written_files_is_verified() {
         .collect();
     let mut stream = format!("reset refs/heads/main\nfrom {head}\n\n");
     stream.push_str(&commit(1, None, &format!("Add\n\n{SOB}"), &old));
-    stream.push_str(&commit(2, Some(1), &format!("Change\n\nAI-used-for: code\n{SOB}"), &new));
+    stream.push_str(&commit(
+        2,
+        Some(1),
+        &format!("Change\n\nAI-used-for: code\n{SOB}"),
+        &new,
+    ));
     fast_import(&f, stream.as_bytes());
     f.aiprov()
         .args(["attest", "-q", "--yes", "--ai", "**=code", "--key"])
         .arg(&key)
         .assert()
         .success();
-    let mbox = common::git_bytes(&f.repo, &["format-patch", "-1", "--notes=aiprov", "--stdout"]);
+    let mbox = common::git_bytes(
+        &f.repo,
+        &["format-patch", "-1", "--notes=aiprov", "--stdout"],
+    );
     let path = f.tmp.path().join("big.patch");
     std::fs::write(&path, mbox).expect("write mbox");
     // Every file's lines are classified (AI-written code counts against the small-fix limit),
@@ -279,7 +287,9 @@ fn a_mail_of_5000_ai_written_files_is_verified() {
         .output()
         .expect("run aiprov");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
-    let findings = report["changes"][0]["findings"].as_array().expect("findings");
+    let findings = report["changes"][0]["findings"]
+        .as_array()
+        .expect("findings");
     let too_large: Vec<&str> = findings
         .iter()
         .filter(|f| f["code"] == "policy.fix-too-large")
