@@ -9,9 +9,13 @@ use thiserror::Error;
 /// The payload type of an in-toto statement.
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
-/// The largest envelope aiprov reads: far above any real attestation, small enough to refuse
-/// hostile input before parsing it.
-pub const MAX_ENVELOPE_BYTES: usize = 4 << 20;
+/// The largest envelope aiprov reads or writes: an attestation of some 30,000 files (about 500
+/// bytes each), small enough to refuse hostile input before parsing it.
+pub const MAX_ENVELOPE_BYTES: usize = 16 << 20;
+
+/// The most signatures an envelope may carry: each one whose keyid is unknown is tried against
+/// every trusted key, so their number is bounded.
+pub const MAX_SIGNATURES: usize = 16;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DsseError {
@@ -23,6 +27,8 @@ pub enum DsseError {
     Base64 { field: &'static str },
     #[error("envelope has no signatures")]
     NoSignatures,
+    #[error("envelope has {count} signatures, over the limit of {MAX_SIGNATURES}")]
+    TooManySignatures { count: usize },
 }
 
 /// A signed envelope.
@@ -108,10 +114,16 @@ impl Envelope {
                 limit,
             });
         }
+        crate::json::check_unique_keys(json).map_err(|e| DsseError::Json(e.to_string()))?;
         let wire: WireEnvelope =
             serde_json::from_slice(json).map_err(|e| DsseError::Json(e.to_string()))?;
         if wire.signatures.is_empty() {
             return Err(DsseError::NoSignatures);
+        }
+        if wire.signatures.len() > MAX_SIGNATURES {
+            return Err(DsseError::TooManySignatures {
+                count: wire.signatures.len(),
+            });
         }
         let payload = decode_base64(&wire.payload).ok_or(DsseError::Base64 { field: "payload" })?;
         let signatures = wire
@@ -198,6 +210,26 @@ mod tests {
             Err(DsseError::NoSignatures)
         );
         assert!(matches!(Envelope::parse(b"{}"), Err(DsseError::Json(_))));
+        let sigs = vec![r#"{"sig":"AA=="}"#; MAX_SIGNATURES + 1].join(",");
+        let many = format!(r#"{{"payloadType":"t","payload":"e30=","signatures":[{sigs}]}}"#);
+        assert_eq!(
+            Envelope::parse(many.as_bytes()),
+            Err(DsseError::TooManySignatures {
+                count: MAX_SIGNATURES + 1
+            })
+        );
+        let dup = br#"{"payloadType":"t","payload":"e30=","payload":"e30=","signatures":[{"sig":"AA=="}]}"#;
+        assert!(
+            matches!(Envelope::parse(dup), Err(DsseError::Json(m)) if m.contains("duplicate key"))
+        );
+        let big = vec![b' '; MAX_ENVELOPE_BYTES + 1];
+        assert_eq!(
+            Envelope::parse(&big),
+            Err(DsseError::TooLarge {
+                size: MAX_ENVELOPE_BYTES + 1,
+                limit: MAX_ENVELOPE_BYTES
+            })
+        );
         assert_eq!(
             Envelope::parse(br#"{"payloadType":"t","payload":"!!","signatures":[{"sig":"AA=="}]}"#),
             Err(DsseError::Base64 { field: "payload" })

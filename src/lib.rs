@@ -10,6 +10,7 @@ pub mod cli;
 pub mod digest;
 pub mod dsse;
 pub mod git;
+pub mod json;
 pub mod keyring;
 pub mod mail;
 pub mod model;

@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::change::{FileChange, Status};
+use crate::change::{path_name, FileChange, Status};
 use crate::digest::{DigestBuilder, Header};
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -29,99 +29,129 @@ struct Section {
     lines: Vec<(u8, Vec<u8>)>,
 }
 
-/// The section of `path` in a diff, with the range of its lines (headers and hunks).
-fn find_section<'a>(lines: &[&'a [u8]], path: &str) -> Option<(Section, std::ops::Range<usize>)> {
-    let mut i = 0;
-    while i < lines.len() {
-        let Some(rest) = lines[i].strip_prefix(b"diff --git ") else {
-            i += 1;
-            continue;
-        };
-        let mut s = Section {
-            header_path: header_paths(trim_eol(rest)),
-            ..Section::default()
-        };
-        let start = i + 1;
-        i = parse_section(lines, start, &mut s).ok()?;
-        if path_of(&s).as_deref() == Some(path) {
-            return Some((s, start..i));
+/// The file sections of a diff by path, each with the range of its lines (headers and hunks),
+/// found in one pass: looking up every file of a diff of thousands of files costs one parse.
+pub struct DiffSections<'a> {
+    lines: Vec<&'a [u8]>,
+    by_path: std::collections::HashMap<String, (Section, std::ops::Range<usize>)>,
+}
+
+impl<'a> DiffSections<'a> {
+    /// Indexes `diff` up to its first malformed section (the first section of a path counts).
+    pub fn new(diff: &'a [u8]) -> DiffSections<'a> {
+        let lines: Vec<&[u8]> = diff.split_inclusive(|&b| b == b'\n').collect();
+        let mut by_path = std::collections::HashMap::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let Some(rest) = lines[i].strip_prefix(b"diff --git ") else {
+                i += 1;
+                continue;
+            };
+            let mut s = Section {
+                header_path: header_paths(trim_eol(rest)),
+                ..Section::default()
+            };
+            let start = i + 1;
+            match parse_section(&lines, start, &mut s) {
+                Ok(next) => i = next,
+                Err(_) => break,
+            }
+            if let Some(path) = path_of(&s) {
+                by_path.entry(path).or_insert((s, start..i));
+            }
         }
+        DiffSections { lines, by_path }
     }
-    None
+
+    fn section(&self, path: &str) -> Option<(&Section, std::ops::Range<usize>)> {
+        self.by_path.get(path).map(|(s, r)| (s, r.clone()))
+    }
 }
 
 /// The whole content of one side of a file that the diff adds (`new`) or deletes (not `new`):
 /// all its lines are in the diff. `None` for other sections and binary files.
 pub fn whole_side(text: &[u8], path: &str, new: bool) -> Option<Vec<u8>> {
-    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
-    let (s, _) = find_section(&lines, path)?;
-    let whole = if new { s.added } else { s.deleted };
-    if !whole || s.binary {
-        return None;
-    }
-    let sign = if new { b'+' } else { b'-' };
-    Some(
-        s.lines
-            .iter()
-            .filter(|(g, _)| *g == sign)
-            .flat_map(|(_, l)| l.clone())
-            .collect(),
-    )
+    DiffSections::new(text).whole_side(path, new)
 }
 
-/// The new content of `path` once the diff's hunks are applied to `old`, the exact pre-image
-/// the diff was made from. `None` when the diff has no text section for `path` or a hunk does
-/// not fit `old` line for line.
+/// The new content of `path` once the diff's hunks are applied to `old` (see
+/// [`DiffSections::apply`]).
 pub fn apply(diff: &[u8], path: &str, old: &[u8]) -> Option<Vec<u8>> {
-    let lines: Vec<&[u8]> = diff.split_inclusive(|&b| b == b'\n').collect();
-    let (s, range) = find_section(&lines, path)?;
-    if s.binary {
-        return None;
-    }
-    let old_lines: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
-    let (mut out, mut pos) = (Vec::with_capacity(old.len()), 0);
-    let mut last = b' ';
-    let hunks = lines[range].iter().skip_while(|l| !l.starts_with(b"@@ -"));
-    for line in hunks {
-        if let Some(header) = line.strip_prefix(b"@@ -") {
-            // `-a,b`: the hunk starts at line a, or after line a when b is 0.
-            let range = text(header);
-            let range = range.split(' ').next()?;
-            let (at, count) = range.split_once(',').unwrap_or((range, "1"));
-            let at: usize = at.parse().ok()?;
-            let target = if count == "0" { at } else { at.checked_sub(1)? };
-            out.extend(old_lines.get(pos..target)?.concat());
-            pos = target;
-            continue;
+    DiffSections::new(diff).apply(path, old)
+}
+
+impl DiffSections<'_> {
+    /// [`whole_side`] of an indexed diff.
+    pub fn whole_side(&self, path: &str, new: bool) -> Option<Vec<u8>> {
+        let (s, _) = self.section(path)?;
+        let whole = if new { s.added } else { s.deleted };
+        if !whole || s.binary {
+            return None;
         }
-        let (sign, body) = match line.first() {
-            Some(b'\n' | b'\r') => (b' ', &line[..]),
-            Some(&c) => (c, &line[1..]),
-            None => continue,
-        };
-        match sign {
-            b' ' | b'-' => {
-                let old_line = old_lines.get(pos)?;
-                if trim_eol(old_line) != trim_eol(body) {
-                    return None;
-                }
-                if sign == b' ' {
-                    out.extend_from_slice(old_line);
-                }
-                pos += 1;
-            }
-            b'+' => out.extend_from_slice(body),
-            // "\ No newline at end of file" after an added line: that line has no newline.
-            b'\\' if last == b'+' => {
-                out.pop_if(|&mut c| c == b'\n');
-            }
-            b'\\' => {}
-            _ => break,
-        }
-        last = sign;
+        let sign = if new { b'+' } else { b'-' };
+        Some(
+            s.lines
+                .iter()
+                .filter(|(g, _)| *g == sign)
+                .flat_map(|(_, l)| l.clone())
+                .collect(),
+        )
     }
-    out.extend(old_lines.get(pos..)?.concat());
-    Some(out)
+
+    /// The new content of `path` once the diff's hunks are applied to `old`, the exact pre-image
+    /// the diff was made from. `None` when the diff has no text section for `path` or a hunk does
+    /// not fit `old` line for line.
+    pub fn apply(&self, path: &str, old: &[u8]) -> Option<Vec<u8>> {
+        let lines = &self.lines;
+        let (s, range) = self.section(path)?;
+        if s.binary {
+            return None;
+        }
+        let old_lines: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
+        let (mut out, mut pos) = (Vec::with_capacity(old.len()), 0);
+        let mut last = b' ';
+        let hunks = lines[range].iter().skip_while(|l| !l.starts_with(b"@@ -"));
+        for line in hunks {
+            if let Some(header) = line.strip_prefix(b"@@ -") {
+                // `-a,b`: the hunk starts at line a, or after line a when b is 0.
+                let range = text(header);
+                let range = range.split(' ').next()?;
+                let (at, count) = range.split_once(',').unwrap_or((range, "1"));
+                let at: usize = at.parse().ok()?;
+                let target = if count == "0" { at } else { at.checked_sub(1)? };
+                out.extend(old_lines.get(pos..target)?.concat());
+                pos = target;
+                continue;
+            }
+            let (sign, body) = match line.first() {
+                Some(b'\n' | b'\r') => (b' ', &line[..]),
+                Some(&c) => (c, &line[1..]),
+                None => continue,
+            };
+            match sign {
+                b' ' | b'-' => {
+                    let old_line = old_lines.get(pos)?;
+                    if trim_eol(old_line) != trim_eol(body) {
+                        return None;
+                    }
+                    if sign == b' ' {
+                        out.extend_from_slice(old_line);
+                    }
+                    pos += 1;
+                }
+                b'+' => out.extend_from_slice(body),
+                // "\ No newline at end of file" after an added line: that line has no newline.
+                b'\\' if last == b'+' => {
+                    out.pop_if(|&mut c| c == b'\n');
+                }
+                b'\\' => {}
+                _ => break,
+            }
+            last = sign;
+        }
+        out.extend(old_lines.get(pos..)?.concat());
+        Some(out)
+    }
 }
 
 /// Parses every file section of a diff. Text outside `diff --git` sections is ignored.
@@ -215,11 +245,11 @@ fn parse_section(lines: &[&[u8]], mut i: usize, s: &mut Section) -> Result<usize
             return Ok(i);
         } else if let Some(p) = l.strip_prefix(b"--- ") {
             if p != b"/dev/null" {
-                s.old_path.get_or_insert(strip_prefix(&unquote(p), "a/"));
+                s.old_path.get_or_insert(unquote_side(p, b"a/"));
             }
         } else if let Some(p) = l.strip_prefix(b"+++ ") {
             if p != b"/dev/null" {
-                s.new_path.get_or_insert(strip_prefix(&unquote(p), "b/"));
+                s.new_path.get_or_insert(unquote_side(p, b"b/"));
             }
         } else {
             break;
@@ -307,41 +337,60 @@ fn parse_index(i: usize, rest: &[u8]) -> Result<(String, String, Option<u32>), P
     Ok((old.to_string(), new.to_string(), mode))
 }
 
-fn strip_prefix(path: &str, prefix: &str) -> String {
-    path.strip_prefix(prefix).unwrap_or(path).to_string()
-}
-
 /// The two paths of `diff --git a/X b/Y`, when they can be told apart.
 fn header_paths(rest: &[u8]) -> Option<(String, String)> {
     if rest.first() == Some(&b'"') {
         let (a, tail) = split_quoted(rest)?;
         let tail = tail.strip_prefix(b" ")?;
-        let b = unquote(tail);
-        return Some((strip_prefix(&a, "a/"), strip_prefix(&b, "b/")));
+        return Some((unquote_side(a, b"a/"), unquote_side(tail, b"b/")));
     }
     // Unquoted: "a/P b/P" with the same P on both sides (the case without rename lines).
     let n = rest.len().checked_sub(5)? / 2;
     let (a, b) = (rest.get(2..2 + n)?, rest.get(5 + n..)?);
-    (a == b && rest.starts_with(b"a/")).then(|| (text(a), text(b)))
+    (a == b && rest.starts_with(b"a/")).then(|| (path_name(a), path_name(b)))
 }
 
-fn split_quoted(s: &[u8]) -> Option<(String, &[u8])> {
+/// The first C-quoted path of `s` (quotes included) and what follows it.
+fn split_quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut i = 1;
     while i < s.len() {
         match s[i] {
             b'\\' => i += 2,
-            b'"' => return Some((unquote(&s[..=i]), &s[i + 1..])),
+            b'"' => return Some((&s[..=i], &s[i + 1..])),
             _ => i += 1,
         }
     }
     None
 }
 
-/// Undoes git's C-style path quoting (`"a/t\303\244st\tx"`); unquoted paths are returned as is.
+/// Undoes git's C-style path quoting (`"a/t\303\244st\tx"`), giving the path's name
+/// ([`crate::change::path_name`]); unquoted paths are named as they are.
 pub fn unquote(p: &[u8]) -> String {
+    path_name(&unquote_bytes(p))
+}
+
+/// A path as `--- a/P` or `+++ b/P` shows it, without its `a/` or `b/` prefix, named. An
+/// unquoted name ends at a TAB: git writes `--- a/name with space\t`, and quotes a name that
+/// holds a TAB itself.
+fn unquote_side(p: &[u8], prefix: &[u8]) -> String {
     let p = trim_eol(p);
-    let Some(inner) = p.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\"")) else {
-        return text(p);
+    let p = match p.first() {
+        Some(b'"') => p,
+        _ => p.split(|&b| b == b'\t').next().unwrap_or(p),
+    };
+    let bytes = unquote_bytes(p);
+    path_name(bytes.strip_prefix(prefix).unwrap_or(&bytes))
+}
+
+/// The bytes of a path that git may have C-quoted; unquoted paths are returned as they are.
+pub fn unquote_bytes(p: &[u8]) -> Vec<u8> {
+    let p = trim_eol(p);
+    let Some(inner) = p
+        .strip_prefix(b"\"")
+        .and_then(|r| r.strip_suffix(b"\""))
+        .filter(|_| p.len() >= 2)
+    else {
+        return p.to_vec();
     };
     let mut out = Vec::with_capacity(inner.len());
     let mut bytes = inner.iter().copied().peekable();
@@ -375,7 +424,7 @@ pub fn unquote(p: &[u8]) -> String {
             other => other,
         });
     }
-    text(&out)
+    out
 }
 
 /// Git shows a type change as a deletion and an addition of the same path; join them.

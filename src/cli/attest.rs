@@ -153,6 +153,16 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         }
         None => sign_keyless(ctx, &args, &payload)?,
     };
+    if line.len() > crate::dsse::MAX_ENVELOPE_BYTES {
+        return Err(CliError::msg(format!(
+            "the attestation of {} is {} bytes ({} files), over the envelope limit of {} bytes",
+            &id.to_string()[..12],
+            line.len(),
+            change.files.len(),
+            crate::dsse::MAX_ENVELOPE_BYTES
+        ))
+        .hint("split the commit: verifiers refuse envelopes over the limit"));
+    }
     if args.stdout {
         println!("{line}");
         return Ok(0);

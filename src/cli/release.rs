@@ -12,7 +12,7 @@ use crate::archive::{note_lines, record_change};
 use crate::git::{notes, Oid, Repo, Target};
 use crate::model::{Release, ReleaseChange};
 use crate::policy::maintainers::Maintainers;
-use crate::verify::{verify_commit_with_note, Trusted};
+use crate::verify::{verify_commit_note, Trusted};
 
 /// Where a commit's envelope lines come from: the notes ref, or an archive.
 pub type NoteSource<'a> =
@@ -104,7 +104,7 @@ pub fn record(
     let work = |repo: &Repo, t: &crate::git::Target, notes: &notes::Reader<'_>| {
         let note = note_of(notes, t.commit)?;
         let trust = &trusted[&trust_ref.or(t.trusted)];
-        let report = verify_commit_with_note(repo, t, trust, note.as_deref())?;
+        let report = verify_commit_note(repo, t, trust, note.as_deref())?;
         let lines = note.as_deref().map(note_lines).unwrap_or_default();
         let record = record_change(repo, t.commit, &report, &lines, sections.as_ref())?;
         Ok((record, lines.into_iter().map(<[u8]>::to_vec).collect()))

@@ -8,7 +8,7 @@ use super::Context;
 use crate::dsse::Envelope;
 use crate::git::{notes, Repo};
 use crate::model::{AiUsageStatement, ApprovalStatement};
-use crate::output::{BOLD, DIM, ERROR, GOOD};
+use crate::output::{printable, BOLD, DIM, ERROR, GOOD};
 use crate::verify::check_note;
 
 /// Print the attestations of a commit
@@ -73,12 +73,12 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
                 Some(a) => writeln!(
                     out,
                     "{BOLD}approval{BOLD:#} by {} <{}> at {} ({style}{status}{style:#}){}",
-                    a.predicate.approver.name,
-                    a.predicate.approver.email,
-                    a.predicate.created_at,
+                    printable(&a.predicate.approver.name),
+                    printable(&a.predicate.approver.email),
+                    printable(&a.predicate.created_at),
                     a.predicate
                         .comment
-                        .map(|c| format!(": {c}"))
+                        .map(|c| format!(": {}", printable(&c)))
                         .unwrap_or_default()
                 )?,
                 None => writeln!(
@@ -94,11 +94,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
             out,
             "{BOLD}attestation {}{BOLD:#} by {} <{}> at {} ({style}{status}{style:#})",
             i + 1,
-            p.signer.name,
-            p.signer.email,
-            p.created_at
+            printable(&p.signer.name),
+            printable(&p.signer.email),
+            printable(&p.created_at)
         )?;
-        writeln!(out, "  change:   {}", p.change.title)?;
+        writeln!(out, "  change:   {}", printable(&p.change.title))?;
         let categories: Vec<String> = p.categories().iter().map(|c| c.to_string()).collect();
         let used = if categories.is_empty() {
             "none".to_string()
@@ -111,20 +111,20 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
                 .tools
                 .iter()
                 .map(|t| match &t.version {
-                    Some(v) => format!("{} {v}", t.name),
-                    None => t.name.clone(),
+                    Some(v) => format!("{} {}", printable(&t.name), printable(v)),
+                    None => printable(&t.name).into_owned(),
                 })
                 .collect();
             writeln!(out, "  tools:    {}", tools.join(", "))?;
         }
         for f in &p.files {
             let ai = match &f.ai {
-                Some(a) => a.to_string(),
+                Some(a) => printable(&a.to_string()).into_owned(),
                 None => format!("{DIM}no AI{DIM:#}"),
             };
             let name = match &f.old_path {
-                Some(old) => format!("{old} -> {}", f.path),
-                None => f.path.clone(),
+                Some(old) => format!("{} -> {}", printable(old), printable(&f.path)),
+                None => printable(&f.path).into_owned(),
             };
             writeln!(out, "    {} {name}  {ai}", f.status_letter())?;
         }

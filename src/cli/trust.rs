@@ -83,7 +83,16 @@ impl<'r> Trust<'r> {
             let (text, is_dir): (_, Box<dyn Fn(&str) -> bool>) =
                 match (&self.dir_path, self.repo, trusted) {
                     (Some(dir), repo, _) => (
-                        std::fs::read(dir.join("MAINTAINERS")).ok(),
+                        match read_bounded(&dir.join("MAINTAINERS")) {
+                            Ok(bytes) => Some(bytes),
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                            Err(e) => {
+                                return Err(CliError::msg(format!(
+                                    "cannot read {}: {e}",
+                                    dir.join("MAINTAINERS").display()
+                                )))
+                            }
+                        },
                         Box::new(move |p: &str| {
                             repo.and_then(|r| r.workdir())
                                 .is_some_and(|w| w.join(p).is_dir())
@@ -227,10 +236,26 @@ fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, CliError> {
     }
 }
 
+/// A trust file of a `--keyring` directory, refused over the limit of trust files.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let max = crate::git::MAX_TRUST_FILE_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        return Err(std::io::Error::other(format!(
+            "over the limit of {max} bytes for a trust file"
+        )));
+    }
+    Ok(bytes)
+}
+
 /// The policy of a `--keyring` directory: its `policy.toml`, or the default profile.
 fn load_dir_policy(dir: &Path) -> Result<Policy, CliError> {
     let path = dir.join("policy.toml");
-    match std::fs::read(&path) {
+    match read_bounded(&path) {
         Ok(text) => Ok(Policy::parse(&text, &path.display().to_string())?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Policy::default()),
         Err(e) => Err(CliError::msg(format!(
@@ -249,7 +274,7 @@ fn load_dir(dir: &Path) -> Result<Keyring, CliError> {
     }
     let keyring = Keyring::load(&dir.display().to_string(), |path| {
         let full: PathBuf = dir.join(path);
-        match std::fs::read(&full) {
+        match read_bounded(&full) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(KeyringError::Read {

@@ -42,7 +42,7 @@ fn status_of(delta: Delta) -> Option<Status> {
 
 fn path_of(file: &git2::DiffFile<'_>) -> String {
     file.path_bytes()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .map(crate::change::path_name)
         .unwrap_or_default()
 }
 
@@ -131,9 +131,9 @@ pub(crate) fn compute_pair_digest(
             .interhunk_lines(0);
         git2::Patch::from_buffers(
             &old,
-            Some(std::path::Path::new(&old_path)),
+            Some(&super::fs_path(&old_path)),
             &new,
-            Some(std::path::Path::new(&new_path)),
+            Some(&super::fs_path(&new_path)),
             Some(&mut opts),
         )
         .map(Some)
@@ -155,9 +155,9 @@ pub(crate) fn digest_of_buffers(
         .interhunk_lines(0);
     let patch = git2::Patch::from_buffers(
         old,
-        Some(std::path::Path::new(&old_path)),
+        Some(&super::fs_path(&old_path)),
         new,
-        Some(std::path::Path::new(&new_path)),
+        Some(&super::fs_path(&new_path)),
         Some(&mut opts),
     )?;
     walk_patch(&patch, &mut b)?;

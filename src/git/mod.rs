@@ -4,6 +4,8 @@ mod diff;
 pub mod notes;
 mod tree_diff;
 
+pub use tree_diff::MAX_TREE_DEPTH;
+
 pub use git2::Oid;
 
 use std::path::{Path, PathBuf};
@@ -44,15 +46,37 @@ pub enum GitError {
     },
     #[error("commit {commit} is not HEAD")]
     NotHead { commit: String },
+    #[error("commit {commit} is at the boundary of this shallow clone: its parent is not here (fetch more history: git fetch --deepen=N or --unshallow)")]
+    Shallow { commit: String },
+    #[error("{what} is {size} bytes, over the limit of {max}")]
+    TooLarge {
+        what: String,
+        size: usize,
+        max: usize,
+    },
+    #[error("the notes ref {notes_ref} is locked ({lock} exists): another git or aiprov is writing it, or one was killed while writing (remove the lock if none is running)")]
+    NotesLocked { notes_ref: String, lock: PathBuf },
     #[error("the notes ref {notes_ref} kept moving; gave up after {attempts} attempts")]
     NotesContention { notes_ref: String, attempts: u32 },
 }
 
 type Result<T> = std::result::Result<T, GitError>;
 
+/// The largest trust file (keyring, `allowed_signers`, Sigstore trusted root, policy,
+/// `MAINTAINERS`) aiprov reads: twenty times Linux's `MAINTAINERS`.
+pub const MAX_TRUST_FILE_BYTES: usize = 16 << 20;
+
 fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let what = what.into();
     move |source| GitError::Read { what, source }
+}
+
+/// The path of a tree entry that aiprov names `name` ([`crate::change::path_name`]), for git2.
+fn fs_path(name: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt as _;
+    PathBuf::from(std::ffi::OsStr::from_bytes(&crate::change::path_bytes(
+        name,
+    )))
 }
 
 /// The 1-based numbers of the lines git's diff removes from `old` and adds in `new`.
@@ -70,7 +94,7 @@ pub fn blob_id(data: &[u8]) -> String {
 /// when the mail does not hold both sides.
 pub fn split_pair_change(
     files: &[FileChange],
-    diff_text: &[u8],
+    diff: &crate::patch::DiffSections<'_>,
     entry: &crate::model::FileEntry,
 ) -> Option<FileChange> {
     use crate::change::Status;
@@ -78,9 +102,9 @@ pub fn split_pair_change(
     if !matches!(entry.status, Status::Renamed | Status::Copied) {
         return None;
     }
-    let new = crate::patch::whole_side(diff_text, &entry.path, true)?;
+    let new = diff.whole_side(&entry.path, true)?;
     let old = match entry.status {
-        Status::Renamed => crate::patch::whole_side(diff_text, old_path, false)?,
+        Status::Renamed => diff.whole_side(old_path, false)?,
         _ => return None,
     };
     let mode = |m: &Option<String>| {
@@ -149,6 +173,18 @@ pub struct Target {
 /// A repository opened for aiprov.
 pub struct Repo {
     inner: Repository,
+    /// The commits at the boundary of a shallow clone (`.git/shallow`): their parents are not
+    /// in this repository, so their changes cannot be told.
+    shallow: std::collections::HashSet<Oid>,
+}
+
+/// The commits listed in a shallow clone's `shallow` file (none when it is not shallow).
+fn shallow_commits(git_dir: &Path) -> std::collections::HashSet<Oid> {
+    std::fs::read_to_string(git_dir.join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
 }
 
 impl Repo {
@@ -163,7 +199,8 @@ impl Repo {
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(Repo { inner })
+        let shallow = shallow_commits(inner.path());
+        Ok(Repo { inner, shallow })
     }
 
     /// Another handle on the same repository (a handle is not shared between threads).
@@ -173,7 +210,8 @@ impl Repo {
                 path: self.inner.path().to_path_buf(),
                 source,
             })?;
-        Ok(Repo { inner })
+        let shallow = shallow_commits(inner.path());
+        Ok(Repo { inner, shallow })
     }
 
     /// The work tree, if the repository has one.
@@ -283,7 +321,19 @@ impl Repo {
         walk.map(|id| id.map_err(read("history"))).collect()
     }
 
+    /// Refuses a commit at the boundary of a shallow clone, whose parent is missing: libgit2
+    /// would take it for a root commit and its change for the whole tree.
+    fn not_shallow(&self, id: Oid) -> Result<()> {
+        if self.shallow.contains(&id) {
+            return Err(GitError::Shallow {
+                commit: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     fn first_parent(&self, id: Oid) -> Result<Option<Oid>> {
+        self.not_shallow(id)?;
         let commit = self
             .inner
             .find_commit(id)
@@ -291,16 +341,32 @@ impl Repo {
         Ok(commit.parent_ids().next())
     }
 
-    /// A file's content at a revision, `None` if the path does not exist there.
+    /// A file's content at a revision, `None` if the path does not exist there. Files over
+    /// [`MAX_TRUST_FILE_BYTES`] are refused before they are read: this reads the keyring, the
+    /// policy and MAINTAINERS.
     pub fn file_at(&self, rev: Oid, path: &str) -> Result<Option<Vec<u8>>> {
         let what = || format!("{path} at {rev}");
         let commit = self.inner.find_commit(rev).map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;
-        let entry = match tree.get_path(Path::new(path)) {
+        let entry = match tree.get_path(&fs_path(path)) {
             Ok(entry) => entry,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(read(what())(e)),
         };
+        if entry.kind() == Some(git2::ObjectType::Blob) {
+            let (size, _) = self
+                .inner
+                .odb()
+                .and_then(|odb| odb.read_header(entry.id()))
+                .map_err(read(what()))?;
+            if size > MAX_TRUST_FILE_BYTES {
+                return Err(GitError::TooLarge {
+                    what: what(),
+                    size,
+                    max: MAX_TRUST_FILE_BYTES,
+                });
+            }
+        }
         let obj = entry.to_object(&self.inner).map_err(read(what()))?;
         Ok(obj.as_blob().map(|b| b.content().to_vec()))
     }
@@ -308,7 +374,7 @@ impl Repo {
     /// Whether `path` is a directory at a revision (false when it cannot be read).
     pub fn is_dir_at(&self, rev: Oid, path: &str) -> bool {
         let tree = self.inner.find_commit(rev).and_then(|c| c.tree());
-        tree.and_then(|t| t.get_path(Path::new(path)))
+        tree.and_then(|t| t.get_path(&fs_path(path)))
             .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Tree))
     }
 
@@ -317,6 +383,7 @@ impl Repo {
         &self,
         id: Oid,
     ) -> Result<(git2::Commit<'_>, git2::Tree<'_>, Option<git2::Tree<'_>>)> {
+        self.not_shallow(id)?;
         let what = || format!("commit {id}");
         let commit = self.inner.find_commit(id).map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;
@@ -336,7 +403,7 @@ impl Repo {
             .find_commit(rev)
             .and_then(|c| c.tree())
             .map_err(read(what()))?;
-        let sub = match tree.get_path(Path::new(dir)) {
+        let sub = match tree.get_path(&fs_path(dir)) {
             Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => {
                 self.inner.find_tree(e.id()).map_err(read(what()))?
             }
@@ -344,9 +411,19 @@ impl Repo {
         };
         let mut out = Vec::new();
         let mut failed = None;
+        let mut too_large = None;
         sub.walk(git2::TreeWalkMode::PreOrder, |root, entry| {
             if entry.kind() == Some(git2::ObjectType::Blob) {
                 let name = format!("{root}{}", entry.name().unwrap_or_default());
+                let size = self
+                    .inner
+                    .odb()
+                    .and_then(|odb| odb.read_header(entry.id()))
+                    .map(|(size, _)| size);
+                if size.as_ref().is_ok_and(|&s| s > MAX_TRUST_FILE_BYTES) {
+                    too_large = Some((name, size.unwrap_or_default()));
+                    return git2::TreeWalkResult::Abort;
+                }
                 match self.inner.find_blob(entry.id()) {
                     Ok(b) => out.push((name, b.content().to_vec())),
                     Err(e) => {
@@ -357,7 +434,21 @@ impl Repo {
             }
             git2::TreeWalkResult::Ok
         })
+        .or_else(|e| {
+            if too_large.is_some() || failed.is_some() {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
         .map_err(read(what()))?;
+        if let Some((name, size)) = too_large {
+            return Err(GitError::TooLarge {
+                what: format!("{dir}/{name} at {rev}"),
+                size,
+                max: MAX_TRUST_FILE_BYTES,
+            });
+        }
         match failed {
             Some(e) => Err(read(what())(e)),
             None => Ok(out),
@@ -381,6 +472,14 @@ impl Repo {
     ) -> Result<Change> {
         let what = || format!("commit {id}");
         let (commit, tree, parent_tree) = self.commit_trees(id)?;
+        let size = commit.message_bytes().len();
+        if size > crate::change::MAX_MESSAGE_BYTES {
+            return Err(GitError::TooLarge {
+                what: format!("the message of commit {id}"),
+                size,
+                max: crate::change::MAX_MESSAGE_BYTES,
+            });
+        }
         let mut files = tree_diff::changed_files(&self.inner, parent_tree.as_ref(), Some(&tree))
             .map_err(read(what()))?;
         let adds = files
@@ -558,7 +657,7 @@ impl Repo {
         use crate::change::Status;
         let (_, tree, parent_tree) = self.commit_trees(id)?;
         let entry = |tree: Option<&git2::Tree<'_>>, path: &str| {
-            tree.and_then(|t| t.get_path(Path::new(path)).ok())
+            tree.and_then(|t| t.get_path(&fs_path(path)).ok())
                 .map(|e| (e.id().to_string(), e.filemode() as u32))
         };
         let old_path = old_path.unwrap_or(new_path);

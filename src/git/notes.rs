@@ -13,6 +13,28 @@ pub const DEFAULT_REF: &str = "refs/notes/aiprov";
 
 const MAX_ATTEMPTS: u32 = 32;
 
+/// The largest note aiprov reads or writes: a few envelopes of the largest size
+/// ([`crate::dsse::MAX_ENVELOPE_BYTES`]). Its size is read from the object header, so a larger
+/// note is refused before it is inflated.
+pub const MAX_NOTE_BYTES: usize = 64 << 20;
+
+/// The content of the note blob `id` of `commit`, refused when over [`MAX_NOTE_BYTES`].
+fn note_blob(repo: &Repository, id: Oid, commit: Oid, path: &str) -> Result<Vec<u8>> {
+    let (size, _) = repo
+        .odb()
+        .and_then(|odb| odb.read_header(id))
+        .map_err(read(format!("note {path}")))?;
+    if size > MAX_NOTE_BYTES {
+        return Err(GitError::TooLarge {
+            what: format!("the note of commit {commit}"),
+            size,
+            max: MAX_NOTE_BYTES,
+        });
+    }
+    let blob = repo.find_blob(id).map_err(read(format!("note {path}")))?;
+    Ok(blob.content().to_vec())
+}
+
 /// The note attached to `commit`, if any.
 pub fn read_note(repo: &Repo, notes_ref: &str, commit: Oid) -> Result<Option<Vec<u8>>> {
     Reader::new(repo, notes_ref)?.read(commit)
@@ -64,11 +86,7 @@ impl<'r> Reader<'r> {
         let Some((path, blob)) = locate(root, commit, subtree)? else {
             return Ok(None);
         };
-        let blob = self
-            .repo
-            .find_blob(blob)
-            .map_err(read(format!("note {path}")))?;
-        Ok(Some(blob.content().to_vec()))
+        Ok(Some(note_blob(self.repo, blob, commit, &path)?))
     }
 }
 
@@ -89,7 +107,8 @@ pub fn update_note(
         .signature()
         .or_else(|_| Signature::now("aiprov", "aiprov@localhost"))
         .map_err(write("notes commit signature"))?;
-    for _ in 0..MAX_ATTEMPTS {
+    let mut locked = 0;
+    for attempt in 0..MAX_ATTEMPTS {
         let tip = current_tip(git, notes_ref)?;
         let parent = match tip {
             Some(id) => Some(
@@ -108,8 +127,8 @@ pub fn update_note(
                     .map_err(read(format!("notes tree {path}")))
             })? {
                 Some((path, id)) => {
-                    let blob = git.find_blob(id).map_err(read(format!("note {path}")))?;
-                    (path, Some(blob.content().to_vec()))
+                    let old = note_blob(git, id, commit, &path)?;
+                    (path, Some(old))
                 }
                 None => (new_note_path(t, commit), None),
             },
@@ -118,6 +137,13 @@ pub fn update_note(
         let new = edit(old.as_deref());
         if old.as_deref() == Some(new.as_slice()) {
             return Ok(());
+        }
+        if new.len() > MAX_NOTE_BYTES {
+            return Err(GitError::TooLarge {
+                what: format!("the note of commit {commit}"),
+                size: new.len(),
+                max: MAX_NOTE_BYTES,
+            });
         }
         let blob = if new.is_empty() {
             None
@@ -138,17 +164,25 @@ pub fn update_note(
         match moved {
             Ok(_) => return Ok(()),
             // Another writer moved the ref (or holds its lock): rebuild on top of theirs.
-            Err(e)
-                if matches!(
-                    e.code(),
-                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
-                ) =>
-            {
+            Err(e) if e.code() == ErrorCode::Locked => {
+                // The lock is held while the other writer moves the ref: wait a little longer
+                // each time (32 attempts take about half a second).
+                locked += 1;
+                std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt)));
+                continue;
+            }
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
                 std::thread::yield_now();
                 continue;
             }
             Err(e) => return Err(write(&format!("notes ref {notes_ref}"))(e)),
         }
+    }
+    if locked == MAX_ATTEMPTS {
+        return Err(GitError::NotesLocked {
+            notes_ref: notes_ref.to_string(),
+            lock: git.path().join(format!("{notes_ref}.lock")),
+        });
     }
     Err(GitError::NotesContention {
         notes_ref: notes_ref.to_string(),

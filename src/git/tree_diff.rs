@@ -6,23 +6,43 @@ use git2::{Oid, Repository, Tree};
 
 use crate::change::{FileChange, Status};
 
+/// The deepest tree the diff descends into, as git's `core.maxTreeDepth` bounds it (git itself
+/// refuses deeper trees; fast-import makes them).
+pub const MAX_TREE_DEPTH: usize = 2048;
+
 const TREE_MODE: u32 = 0o040000;
 const TYPE_MASK: u32 = 0o170000;
 
 type Side = Option<(Oid, u32)>;
+type Entry = (Vec<u8>, Side, Side);
+
+/// A pair of subtrees still to compare: old, new, their path with a trailing `/`, their depth.
+type Level<'r> = (Option<Tree<'r>>, Option<Tree<'r>>, Vec<u8>, usize);
 
 /// The file changes between two trees (`None`: the empty tree), sorted by path, without renames.
-pub(crate) fn changed_files(
-    repo: &Repository,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
+/// Subtrees are compared from a work list, not by recursion: the stack does not grow with depth.
+pub(crate) fn changed_files<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
 ) -> Result<Vec<FileChange>, git2::Error> {
     let mut out = Vec::new();
-    walk(repo, old, new, "", &mut out)?;
-    out.sort_by(|a: &(String, Side, Side), b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut pending: Vec<Level<'r>> = vec![(old.cloned(), new.cloned(), Vec::new(), 0)];
+    while let Some((o, n, prefix, depth)) = pending.pop() {
+        walk(
+            repo,
+            o.as_ref(),
+            n.as_ref(),
+            &prefix,
+            depth,
+            &mut out,
+            &mut pending,
+        )?;
+    }
+    out.sort_by(|a: &Entry, b| a.0.cmp(&b.0));
     Ok(out
         .into_iter()
-        .map(|(path, old, new)| file_change(path, old, new))
+        .map(|(path, old, new)| file_change(crate::change::path_name(&path), old, new))
         .collect())
 }
 
@@ -45,13 +65,22 @@ fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Orderi
     }
 }
 
-fn walk(
-    repo: &Repository,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
-    prefix: &str,
-    out: &mut Vec<(String, Side, Side)>,
+/// Compares one level of two trees: file changes go to `out`, differing subtrees to `pending`.
+fn walk<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
+    prefix: &[u8],
+    depth: usize,
+    out: &mut Vec<Entry>,
+    pending: &mut Vec<Level<'r>>,
 ) -> Result<(), git2::Error> {
+    if depth > MAX_TREE_DEPTH {
+        let start: String = crate::change::path_name(prefix).chars().take(40).collect();
+        return Err(git2::Error::from_str(&format!(
+            "the tree is deeper than {MAX_TREE_DEPTH} levels (at {start}...)"
+        )));
+    }
     let side = |e: &git2::TreeEntry<'_>| Some((e.id(), e.filemode() as u32));
     let is_tree = |e: &git2::TreeEntry<'_>| e.filemode() as u32 == TREE_MODE;
     let mut olds = old.into_iter().flat_map(|t| t.iter()).peekable();
@@ -80,13 +109,13 @@ fn walk(
             .or(n.as_ref())
             .map(|e| e.name_bytes().to_vec())
             .unwrap_or_default();
-        let path = format!("{prefix}{}", String::from_utf8_lossy(&name));
+        let path = [prefix, &name].concat();
         let o_tree = o.as_ref().filter(|e| is_tree(e));
         let n_tree = n.as_ref().filter(|e| is_tree(e));
         if o_tree.is_some() || n_tree.is_some() {
             let ot = o_tree.map(|e| repo.find_tree(e.id())).transpose()?;
             let nt = n_tree.map(|e| repo.find_tree(e.id())).transpose()?;
-            walk(repo, ot.as_ref(), nt.as_ref(), &format!("{path}/"), out)?;
+            pending.push((ot, nt, [&path[..], b"/"].concat(), depth + 1));
         }
         // The non-tree sides at this path: a file that a directory replaced, or the other way.
         let o_file = o.as_ref().filter(|e| !is_tree(e)).and_then(side);

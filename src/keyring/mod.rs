@@ -155,19 +155,12 @@ impl Keyring {
 
     /// Every distinct trusted key, for trying signatures whose keyid is unknown.
     pub fn all_keys(&self) -> impl Iterator<Item = &PublicKey> {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         self.keys
             .iter()
             .map(|k| &k.key)
             .chain(self.revoked.iter().map(|r| &r.key))
-            .filter(move |k| {
-                if seen.contains(k) {
-                    false
-                } else {
-                    seen.push(*k);
-                    true
-                }
-            })
+            .filter(move |k| seen.insert(k.to_bytes()))
     }
 }
 
@@ -183,14 +176,37 @@ fn window(k: &TrustedKey) -> String {
 /// Whether an identity matches a principal pattern (`*` and `?` wildcards, case-insensitive, as
 /// OpenSSH matches `allowed_signers` principals).
 pub fn principal_matches(pattern: &str, identity: &str) -> bool {
+    // Iterative, backtracking only to the last `*`: linear in practice, O(pattern x identity) at
+    // worst, and no recursion (an identity of megabytes in a signed statement must not exhaust
+    // the stack).
     fn matches(p: &[u8], s: &[u8]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => matches(&p[1..], s) || (!s.is_empty() && matches(p, &s[1..])),
-            (Some(b'?'), Some(_)) => matches(&p[1..], &s[1..]),
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => matches(&p[1..], &s[1..]),
-            _ => false,
+        let (mut pi, mut si) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while si < s.len() {
+            match p.get(pi) {
+                Some(b'*') => {
+                    star = Some((pi, si));
+                    pi += 1;
+                }
+                Some(b'?') => {
+                    pi += 1;
+                    si += 1;
+                }
+                Some(c) if c.eq_ignore_ascii_case(&s[si]) => {
+                    pi += 1;
+                    si += 1;
+                }
+                _ => match star {
+                    Some((sp, ss)) => {
+                        pi = sp + 1;
+                        si = ss + 1;
+                        star = Some((sp, ss + 1));
+                    }
+                    None => return false,
+                },
+            }
         }
+        p[pi..].iter().all(|&c| c == b'*')
     }
     pattern
         .split(',')
@@ -227,6 +243,19 @@ mod tests {
             "alice@example.org",
             "alice@example.org "
         ));
+        assert!(principal_matches("*", ""));
+        assert!(principal_matches("a*b*c", "aXbYc"));
+        assert!(!principal_matches("a*b*c", "aXbY"));
+        assert!(principal_matches("*@*.example.org", "x@a.b.example.org"));
+        assert!(!principal_matches("?", ""));
+    }
+
+    #[test]
+    fn a_huge_identity_neither_overflows_the_stack_nor_takes_long() {
+        let long = "a".repeat(4 << 20);
+        assert!(!principal_matches("*@example.org", &long));
+        assert!(!principal_matches("*a*a*a*a*b", &long[..100_000]));
+        assert!(principal_matches("*", &long));
     }
 
     #[test]

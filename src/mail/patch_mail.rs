@@ -16,6 +16,8 @@ pub enum MailError {
     TooLarge { size: usize },
     #[error("not a mail")]
     Parse(#[source] mailparse::MailParseError),
+    #[error("the commit message of the mail is {size} bytes, over the limit of {max}")]
+    MessageTooLarge { size: usize, max: usize },
     #[error("mail has no From header")]
     NoAuthor,
     #[error("the diff of {subject:?}")]
@@ -253,6 +255,12 @@ impl PatchMail {
             .ok_or(MailError::NoAuthor)?;
         let title = clean_subject(&subject.replace(['\n', '\r'], " "));
         let message = stripspace(&format!("{title}\n\n{body}"));
+        if message.len() > crate::change::MAX_MESSAGE_BYTES {
+            return Err(MailError::MessageTooLarge {
+                size: message.len(),
+                max: crate::change::MAX_MESSAGE_BYTES,
+            });
+        }
         let (notes, diff) = split_notes_and_diff(&rest);
         Ok(PatchMail {
             message_id,

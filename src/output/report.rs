@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{DIM, ERROR, GOOD, WARNING};
+use super::{printable, DIM, ERROR, GOOD, WARNING};
 use crate::verify::{ChangeReport, Report, Severity, Verdict};
 
 /// Commit ids and keyids are shown abbreviated; mail ids as they are.
@@ -21,10 +21,10 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
         Verdict::Fail => (ERROR, "FAIL"),
         Verdict::Skipped => (DIM, "SKIP"),
     };
-    let signers: Vec<&str> = change
+    let signers: Vec<std::borrow::Cow<'_, str>> = change
         .attestations
         .iter()
-        .map(|a| a.signer.as_str())
+        .map(|a| printable(&a.signer))
         .collect();
     let by = if signers.is_empty() {
         String::new()
@@ -34,8 +34,8 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
     writeln!(
         out,
         "{style}{word}{style:#} {} {}{by}",
-        short(&change.id),
-        change.title
+        printable(short(&change.id)),
+        printable(&change.title)
     )?;
     if change.verdict == Verdict::Skipped {
         writeln!(out, "    {DIM}merge commit without attestation: its changes are verified in the commits it merges{DIM:#}")?;
@@ -45,12 +45,14 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
         let why = m
             .reason
             .as_deref()
-            .map(|r| format!(": {r}"))
+            .map(|r| format!(": {}", printable(r)))
             .unwrap_or_default();
         writeln!(
             out,
             "    {style}{}{style:#} {} signature of {}{why}",
-            m.result, m.kind, m.identity
+            m.result,
+            m.kind,
+            printable(&m.identity)
         )?;
     }
     for f in &change.findings {
@@ -58,7 +60,12 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
             Severity::Error => (ERROR, "error"),
             Severity::Warning => (WARNING, "warning"),
         };
-        writeln!(out, "    {style}{word}{style:#} [{}] {}", f.code, f.message)?;
+        writeln!(
+            out,
+            "    {style}{word}{style:#} [{}] {}",
+            f.code,
+            printable(&f.message)
+        )?;
     }
     // With several attestations (an author's and a maintainer's), each one's declaration is shown.
     if verbose > 0 || change.attestations.len() > 1 {
@@ -71,9 +78,9 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
             writeln!(
                 out,
                 "    {DIM}attestation by {} (key {}) at {}: {used}{DIM:#}",
-                a.signer,
-                short(&a.keyid),
-                a.created_at,
+                printable(&a.signer),
+                printable(short(&a.keyid)),
+                printable(&a.created_at),
             )?;
         }
     }

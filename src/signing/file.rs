@@ -17,10 +17,7 @@ pub struct FileSigner {
 }
 
 fn read_private(path: &Path) -> Result<PrivateKey, SignError> {
-    let bytes = std::fs::read(path).map_err(|source| SignError::ReadKey {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = super::read_key_file(path)?;
     PrivateKey::from_openssh(&bytes).map_err(|source| SignError::PrivateKeySyntax {
         path: path.to_path_buf(),
         source,
@@ -110,12 +107,24 @@ pub fn keygen(
             source,
         })?;
     }
-    write_new(path, pem.as_bytes(), 0o600)?;
-    write_new(&pub_path, format!("{public_line}\n").as_bytes(), 0o644)?;
+    // Both files are written whole before either gets its name, so that a crash leaves both,
+    // the private key alone (in the instant between the two links), or neither.
+    let private_tmp = write_temp(path, pem.as_bytes(), 0o600)?;
+    let public_tmp = match write_temp(&pub_path, format!("{public_line}\n").as_bytes(), 0o644) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = std::fs::remove_file(&private_tmp);
+            return Err(e);
+        }
+    };
+    let linked = link_new(&private_tmp, path).and_then(|_| link_new(&public_tmp, &pub_path));
+    let _ = std::fs::remove_file(&public_tmp);
+    linked?;
     PublicKey::from_openssh(&public_line)
 }
 
-fn write_new(path: &Path, content: &[u8], mode: u32) -> Result<(), SignError> {
+/// Writes `content` to a new temporary file beside `path` and syncs it; returns its path.
+fn write_temp(path: &Path, content: &[u8], mode: u32) -> Result<PathBuf, SignError> {
     use std::os::unix::fs::OpenOptionsExt;
     let err = |source| SignError::WriteKey {
         path: path.to_path_buf(),
@@ -128,13 +137,24 @@ fn write_new(path: &Path, content: &[u8], mode: u32) -> Result<(), SignError> {
         .mode(mode)
         .open(&tmp)
         .map_err(err)?;
-    f.write_all(content)
-        .and_then(|_| f.sync_all())
-        .map_err(err)?;
+    let written = f.write_all(content).and_then(|_| f.sync_all());
     drop(f);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(tmp)
+}
+
+/// Gives the temporary file `tmp` its final name `path`, which must not exist yet.
+fn link_new(tmp: &Path, path: &Path) -> Result<(), SignError> {
+    let err = |source| SignError::WriteKey {
+        path: path.to_path_buf(),
+        source,
+    };
     // Hard-link then unlink: fails instead of replacing a file that appeared meanwhile.
-    let linked = std::fs::hard_link(&tmp, path);
-    let _ = std::fs::remove_file(&tmp);
+    let linked = std::fs::hard_link(tmp, path);
+    let _ = std::fs::remove_file(tmp);
     linked.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             SignError::Exists {

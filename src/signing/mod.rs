@@ -135,6 +135,28 @@ pub fn sign_envelope(
     })
 }
 
+/// The largest key file aiprov reads: an OpenSSH Ed25519 key is under 1 KiB.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 << 10;
+
+/// The content of a key file, refused over [`MAX_KEY_FILE_BYTES`].
+pub(crate) fn read_key_file(path: &Path) -> Result<Vec<u8>, SignError> {
+    use std::io::Read as _;
+    let err = |source| SignError::ReadKey {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_KEY_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(err)?;
+    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+        return Err(err(std::io::Error::other(format!(
+            "over the limit of {MAX_KEY_FILE_BYTES} bytes for a key file"
+        ))));
+    }
+    Ok(bytes)
+}
+
 /// Where a signing key comes from.
 #[derive(Debug, Clone)]
 pub enum KeySource {
@@ -147,10 +169,7 @@ pub enum KeySource {
 impl KeySource {
     /// A private key file, or a public key file (`.pub`) naming a key held by ssh-agent.
     pub fn from_path(path: &Path) -> Result<KeySource, SignError> {
-        let text = std::fs::read(path).map_err(|source| SignError::ReadKey {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_key_file(path)?;
         let text = String::from_utf8_lossy(&text);
         if text.trim_start().starts_with("-----BEGIN") {
             Ok(KeySource::File(path.to_path_buf()))

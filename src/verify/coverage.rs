@@ -1,11 +1,11 @@
 //! Coverage: every file change is attested, nothing else is, and each one's changed lines are
 //! the attested ones.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::finding::{Code, Finding};
 use crate::change::{Change, FileChange, Status};
-use crate::model::{mode_string, AiUsage, FileEntry};
+use crate::model::{mode_string, FileEntry};
 
 /// Whether a file change is, by its ids alone, the attested one (the fast path: no digest needed).
 pub fn same_ids(file: &FileChange, entry: &FileEntry) -> bool {
@@ -27,16 +27,35 @@ pub fn same_ids(file: &FileChange, entry: &FileEntry) -> bool {
             .is_none_or(|(a, b)| a == b)
 }
 
-/// The attested entry for the same file change: same status and paths.
-fn direct_entry<'a>(file: &FileChange, entries: &'a [FileEntry]) -> Option<&'a FileEntry> {
-    entries
-        .iter()
-        .find(|e| e.path == file.path && e.status == file.status && e.old_path == file.old_path)
+/// What pairs a file change with its attested entry: path, status, old path.
+pub type EntryKey<'a> = (&'a str, Status, Option<&'a str>);
+
+/// File changes by [`EntryKey`] (the first of equal keys, as a linear search would find).
+pub fn index(files: &[FileChange]) -> HashMap<EntryKey<'_>, &FileChange> {
+    let mut map = HashMap::with_capacity(files.len());
+    for f in files {
+        map.entry((f.path.as_str(), f.status, f.old_path.as_deref()))
+            .or_insert(f);
+    }
+    map
 }
 
-/// Whether verifying `file` against `predicate` needs its digest computed.
-pub fn needs_digest(file: &FileChange, predicate: &AiUsage) -> bool {
-    direct_entry(file, &predicate.files).is_some_and(|e| !same_ids(file, e))
+/// Attested entries by [`EntryKey`] (the first of equal keys).
+pub fn entry_index(entries: &[FileEntry]) -> HashMap<EntryKey<'_>, &FileEntry> {
+    let mut map = HashMap::with_capacity(entries.len());
+    for e in entries {
+        map.entry((e.path.as_str(), e.status, e.old_path.as_deref()))
+            .or_insert(e);
+    }
+    map
+}
+
+/// Whether verifying `file` against the entries of a predicate (indexed by [`entry_index`])
+/// needs its digest computed.
+pub fn needs_digest(file: &FileChange, entries: &HashMap<EntryKey<'_>, &FileEntry>) -> bool {
+    entries
+        .get(&(file.path.as_str(), file.status, file.old_path.as_deref()))
+        .is_some_and(|e| !same_ids(file, e))
 }
 
 /// Paths a file change touches: both sides of a rename, the new side of a copy, else its path.
@@ -63,12 +82,18 @@ pub fn check(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut covered: HashSet<String> = HashSet::new();
+    // Indexes, so that a change of many files costs in proportion to its size.
+    let by_key = index(&change.files);
     let direct = |e: &FileEntry| {
-        change
-            .files
-            .iter()
-            .find(|f| f.path == e.path && f.status == e.status && f.old_path == e.old_path)
+        by_key
+            .get(&(e.path.as_str(), e.status, e.old_path.as_deref()))
+            .copied()
     };
+    let touched_by_change: HashSet<String> = change
+        .files
+        .iter()
+        .flat_map(|f| touched(f.status, &f.path, f.old_path.as_deref()))
+        .collect();
     for entry in entries {
         if let Some(file) = direct(entry) {
             covered.extend(touched(file.status, &file.path, file.old_path.as_deref()));
@@ -78,11 +103,7 @@ pub fn check(
             continue;
         }
         let paths = touched(entry.status, &entry.path, entry.old_path.as_deref());
-        let touches_change = change.files.iter().any(|f| {
-            touched(f.status, &f.path, f.old_path.as_deref())
-                .iter()
-                .any(|p| paths.contains(p))
-        });
+        let touches_change = paths.iter().any(|p| touched_by_change.contains(p));
         if rename_by_ids(change, entry)
             || pair(entry).and_then(|f| f.digest).as_deref() == Some(entry.digest.as_str())
         {

@@ -31,13 +31,26 @@ pub struct NoteCheck {
     pub envelopes: usize,
 }
 
-/// Checks every envelope line of a note against the keyring.
+/// The most envelope lines of one note that are read: an author's, amendments, approvals.
+pub const MAX_NOTE_ENVELOPES: usize = 256;
+
+/// Checks every envelope line of a note against the keyring (at most [`MAX_NOTE_ENVELOPES`]).
 pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
     let mut out = NoteCheck::default();
     for (i, line) in note.split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii();
         if line.is_empty() {
             continue;
+        }
+        if out.envelopes == MAX_NOTE_ENVELOPES {
+            out.findings.push(Finding::new(
+                Code::SignatureInvalid,
+                format!(
+                    "note line {}: the note holds more than {MAX_NOTE_ENVELOPES} envelopes; the rest are not read",
+                    i + 1
+                ),
+            ));
+            break;
         }
         out.envelopes += 1;
         match check_envelope(line, keyring) {
@@ -149,6 +162,8 @@ pub fn check_release_summary(
     let env = Envelope::parse_limited(line, limit)
         .map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
     let (key, keyid) = verifying_key(&env, keyring)?;
+    crate::json::check_unique_keys(&env.payload)
+        .map_err(|e| invalid(format!("payload is not strict JSON: {e}")))?;
     let statement: ReleaseStatement = serde_json::from_slice(&env.payload)
         .map_err(|e| invalid(format!("payload is not a valid release summary: {e}")))?;
     if env.payload_type != INTOTO_PAYLOAD_TYPE
@@ -171,6 +186,15 @@ pub fn check_release_summary(
 /// One envelope (a DSSE envelope, or a Sigstore bundle holding one), signature and trust checked.
 fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
+    if line.len() > crate::dsse::MAX_ENVELOPE_BYTES {
+        return Err(invalid(format!(
+            "the line is {} bytes, over the envelope limit of {}",
+            line.len(),
+            crate::dsse::MAX_ENVELOPE_BYTES
+        )));
+    }
+    crate::json::check_unique_keys(line)
+        .map_err(|e| invalid(format!("not a valid envelope: {e}")))?;
     #[cfg(feature = "sigstore")]
     let (payload, by) = if crate::sigstore::is_bundle(line) {
         super::sigstore::check_bundle(line, keyring)?
@@ -179,6 +203,9 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     };
     #[cfg(not(feature = "sigstore"))]
     let (payload, by) = check_dsse(line, keyring)?;
+    // Signed, but readable two ways: another parser may take the other of two equal keys.
+    crate::json::check_unique_keys(&payload)
+        .map_err(|e| invalid(format!("payload is not strict JSON: {e}")))?;
     let header: StatementHeader = serde_json::from_slice(&payload)
         .map_err(|e| invalid(format!("payload is not an in-toto statement: {e}")))?;
     if header.type_ != STATEMENT_TYPE {
@@ -307,11 +334,12 @@ fn check_subject_agrees(statement: &AiUsageStatement) -> Result<(), String> {
             files.len()
         ));
     }
+    let named: std::collections::HashSet<(&str, Option<&String>)> = subjects
+        .iter()
+        .map(|s| (s.name.as_str(), s.digest.get("sha256")))
+        .collect();
     for f in files {
-        let ok = subjects
-            .iter()
-            .any(|s| s.name == f.path && s.digest.get("sha256") == Some(&f.digest));
-        if !ok {
+        if !named.contains(&(f.path.as_str(), Some(&f.digest))) {
             return Err(format!("subject and file entry disagree on {}", f.path));
         }
     }

@@ -153,11 +153,11 @@ impl Finding {
     }
 }
 
-/// Messages are one line, whatever input they quote.
+/// Messages are one line, whatever input they quote: control characters are spelled as escapes
+/// (`\n`), so that `a\nb` and `a b` stay two names.
 fn one_line(s: String) -> String {
-    if s.contains(['\n', '\r']) {
-        s.replace(['\n', '\r'], " ")
-    } else {
-        s
+    match crate::output::printable(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(escaped) => escaped,
     }
 }

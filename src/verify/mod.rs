@@ -9,11 +9,13 @@ mod policy;
 mod sigstore;
 mod sources;
 
-pub use coverage::{check as check_coverage, needs_digest, same_ids};
-pub use envelopes::{check_note, check_release_summary, Attestation, NoteCheck};
+pub use coverage::{check as check_coverage, entry_index, index, needs_digest, same_ids, EntryKey};
+pub use envelopes::{
+    check_note, check_release_summary, Attestation, NoteCheck, MAX_NOTE_ENVELOPES,
+};
 pub use finding::{Code, Finding, Severity};
 pub use policy::{FileFacts, MaintainerLookup};
-pub use sources::{verify_commit, verify_commit_with_note, verify_mail, MailBlobs};
+pub use sources::{verify_commit, verify_commit_note, verify_mail, MailBlobs};
 
 use serde::{Deserialize, Serialize};
 
@@ -169,12 +171,12 @@ pub fn verify_change<E>(
             Convention::AssistedBy => policy::check_assisted_by(&trailers, predicate),
         });
         // An approval counts when a maintainer of the file signed it for the attested digest.
+        let mut digests: std::collections::HashMap<&str, &String> = Default::default();
+        for e in &predicate.files {
+            digests.entry(e.path.as_str()).or_insert(&e.digest);
+        }
         let approved = |path: &str| {
-            let digest = predicate
-                .files
-                .iter()
-                .find(|e| e.path == path)
-                .map(|e| &e.digest);
+            let digest = digests.get(path).copied();
             checked.approvals.iter().any(|a| {
                 trust
                     .maintainers

@@ -41,16 +41,13 @@ pub fn check_categories(
     let mut needs_approval: BTreeSet<String> = BTreeSet::new();
     let mut code_files = Vec::new();
     let mut code_lines = 0;
+    let by_key = super::coverage::index(&change.files);
     for entry in &predicate.files {
         let Some(ai) = &entry.ai else { continue };
         // The file change as attested: the commit's own, or the attested pairing of a rename.
-        let direct = change
-            .files
-            .iter()
-            .find(|f| {
-                f.path == entry.path && f.status == entry.status && f.old_path == entry.old_path
-            })
-            .cloned();
+        let direct = by_key
+            .get(&(entry.path.as_str(), entry.status, entry.old_path.as_deref()))
+            .map(|f| (*f).clone());
         let Some(file) = direct.or_else(|| pair(entry)) else {
             continue;
         };

@@ -1,15 +1,15 @@
 //! Where verified changes come from: a commit of a repository, or a patch mail.
 
 use super::{
-    needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding, MailSignature, Trusted,
-    Verdict,
+    entry_index, needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding,
+    MailSignature, Trusted, Verdict,
 };
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::change::FileChange;
 use crate::git::{notes, GitError, Repo, Target};
-use crate::model::{AiUsage, FileEntry};
+use crate::model::FileEntry;
 use crate::policy::comments;
 
 /// For a text file of a known language, its changed lines from `old` to `new` (removed, added),
@@ -82,12 +82,12 @@ pub fn verify_commit(
     notes: &notes::Reader<'_>,
 ) -> Result<ChangeReport, GitError> {
     let note = notes.read(target.commit)?;
-    verify_commit_with_note(repo, target, trust, note.as_deref())
+    verify_commit_note(repo, target, trust, note.as_deref())
 }
 
-/// Verifies one commit of a repository against the envelope lines of `note` (from the notes
-/// ref, or from an archive).
-pub fn verify_commit_with_note(
+/// Verifies one commit of a repository against the given note (its lines, as stored): what
+/// [`verify_commit`] does once the note is read, for notes that are not (or not yet) stored.
+pub fn verify_commit_note(
     repo: &Repo,
     target: &Target,
     trust: &Trusted<'_>,
@@ -98,19 +98,21 @@ pub fn verify_commit_with_note(
             .ok()
             .flatten()
     };
-    // Digests where ids differ from the attested ones, and line counts where AI wrote code.
-    let wanted = |f: &FileChange, p: &AiUsage| {
-        needs_digest(f, p)
-            || p.files.iter().any(|e| {
-                e.path == f.path && e.ai.as_ref().is_some_and(|a| !a.categories.is_empty())
-            })
-    };
     verify_change(
         note,
         trust,
         |predicates| {
+            // Digests where ids differ from the attested ones, and line counts where AI wrote
+            // code; looked up by path, so that many files cost in proportion.
+            let indexed: Vec<_> = predicates.iter().map(|p| entry_index(&p.files)).collect();
+            let ai_paths: HashSet<&str> = predicates
+                .iter()
+                .flat_map(|p| &p.files)
+                .filter(|e| e.ai.as_ref().is_some_and(|a| !a.categories.is_empty()))
+                .map(|e| e.path.as_str())
+                .collect();
             repo.change_with(target.commit, false, |f| {
-                predicates.iter().any(|p| wanted(f, p))
+                ai_paths.contains(f.path.as_str()) || indexed.iter().any(|i| needs_digest(f, i))
             })
         },
         &pair,
@@ -152,7 +154,7 @@ impl<'r> MailBlobs<'r> {
 /// the repository or an earlier patch has it) and the mail's hunks, checked against the new id.
 struct MailFacts<'a, 'r> {
     blobs: &'a MailBlobs<'r>,
-    diff: &'a [u8],
+    diff: &'a crate::patch::DiffSections<'a>,
 }
 
 impl MailFacts<'_, '_> {
@@ -164,7 +166,7 @@ impl MailFacts<'_, '_> {
             Some(id) => self.blobs.get(id)?,
             None => Vec::new(),
         };
-        let new = crate::patch::apply(self.diff, &file.path, &old)?;
+        let new = self.diff.apply(&file.path, &old)?;
         let id = crate::git::blob_id(&new);
         if !file.new_blob.as_deref().is_some_and(|n| id.starts_with(n)) {
             return None;
@@ -196,7 +198,9 @@ pub fn verify_mail(
 ) -> Result<ChangeReport, crate::mail::MailError> {
     let note = mail.note_lines(notes_ref).join("\n");
     let change = mail.change()?;
-    let pair = |e: &FileEntry| crate::git::split_pair_change(&change.files, &mail.diff, e);
+    // The mail's sections by path, indexed once for every look-up below.
+    let sections = crate::patch::DiffSections::new(&mail.diff);
+    let pair = |e: &FileEntry| crate::git::split_pair_change(&change.files, &sections, e);
     let mut report = verify_change(
         (!note.is_empty()).then_some(note.as_bytes()),
         trust,
@@ -204,7 +208,7 @@ pub fn verify_mail(
         &pair,
         &MailFacts {
             blobs,
-            diff: &mail.diff,
+            diff: &sections,
         },
     )?;
     if let Some(keyring) = patatt {
