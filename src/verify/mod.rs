@@ -10,7 +10,7 @@ mod sigstore;
 mod sources;
 
 pub use coverage::{check as check_coverage, needs_digest, same_ids};
-pub use envelopes::{check_note, Attestation, NoteCheck};
+pub use envelopes::{check_note, parse_statement, Attestation, NoteCheck, ParsedStatement};
 pub use finding::{Code, Finding, Severity};
 pub use policy::{FileFacts, MaintainerLookup};
 pub use sources::{verify_commit, verify_mail, MailBlobs};
