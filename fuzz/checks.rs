@@ -256,23 +256,23 @@ const PATHS: &[&str] = &[
     "a",
 ];
 
-/// MAINTAINERS: parsing (without and with a tree), `sections_for`, `maintainers_for` and
-/// `is_maintainer` on fixed paths and on the paths the file itself names. Everyone listed for a
-/// path is a maintainer of a section that covers it, and nobody is listed twice.
+/// MAINTAINERS: parsing in a tree (directories named by a predicate; `parse` is the same with
+/// none), `sections_for`, `maintainers_for` and `is_maintainer` on fixed paths and on the first
+/// paths the file itself names. Everyone listed for a path is a maintainer of a section that
+/// covers it, and nobody is listed twice. (Each pattern is a regular expression to compile: the
+/// work per input is kept small so that the fuzzer runs more than a few inputs a second.)
 pub fn maintainers(data: &[u8]) -> Outcome {
     let Ok(text) = std::str::from_utf8(data) else {
         return Outcome::Rejected;
     };
-    let parsed = Maintainers::parse(text);
-    let in_tree = Maintainers::parse_in_tree(text, &|p| p.ends_with("net") || p == "docs");
-    assert_eq!(parsed.is_ok(), in_tree.is_ok());
+    let parsed = Maintainers::parse_in_tree(text, &|p| p.ends_with("net") || p == "docs");
     let named: Vec<&str> = text
         .lines()
         .filter_map(|l| l.strip_prefix("F:"))
         .map(str::trim)
-        .take(32)
+        .take(8)
         .collect();
-    for m in [&parsed, &in_tree].into_iter().flatten() {
+    if let Ok(m) = &parsed {
         for path in PATHS.iter().copied().chain(named.iter().copied()) {
             let sections = m.sections_for(path);
             let people = m.maintainers_for(path);
