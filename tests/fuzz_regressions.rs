@@ -30,6 +30,16 @@ fn set_ai_used_for_is_seen_below_a_conflicts_tail() {
             "{written:?}"
         );
     }
+    // git reads a message only up to a NUL: the line goes above it.
+    let nul = String::from_utf8(regression("trailers/conflicts-block-tail-then-nul.txt"))
+        .expect("utf-8");
+    let written = set_ai_used_for(&nul, &value);
+    assert_eq!(
+        MessageTrailers::from_message(&written).ai_used_for,
+        vec![Ok(value.clone())],
+        "{written:?}"
+    );
+    assert!(written.ends_with("\n\nAI-used-for: code, tests (fuzz (nested) value)\n\0\0\0\0\0\0\0\0:"));
     // What `git interpret-trailers --parse` shows for the minimal message once written.
     assert_eq!(
         set_ai_used_for(minimal, &value),
@@ -54,4 +64,15 @@ fn a_mailed_diff_section_without_a_file_name_is_an_error() {
         }
         other => panic!("expected a malformed diff, got {other:?}"),
     }
+}
+
+/// `mail`: a subject whose byte 3 falls inside a multi-byte character panicked in
+/// `clean_subject` (it sliced the text at byte 3 to look for `Re:`).
+#[test]
+fn a_subject_with_a_multibyte_character_at_byte_3_parses() {
+    let raw = regression("mail/subject-multibyte-at-byte-3.mbox");
+    let messages = mbox::split(&raw);
+    let mail = PatchMail::parse(&messages[0]).expect("a mail");
+    assert!(mail.subject.starts_with("\0\0\u{ff}"), "{:?}", mail.subject);
+    assert_eq!(aiprov::mail::patch_mail::clean_subject("ab\u{ff}x"), "ab\u{ff}x");
 }

@@ -168,7 +168,9 @@ pub fn set_ai_used_for(message: &str, value: &AiUsedFor) -> String {
 /// ignored until a new line breaks the run; they then become the message's last paragraph.
 fn below_ignored_tail(message: &str, line: &str, canonical: &str, eol: &str) -> Option<String> {
     let base = remove_ai_used_for(message);
-    let at = divider_start(base.as_bytes());
+    // git reads a message only up to its first NUL.
+    let visible = base.find('\0').unwrap_or(base.len());
+    let at = divider_start(&base.as_bytes()[..visible]);
     let before = base[..at].trim_end_matches(['\n', '\r']);
     let mut out = String::with_capacity(base.len() + line.len() + 2 * eol.len());
     out.push_str(before);
