@@ -166,8 +166,9 @@ pub fn parse(text: &[u8]) -> Result<Vec<FileChange>, PatchError> {
                 header_path: header_paths(trim_eol(rest)),
                 ..Section::default()
             };
-            i += 1;
-            i = parse_section(&lines, i, &mut s)?;
+            let start = i;
+            i = parse_section(&lines, i + 1, &mut s)?;
+            check_names(start, &s)?;
             sections.push(s);
         } else {
             i += 1;
@@ -177,6 +178,21 @@ pub fn parse(text: &[u8]) -> Result<Vec<FileChange>, PatchError> {
         .into_iter()
         .map(finish)
         .collect())
+}
+
+/// Like `git apply`, a file section must name its file: by `diff --git a/P b/P`, by `---`/`+++`
+/// lines, or by rename and copy lines (the old name too for those). An empty name counts as none.
+fn check_names(line: usize, s: &Section) -> Result<(), PatchError> {
+    let header = s.header_path.as_ref();
+    let old = s.old_path.as_deref().or(header.map(|h| h.0.as_str()));
+    let new = s.new_path.as_deref().or(header.map(|h| h.1.as_str()));
+    let moved = s.renamed || s.copied;
+    let deleted = s.deleted && !moved && !s.added;
+    let missing = |name: Option<&str>| name.is_none_or(str::is_empty);
+    if (deleted && missing(old)) || (!deleted && missing(new)) || (moved && missing(old)) {
+        return Err(err(line, "diff header lacks file name information"));
+    }
+    Ok(())
 }
 
 fn err(line: usize, message: impl Into<String>) -> PatchError {
@@ -544,6 +560,29 @@ fn finish(s: Section) -> FileChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_section_without_a_file_name_is_an_error_like_git_apply() {
+        let nameless = [
+            &b"diff --git a/x b/y\nindex 1111111..2222222 100644\n--- a/x\n"[..],
+            b"diff --git a/x b/x\n--- a/x\n+++ b/\n@@ -1 +1 @@\n-a\n+b\n",
+            b"diff --git a/x b/y\ndeleted file mode 100644\n",
+            b"diff --git a/x b/x\nrename from \nrename to y\n",
+        ];
+        for diff in nameless {
+            assert_eq!(
+                parse(diff),
+                Err(PatchError::Malformed {
+                    line: 1,
+                    message: "diff header lacks file name information".into()
+                }),
+                "{}",
+                String::from_utf8_lossy(diff)
+            );
+        }
+        let named = parse(b"diff --git a/x b/y\n--- a/x\n+++ b/y\n@@ -1 +1 @@\n-a\n+b\n");
+        assert_eq!(named.map(|f| f[0].path.clone()), Ok("y".to_string()));
+    }
 
     #[test]
     fn quoted_paths_unquote_like_git() {

@@ -55,7 +55,7 @@ pub fn clean_subject(subject: &str) -> String {
             s = t;
             continue;
         }
-        if t.len() > 3 && t[..3].eq_ignore_ascii_case("re:") {
+        if t.len() > 3 && t.as_bytes()[..3].eq_ignore_ascii_case(b"re:") {
             s = &t[3..];
             continue;
         }
@@ -374,6 +374,9 @@ mod tests {
             "subject [not a prefix]"
         );
         assert_eq!(clean_subject("Reply to all"), "Reply to all");
+        // Found by the mail fuzz target: a multi-byte character across byte 3 of the subject.
+        assert_eq!(clean_subject("ab\u{ff}x"), "ab\u{ff}x");
+        assert_eq!(clean_subject("RE:\u{ff}"), "\u{ff}");
     }
 
     #[test]

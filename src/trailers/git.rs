@@ -241,18 +241,24 @@ fn ignored_tail_bytes(buf: &[u8], len: usize) -> usize {
 /// End of the log message proper: before a `---` divider line (unless
 /// `no_divider`), then without the ignorable tail.
 fn end_of_log_message(buf: &[u8], no_divider: bool) -> usize {
-    let mut end = buf.len();
-    if !no_divider {
-        let mut s = 0;
-        while s < buf.len() {
-            if buf[s..].starts_with(b"---") && buf.get(s + 3).copied().is_some_and(is_space) {
-                end = s;
-                break;
-            }
-            s = next_line(buf, s);
-        }
-    }
+    let end = if no_divider {
+        buf.len()
+    } else {
+        divider_start(buf)
+    };
     end - ignored_tail_bytes(buf, end)
+}
+
+/// Start of the first `---` divider line (`---` and a space or line end), or `buf.len()`.
+pub(super) fn divider_start(buf: &[u8]) -> usize {
+    let mut s = 0;
+    while s < buf.len() {
+        if buf[s..].starts_with(b"---") && buf.get(s + 3).copied().is_some_and(is_space) {
+            return s;
+        }
+        s = next_line(buf, s);
+    }
+    buf.len()
 }
 
 /// Start of the trailer block within `buf[..len]`, or `len` if there is none.

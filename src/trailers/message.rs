@@ -7,7 +7,7 @@ use super::ai::{
     AiUsedFor, AssistedBy, Identity, AI_USED_FOR, ASSISTED_BY, CO_AUTHORED_BY, GENERATED_BY,
     SIGNED_OFF_BY,
 };
-use super::git::{git_trim, is_space, trailer_block, Trailer, TrailerBlock};
+use super::git::{divider_start, git_trim, is_space, trailer_block, Trailer, TrailerBlock};
 use super::TrailerError;
 
 /// An AI-disclosure trailer of another convention than `AI-used-for:`.
@@ -118,7 +118,11 @@ fn foreign_kind(trailer: &Trailer) -> Option<ForeignAiKind> {
 /// a trailer block gets a new one, after a blank line, where its log message
 /// ends (before a `---` divider or trailing comments). Everything else stays
 /// byte-identical; the line uses the message's line ending (`\r\n` if its first
-/// line has one). Line breaks inside `value` are written as spaces.
+/// line has one). Line breaks inside `value` are written as spaces. Where a line
+/// added there would make git stop ignoring the tail below it (an old-style
+/// `Conflicts:` block opened in the first line), the new line goes below that
+/// tail instead, as the last paragraph (`git interpret-trailers --trailer`
+/// loses the trailer there).
 ///
 /// In one degenerate case, several old `AI-used-for:` lines in a block that
 /// only qualifies through git's 25% rule, removing them would make git stop
@@ -140,8 +144,11 @@ pub fn set_ai_used_for(message: &str, value: &AiUsedFor) -> String {
         .map(|e| e.range.start..end_of_text(message, e.range.clone()))
         .collect();
     let out = insert_line(message, &block, &old, &line, eol);
-    if old.len() < 2 || has_exactly(&out, &canonical) {
+    if has_exactly(&out, &canonical) {
         return out;
+    }
+    if old.len() < 2 {
+        return below_ignored_tail(message, &line, &canonical, eol).unwrap_or(out);
     }
     let mut replaced = String::with_capacity(message.len() + line.len());
     let mut cursor = 0;
@@ -152,6 +159,28 @@ pub fn set_ai_used_for(message: &str, value: &AiUsedFor) -> String {
     }
     replaced.push_str(&message[cursor..]);
     replaced
+}
+
+/// `message` without its `AI-used-for:` trailers and with `line` as a new last paragraph of the
+/// log message, below the tail git ignores, if git then sees exactly that trailer. For when a
+/// line added above that tail makes git stop ignoring it: an old-style `Conflicts:` block opened
+/// in the first line stays open across other lines, so its tab-indented lines further down are
+/// ignored until a new line breaks the run; they then become the message's last paragraph.
+fn below_ignored_tail(message: &str, line: &str, canonical: &str, eol: &str) -> Option<String> {
+    let base = remove_ai_used_for(message);
+    // git reads a message only up to its first NUL.
+    let visible = base.find('\0').unwrap_or(base.len());
+    let at = divider_start(&base.as_bytes()[..visible]);
+    let before = base[..at].trim_end_matches(['\n', '\r']);
+    let mut out = String::with_capacity(base.len() + line.len() + 2 * eol.len());
+    out.push_str(before);
+    if !before.is_empty() {
+        out.push_str(eol);
+        out.push_str(eol);
+    }
+    out.push_str(line);
+    out.push_str(&base[at..]);
+    has_exactly(&out, canonical).then_some(out)
 }
 
 /// Returns `message` without its `AI-used-for:` trailers (and their continuation lines).

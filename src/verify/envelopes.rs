@@ -203,35 +203,23 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     };
     #[cfg(not(feature = "sigstore"))]
     let (payload, by) = check_dsse(line, keyring)?;
-    // Signed, but readable two ways: another parser may take the other of two equal keys.
-    crate::json::check_unique_keys(&payload)
-        .map_err(|e| invalid(format!("payload is not strict JSON: {e}")))?;
-    let header: StatementHeader = serde_json::from_slice(&payload)
-        .map_err(|e| invalid(format!("payload is not an in-toto statement: {e}")))?;
-    if header.type_ != STATEMENT_TYPE {
-        return Err(invalid(format!(
-            "unsupported statement type '{}'",
-            header.type_
-        )));
-    }
-    match header.predicate_type.as_str() {
-        AI_USAGE_PREDICATE_TYPE => {
-            let statement: AiUsageStatement = serde_json::from_slice(&payload)
-                .map_err(|e| invalid(format!("payload is not a valid AI-usage statement: {e}")))?;
-            let created_at = parse_time(&statement.predicate.created_at)?;
-            check_subject_agrees(&statement).map_err(invalid)?;
+    match parse_statement(&payload)? {
+        ParsedStatement::AiUsage {
+            statement,
+            created_at,
+        } => {
             by.check(keyring, &statement.predicate.signer.email, created_at)?;
             Ok(Verified::Attestation(Box::new(Attestation {
-                statement,
+                statement: *statement,
                 keyid: by.keyid(),
                 created_at,
                 line: 0,
             })))
         }
-        APPROVAL_PREDICATE_TYPE => {
-            let statement: ApprovalStatement = serde_json::from_slice(&payload)
-                .map_err(|e| invalid(format!("payload is not a valid approval: {e}")))?;
-            let created_at = parse_time(&statement.predicate.created_at)?;
+        ParsedStatement::Approval {
+            statement,
+            created_at,
+        } => {
             let approver = statement.predicate.approver.email.clone();
             by.check(keyring, &approver, created_at)?;
             let files = statement
@@ -241,7 +229,66 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
                 .collect();
             Ok(Verified::Approval(VerifiedApproval { approver, files }))
         }
-        _ => Ok(Verified::Other),
+        ParsedStatement::Other { .. } => Ok(Verified::Other),
+    }
+}
+
+/// An envelope's payload read as verification reads it, before any key or trust check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsedStatement {
+    /// An AI-usage attestation whose subject agrees with its file entries.
+    AiUsage {
+        statement: Box<AiUsageStatement>,
+        created_at: Timestamp,
+    },
+    /// A maintainer's approval.
+    Approval {
+        statement: Box<ApprovalStatement>,
+        created_at: Timestamp,
+    },
+    /// An in-toto statement of a predicate type this build does not check.
+    Other { predicate_type: String },
+}
+
+/// Parses the payload of an envelope: an in-toto statement, its predicate by type, the signing
+/// time, and (for AI usage) that subject and file entries agree. Errors are `signature-invalid`
+/// findings, as verification reports them.
+pub fn parse_statement(payload: &[u8]) -> Result<ParsedStatement, Finding> {
+    let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
+    // Signed, but readable two ways: another parser may take the other of two equal keys.
+    crate::json::check_unique_keys(payload)
+        .map_err(|e| invalid(format!("payload is not strict JSON: {e}")))?;
+    let header: StatementHeader = serde_json::from_slice(payload)
+        .map_err(|e| invalid(format!("payload is not an in-toto statement: {e}")))?;
+    if header.type_ != STATEMENT_TYPE {
+        return Err(invalid(format!(
+            "unsupported statement type '{}'",
+            header.type_
+        )));
+    }
+    match header.predicate_type.as_str() {
+        AI_USAGE_PREDICATE_TYPE => {
+            let statement: AiUsageStatement = serde_json::from_slice(payload)
+                .map_err(|e| invalid(format!("payload is not a valid AI-usage statement: {e}")))?;
+            let created_at = parse_time(&statement.predicate.created_at)?;
+            check_subject_agrees(&statement).map_err(invalid)?;
+            Ok(ParsedStatement::AiUsage {
+                statement: Box::new(statement),
+                created_at,
+            })
+        }
+        APPROVAL_PREDICATE_TYPE => {
+            let statement: ApprovalStatement = serde_json::from_slice(payload)
+                .map_err(|e| invalid(format!("payload is not a valid approval: {e}")))?;
+            let created_at = parse_time(&statement.predicate.created_at)?;
+            Ok(ParsedStatement::Approval {
+                statement: Box::new(statement),
+                created_at,
+            })
+        }
+        _ => Ok(ParsedStatement::Other {
+            predicate_type: header.predicate_type,
+        }),
     }
 }
 

@@ -11,7 +11,8 @@ mod sources;
 
 pub use coverage::{check as check_coverage, entry_index, index, needs_digest, same_ids, EntryKey};
 pub use envelopes::{
-    check_note, check_release_summary, Attestation, NoteCheck, MAX_NOTE_ENVELOPES,
+    check_note, check_release_summary, parse_statement, Attestation, NoteCheck, ParsedStatement,
+    MAX_NOTE_ENVELOPES,
 };
 pub use finding::{Code, Finding, Severity};
 pub use policy::{FileFacts, MaintainerLookup};
