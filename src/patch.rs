@@ -141,8 +141,8 @@ impl DiffSections<'_> {
                 }
                 b'+' => out.extend_from_slice(body),
                 // "\ No newline at end of file" after an added line: that line has no newline.
-                b'\\' if last == b'+' => {
-                    out.pop_if(|&mut c| c == b'\n');
+                b'\\' if last == b'+' && out.last() == Some(&b'\n') => {
+                    out.pop();
                 }
                 b'\\' => {}
                 _ => break,

@@ -10,7 +10,6 @@ use sha2::{Digest, Sha256};
 use super::error::CliError;
 use super::release;
 use super::signer::{load_signer, now};
-use super::trust::Trust;
 use super::Context;
 use crate::archive;
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
@@ -85,22 +84,12 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
     }
     // Fail on a missing key before the long part.
     let signer = load_signer(repo, args.key.as_deref())?;
-    let trust_ref = args
-        .trust_ref
-        .as_deref()
-        .map(|r| repo.commit_id(r))
-        .transpose()?;
-    let mut trust = Trust::new(Some(repo), &ctx.out, args.keyring.as_deref())?;
-    let from_notes = |notes: &crate::git::notes::Reader<'_>, commit| Ok(notes.read(commit)?);
-    let recorded = release::record(
-        ctx,
-        repo,
-        &mut trust,
-        &range,
-        trust_ref,
-        args.jobs,
-        &from_notes,
-    )?;
+    let options = release::Options {
+        trust_ref: args.trust_ref.as_deref(),
+        keyring: args.keyring.as_deref(),
+        jobs: args.jobs,
+    };
+    let recorded = release::record_notes(ctx, repo, &range, &options)?;
     let changes: Vec<_> = recorded.iter().map(|(c, _)| c.clone()).collect();
     let totals = Totals::of(&changes);
     let statement = ReleaseStatement {

@@ -126,3 +126,31 @@ pub fn record(
     bar.finish_and_clear();
     Ok(out)
 }
+
+/// What `archive` and `report` ask of a range: where trust comes from, and how many threads.
+pub struct Options<'a> {
+    pub trust_ref: Option<&'a str>,
+    pub keyring: Option<&'a std::path::Path>,
+    pub jobs: Option<usize>,
+}
+
+/// Verifies and records every commit of `range` with the envelopes of its notes.
+pub fn record_notes(
+    ctx: &Context,
+    repo: &Repo,
+    range: &Range,
+    options: &Options<'_>,
+) -> Result<Recorded, CliError> {
+    let trust_ref = options.trust_ref.map(|r| repo.commit_id(r)).transpose()?;
+    let mut trust = Trust::new(Some(repo), &ctx.out, options.keyring)?;
+    let from_notes = |notes: &notes::Reader<'_>, commit| Ok(notes.read(commit)?);
+    record(
+        ctx,
+        repo,
+        &mut trust,
+        range,
+        trust_ref,
+        options.jobs,
+        &from_notes,
+    )
+}

@@ -63,22 +63,12 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
 
 fn from_range(ctx: &Context, repo: &Repo, spec: &str, args: &Args) -> Result<AiReport, CliError> {
     let range = release::resolve(repo, spec)?;
-    let trust_ref = args
-        .trust_ref
-        .as_deref()
-        .map(|r| repo.commit_id(r))
-        .transpose()?;
-    let mut trust = Trust::new(Some(repo), &ctx.out, args.keyring.as_deref())?;
-    let from_notes = |notes: &crate::git::notes::Reader<'_>, commit| Ok(notes.read(commit)?);
-    let recorded = release::record(
-        ctx,
-        repo,
-        &mut trust,
-        &range,
-        trust_ref,
-        args.jobs,
-        &from_notes,
-    )?;
+    let options = release::Options {
+        trust_ref: args.trust_ref.as_deref(),
+        keyring: args.keyring.as_deref(),
+        jobs: args.jobs,
+    };
+    let recorded = release::record_notes(ctx, repo, &range, &options)?;
     let changes: Vec<_> = recorded.into_iter().map(|(c, _)| c).collect();
     Ok(AiReport::new(range.release, &changes))
 }

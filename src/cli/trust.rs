@@ -15,6 +15,9 @@ use crate::policy::maintainers::Maintainers;
 use crate::policy::{Policy, POLICY_PATH};
 use crate::verify::Trusted;
 
+/// Tells whether a path names a directory of the tree MAINTAINERS is read for.
+type IsDir<'a> = dyn Fn(&str) -> bool + 'a;
+
 /// Keyrings and policies by trusted revision, or the ones from `--keyring`.
 pub struct Trust<'r> {
     repo: Option<&'r Repo>,
@@ -80,30 +83,29 @@ impl<'r> Trust<'r> {
         if !self.maintainers.contains_key(&trusted) {
             // Who may approve AI use: MAINTAINERS at the repository root (or in --keyring DIR).
             // Like get_maintainer.pl, an F: pattern naming a directory of the tree covers it.
-            let (text, is_dir): (_, Box<dyn Fn(&str) -> bool>) =
-                match (&self.dir_path, self.repo, trusted) {
-                    (Some(dir), repo, _) => (
-                        match read_bounded(&dir.join("MAINTAINERS")) {
-                            Ok(bytes) => Some(bytes),
-                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                            Err(e) => {
-                                return Err(CliError::msg(format!(
-                                    "cannot read {}: {e}",
-                                    dir.join("MAINTAINERS").display()
-                                )))
-                            }
-                        },
-                        Box::new(move |p: &str| {
-                            repo.and_then(|r| r.workdir())
-                                .is_some_and(|w| w.join(p).is_dir())
-                        }),
-                    ),
-                    (None, Some(repo), Some(rev)) => (
-                        repo.file_at(rev, "MAINTAINERS")?,
-                        Box::new(move |p: &str| repo.is_dir_at(rev, p)),
-                    ),
-                    _ => (None, Box::new(|_: &str| false)),
-                };
+            let (text, is_dir): (_, Box<IsDir<'_>>) = match (&self.dir_path, self.repo, trusted) {
+                (Some(dir), repo, _) => (
+                    match read_bounded(&dir.join("MAINTAINERS")) {
+                        Ok(bytes) => Some(bytes),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                        Err(e) => {
+                            return Err(CliError::msg(format!(
+                                "cannot read {}: {e}",
+                                dir.join("MAINTAINERS").display()
+                            )))
+                        }
+                    },
+                    Box::new(move |p: &str| {
+                        repo.and_then(|r| r.workdir())
+                            .is_some_and(|w| w.join(p).is_dir())
+                    }),
+                ),
+                (None, Some(repo), Some(rev)) => (
+                    repo.file_at(rev, "MAINTAINERS")?,
+                    Box::new(move |p: &str| repo.is_dir_at(rev, p)),
+                ),
+                _ => (None, Box::new(|_: &str| false)),
+            };
             let parsed = text
                 .map(|t| Maintainers::parse_in_tree(&String::from_utf8_lossy(&t), &is_dir))
                 .transpose()?;

@@ -106,7 +106,7 @@ impl Section {
                 Ok(p) => p.matches(path).then_some(p.depth),
                 Err(n) => n.is_match(path).then_some(0),
             })
-            .last()
+            .next_back()
     }
 }
 
