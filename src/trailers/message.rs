@@ -122,7 +122,8 @@ fn foreign_kind(trailer: &Trailer) -> Option<ForeignAiKind> {
 /// added there would make git stop ignoring the tail below it (an old-style
 /// `Conflicts:` block opened in the first line), the new line goes below that
 /// tail instead, as the last paragraph (`git interpret-trailers --trailer`
-/// loses the trailer there).
+/// loses the trailer there). A message with a NUL byte, which git refuses in a
+/// commit, is read only up to it, as git reads it, and may not get its trailer.
 ///
 /// In one degenerate case, several old `AI-used-for:` lines in a block that
 /// only qualifies through git's 25% rule, removing them would make git stop
