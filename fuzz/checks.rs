@@ -85,7 +85,10 @@ pub fn statement(data: &[u8]) -> Outcome {
     match &parsed {
         Ok(ParsedStatement::AiUsage { statement, .. }) => {
             let json = serde_json::to_vec(statement).expect("a statement serialises");
-            assert_eq!(parse_statement(&json).as_ref(), Ok(parsed.as_ref().expect("ok")));
+            assert_eq!(
+                parse_statement(&json).as_ref(),
+                Ok(parsed.as_ref().expect("ok"))
+            );
             let categories = statement.predicate.categories();
             for f in &statement.predicate.files {
                 if let Some(ai) = &f.ai {
@@ -96,7 +99,10 @@ pub fn statement(data: &[u8]) -> Outcome {
         }
         Ok(ParsedStatement::Approval { statement, .. }) => {
             let json = serde_json::to_vec(statement).expect("an approval serialises");
-            assert_eq!(parse_statement(&json).as_ref(), Ok(parsed.as_ref().expect("ok")));
+            assert_eq!(
+                parse_statement(&json).as_ref(),
+                Ok(parsed.as_ref().expect("ok"))
+            );
         }
         Ok(ParsedStatement::Other { .. }) => {}
         Err(f) => assert_eq!(f.code, Code::SignatureInvalid),
@@ -113,7 +119,11 @@ pub fn trailers(data: &[u8]) -> Outcome {
     let block = trailers::trailer_block(message);
     assert!(block.start <= block.end && block.end <= message.len());
     for e in &block.entries {
-        assert!(message.get(e.range.clone()).is_some(), "entry range {:?}", e.range);
+        assert!(
+            message.get(e.range.clone()).is_some(),
+            "entry range {:?}",
+            e.range
+        );
         assert!(e.range.start >= block.start && e.range.end <= block.end);
     }
     let parsed = trailers::parse(message);
@@ -155,13 +165,21 @@ pub fn trailers(data: &[u8]) -> Outcome {
 fn ai_used_for_round_trip(text: &str) {
     if let Ok(v) = text.parse::<AiUsedFor>() {
         assert!(!v.categories.is_empty());
-        assert_eq!(v.to_string().parse::<AiUsedFor>().as_ref(), Ok(&v), "{text:?}");
+        assert_eq!(
+            v.to_string().parse::<AiUsedFor>().as_ref(),
+            Ok(&v),
+            "{text:?}"
+        );
     }
 }
 
 fn identity_round_trip(key: &str, text: &str) {
     if let Ok(id) = Identity::parse(key, text) {
-        assert_eq!(Identity::parse(key, &id.to_string()).as_ref(), Ok(&id), "{text:?}");
+        assert_eq!(
+            Identity::parse(key, &id.to_string()).as_ref(),
+            Ok(&id),
+            "{text:?}"
+        );
     }
 }
 
@@ -171,7 +189,8 @@ fn patatt_keyring() -> &'static PatattKeyring {
     static RING: OnceLock<PatattKeyring> = OnceLock::new();
     RING.get_or_init(|| {
         let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-        let public = base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes());
+        let public =
+            base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes());
         PatattKeyring::from_files(["default", "work"].map(|s| {
             (
                 format!("ed25519/example.org/alice/{s}"),

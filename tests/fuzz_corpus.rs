@@ -30,7 +30,11 @@ fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .map(|e| e.expect("readable folder entry").path())
         .filter(|p| p.is_file())
         .map(|p| {
-            let name = p.file_name().expect("a file name").to_string_lossy().into_owned();
+            let name = p
+                .file_name()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
             (name, std::fs::read(&p).expect("readable input"))
         })
         .collect();

@@ -31,15 +31,17 @@ fn set_ai_used_for_is_seen_below_a_conflicts_tail() {
         );
     }
     // git reads a message only up to a NUL: the line goes above it.
-    let nul = String::from_utf8(regression("trailers/conflicts-block-tail-then-nul.txt"))
-        .expect("utf-8");
+    let nul =
+        String::from_utf8(regression("trailers/conflicts-block-tail-then-nul.txt")).expect("utf-8");
     let written = set_ai_used_for(&nul, &value);
     assert_eq!(
         MessageTrailers::from_message(&written).ai_used_for,
         vec![Ok(value.clone())],
         "{written:?}"
     );
-    assert!(written.ends_with("\n\nAI-used-for: code, tests (fuzz (nested) value)\n\0\0\0\0\0\0\0\0:"));
+    assert!(
+        written.ends_with("\n\nAI-used-for: code, tests (fuzz (nested) value)\n\0\0\0\0\0\0\0\0:")
+    );
     // What `git interpret-trailers --parse` shows for the minimal message once written.
     assert_eq!(
         set_ai_used_for(minimal, &value),
@@ -74,5 +76,8 @@ fn a_subject_with_a_multibyte_character_at_byte_3_parses() {
     let messages = mbox::split(&raw);
     let mail = PatchMail::parse(&messages[0]).expect("a mail");
     assert!(mail.subject.starts_with("\0\0\u{ff}"), "{:?}", mail.subject);
-    assert_eq!(aiprov::mail::patch_mail::clean_subject("ab\u{ff}x"), "ab\u{ff}x");
+    assert_eq!(
+        aiprov::mail::patch_mail::clean_subject("ab\u{ff}x"),
+        "ab\u{ff}x"
+    );
 }
