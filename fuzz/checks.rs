@@ -144,11 +144,15 @@ pub fn trailers(data: &[u8]) -> Outcome {
         explanation: Some("fuzz (nested) value".into()),
     };
     let written = set_ai_used_for(message, &value);
-    let again = MessageTrailers::from_message(&written);
-    assert!(
-        again.ai_used_for.contains(&Ok(value.clone())),
-        "set_ai_used_for lost its value: {written:?}"
-    );
+    // git refuses a NUL in a commit message and reads other text only up to one (where a `---`
+    // without its line end is no divider until a line is added): no promise for such text.
+    if !message.contains('\0') {
+        let again = MessageTrailers::from_message(&written);
+        assert!(
+            again.ai_used_for.contains(&Ok(value.clone())),
+            "set_ai_used_for lost its value: {written:?}"
+        );
+    }
     let removed = remove_ai_used_for(&written);
     assert!(removed.len() <= written.len());
     if mt.trailers.is_empty() {

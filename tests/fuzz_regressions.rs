@@ -30,6 +30,20 @@ fn set_ai_used_for_is_seen_below_a_conflicts_tail() {
             "{written:?}"
         );
     }
+    // A scissors line below the tail: the line goes above it.
+    let scissors = String::from_utf8(regression(
+        "trailers/conflicts-block-tail-then-scissors.txt",
+    ))
+    .expect("utf-8");
+    let written = set_ai_used_for(&scissors, &value);
+    assert_eq!(
+        MessageTrailers::from_message(&written).ai_used_for,
+        vec![Ok(value.clone())],
+        "{written:?}"
+    );
+    assert!(written.contains(
+        "\n\nAI-used-for: code, tests (fuzz (nested) value)\n# ------------------------ >8"
+    ));
     // git reads a message only up to a NUL: the line goes above it.
     let nul =
         String::from_utf8(regression("trailers/conflicts-block-tail-then-nul.txt")).expect("utf-8");

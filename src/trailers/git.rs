@@ -249,8 +249,15 @@ fn end_of_log_message(buf: &[u8], no_divider: bool) -> usize {
     end - ignored_tail_bytes(buf, end)
 }
 
+/// Where git stops reading the log message at the latest: the first `---` divider line, or a
+/// scissors line before it, else `buf.len()`.
+pub(super) fn log_message_cut(buf: &[u8]) -> usize {
+    let divider = divider_start(buf);
+    locate_scissors(buf, divider)
+}
+
 /// Start of the first `---` divider line (`---` and a space or line end), or `buf.len()`.
-pub(super) fn divider_start(buf: &[u8]) -> usize {
+fn divider_start(buf: &[u8]) -> usize {
     let mut s = 0;
     while s < buf.len() {
         if buf[s..].starts_with(b"---") && buf.get(s + 3).copied().is_some_and(is_space) {

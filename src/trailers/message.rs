@@ -7,7 +7,7 @@ use super::ai::{
     AiUsedFor, AssistedBy, Identity, AI_USED_FOR, ASSISTED_BY, CO_AUTHORED_BY, GENERATED_BY,
     SIGNED_OFF_BY,
 };
-use super::git::{divider_start, git_trim, is_space, trailer_block, Trailer, TrailerBlock};
+use super::git::{git_trim, is_space, log_message_cut, trailer_block, Trailer, TrailerBlock};
 use super::TrailerError;
 
 /// An AI-disclosure trailer of another convention than `AI-used-for:`.
@@ -122,7 +122,8 @@ fn foreign_kind(trailer: &Trailer) -> Option<ForeignAiKind> {
 /// added there would make git stop ignoring the tail below it (an old-style
 /// `Conflicts:` block opened in the first line), the new line goes below that
 /// tail instead, as the last paragraph (`git interpret-trailers --trailer`
-/// loses the trailer there).
+/// loses the trailer there). A message with a NUL byte, which git refuses in a
+/// commit, is read only up to it, as git reads it, and may not get its trailer.
 ///
 /// In one degenerate case, several old `AI-used-for:` lines in a block that
 /// only qualifies through git's 25% rule, removing them would make git stop
@@ -162,25 +163,29 @@ pub fn set_ai_used_for(message: &str, value: &AiUsedFor) -> String {
 }
 
 /// `message` without its `AI-used-for:` trailers and with `line` as a new last paragraph of the
-/// log message, below the tail git ignores, if git then sees exactly that trailer. For when a
+/// log message (above a divider or scissors line, else at the end), below the tail git ignores,
+/// if git then sees exactly that trailer. For when a
 /// line added above that tail makes git stop ignoring it: an old-style `Conflicts:` block opened
 /// in the first line stays open across other lines, so its tab-indented lines further down are
 /// ignored until a new line breaks the run; they then become the message's last paragraph.
 fn below_ignored_tail(message: &str, line: &str, canonical: &str, eol: &str) -> Option<String> {
     let base = remove_ai_used_for(message);
-    // git reads a message only up to its first NUL.
+    // git reads a message only up to its first NUL, and the log message ends at a divider or
+    // scissors line.
     let visible = base.find('\0').unwrap_or(base.len());
-    let at = divider_start(&base.as_bytes()[..visible]);
-    let before = base[..at].trim_end_matches(['\n', '\r']);
-    let mut out = String::with_capacity(base.len() + line.len() + 2 * eol.len());
-    out.push_str(before);
-    if !before.is_empty() {
-        out.push_str(eol);
-        out.push_str(eol);
-    }
-    out.push_str(line);
-    out.push_str(&base[at..]);
-    has_exactly(&out, canonical).then_some(out)
+    let cut = log_message_cut(&base.as_bytes()[..visible]);
+    [cut, visible].into_iter().find_map(|at| {
+        let before = base[..at].trim_end_matches(['\n', '\r']);
+        let mut out = String::with_capacity(base.len() + line.len() + 2 * eol.len());
+        out.push_str(before);
+        if !before.is_empty() {
+            out.push_str(eol);
+            out.push_str(eol);
+        }
+        out.push_str(line);
+        out.push_str(&base[at..]);
+        has_exactly(&out, canonical).then_some(out)
+    })
 }
 
 /// Returns `message` without its `AI-used-for:` trailers (and their continuation lines).
