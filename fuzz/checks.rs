@@ -76,7 +76,10 @@ pub fn envelope(data: &[u8]) -> Outcome {
     let read = lines.min(MAX_NOTE_ENVELOPES);
     assert_eq!(note.envelopes, read);
     // Nothing is trusted, so every envelope line read is a finding.
-    assert_eq!(note.findings.len(), read + usize::from(lines > MAX_NOTE_ENVELOPES));
+    assert_eq!(
+        note.findings.len(),
+        read + usize::from(lines > MAX_NOTE_ENVELOPES)
+    );
     assert!(note.attestations.is_empty() && note.approvals.is_empty());
     outcome(&parsed)
 }

@@ -40,8 +40,10 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         .filter(|(_, m)| {
             let cover = m.is_cover_letter();
             if cover {
-                ctx.out
-                    .status(format!("skipping cover letter: {}", m.subject));
+                ctx.out.status(format!(
+                    "skipping cover letter: {}",
+                    crate::output::printable(&m.subject)
+                ));
             }
             !cover
         })

@@ -74,8 +74,10 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         let blobs = MailBlobs::new(repo.as_ref());
         for (i, (raw, mail)) in mails.iter().enumerate() {
             if mail.is_cover_letter() {
-                ctx.out
-                    .status(format!("skipping cover letter: {}", mail.subject));
+                ctx.out.status(format!(
+                    "skipping cover letter: {}",
+                    crate::output::printable(&mail.subject)
+                ));
                 continue;
             }
             let patatt = trust.patatt(trusted)?.clone();

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::{DIM, ERROR, GOOD, WARNING};
+use super::{printable, DIM, ERROR, GOOD, WARNING};
 use crate::archive::ArchiveReport;
 use crate::verify::{Finding, Severity, Verdict};
 
@@ -13,7 +13,12 @@ fn write_findings(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> 
             Severity::Error => (ERROR, "error"),
             Severity::Warning => (WARNING, "warning"),
         };
-        writeln!(out, "    {style}{word}{style:#} [{}] {}", f.code, f.message)?;
+        writeln!(
+            out,
+            "    {style}{word}{style:#} [{}] {}",
+            f.code,
+            printable(&f.message)
+        )?;
     }
     Ok(())
 }
@@ -41,8 +46,8 @@ pub fn write_archive_report(
         writeln!(
             out,
             "release {} (commit {}): {} changes; {how}",
-            r.range,
-            &r.commit[..r.commit.len().min(12)],
+            printable(&r.range),
+            printable(r.commit.get(..12).unwrap_or(&r.commit)),
             report.changes.len()
         )?;
     }
@@ -70,8 +75,8 @@ pub fn write_archive_report(
         writeln!(
             out,
             "{style}{word}{style:#} {} {} {DIM}(recorded {recorded}){DIM:#}",
-            &c.commit[..c.commit.len().min(12)],
-            c.title
+            printable(c.commit.get(..12).unwrap_or(&c.commit)),
+            printable(&c.title)
         )?;
         write_findings(out, &c.findings)?;
     }

@@ -29,9 +29,9 @@ fn table(out: &mut impl Write, heading: &str, first: &str, rows: &[Row]) -> io::
     Ok(())
 }
 
-/// Table cells must not break the table.
+/// Names from the repository must neither break a table nor drive a terminal.
 fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    crate::output::printable(text).replace('|', "\\|")
 }
 
 /// Writes the report as a Markdown document.
@@ -70,4 +70,15 @@ pub fn write_markdown(out: &mut impl Write, report: &AiReport) -> io::Result<()>
     )?;
     table(out, "By MAINTAINERS section", "section", &report.by_section)?;
     table(out, "By month", "month", &report.by_month)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn names_neither_break_tables_nor_reach_the_terminal() {
+        assert_eq!(escape("a|b\n\u{1b}[31m"), "a\\|b\\n\\u{1b}[31m");
+        assert_eq!(escape("hw/net"), "hw/net");
+    }
 }
