@@ -3,25 +3,10 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::{printable, DIM, ERROR, GOOD, WARNING};
+use super::report::write_findings;
+use super::{printable, DIM, ERROR, GOOD};
 use crate::archive::ArchiveReport;
-use crate::verify::{Finding, Severity, Verdict};
-
-fn write_findings(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
-    for f in findings {
-        let (style, word) = match f.severity {
-            Severity::Error => (ERROR, "error"),
-            Severity::Warning => (WARNING, "warning"),
-        };
-        writeln!(
-            out,
-            "    {style}{word}{style:#} [{}] {}",
-            f.code,
-            printable(&f.message)
-        )?;
-    }
-    Ok(())
-}
+use crate::verify::Verdict;
 
 fn verdict_word(v: Verdict) -> &'static str {
     match v {

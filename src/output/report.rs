@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::{printable, DIM, ERROR, GOOD, WARNING};
-use crate::verify::{ChangeReport, Report, Severity, Verdict};
+use crate::verify::{ChangeReport, Finding, Report, Severity, Verdict};
 
 /// Commit ids and keyids are shown abbreviated; mail ids as they are.
 fn short(id: &str) -> &str {
@@ -12,6 +12,23 @@ fn short(id: &str) -> &str {
     } else {
         id
     }
+}
+
+/// Writes findings, one indented line each.
+pub fn write_findings(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
+    for f in findings {
+        let (style, word) = match f.severity {
+            Severity::Error => (ERROR, "error"),
+            Severity::Warning => (WARNING, "warning"),
+        };
+        writeln!(
+            out,
+            "    {style}{word}{style:#} [{}] {}",
+            f.code,
+            printable(&f.message)
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes one change's result.
@@ -55,18 +72,7 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
             printable(&m.identity)
         )?;
     }
-    for f in &change.findings {
-        let (style, word) = match f.severity {
-            Severity::Error => (ERROR, "error"),
-            Severity::Warning => (WARNING, "warning"),
-        };
-        writeln!(
-            out,
-            "    {style}{word}{style:#} [{}] {}",
-            f.code,
-            printable(&f.message)
-        )?;
-    }
+    write_findings(out, &change.findings)?;
     // With several attestations (an author's and a maintainer's), each one's declaration is shown.
     if verbose > 0 || change.attestations.len() > 1 {
         for a in &change.attestations {
