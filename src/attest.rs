@@ -14,7 +14,7 @@ use crate::model::{
     AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, Subject, Tool,
     AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
 };
-use crate::policy::{PathClasses, PathGlob, PathGlobError};
+use crate::policy::{Convention, PathClasses, PathGlob, PathGlobError};
 use crate::trailers::{self, AiUsedFor, Category, Identity, MessageTrailers};
 
 #[derive(Debug, Error)]
@@ -33,6 +33,74 @@ pub enum AttestError {
     ResearchInRule { rule: String },
     #[error(transparent)]
     Glob(#[from] PathGlobError),
+    #[error("the commit's AI trailer cannot be read, so its declaration cannot be signed")]
+    MalformedTrailer {
+        #[source]
+        source: trailers::TrailerError,
+    },
+    #[error(
+        "the commit's trailers declare {declared} but the attestation would declare {planned}"
+    )]
+    Understated { declared: String, planned: String },
+}
+
+/// The grammar of QEMU's trailer, for hints.
+pub const AI_USED_FOR_GRAMMAR: &str =
+    "`AI-used-for: CATEGORY[, CATEGORY...] [(explanation)]` with the categories code, tests, docs and research, e.g. `AI-used-for: code (refactoring)`";
+
+/// The grammar of the kernel's trailer, for hints.
+pub const ASSISTED_BY_GRAMMAR: &str =
+    "`Assisted-by: AGENT_NAME:MODEL_VERSION [TOOL1] [TOOL2]`, e.g. `Assisted-by: Claude:claude-opus-4 coccinelle`";
+
+/// Refuses a plan that says less than the commit's own trailers: a malformed disclosure trailer
+/// of the project's convention (its meaning is unknown, so nothing may be signed for it), a
+/// category an `AI-used-for` trailer names that the plan lacks, or no AI use at all where any AI
+/// trailer (of either convention, or an AI co-author) discloses some.
+pub fn check_declaration(
+    trailers: &MessageTrailers,
+    plan: &Plan,
+    convention: Convention,
+) -> Result<(), AttestError> {
+    let malformed = match convention {
+        Convention::AiUsedFor => trailers.ai_used_for.iter().find_map(|t| t.clone().err()),
+        Convention::AssistedBy => trailers.foreign.iter().find_map(|f| match &f.kind {
+            trailers::ForeignAiKind::AssistedBy(Err(e)) => Some(e.clone()),
+            _ => None,
+        }),
+    };
+    if let Some(source) = malformed {
+        return Err(AttestError::MalformedTrailer { source });
+    }
+    let planned = plan.categories();
+    let declared = trailers.ai_categories();
+    let disclosed = !trailers.ai_used_for.is_empty() || !trailers.foreign.is_empty();
+    let names = |set: &BTreeSet<Category>| {
+        if set.is_empty() {
+            "no AI use".to_string()
+        } else {
+            let list: Vec<&str> = set.iter().map(|c| c.as_str()).collect();
+            format!("AI use for {}", list.join(", "))
+        }
+    };
+    if !declared.is_subset(&planned) || (disclosed && planned.is_empty()) {
+        let declared = if declared.is_empty() {
+            let first = trailers
+                .trailers
+                .iter()
+                .find(|t| {
+                    t.is(trailers::AI_USED_FOR) || trailers.foreign.iter().any(|f| &f.trailer == *t)
+                })
+                .map(|t| format!("AI use (`{}: {}`)", t.key, t.value));
+            first.unwrap_or_else(|| "AI use".into())
+        } else {
+            names(&declared)
+        };
+        return Err(AttestError::Understated {
+            declared,
+            planned: names(&planned),
+        });
+    }
+    Ok(())
 }
 
 /// One `--ai GLOB=...` or `--human GLOB` rule. Later rules win over earlier ones.

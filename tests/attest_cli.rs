@@ -266,18 +266,18 @@ fn fix_trailer_adds_the_trailer_before_the_sign_offs() {
     assert_eq!(parsed, format!("AI-used-for: code\n{SOB_ALICE}\n\n"));
     let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
     assert_eq!(code, 0, "{doc:#}");
-    // And removes it again when no AI was used.
+    // It never removes the declaration again: saying no AI was used is refused, the commit kept.
+    let before = f.git(&["rev-parse", "HEAD"]);
     f.aiprov()
         .args(["attest", "--fix-trailer", "--human", "**", "--key"])
         .arg(&keys.alice)
         .assert()
-        .success();
-    assert_eq!(
-        f.git(&["log", "-1", "--format=%B"]),
-        format!("Change\n\nLonger explanation.\n\n{SOB_ALICE}\n\n")
-    );
-    let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
-    assert_eq!(code, 0, "{doc:#}");
+        .code(2)
+        .stderr(predicates::str::contains(
+            "would remove the commit's declaration of AI use",
+        ));
+    assert_eq!(f.git(&["rev-parse", "HEAD"]), before);
+    assert_eq!(envelope_lines(&f).len(), 1);
 }
 
 #[test]
@@ -294,8 +294,8 @@ fn trailer_findings() {
         (
             "Assisted-by: Claude:claude-opus-4 checkpatch",
             &[],
-            vec!["trailer.foreign"],
-            0,
+            vec!["trailer.foreign", "trailer.unexpected"],
+            1,
         ),
         (
             "__SOB__\nAI-used-for: code",
@@ -315,12 +315,41 @@ fn trailer_findings() {
             format!("Change\n\n{trailer}\n{SOB_ALICE}")
         };
         f.commit_all(&message);
-        f.aiprov()
+        let attest = f
+            .aiprov()
             .args(["attest", "--key"])
             .arg(&keys.alice)
             .args(args)
-            .assert()
-            .success();
+            .output()
+            .expect("run");
+        if !attest.status.success() {
+            // attest refuses to sign less than the trailer says (tests/adversarial_trailers.rs);
+            // the finding is for an attestation made before the trailer was edited.
+            assert_eq!(attest.status.code(), Some(2), "{trailer}");
+            f.git(&[
+                "commit",
+                "--amend",
+                "-q",
+                "-m",
+                &format!("Change\n\n{SOB_ALICE}"),
+            ]);
+            f.aiprov()
+                .args(["attest", "--key"])
+                .arg(&keys.alice)
+                .args(args)
+                .assert()
+                .success();
+            let attested = f.git(&["rev-parse", "HEAD"]);
+            f.git(&["commit", "--amend", "-q", "-m", &message]);
+            f.git(&[
+                "notes",
+                "--ref=aiprov",
+                "copy",
+                "-f",
+                attested.trim(),
+                "HEAD",
+            ]);
+        }
         let (code, doc) = verify_json(&f, &[&format!("{base}..HEAD")]);
         assert_eq!(codes(&doc), expected, "{trailer}");
         assert_eq!(code, exit, "{trailer}");

@@ -6,11 +6,14 @@ use std::path::PathBuf;
 use super::error::{CliError, WithHint};
 use super::signer::{load_signer, now};
 use super::Context;
-use crate::attest::{merge_line_into_note, plan, statement, Plan, Rule};
+use crate::attest::{
+    check_declaration, merge_line_into_note, plan, statement, Plan, Rule, AI_USED_FOR_GRAMMAR,
+    ASSISTED_BY_GRAMMAR,
+};
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
 use crate::git::{notes, Repo};
 use crate::model::Tool;
-use crate::policy::PathClasses;
+use crate::policy::{Convention, Policy};
 use crate::signing;
 use crate::trailers::{self, MessageTrailers};
 
@@ -109,39 +112,38 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     })?;
 
     let mut change = repo.change(id, |_| true)?;
+    // The policy the commit will be judged by: its parent's (the trusted revision).
+    let policy = match &change.parent {
+        Some(parent) => super::trust::load_rev_policy(repo, repo.commit_id(parent)?)?,
+        None => crate::policy::Policy::default(),
+    };
     let mut trailers = MessageTrailers::from_message(&change.message);
-    let plan = plan(
-        &change,
-        &trailers,
-        &rules,
-        args.research,
-        &PathClasses::default(),
-    );
+    let plan = plan(&change, &trailers, &rules, args.research, &policy.classes);
+    let fix = match args.fix_trailer {
+        true => fixed_message(
+            &change.message,
+            &trailers,
+            &plan,
+            !rules.is_empty(),
+            &policy,
+        )?,
+        false => None,
+    };
+    let signed_trailers = match &fix {
+        Some((message, _)) => MessageTrailers::from_message(message),
+        None => trailers.clone(),
+    };
+    check_declaration(&signed_trailers, &plan, policy.convention)
+        .hint(declaration_hint(policy.convention))?;
     confirm(ctx, &change.title(), &plan, args.yes)?;
-
-    if args.fix_trailer {
-        let wanted = plan.trailer_value();
-        let current: Vec<String> = trailers
-            .ai_used_for
-            .iter()
-            .map(|t| t.as_ref().map(|v| v.to_string()).unwrap_or_default())
-            .collect();
-        let wanted_list: Vec<String> = wanted.iter().map(|v| v.to_string()).collect();
-        if current != wanted_list || trailers.ai_used_for_misplaced {
-            let message = match &wanted {
-                Some(v) => trailers::set_ai_used_for(&change.message, v),
-                None => trailers::remove_ai_used_for(&change.message),
-            };
-            id = repo.amend_message(id, &message).hint(
-                "--fix-trailer rewrites the commit, so it only works on HEAD; use `git rebase -i` for older commits",
-            )?;
-            ctx.out.status(format!(
-                "amended {} to carry the AI-used-for trailer",
-                &id.to_string()[..12]
-            ));
-            change = repo.change(id, |_| true)?;
-            trailers = MessageTrailers::from_message(&change.message);
-        }
+    if let Some((message, what)) = fix {
+        id = repo.amend_message(id, &message).hint(
+            "--fix-trailer rewrites the commit, so it only works on HEAD; use `git rebase -i` for older commits",
+        )?;
+        ctx.out
+            .status(format!("amended {}: {what}", &id.to_string()[..12]));
+        change = repo.change(id, |_| true)?;
+        trailers = MessageTrailers::from_message(&change.message);
     }
 
     let now = now()?;
@@ -191,6 +193,99 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         identity.email
     ));
     Ok(0)
+}
+
+/// How to fix a commit whose trailers the plan would understate.
+fn declaration_hint(convention: Convention) -> String {
+    match convention {
+        Convention::AiUsedFor => format!(
+            "the trailer reads {AI_USED_FOR_GRAMMAR}; correct it with `git commit --amend`, or say with --ai GLOB=CATEGORY what AI did and add --fix-trailer"
+        ),
+        Convention::AssistedBy => format!(
+            "the trailer reads {ASSISTED_BY_GRAMMAR}; correct it with `git commit --amend`, and say with --ai GLOB=CATEGORY what AI did"
+        ),
+    }
+}
+
+/// For `--fix-trailer`: the message with the `AI-used-for` trailer the plan calls for, and what
+/// changed, or `None` when the message already carries it. The fix only adds, corrects towards
+/// the plan, or moves the trailer: it never removes or narrows a declaration of AI use, and a
+/// malformed trailer is corrected only towards what `explicit` rules say.
+fn fixed_message(
+    message: &str,
+    trailers: &MessageTrailers,
+    plan: &Plan,
+    explicit: bool,
+    policy: &Policy,
+) -> Result<Option<(String, String)>, CliError> {
+    if policy.convention == Convention::AssistedBy {
+        return Err(CliError::msg(
+            "--fix-trailer writes QEMU's AI-used-for trailer, and this project's policy uses the kernel's Assisted-by",
+        )
+        .hint(format!("add the trailer by hand: {ASSISTED_BY_GRAMMAR}")));
+    }
+    let old: Vec<String> = trailers
+        .trailers
+        .iter()
+        .filter(|t| t.is(trailers::AI_USED_FOR))
+        .map(|t| format!("`{}: {}`", t.key, t.value))
+        .collect();
+    let Some(mut wanted) = plan.trailer_value() else {
+        if old.is_empty() && trailers.foreign.is_empty() {
+            return Ok(None);
+        }
+        return Err(CliError::msg(format!(
+            "--fix-trailer would remove the commit's declaration of AI use ({}), and the attestation would declare none",
+            old.iter().chain(trailers.foreign.iter().map(|f| &f.trailer.value)).cloned().collect::<Vec<_>>().join(", ")
+        ))
+        .hint("if AI was used, say where with --ai GLOB=CATEGORY; if it was not, edit the trailer yourself (`git commit --amend`)"));
+    };
+    if wanted.explanation.is_none() {
+        // Keep the contributor's explanation when the rules give none.
+        wanted.explanation = trailers
+            .ai_used_for
+            .iter()
+            .find_map(|t| t.as_ref().ok()?.explanation.clone());
+    }
+    if let Some(Err(e)) = trailers.ai_used_for.iter().find(|t| t.is_err()) {
+        if !explicit {
+            return Err(CliError::msg(format!(
+                "--fix-trailer cannot tell what the malformed trailer means ({e})"
+            ))
+            .hint("say what AI did with --ai GLOB=CATEGORY, and --fix-trailer writes the trailer for it"));
+        }
+    }
+    let current: Vec<&trailers::AiUsedFor> = trailers
+        .ai_used_for
+        .iter()
+        .filter_map(|t| t.as_ref().ok())
+        .collect();
+    let all_parsed = current.len() == trailers.ai_used_for.len();
+    if all_parsed && current == [&wanted] && !trailers.ai_used_for_misplaced {
+        return Ok(None);
+    }
+    let lost: Vec<&str> = trailers
+        .ai_categories()
+        .difference(&wanted.categories)
+        .map(|c| c.as_str())
+        .collect();
+    if !lost.is_empty() {
+        return Err(CliError::msg(format!(
+            "--fix-trailer would remove {} from the commit's AI-used-for trailer ({})",
+            lost.join(", "),
+            old.join(", ")
+        ))
+        .hint("if AI was used for it, say where with --ai GLOB=CATEGORY; if it was not, edit the trailer yourself (`git commit --amend`)"));
+    }
+    let new = format!("`{}: {wanted}`", trailers::AI_USED_FOR);
+    let what = if old.is_empty() {
+        format!("added {new}")
+    } else if old == [new.clone()] {
+        format!("moved {new} above the Signed-off-by lines")
+    } else {
+        format!("replaced {} with {new}", old.join(", "))
+    };
+    Ok(Some((trailers::set_ai_used_for(message, &wanted), what)))
 }
 
 /// On a terminal, shows the plan and asks before signing.

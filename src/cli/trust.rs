@@ -228,7 +228,7 @@ fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, CliError> {
 }
 
 /// The policy at a revision: `.aiprov/policy.toml`, or the default profile without one.
-fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, CliError> {
+pub(super) fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, CliError> {
     match repo.file_at(rev, POLICY_PATH)? {
         Some(text) => Ok(Policy::parse(
             &text,

@@ -91,6 +91,19 @@ pub fn check_against_attestation(trailers: &MessageTrailers, predicate: &AiUsage
                 list(&declared)
             ),
         )]
+    } else if let Some(f) = trailers
+        .foreign
+        .first()
+        .filter(|_| !any_trailer && attested.is_empty())
+    {
+        // Another convention's trailer still discloses AI use: a declaration of none says less.
+        vec![Finding::new(
+            Code::TrailerUnexpected,
+            format!(
+                "'{}: {}' discloses AI use but the attestation declares none",
+                f.trailer.key, f.trailer.value
+            ),
+        )]
     } else if any_trailer && all_parsed && declared != attested {
         vec![Finding::new(
             Code::TrailerMismatch,
