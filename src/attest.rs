@@ -348,3 +348,58 @@ fn line_owner(payload: &[u8]) -> Option<(String, String)> {
     let who = o.predicate.signer.or(o.predicate.approver)?;
     Some((o.predicate_type, who.email))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(categories: &[Category]) -> Plan {
+        let ai = (!categories.is_empty()).then(|| AiUse {
+            categories: categories.iter().copied().collect(),
+            explanation: None,
+        });
+        Plan {
+            files: vec![("hw/dev.c".into(), ai)],
+            research: false,
+        }
+    }
+
+    fn check(message: &str, planned: &[Category], convention: Convention) -> Result<(), String> {
+        let trailers = MessageTrailers::from_message(message);
+        check_declaration(&trailers, &plan_of(planned), convention).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_plan_must_cover_the_trailer() {
+        use Category::{Code, Tests};
+        let qemu = Convention::AiUsedFor;
+        let msg = |t: &str| format!("T\n\n{t}\nSigned-off-by: A <a@example.org>\n");
+        assert_eq!(check(&msg("AI-used-for: code"), &[Code], qemu), Ok(()));
+        assert_eq!(
+            check(&msg("AI-used-for: code"), &[Code, Tests], qemu),
+            Ok(())
+        );
+        assert_eq!(
+            check("T\n\nSigned-off-by: A <a@example.org>\n", &[], qemu),
+            Ok(())
+        );
+        let less = check(&msg("AI-used-for: code, tests"), &[Tests], qemu).unwrap_err();
+        assert!(less.contains("AI use for code, tests") && less.contains("AI use for tests"));
+        assert!(check(&msg("AI-used-for: test"), &[Code], qemu)
+            .unwrap_err()
+            .contains("cannot be read"));
+        assert!(check(&msg("Generated-by: Copilot"), &[], qemu)
+            .unwrap_err()
+            .contains("`Generated-by: Copilot`"));
+        assert_eq!(check(&msg("Generated-by: Copilot"), &[Code], qemu), Ok(()));
+        // The kernel's trailer is read under its profile; a malformed one there is refused.
+        let kernel = Convention::AssistedBy;
+        assert!(check(&msg("Assisted-by: Claude Opus 4.6"), &[Code], kernel)
+            .unwrap_err()
+            .contains("cannot be read"));
+        assert_eq!(
+            check(&msg("Assisted-by: Claude:opus-4"), &[Code], kernel),
+            Ok(())
+        );
+    }
+}
