@@ -2,7 +2,6 @@
 //! each patch's attestations as notes to the commit it produced.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use super::error::CliError;
 use super::trust::Trust;
@@ -98,7 +97,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         .map_err(|e| CliError::msg(format!("cannot create a temporary file: {e}")))?;
     std::fs::write(tmp.path(), &series)
         .map_err(|e| CliError::msg(format!("cannot write {}: {e}", tmp.path().display())))?;
-    let status = Command::new("git")
+    let status = crate::git::git_command()
         .arg("am")
         .args(&args.git_am)
         .arg(tmp.path())

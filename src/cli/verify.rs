@@ -57,6 +57,13 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         Err(_) if args.mbox.is_some() && args.keyring.is_some() => None,
         Err(e) => return Err(e),
     };
+    if let Some(n) = repo.as_ref().map(Repo::replace_refs).filter(|&n| n > 0) {
+        ctx.out.warn(format!(
+            "the repository has {n} replace refs (refs/replace/); aiprov verifies the history as \
+             recorded and ignores them, but other git commands show the replacements \
+             (compare with `git --no-replace-objects log`)"
+        ));
+    }
     let mut trust = Trust::new(repo.as_ref(), &ctx.out, args.keyring.as_deref())?;
     let trust_ref = match (&repo, &args.trust_ref) {
         (Some(r), Some(rev)) => Some(r.commit_id(rev)?),

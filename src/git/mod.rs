@@ -1,6 +1,7 @@
 //! The only module that touches git2: revisions, history, diffs, files at a revision, notes, config.
 
 mod diff;
+mod merge;
 pub mod notes;
 mod tree_diff;
 
@@ -48,6 +49,10 @@ pub enum GitError {
     NotHead { commit: String },
     #[error("commit {commit} is at the boundary of this shallow clone: its parent is not here (fetch more history: git fetch --deepen=N or --unshallow)")]
     Shallow { commit: String },
+    #[error("{} has grafts, which would make git and libgit2 read different histories; aiprov ignores replaced history: remove the file, or convert it with `git replace --convert-graft-file`", path.display())]
+    Grafts { path: PathBuf },
+    #[error("computing {what}: {reason}")]
+    Merge { what: String, reason: String },
     #[error("{what} is {size} bytes, over the limit of {max}")]
     TooLarge {
         what: String,
@@ -176,6 +181,33 @@ pub struct Repo {
     /// The commits at the boundary of a shallow clone (`.git/shallow`): their parents are not
     /// in this repository, so their changes cannot be told.
     shallow: std::collections::HashSet<Oid>,
+    /// Where `git merge-tree` writes the automatic merges of merge commits (see `merge.rs`).
+    scratch: std::cell::OnceCell<tempfile::TempDir>,
+}
+
+/// A `git` command that reads the same history as libgit2 does here: replace refs
+/// (`refs/replace/`, which `git clone --mirror` copies) and the grafts file are ignored. libgit2
+/// knows no replace refs, so a `git rev-list` that followed one would list commits whose diffs
+/// libgit2 reads from other parents. Every git process aiprov runs is made here.
+pub fn git_command() -> std::process::Command {
+    let mut c = std::process::Command::new("git");
+    c.env("GIT_NO_REPLACE_OBJECTS", "1")
+        .env("GIT_GRAFT_FILE", "/nonexistent/aiprov-ignores-grafts");
+    c
+}
+
+/// Refuses a repository with grafts (`info/grafts`, deprecated since git 2.18): libgit2 follows
+/// them and cannot be told not to, while git is told to ignore them.
+fn refuse_grafts(inner: &Repository) -> Result<()> {
+    let path = inner.commondir().join("info/grafts");
+    let text = std::fs::read(&path).unwrap_or_default();
+    let grafted = text
+        .split(|&b| b == b'\n')
+        .any(|l| !l.trim_ascii().is_empty() && !l.starts_with(b"#"));
+    if grafted {
+        return Err(GitError::Grafts { path });
+    }
+    Ok(())
 }
 
 /// The commits listed in a shallow clone's `shallow` file (none when it is not shallow).
@@ -199,8 +231,13 @@ impl Repo {
             path: path.to_path_buf(),
             source,
         })?;
+        refuse_grafts(&inner)?;
         let shallow = shallow_commits(inner.path());
-        Ok(Repo { inner, shallow })
+        Ok(Repo {
+            inner,
+            shallow,
+            scratch: Default::default(),
+        })
     }
 
     /// Another handle on the same repository (a handle is not shared between threads).
@@ -211,7 +248,20 @@ impl Repo {
                 source,
             })?;
         let shallow = shallow_commits(inner.path());
-        Ok(Repo { inner, shallow })
+        Ok(Repo {
+            inner,
+            shallow,
+            scratch: Default::default(),
+        })
+    }
+
+    /// How many replace refs (`refs/replace/*`) the repository has: aiprov reads the objects
+    /// themselves, while git commands run without `--no-replace-objects` show the replacements.
+    pub fn replace_refs(&self) -> usize {
+        self.inner
+            .references_glob("refs/replace/*")
+            .map(|refs| refs.count())
+            .unwrap_or(0)
     }
 
     /// The work tree, if the repository has one.
@@ -285,7 +335,7 @@ impl Repo {
     /// walk, the fallback when git cannot run, inflates every commit). Its pack windows are
     /// bounded like ours.
     fn rev_list(&self, base: Oid, tip: Oid) -> Option<Vec<Oid>> {
-        let out = std::process::Command::new("git")
+        let out = git_command()
             .args([
                 "-c",
                 "core.packedGitLimit=64m",
@@ -378,7 +428,8 @@ impl Repo {
             .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Tree))
     }
 
-    /// A commit, its tree and its first parent's tree (none for a root commit).
+    /// A commit, its tree and the tree its change is measured from: its first parent's (none
+    /// for a root commit), or for a merge the automatic merge of its parents.
     fn commit_trees(
         &self,
         id: Oid,
@@ -387,7 +438,12 @@ impl Repo {
         let what = || format!("commit {id}");
         let commit = self.inner.find_commit(id).map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;
+        // A merge's own changes are those against the automatic merge of its parents.
         let parent_tree = match commit.parents().next() {
+            Some(_) if commit.parent_count() > 1 => {
+                let auto = self.automatic_merge_tree(&commit)?;
+                Some(self.inner.find_tree(auto).map_err(read(what()))?)
+            }
             Some(p) => Some(p.tree().map_err(read(what()))?),
             None => None,
         };

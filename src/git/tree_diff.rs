@@ -13,8 +13,8 @@ pub const MAX_TREE_DEPTH: usize = 2048;
 const TREE_MODE: u32 = 0o040000;
 const TYPE_MASK: u32 = 0o170000;
 
-type Side = Option<(Oid, u32)>;
-type Entry = (Vec<u8>, Side, Side);
+pub(crate) type Side = Option<(Oid, u32)>;
+pub(crate) type Entry = (Vec<u8>, Side, Side);
 
 /// A pair of subtrees still to compare: old, new, their path with a trailing `/`, their depth.
 type Level<'r> = (Option<Tree<'r>>, Option<Tree<'r>>, Vec<u8>, usize);
@@ -26,6 +26,19 @@ pub(crate) fn changed_files<'r>(
     old: Option<&Tree<'r>>,
     new: Option<&Tree<'r>>,
 ) -> Result<Vec<FileChange>, git2::Error> {
+    Ok(changed_entries(repo, old, new)?
+        .into_iter()
+        .map(|(path, old, new)| file_change(crate::change::path_name(&path), old, new))
+        .collect())
+}
+
+/// The paths of non-tree entries that differ between two trees, sorted, with their (id, mode)
+/// on each side (`None` where absent).
+pub(crate) fn changed_entries<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
+) -> Result<Vec<Entry>, git2::Error> {
     let mut out = Vec::new();
     let mut pending: Vec<Level<'r>> = vec![(old.cloned(), new.cloned(), Vec::new(), 0)];
     while let Some((o, n, prefix, depth)) = pending.pop() {
@@ -40,10 +53,7 @@ pub(crate) fn changed_files<'r>(
         )?;
     }
     out.sort_by(|a: &Entry, b| a.0.cmp(&b.0));
-    Ok(out
-        .into_iter()
-        .map(|(path, old, new)| file_change(crate::change::path_name(&path), old, new))
-        .collect())
+    Ok(out)
 }
 
 /// git's order of tree entries: by name, a subtree compared as if its name ended in `/`.

@@ -34,7 +34,8 @@ pub const REPORT_SCHEMA_VERSION: u32 = 1;
 pub enum Verdict {
     Pass,
     Fail,
-    /// A merge commit without attestation: its changes are verified in the commits it merges.
+    /// A merge commit without attestation that is the clean automatic merge of its parents: its
+    /// changes are verified in the commits it merges.
     Skipped,
 }
 
@@ -142,7 +143,10 @@ pub fn verify_change<E>(
             .max_by_key(|a| (a.created_at, a.line))
     };
     let governing = newest(true).or(newest(false));
-    if checked.envelopes == 0 && change.parent_count > 1 {
+    // A merge's change is its tree against the automatic merge of its parents: none when it is
+    // the clean merge, whose changes are verified in the commits it merges.
+    let merge = change.parent_count > 1;
+    if checked.envelopes == 0 && merge && change.files.is_empty() {
         return Ok(report(
             &change,
             Verdict::Skipped,
@@ -154,7 +158,14 @@ pub fn verify_change<E>(
     if checked.attestations.is_empty() && findings.is_empty() {
         findings.push(Finding::new(
             Code::SignatureMissing,
-            "no attestation for this change",
+            if merge {
+                format!(
+                    "no attestation for this merge, which carries changes of its own: its tree differs from the automatic merge of its parents in {} files",
+                    change.files.len()
+                )
+            } else {
+                "no attestation for this change".to_string()
+            },
         ));
     }
     if let Some(att) = governing {

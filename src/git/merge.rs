@@ -1,0 +1,135 @@
+//! A merge's own changes are measured from the clean automatic merge of its parents (what `git
+//! merge-tree --write-tree` makes of them), so that what a merge adds while being concluded (an
+//! "evil merge", a conflict resolution) is verified like any commit's change.
+
+use std::collections::HashMap;
+
+use git2::{Commit, Oid, Repository};
+
+use super::tree_diff::{changed_entries, Side};
+use super::{git_command, read, GitError, Repo, Result};
+
+impl Repo {
+    /// The tree a merge commit's own changes are measured from: its own tree when it is the
+    /// trivially clean merge of its parents, else the tree `git merge-tree --write-tree` makes of
+    /// its two parents (conflict markers included, so a resolution is a change). An octopus merge
+    /// that is not trivially clean is measured from its first parent: all it brings is its own.
+    pub(super) fn automatic_merge_tree(&self, commit: &Commit<'_>) -> Result<Oid> {
+        if trivially_clean(&self.inner, commit).map_err(read(format!("merge {}", commit.id())))? {
+            return Ok(commit.tree_id());
+        }
+        let parents: Vec<Oid> = commit.parent_ids().collect();
+        match parents.as_slice() {
+            [ours, theirs] => self.merge_tree(*ours, *theirs),
+            _ => Ok(commit
+                .parent(0)
+                .map_err(read(format!("merge {}", commit.id())))?
+                .tree_id()),
+        }
+    }
+
+    /// `git merge-tree --write-tree OURS THEIRS`, writing its objects into a scratch object
+    /// directory of this handle's (the repository may be read-only), which libgit2 then reads too.
+    fn merge_tree(&self, ours: Oid, theirs: Oid) -> Result<Oid> {
+        let what = || format!("the automatic merge of {ours} and {theirs}");
+        let scratch = self.scratch_objects()?;
+        let objects = self.inner.commondir().join("objects");
+        let out = git_command()
+            .arg("--git-dir")
+            .arg(self.inner.path())
+            .env("GIT_OBJECT_DIRECTORY", scratch)
+            .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", &objects)
+            .args(["merge-tree", "--write-tree", "--no-messages"])
+            .arg(ours.to_string())
+            .arg(theirs.to_string())
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .map_err(|e| GitError::Merge {
+                what: what(),
+                reason: format!("cannot run git: {e}"),
+            })?;
+        // Exit 1 is a merge with conflicts: its tree, with the markers, is still written.
+        let tree = std::str::from_utf8(&out.stdout)
+            .ok()
+            .and_then(|s| s.lines().next())
+            .and_then(|l| Oid::from_str(l.trim()).ok());
+        match (out.status.code(), tree) {
+            (Some(0 | 1), Some(tree)) => Ok(tree),
+            _ => Err(GitError::Merge {
+                what: what(),
+                reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            }),
+        }
+    }
+
+    /// The scratch object directory, made and added to libgit2's object database on first use.
+    fn scratch_objects(&self) -> Result<&std::path::Path> {
+        if let Some(dir) = self.scratch.get() {
+            return Ok(dir.path());
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("aiprov-objects-")
+            .tempdir()
+            .map_err(|e| GitError::Merge {
+                what: "a scratch object directory".into(),
+                reason: e.to_string(),
+            })?;
+        self.inner
+            .odb()
+            .and_then(|odb| odb.add_disk_alternate(&dir.path().to_string_lossy()))
+            .map_err(read("the scratch object directory"))?;
+        Ok(self.scratch.get_or_init(|| dir).path())
+    }
+}
+
+/// Whether a merge's tree is provably what any merge of its parents makes: relative to their one
+/// merge base, each path is changed by at most one parent (or by several in the same way), and
+/// the merge takes that change, or leaves the path as the base has it. Anything else (several
+/// merge bases, a path the parents change differently, a path the merge changes on its own) is
+/// left to `git merge-tree`.
+fn trivially_clean(
+    repo: &Repository,
+    merge: &Commit<'_>,
+) -> std::result::Result<bool, git2::Error> {
+    let parents: Vec<Oid> = merge.parent_ids().collect();
+    let base = match parents.as_slice() {
+        [a, b] => {
+            let bases = repo.merge_bases(*a, *b)?;
+            match bases.iter().as_slice() {
+                [one] => *one,
+                _ => return Ok(false),
+            }
+        }
+        many => match repo.merge_base_many(many) {
+            Ok(base) => base,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        },
+    };
+    let base_tree = repo.find_commit(base)?.tree()?;
+    let merge_tree = merge.tree()?;
+    // Per path: the distinct entries the parents changed it to.
+    let mut wanted: HashMap<Vec<u8>, Vec<Side>> = HashMap::new();
+    for parent in merge.parents() {
+        for (path, _, new) in changed_entries(repo, Some(&base_tree), Some(&parent.tree()?))? {
+            let sides = wanted.entry(path).or_default();
+            if !sides.contains(&new) {
+                sides.push(new);
+            }
+        }
+    }
+    let merged: HashMap<Vec<u8>, Side> =
+        changed_entries(repo, Some(&base_tree), Some(&merge_tree))?
+            .into_iter()
+            .map(|(path, _, new)| (path, new))
+            .collect();
+    // Every path the merge changes must be one parent's change, and every parent's change taken.
+    let merged_ok = merged
+        .iter()
+        .all(|(path, side)| wanted.get(path).is_some_and(|w| w.as_slice() == [*side]));
+    let wanted_ok = wanted
+        .iter()
+        .all(|(path, sides)| sides.len() == 1 && merged.get(path) == Some(&sides[0]));
+    Ok(merged_ok && wanted_ok)
+}
