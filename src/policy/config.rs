@@ -74,7 +74,10 @@ impl Policy {
                 Profile::Qemu => Convention::AiUsedFor,
                 Profile::Kernel => Convention::AssistedBy,
             },
-            classes: PathClasses::default(),
+            classes: match profile {
+                Profile::Qemu => PathClasses::default(),
+                Profile::Kernel => PathClasses::kernel(),
+            },
             restrict_categories: profile == Profile::Qemu,
             small_fix_limit: 20,
             code_exceptions: vec!["mechanical".into()],

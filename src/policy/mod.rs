@@ -37,36 +37,35 @@ pub struct PathClasses {
     docs: PathGlob,
 }
 
-/// QEMU's layout: `tests/`, `docs/` and the usual documentation files.
-const QEMU_TESTS: &[&str] = &[
-    "tests/**",
-    "**/tests/**",
-    "**/test/**",
-    "**/*_test.*",
-    "**/test_*.*",
-];
-const QEMU_DOCS: &[&str] = &[
-    "docs/**",
-    "Documentation/**",
-    "*.rst",
-    "*.md",
-    "*.txt",
-    "*.texi",
-    "*.adoc",
-    "README*",
-    "**/README*",
-];
+/// QEMU's layout: tests live under `tests/`, documentation under `docs/`, plus files in
+/// documentation-only formats. No file-name pattern that code also uses (`*.txt` is
+/// `meson_options.txt` and `CMakeLists.txt`, `*_test.c` is as buildable as any `.c`): a path is a
+/// test or documentation by where the project keeps them, or by a format nothing builds.
+const QEMU_TESTS: &[&str] = &["tests/"];
+const QEMU_DOCS: &[&str] = &["docs/", "*.rst", "*.md", "*.texi", "*.adoc"];
+
+/// The Linux kernel's layout (`Documentation/`, `tools/testing/`).
+const KERNEL_TESTS: &[&str] = &["tools/testing/"];
+const KERNEL_DOCS: &[&str] = &["Documentation/", "*.rst"];
 
 impl Default for PathClasses {
     fn default() -> Self {
-        PathClasses {
-            tests: PathGlob::new(QEMU_TESTS).expect("built-in test globs are valid"),
-            docs: PathGlob::new(QEMU_DOCS).expect("built-in docs globs are valid"),
-        }
+        PathClasses::of(QEMU_TESTS, QEMU_DOCS)
     }
 }
 
 impl PathClasses {
+    fn of(tests: &[&str], docs: &[&str]) -> PathClasses {
+        PathClasses {
+            tests: PathGlob::new(tests).expect("built-in test globs are valid"),
+            docs: PathGlob::new(docs).expect("built-in docs globs are valid"),
+        }
+    }
+
+    /// The kernel profile's classes.
+    pub fn kernel() -> PathClasses {
+        PathClasses::of(KERNEL_TESTS, KERNEL_DOCS)
+    }
     /// These classes with the test and docs globs replaced where given.
     pub fn with(self, tests: Option<PathGlob>, docs: Option<PathGlob>) -> PathClasses {
         PathClasses {
