@@ -22,7 +22,12 @@ fn repo(files: &[(&str, &str)]) -> (Fixture, std::path::PathBuf, String) {
 
 /// Commits `path` = `content` with `AI-used-for: trailer`, attests it as the trailer says, and
 /// returns verify's exit code and finding codes.
-fn ai_change(base_files: &[(&str, &str)], path: &str, content: &str, trailer: &str) -> (i32, Vec<String>) {
+fn ai_change(
+    base_files: &[(&str, &str)],
+    path: &str,
+    content: &str,
+    trailer: &str,
+) -> (i32, Vec<String>) {
     let (f, key, base) = repo(base_files);
     f.write(path, content);
     f.commit_all(&format!("Change\n\nAI-used-for: {trailer}\n{SOB}"));
@@ -69,7 +74,10 @@ fn code_named_like_tests_or_docs_is_code() {
         // Declared as code, 50 lines are over the small-fix limit.
         let (code, codes) = ai_change(&[], path, &fifty, "code");
         assert_eq!(code, 1, "{path}: {codes:?}");
-        assert!(codes.contains(&"policy.fix-too-large".to_string()), "{path}: {codes:?}");
+        assert!(
+            codes.contains(&"policy.fix-too-large".to_string()),
+            "{path}: {codes:?}"
+        );
     }
 }
 

@@ -226,7 +226,13 @@ fn a_trailer_category_that_differs_from_the_attestation_is_a_mismatch() {
     s.attest(&["--ai", "*=code"]).success();
     // The trailer edited after signing (the note follows the amend); attest itself refuses to
     // sign less than a trailer says.
-    s.f.git(&["commit", "-q", "--amend", "-m", &format!("Add a test\n\nAI-used-for: tests\n{SOB}")]);
+    s.f.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        &format!("Add a test\n\nAI-used-for: tests\n{SOB}"),
+    ]);
     assert_eq!(s.codes(), (1, vec!["trailer.mismatch".to_string()]));
 }
 

@@ -37,14 +37,25 @@ pub fn parse(content: &[u8], origin: &str) -> Result<Vec<TrustedKey>, KeyringErr
         let mut skip = false;
         for opt in options.map(split_options).unwrap_or_default() {
             let (name, value) = opt.split_once('=').unwrap_or((opt.as_str(), ""));
-            let value = value.trim_matches('"');
+            let value = unquote(value);
             match name.to_ascii_lowercase().as_str() {
+                // A CA accepts certificates only, never the CA key's own signatures (as
+                // `ssh-keygen -Y verify` does), and aiprov verifies no certificates: the line
+                // trusts nothing here.
                 "cert-authority" => skip = true,
+                // aiprov's attestations are not SSH signatures and have no namespace of their
+                // own: a line counts where it accepts git's namespace (commit signing) or `aiprov`.
                 "namespaces" => {
-                    skip |= !value.split(',').any(|n| n == "git" || n == "aiprov");
+                    skip |= !["git", "aiprov"]
+                        .iter()
+                        .any(|n| super::pattern_list_matches(value, n, true));
                 }
                 "valid-after" => valid_after = Some(parse_time(value).map_err(invalid)?),
-                "valid-before" => valid_before = Some(parse_time(value).map_err(invalid)?),
+                // "valid at or before": exclusive one second later, as times are in seconds.
+                "valid-before" => {
+                    let t = parse_time(value).map_err(invalid)?;
+                    valid_before = Some(t + jiff::SignedDuration::from_secs(1));
+                }
                 _ => return Err(invalid(format!("unknown option '{name}'"))),
             }
         }
@@ -54,7 +65,8 @@ pub fn parse(content: &[u8], origin: &str) -> Result<Vec<TrustedKey>, KeyringErr
                 let key = PublicKey::from_openssh(&format!("{kind} {blob}"))
                     .map_err(|e| invalid(e.to_string()))?;
                 keys.push(TrustedKey {
-                    principals: vec![principals.clone()],
+                    principals: vec![unquote(principals).to_string()],
+                    case_sensitive: true,
                     key,
                     valid_after,
                     valid_before,
@@ -116,7 +128,15 @@ fn split_options(field: &str) -> Vec<String> {
     out
 }
 
-/// `YYYYMMDD[HHMM[SS]][Z]`, taken as UTC.
+/// A field without the double quotes around it.
+fn unquote(field: &str) -> &str {
+    field
+        .strip_prefix('"')
+        .and_then(|f| f.strip_suffix('"'))
+        .unwrap_or(field)
+}
+
+/// `YYYYMMDD[HHMM[SS]][Z]`: UTC with the `Z`, else the system's time zone, as ssh-keygen reads it.
 fn parse_time(value: &str) -> Result<Timestamp, String> {
     let digits = value.strip_suffix(['Z', 'z']).unwrap_or(value);
     let bad = || format!("invalid time '{value}' (expected YYYYMMDD[HHMM[SS]][Z])");
@@ -130,8 +150,13 @@ fn parse_time(value: &str) -> Result<Timestamp, String> {
     let hour = num(8..10).unwrap_or(0) as i8;
     let minute = num(10..12).unwrap_or(0) as i8;
     let second = num(12..14).unwrap_or(0) as i8;
+    let zone = if digits.len() < value.len() {
+        jiff::tz::TimeZone::UTC
+    } else {
+        jiff::tz::TimeZone::system()
+    };
     jiff::civil::DateTime::new(year, month, day, hour, minute, second, 0)
-        .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC))
+        .and_then(|dt| dt.to_zoned(zone))
         .map(|z| z.timestamp())
         .map_err(|_| bad())
 }
@@ -143,7 +168,7 @@ mod tests {
     #[test]
     fn times_parse_as_utc() {
         assert_eq!(
-            parse_time("20260131").map(|t| t.to_string()),
+            parse_time("20260131Z").map(|t| t.to_string()),
             Ok("2026-01-31T00:00:00Z".into())
         );
         assert_eq!(

@@ -106,6 +106,7 @@ impl KeyringFile {
             let valid_before = date(&s.valid_before).map_err(|e| invalid(what.clone(), e))?;
             keyring.keys.push(TrustedKey {
                 principals: vec![s.identity.clone()],
+                case_sensitive: false,
                 key,
                 valid_after,
                 valid_before,

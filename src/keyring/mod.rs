@@ -35,6 +35,9 @@ pub enum KeyringError {
 pub struct TrustedKey {
     /// Identities (emails), or `allowed_signers` principal patterns such as `*@example.org`.
     pub principals: Vec<String>,
+    /// Whether the patterns match case-sensitively: `allowed_signers` lines do, as in
+    /// `ssh-keygen -Y verify`; keyring.toml identities are email addresses, matched ignoring case.
+    pub case_sensitive: bool,
     pub key: PublicKey,
     pub valid_after: Option<Timestamp>,
     pub valid_before: Option<Timestamp>,
@@ -54,7 +57,7 @@ pub struct Revocation {
 pub enum Trust {
     /// The key is trusted for these principal patterns at that time.
     Trusted {
-        principals: Vec<String>,
+        principals: Vec<PrincipalList>,
     },
     Unknown,
     Revoked {
@@ -141,7 +144,10 @@ impl Keyring {
             let after_ok = k.valid_after.is_none_or(|t| at >= t);
             let before_ok = k.valid_before.is_none_or(|t| at < t);
             if after_ok && before_ok {
-                principals.extend(k.principals.iter().cloned());
+                principals.extend(k.principals.iter().map(|p| PrincipalList {
+                    patterns: p.clone(),
+                    case_sensitive: k.case_sensitive,
+                }));
             } else {
                 known = Some(window(k));
             }
@@ -173,44 +179,89 @@ fn window(k: &TrustedKey) -> String {
     )
 }
 
-/// Whether an identity matches a principal pattern (`*` and `?` wildcards, case-insensitive, as
-/// OpenSSH matches `allowed_signers` principals).
-pub fn principal_matches(pattern: &str, identity: &str) -> bool {
-    // Iterative, backtracking only to the last `*`: linear in practice, O(pattern x identity) at
-    // worst, and no recursion (an identity of megabytes in a signed statement must not exhaust
-    // the stack).
-    fn matches(p: &[u8], s: &[u8]) -> bool {
-        let (mut pi, mut si) = (0, 0);
-        let mut star: Option<(usize, usize)> = None;
-        while si < s.len() {
-            match p.get(pi) {
-                Some(b'*') => {
-                    star = Some((pi, si));
-                    pi += 1;
-                }
-                Some(b'?') => {
-                    pi += 1;
-                    si += 1;
-                }
-                Some(c) if c.eq_ignore_ascii_case(&s[si]) => {
-                    pi += 1;
-                    si += 1;
-                }
-                _ => match star {
-                    Some((sp, ss)) => {
-                        pi = sp + 1;
-                        si = ss + 1;
-                        star = Some((sp, ss + 1));
-                    }
-                    None => return false,
-                },
-            }
-        }
-        p[pi..].iter().all(|&c| c == b'*')
+/// A pattern-list of principals a key may sign for, as one keyring entry gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalList {
+    pub patterns: String,
+    pub case_sensitive: bool,
+}
+
+impl PrincipalList {
+    pub fn matches(&self, identity: &str) -> bool {
+        pattern_list_matches(&self.patterns, identity, self.case_sensitive)
     }
-    pattern
-        .split(',')
-        .any(|p| matches(p.trim().as_bytes(), identity.as_bytes()))
+}
+
+impl std::fmt::Display for PrincipalList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.patterns)
+    }
+}
+
+/// Whether an identity matches a principal pattern-list, ignoring ASCII case (keyring.toml
+/// identities and Sigstore identities are email addresses or URIs).
+pub fn principal_matches(patterns: &str, identity: &str) -> bool {
+    pattern_list_matches(patterns, identity, false)
+}
+
+/// OpenSSH's pattern-list (ssh_config(5) PATTERNS, as `ssh-keygen -Y verify` matches
+/// `allowed_signers` principals): comma-separated patterns with `*` and `?`; the identity must
+/// match at least one pattern and no negated one (`!pattern`), which refuses whatever else matches.
+pub fn pattern_list_matches(patterns: &str, identity: &str, case_sensitive: bool) -> bool {
+    let mut positive = false;
+    for pattern in patterns.split(',') {
+        let (negated, pattern) = match pattern.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, pattern),
+        };
+        if wildcard_matches(pattern.as_bytes(), identity.as_bytes(), case_sensitive) {
+            if negated {
+                return false;
+            }
+            positive = true;
+        }
+    }
+    positive
+}
+
+/// One pattern with `*` and `?`. Iterative, backtracking only to the last `*`: linear in
+/// practice, O(pattern x identity) at worst, and no recursion (an identity of megabytes in a
+/// signed statement must not exhaust the stack).
+fn wildcard_matches(p: &[u8], s: &[u8], case_sensitive: bool) -> bool {
+    let same = |a: u8, b: u8| {
+        if case_sensitive {
+            a == b
+        } else {
+            a.eq_ignore_ascii_case(&b)
+        }
+    };
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(b'?') => {
+                pi += 1;
+                si += 1;
+            }
+            Some(&c) if same(c, s[si]) => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 /// Parses a date as the keyring writes it: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
@@ -248,6 +299,18 @@ mod tests {
         assert!(!principal_matches("a*b*c", "aXbY"));
         assert!(principal_matches("*@*.example.org", "x@a.b.example.org"));
         assert!(!principal_matches("?", ""));
+        // Negation refuses whatever else matches; a list of only negations matches nothing.
+        assert!(!principal_matches(
+            "*@x.org,!mallory@x.org",
+            "mallory@x.org"
+        ));
+        assert!(!principal_matches(
+            "!mallory@x.org,*@x.org",
+            "mallory@x.org"
+        ));
+        assert!(principal_matches("*@x.org,!mallory@x.org", "alice@x.org"));
+        assert!(!principal_matches("!mallory@x.org", "alice@x.org"));
+        assert!(!pattern_list_matches("alice@x.org", "Alice@x.org", true));
     }
 
     #[test]

@@ -303,12 +303,13 @@ fn check_signer(
     let untrusted = |m: String| Err(Finding::new(Code::SignatureUntrusted, m));
     match keyring.trust(key, at) {
         Trust::Trusted { principals } => {
-            if principals.iter().any(|p| principal_matches(p, signer)) {
+            if principals.iter().any(|p| p.matches(signer)) {
                 Ok(())
             } else {
+                let list: Vec<String> = principals.iter().map(|p| p.to_string()).collect();
                 untrusted(format!(
                     "key {keyid} is trusted for {}, not for the signer it names, {signer}",
-                    principals.join(", ")
+                    list.join(", ")
                 ))
             }
         }
