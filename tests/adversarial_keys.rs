@@ -233,3 +233,54 @@ fn a_negated_principal_cannot_sign() {
     let findings = doc["changes"][0]["findings"].to_string();
     assert!(findings.contains("signature.untrusted"), "{findings}");
 }
+
+#[test]
+fn an_attestation_dated_in_the_future_is_untrusted() {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    let base = f.commit_all(&format!("Trust\n\n{SOB}"));
+    f.write("hw/dev.c", lines("dev", 3));
+    f.commit_all(&format!("Change\n\n{SOB}"));
+    let now = jiff::Timestamp::now();
+    for (ahead_secs, trusted) in [
+        (-3600, true),
+        (120, true),
+        (3600, false),
+        (86_400 * 365 * 70, false),
+    ] {
+        let at = now + jiff::SignedDuration::from_secs(ahead_secs);
+        f.aiprov()
+            .args(["attest", "-y", "--human", "**", "--key"])
+            .arg(&key)
+            .env("AIPROV_NOW", at.to_string())
+            .assert()
+            .success();
+        let (code, codes) = verify_codes_in_repo(&f, &format!("{base}..HEAD"));
+        if trusted {
+            assert_eq!((code, codes), (0, vec![]), "{ahead_secs} s ahead");
+        } else {
+            assert_eq!(
+                (code, codes),
+                (1, vec!["signature.untrusted".to_string()]),
+                "{ahead_secs} s ahead"
+            );
+        }
+    }
+}
+
+fn verify_codes_in_repo(f: &Fixture, range: &str) -> (i32, Vec<String>) {
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", range])
+        .output()
+        .expect("verify");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let codes = doc["changes"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_string())
+        .collect();
+    (out.status.code().unwrap_or(-1), codes)
+}

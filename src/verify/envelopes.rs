@@ -85,6 +85,23 @@ enum Verified {
     Other,
 }
 
+/// How far a signing time may lie ahead of the verifying machine's clock (clocks drift).
+pub const MAX_CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
+
+/// Refuses a signing time in the future: the time is the signer's claim, and a key's validity
+/// window is checked at it, so a date past `valid-before`'s end of a window (or a date chosen to
+/// enter a later window) must not pass.
+fn not_in_future(at: Timestamp) -> Result<(), Finding> {
+    let now = Timestamp::now();
+    if at > now + MAX_CLOCK_SKEW {
+        return Err(Finding::new(
+            Code::SignatureUntrusted,
+            format!("signed at {at}, which is in the future (this machine's clock says {now}; up to 5 minutes of skew are allowed)"),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_time(text: &str) -> Result<Timestamp, Finding> {
     text.parse()
         .map_err(|e| Finding::new(Code::SignatureInvalid, format!("invalid createdAt: {e}")))
@@ -114,6 +131,7 @@ impl SignedBy {
 
     /// Whether the keyring lets this signature speak for `signer` at `at`.
     fn check(&self, keyring: &Keyring, signer: &str, at: Timestamp) -> Result<(), Finding> {
+        not_in_future(at)?;
         match self {
             SignedBy::Key { key, keyid } => check_signer(keyring, key, keyid, signer, at),
             SignedBy::Sigstore {
@@ -173,6 +191,7 @@ pub fn check_release_summary(
         return Err(invalid("not an in-toto release summary statement".into()));
     }
     let created_at = parse_time(&statement.predicate.created_at)?;
+    not_in_future(created_at)?;
     check_signer(
         keyring,
         &key,
