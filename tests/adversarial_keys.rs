@@ -284,3 +284,146 @@ fn verify_codes_in_repo(f: &Fixture, range: &str) -> (i32, Vec<String>) {
         .collect();
     (out.status.code().unwrap_or(-1), codes)
 }
+
+/// A DSSE envelope of a `size`-byte payload claiming alice, with `n` signatures that verify
+/// under no key (their keyids name no key either).
+fn hostile_envelope(size: usize, n: usize) -> String {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let payload = format!(
+        r#"{{"_type":"https://in-toto.io/Statement/v1","predicate":{{"signer":{{"email":"alice@example.org"}},"pad":"{}"}}}}"#,
+        "x".repeat(size)
+    );
+    let sigs: Vec<String> = (0..n)
+        .map(|i| {
+            let sig = [i as u8 + 1; 64];
+            format!(r#"{{"keyid":"{:064x}","sig":"{}"}}"#, i + 1, b64(&sig))
+        })
+        .collect();
+    format!(
+        r#"{{"payloadType":"application/vnd.in-toto+json","payload":"{}","signatures":[{}]}}"#,
+        b64(payload.as_bytes()),
+        sigs.join(",")
+    )
+}
+
+#[test]
+fn a_hostile_note_costs_bounded_work_and_an_honest_line_still_verifies() {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    // More trusted keys for alice, each of which the bogus signatures could be tried against.
+    for i in 0..8 {
+        let other = f.keygen(&format!("other{i}"));
+        f.aiprov()
+            .args(["keyring", "add", "alice@example.org"])
+            .arg(other.with_extension("pub"))
+            .assert()
+            .success();
+    }
+    let base = f.commit_all(&format!("Trust\n\n{SOB}"));
+    f.write("hw/dev.c", lines("dev", 3));
+    let commit = f.commit_all(&format!("Change\n\n{SOB}"));
+    let honest = f
+        .aiprov()
+        .args(["attest", "-y", "--stdout", "--human", "**", "--key"])
+        .arg(&key)
+        .output()
+        .expect("attest");
+    assert!(honest.status.success());
+    // Four envelopes of 11 MB with 16 bogus signatures each, then the honest line.
+    let mut note: Vec<String> = (0..4).map(|_| hostile_envelope(8 << 20, 16)).collect();
+    note.push(
+        String::from_utf8(honest.stdout)
+            .expect("UTF-8")
+            .trim()
+            .to_string(),
+    );
+    let path = f.tmp.path().join("note");
+    std::fs::write(&path, note.join("\n")).expect("write note");
+    f.git(&[
+        "notes",
+        "--ref=aiprov",
+        "add",
+        "-f",
+        "-F",
+        &path.to_string_lossy(),
+        &commit,
+    ]);
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", &format!("{base}..HEAD")])
+        .output()
+        .expect("verify");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let change = &doc["changes"][0];
+    let findings = change["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 4, "{findings:#?}");
+    for finding in findings {
+        assert_eq!(finding["code"], "signature.invalid");
+        assert!(
+            finding["message"]
+                .as_str()
+                .expect("message")
+                .contains("checks, the most aiprov makes"),
+            "{finding}"
+        );
+    }
+    // The honest attestation after them was still checked, and verified.
+    assert_eq!(
+        change["attestations"]
+            .as_array()
+            .expect("attestations")
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn an_oversized_note_is_a_finding_on_its_commit_not_an_error_for_the_range() {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    let base = f.commit_all(&format!("Trust\n\n{SOB}"));
+    f.write("hw/dev.c", lines("dev", 3));
+    let big = f.commit_all(&format!("Big note\n\n{SOB}"));
+    f.write("hw/dev.c", lines("dev", 4));
+    f.commit_all(&format!("Fine\n\n{SOB}"));
+    f.aiprov()
+        .args(["attest", "-y", "--human", "**", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    let path = f.tmp.path().join("note");
+    std::fs::write(&path, vec![b'x'; (64 << 20) + 1]).expect("write note");
+    f.git(&[
+        "notes",
+        "--ref=aiprov",
+        "add",
+        "-f",
+        "-F",
+        &path.to_string_lossy(),
+        &big,
+    ]);
+    let out = f
+        .aiprov()
+        .args(["verify", "--format", "json", &format!("{base}..HEAD")])
+        .output()
+        .expect("verify");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let changes = doc["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[0]["findings"][0]["code"], "signature.invalid");
+    assert!(changes[0]["findings"][0]["message"]
+        .as_str()
+        .expect("message")
+        .contains("over the limit"));
+    assert_eq!(changes[1]["verdict"], "pass");
+}

@@ -159,7 +159,21 @@ impl Keyring {
         }
     }
 
-    /// Every distinct trusted key, for trying signatures whose keyid is unknown.
+    /// The distinct keys trusted (at some time) for `identity`.
+    pub fn keys_for<'a>(&'a self, identity: &'a str) -> impl Iterator<Item = &'a PublicKey> + 'a {
+        let mut seen = std::collections::HashSet::new();
+        self.keys
+            .iter()
+            .filter(move |k| {
+                k.principals
+                    .iter()
+                    .any(|p| pattern_list_matches(p, identity, k.case_sensitive))
+            })
+            .map(|k| &k.key)
+            .filter(move |k| seen.insert(k.to_bytes()))
+    }
+
+    /// Every distinct trusted or revoked key.
     pub fn all_keys(&self) -> impl Iterator<Item = &PublicKey> {
         let mut seen = std::collections::HashSet::new();
         self.keys

@@ -37,6 +37,7 @@ pub const MAX_NOTE_ENVELOPES: usize = 256;
 /// Checks every envelope line of a note against the keyring (at most [`MAX_NOTE_ENVELOPES`]).
 pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
     let mut out = NoteCheck::default();
+    let mut budget = Budget::for_note(note.len());
     for (i, line) in note.split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii();
         if line.is_empty() {
@@ -53,7 +54,7 @@ pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
             break;
         }
         out.envelopes += 1;
-        match check_envelope(line, keyring) {
+        match check_envelope(line, keyring, &mut budget) {
             Ok(Verified::Attestation(att)) => out.attestations.push(Attestation {
                 line: i + 1,
                 ..*att
@@ -155,7 +156,11 @@ impl SignedBy {
 }
 
 /// The payload of a bare DSSE envelope line and the keyring key that signed it.
-fn check_dsse(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, SignedBy), Finding> {
+fn check_dsse(
+    line: &[u8],
+    keyring: &Keyring,
+    budget: &mut Budget,
+) -> Result<(Vec<u8>, SignedBy), Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
     let env =
         Envelope::parse(line).map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
@@ -165,7 +170,7 @@ fn check_dsse(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, SignedBy), Fin
             env.payload_type
         )));
     }
-    let (key, keyid) = verifying_key(&env, keyring)?;
+    let (key, keyid) = verifying_key(&env, keyring, budget)?;
     Ok((env.payload, SignedBy::Key { key, keyid }))
 }
 
@@ -179,7 +184,7 @@ pub fn check_release_summary(
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
     let env = Envelope::parse_limited(line, limit)
         .map_err(|e| invalid(format!("not a valid DSSE envelope: {e}")))?;
-    let (key, keyid) = verifying_key(&env, keyring)?;
+    let (key, keyid) = verifying_key(&env, keyring, &mut Budget::for_note(line.len()))?;
     crate::json::check_unique_keys(&env.payload)
         .map_err(|e| invalid(format!("payload is not strict JSON: {e}")))?;
     let statement: ReleaseStatement = serde_json::from_slice(&env.payload)
@@ -203,7 +208,11 @@ pub fn check_release_summary(
 }
 
 /// One envelope (a DSSE envelope, or a Sigstore bundle holding one), signature and trust checked.
-fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
+fn check_envelope(
+    line: &[u8],
+    keyring: &Keyring,
+    budget: &mut Budget,
+) -> Result<Verified, Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
     if line.len() > crate::dsse::MAX_ENVELOPE_BYTES {
         return Err(invalid(format!(
@@ -218,10 +227,10 @@ fn check_envelope(line: &[u8], keyring: &Keyring) -> Result<Verified, Finding> {
     let (payload, by) = if crate::sigstore::is_bundle(line) {
         super::sigstore::check_bundle(line, keyring)?
     } else {
-        check_dsse(line, keyring)?
+        check_dsse(line, keyring, budget)?
     };
     #[cfg(not(feature = "sigstore"))]
-    let (payload, by) = check_dsse(line, keyring)?;
+    let (payload, by) = check_dsse(line, keyring, budget)?;
     match parse_statement(&payload)? {
         ParsedStatement::AiUsage {
             statement,
@@ -343,29 +352,70 @@ fn check_signer(
     }
 }
 
-/// The keyring key that made one of the envelope's signatures. The keyid is only a hint: a
-/// signature whose keyid is unknown is tried against every key.
-fn verifying_key(env: &Envelope, keyring: &Keyring) -> Result<(PublicKey, String), Finding> {
+/// Most signature checks one envelope gets: its signatures' keyid hints first, then the keys
+/// trusted for the identity its statement names.
+pub const MAX_TRIES_PER_ENVELOPE: usize = 4;
+
+/// The work signature checks of one note may cost: each envelope's first check is free (an
+/// honest envelope names its key and verifies at once, however many hostile lines precede it);
+/// every further check hashes the payload again and is paid from a budget of the note's size
+/// plus 1 MiB, so a note costs at most about three hashes of itself, whatever its signatures.
+struct Budget {
+    bytes: usize,
+}
+
+impl Budget {
+    fn for_note(len: usize) -> Budget {
+        Budget {
+            bytes: len + (1 << 20),
+        }
+    }
+}
+
+/// The trusted key whose signature over the envelope verifies, within the bounds above. The
+/// keyid is only a hint: the key found is the keyring's, its keyid recomputed.
+fn verifying_key(
+    env: &Envelope,
+    keyring: &Keyring,
+    budget: &mut Budget,
+) -> Result<(PublicKey, String), Finding> {
     let pae = env.pae();
+    // The identity the (not yet verified) statement claims: only its keys can make it trusted.
+    let claimed = claimed_identity(&env.payload);
+    let mut tries = 0;
+    let mut try_key = |key: &PublicKey, sig: &[u8]| -> Result<bool, Finding> {
+        if tries > 0 {
+            if tries == MAX_TRIES_PER_ENVELOPE || budget.bytes < pae.len() {
+                return Err(Finding::new(
+                    Code::SignatureInvalid,
+                    format!(
+                        "no signature verified in {tries} checks, the most aiprov makes of one envelope (see docs/security.md, Limits)"
+                    ),
+                ));
+            }
+            budget.bytes -= pae.len();
+        }
+        tries += 1;
+        Ok(key.verify(&pae, sig).is_ok())
+    };
     let mut bad_known = None;
     for sig in &env.signatures {
-        let named: Vec<&PublicKey> = keyring
-            .all_keys()
-            .filter(|k| k.keyid() == sig.keyid)
-            .collect();
-        if let Some(k) = named.iter().find(|k| k.verify(&pae, &sig.sig).is_ok()) {
-            return Ok(((*k).clone(), sig.keyid.clone()));
-        }
-        if !named.is_empty() {
+        for key in keyring.all_keys().filter(|k| k.keyid() == sig.keyid) {
+            if try_key(key, &sig.sig)? {
+                return Ok((key.clone(), sig.keyid.clone()));
+            }
             bad_known = Some(sig.keyid.clone());
         }
     }
+    let identity_keys: Vec<&PublicKey> = match &claimed {
+        Some(identity) => keyring.keys_for(identity).collect(),
+        None => Vec::new(),
+    };
     for sig in &env.signatures {
-        if let Some(k) = keyring
-            .all_keys()
-            .find(|k| k.verify(&pae, &sig.sig).is_ok())
-        {
-            return Ok((k.clone(), k.keyid()));
+        for key in identity_keys.iter().filter(|k| k.keyid() != sig.keyid) {
+            if try_key(key, &sig.sig)? {
+                return Ok(((*key).clone(), key.keyid()));
+            }
         }
     }
     match bad_known {
@@ -388,6 +438,29 @@ fn verifying_key(env: &Envelope, keyring: &Keyring) -> Result<(PublicKey, String
             ))
         }
     }
+}
+
+/// The signer (or approver) a statement names, read before its signature is checked.
+fn claimed_identity(payload: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Claim {
+        predicate: ClaimPredicate,
+    }
+    #[derive(serde::Deserialize)]
+    struct ClaimPredicate {
+        signer: Option<Who>,
+        approver: Option<Who>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Who {
+        email: String,
+    }
+    let claim: Claim = serde_json::from_slice(payload).ok()?;
+    claim
+        .predicate
+        .signer
+        .or(claim.predicate.approver)
+        .map(|w| w.email)
 }
 
 /// The subject and the predicate's file entries must name the same files with the same digests.

@@ -81,7 +81,24 @@ pub fn verify_commit(
     trust: &Trusted<'_>,
     notes: &notes::Reader<'_>,
 ) -> Result<ChangeReport, GitError> {
-    let note = notes.read(target.commit)?;
+    let note = match notes.read(target.commit) {
+        Ok(note) => note,
+        // A note over the bound is this commit's problem, not the whole range's.
+        Err(GitError::TooLarge { what, size, max }) => {
+            let mut report = verify_commit_note(repo, target, trust, None)?;
+            report.findings.retain(|f| f.code != Code::SignatureMissing);
+            report.findings.insert(
+                0,
+                Finding::new(
+                    Code::SignatureInvalid,
+                    format!("{what} is {size} bytes, over the limit of {max}; it is not read"),
+                ),
+            );
+            report.verdict = Verdict::Fail;
+            return Ok(report);
+        }
+        Err(e) => return Err(e),
+    };
     verify_commit_note(repo, target, trust, note.as_deref())
 }
 
