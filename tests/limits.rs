@@ -62,17 +62,19 @@ fn an_envelope_line_over_the_limit_is_reported_invalid() {
 }
 
 #[test]
-fn a_note_over_the_limit_is_an_error() {
+fn a_note_over_the_limit_is_a_finding_and_attest_refuses_it() {
     let (f, key) = attested();
     let max = aiprov::git::notes::MAX_NOTE_BYTES;
     // git notes ends the note with a newline: max + 1 bytes.
     set_note(&f, &vec![b'x'; max]);
-    let (code, _, err) = run(&f, &["verify", "HEAD"]);
-    assert_eq!(code, 2, "{err}");
+    // verify reports it on the commit (tests/adversarial_keys.rs: the rest of a range goes on).
+    let (code, out, err) = run(&f, &["verify", "HEAD"]);
+    assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains(&format!("is {} bytes, over the limit of {max}", max + 1))
-            && err.contains("the note of commit"),
-        "{err}"
+        out.contains(&format!("is {} bytes, over the limit of {max}", max + 1))
+            && out.contains("the note of commit")
+            && out.contains("signature.invalid"),
+        "{out}"
     );
     // attest reads the note it extends: the same error, and the note is left alone.
     let (code, _, err) = run(
