@@ -211,7 +211,7 @@ fn patatt_keyring() -> &'static PatattKeyring {
 /// Mbox splitting, patch mails (`PatchMail::parse`, `.change()`, notes), and patatt signature
 /// headers (`DevSignature::parse`, `verify_mail`). Accepted: some message parses as a mail.
 pub fn mail(data: &[u8]) -> Outcome {
-    let messages = mbox::split(data);
+    let messages = mbox::split(data).unwrap_or_default();
     assert!(messages.iter().map(Vec::len).sum::<usize>() <= data.len());
     let mut any = Outcome::Rejected;
     for raw in messages.iter().map(Vec::as_slice).chain([data]) {

@@ -74,9 +74,14 @@ pub struct Change {
     pub author: Identity,
     /// The first parent commit id, when known.
     pub parent: Option<String>,
-    /// Number of parents (2 or more: a merge, verified against its first parent).
+    /// Number of parents (2 or more: a merge, whose change is measured from the automatic merge
+    /// of its parents).
     pub parent_count: usize,
     pub files: Vec<FileChange>,
+    /// Whether the files' blob ids name real objects (a commit's), so that ids equal to the
+    /// attested ones prove the same change. A mail's ids are the mail's own claim: its digests
+    /// are always compared.
+    pub ids_are_objects: bool,
 }
 
 impl Change {

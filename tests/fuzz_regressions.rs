@@ -68,7 +68,7 @@ fn set_ai_used_for_is_seen_below_a_conflicts_tail() {
 #[test]
 fn a_mailed_diff_section_without_a_file_name_is_an_error() {
     let raw = regression("mail/diff-header-without-names.mbox");
-    let messages = mbox::split(&raw);
+    let messages = mbox::split(&raw).expect("git mailsplit");
     let mail = PatchMail::parse(&messages[0]).expect("the first message is a mail");
     match mail.change() {
         Err(MailError::Patch {
@@ -87,7 +87,7 @@ fn a_mailed_diff_section_without_a_file_name_is_an_error() {
 #[test]
 fn a_subject_with_a_multibyte_character_at_byte_3_parses() {
     let raw = regression("mail/subject-multibyte-at-byte-3.mbox");
-    let messages = mbox::split(&raw);
+    let messages = mbox::split(&raw).expect("git mailsplit");
     let mail = PatchMail::parse(&messages[0]).expect("a mail");
     assert!(mail.subject.starts_with("\0\0\u{ff}"), "{:?}", mail.subject);
     assert_eq!(

@@ -33,7 +33,7 @@ fn series() -> (Fixture, Vec<Vec<u8>>) {
         "--from=Alice Author <alice@example.org>",
         "HEAD~3",
     ]);
-    let mails = mbox::split(out.as_bytes());
+    let mails = mbox::split(out.as_bytes()).expect("git mailsplit");
     assert_eq!(mails.len(), 4, "cover letter and three patches");
     (f, mails)
 }
@@ -130,7 +130,7 @@ fn mails_are_read_like_git_mailinfo() {
             reencode(raw, "base64"),
             crlf(raw),
         ] {
-            let split = mbox::split(&variant);
+            let split = mbox::split(&variant).expect("git mailsplit");
             assert_eq!(split.len(), 1);
             let ours = PatchMail::parse(&split[0]).expect("parse mail");
             let (name, email, subject, body) = mailinfo(dir, &variant);

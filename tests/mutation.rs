@@ -354,7 +354,7 @@ fn mail_semantic(raw: &[u8]) -> Option<MailSemantic> {
 fn every_byte_of_a_mail_below_the_cut_is_covered() {
     let a = attested();
     let raw = mail_of(&a.f);
-    let raw = mbox::split(&raw).remove(0);
+    let raw = mbox::split(&raw).expect("git mailsplit").remove(0);
     let repo = Repo::discover(&a.f.repo).expect("repo");
     let trust = Trust::at(&repo, &a.base);
     let trusted = trust.trusted();

@@ -82,9 +82,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     // git am gets only the patches, in order (a cover letter would stop it).
     let mut series = Vec::new();
     for (raw, _) in &mails {
-        series.extend_from_slice(
-            b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n",
-        );
+        if !raw.starts_with(b"From ") {
+            series.extend_from_slice(
+                b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n",
+            );
+        }
         series.extend_from_slice(raw);
         if !raw.ends_with(b"\n") {
             series.push(b'\n');

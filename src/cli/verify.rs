@@ -218,14 +218,26 @@ pub fn read_mbox(path: &std::path::Path) -> Result<Vec<(Vec<u8>, PatchMail)>, Cl
             mbox::MAX_MBOX_BYTES
         )));
     }
-    let raw = mbox::split(&data);
+    let raw = mbox::split(&data).map_err(|e| {
+        CliError::from(anyhow::Error::new(e).context(format!("splitting {}", path.display())))
+    })?;
     if raw.is_empty() {
         return Err(CliError::msg(format!("{} holds no mail", path.display())));
     }
+    // git mailinfo reads each mail: a process each, two at a time.
+    let parsed: Vec<Result<PatchMail, crate::mail::MailError>> = std::thread::scope(|scope| {
+        let half = raw.len().div_ceil(2);
+        let (first, second) = raw.split_at(half);
+        let other = scope.spawn(|| second.iter().map(|m| PatchMail::parse(m)).collect::<Vec<_>>());
+        let mut all: Vec<_> = first.iter().map(|m| PatchMail::parse(m)).collect();
+        all.extend(other.join().expect("mail reader thread"));
+        all
+    });
     raw.into_iter()
+        .zip(parsed)
         .enumerate()
-        .map(|(i, m)| {
-            let mail = PatchMail::parse(&m).map_err(|e| {
+        .map(|(i, (m, mail))| {
+            let mail = mail.map_err(|e| {
                 CliError::from(anyhow::Error::new(e).context(format!(
                     "mail {} of {}",
                     i + 1,

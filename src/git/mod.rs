@@ -572,6 +572,7 @@ impl Repo {
             parent: commit.parent_ids().next().map(|p| p.to_string()),
             parent_count: commit.parent_count(),
             files,
+            ids_are_objects: true,
         })
     }
 

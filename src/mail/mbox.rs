@@ -1,75 +1,49 @@
-//! Splitting an mbox (or a single `.patch` file) into raw messages, as `git mailsplit` does:
-//! messages start at `From ` separator lines, CRLF line ends become LF.
+//! Splitting an mbox (or a single `.patch` file) into messages with `git mailsplit` itself, as
+//! `git am` does: whatever git takes for a separator line is one here, whatever trails it.
+
+use super::MailError;
 
 /// The largest mbox aiprov reads.
 pub const MAX_MBOX_BYTES: usize = 256 << 20;
 
-/// Whether a line is an mbox separator, by `git mailsplit`'s rule: `From `, then a time
-/// `..d:dd:dd` followed by a year after 1990 (`From <id> Mon Sep 17 00:00:00 2001`).
-fn is_separator(line: &[u8]) -> bool {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    if line.len() < 19 || !line.starts_with(b"From ") {
-        return false;
+/// Splits an mbox into messages (each starting with its separator line, if any, as `git am`
+/// hands them to `git mailinfo`; CRLF line ends made LF) with
+/// `git mailsplit -b`, the way `git am` runs it: input that does not start with a separator is
+/// one message.
+pub fn split(data: &[u8]) -> Result<Vec<Vec<u8>>, MailError> {
+    let io = |e: std::io::Error| MailError::Git(format!("git mailsplit: {e}"));
+    let dir = tempfile::Builder::new()
+        .prefix("aiprov-mailsplit-")
+        .tempdir()
+        .map_err(io)?;
+    let input = dir.path().join("mbox");
+    std::fs::write(&input, data).map_err(io)?;
+    let out_dir = dir.path().join("mails");
+    std::fs::create_dir(&out_dir).map_err(io)?;
+    let out = crate::git::git_command()
+        .arg("mailsplit")
+        .arg(format!("-o{}", out_dir.display()))
+        .args(["-b", "--"])
+        .arg(&input)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(io)?;
+    if !out.status.success() {
+        return Err(MailError::Git(format!(
+            "git mailsplit: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
     }
-    let Some(colon) = line[5..].iter().rposition(|&b| b == b':').map(|p| p + 5) else {
-        return false;
-    };
-    let digit = |i: Option<usize>| i.and_then(|i| line.get(i)).is_some_and(u8::is_ascii_digit);
-    let ok = digit(colon.checked_sub(4))
-        && digit(colon.checked_sub(2))
-        && digit(colon.checked_sub(1))
-        && digit(Some(colon + 1))
-        && digit(Some(colon + 2));
-    let year: String = line
-        .get(colon + 3..)
-        .unwrap_or_default()
+    let mut names: Vec<_> = std::fs::read_dir(&out_dir)
+        .map_err(io)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    names.sort();
+    names
         .iter()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .take_while(|b| b.is_ascii_digit())
-        .map(|&b| b as char)
-        .collect();
-    ok && year.parse::<u32>().is_ok_and(|y| y > 90)
-}
-
-/// Splits an mbox into messages (without their separator lines). Input that does not start with
-/// a separator is one message. Like `git am` by default, `>From ` lines are left as they are.
-pub fn split(data: &[u8]) -> Vec<Vec<u8>> {
-    let mut messages: Vec<Vec<u8>> = Vec::new();
-    let mut current: Option<Vec<u8>> = None;
-    let mut at_start = true;
-    for raw in data.split_inclusive(|&b| b == b'\n') {
-        let line = crlf_to_lf(raw);
-        if is_separator(&line) {
-            if let Some(m) = current.take() {
-                messages.push(m);
-            }
-            current = Some(Vec::new());
-            at_start = false;
-            continue;
-        }
-        if at_start && line.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        at_start = false;
-        current
-            .get_or_insert_with(Vec::new)
-            .extend_from_slice(&line);
-    }
-    if let Some(m) = current.filter(|m| !m.iter().all(|b| b.is_ascii_whitespace())) {
-        messages.push(m);
-    }
-    messages
-}
-
-fn crlf_to_lf(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    match line.strip_suffix(b"\r\n") {
-        Some(body) => {
-            let mut v = body.to_vec();
-            v.push(b'\n');
-            std::borrow::Cow::Owned(v)
-        }
-        None => std::borrow::Cow::Borrowed(line),
-    }
+        .map(|p| std::fs::read(p).map_err(io))
+        .collect()
 }
 
 #[cfg(test)]
@@ -79,23 +53,30 @@ mod tests {
     #[test]
     fn splits_format_patch_output_and_single_files() {
         let mbox = b"From 1234 Mon Sep 17 00:00:00 2001\r\nSubject: a\r\n\r\nbody a\r\n>From the start\r\n\r\nFrom 5678 Mon Sep 17 00:00:00 2001\nSubject: b\n\nbody b\n";
-        let msgs = split(mbox);
+        let msgs = split(mbox).unwrap();
         assert_eq!(msgs.len(), 2);
         assert_eq!(
             msgs[0],
-            b"Subject: a\n\nbody a\n>From the start\n\n".to_vec()
+            b"From 1234 Mon Sep 17 00:00:00 2001\nSubject: a\n\nbody a\n>From the start\n\n".to_vec()
         );
-        assert_eq!(msgs[1], b"Subject: b\n\nbody b\n".to_vec());
         assert_eq!(
-            split(b"Subject: c\n\nbody\n"),
+            msgs[1],
+            b"From 5678 Mon Sep 17 00:00:00 2001\nSubject: b\n\nbody b\n".to_vec()
+        );
+        assert_eq!(
+            split(b"Subject: c\n\nbody\n").unwrap(),
             vec![b"Subject: c\n\nbody\n".to_vec()]
         );
-        assert!(split(b"").is_empty());
     }
 
     #[test]
-    fn a_from_line_inside_a_body_is_not_a_separator() {
+    fn separators_are_what_git_takes_for_one() {
         let mbox = b"From 1 Mon Sep 17 00:00:00 2001\nSubject: a\n\nFrom: someone\nFrom here on\n";
-        assert_eq!(split(mbox).len(), 1);
+        assert_eq!(split(mbox).unwrap().len(), 1);
+        // Trailing text after the year, and a long year: git splits there, so aiprov does.
+        for sep in ["From x Mon Sep 17 00:00:00 2001 trailing", "From x Mon Sep 17 00:00:00 20011"] {
+            let mbox = format!("From 1 Mon Sep 17 00:00:00 2001\nSubject: a\n\na\n{sep}\nSubject: b\n\nb\n");
+            assert_eq!(split(mbox.as_bytes()).unwrap().len(), 2, "{sep}");
+        }
     }
 }

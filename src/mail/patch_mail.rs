@@ -1,5 +1,6 @@
-//! One patch mail read the way `git mailinfo` and `git am` read it: author, cleaned subject,
-//! commit message, the notes `git format-patch --notes` put below `---`, and the diff.
+//! One patch mail read by `git mailinfo` itself, as `git am` reads it: author, subject, commit
+//! message, the notes `git format-patch --notes` put below `---`, the diff, and what
+//! `git apply` reads in the patch.
 
 use thiserror::Error;
 
@@ -20,6 +21,8 @@ pub enum MailError {
     MessageTooLarge { size: usize, max: usize },
     #[error("mail has no From header")]
     NoAuthor,
+    #[error("{0}")]
+    Git(String),
     #[error("the diff of {subject:?}")]
     Patch {
         subject: String,
@@ -43,6 +46,56 @@ pub struct PatchMail {
     pub notes: Vec<(String, Vec<String>)>,
     /// Everything from the first `diff --git` line on.
     pub diff: Vec<u8>,
+    /// The whole patch as `git am` hands it to `git apply`: from the patch break on.
+    pub patch: Vec<u8>,
+    /// What `git apply` itself reads in the patch: one entry per file section it would apply
+    /// (empty for a mail without any), or why it cannot read the patch.
+    pub applied: Result<Vec<AppliedFile>, String>,
+}
+
+/// One file section of a patch as `git apply --numstat` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedFile {
+    /// The path before (the same as `path` unless renamed or copied).
+    pub old_path: String,
+    pub path: String,
+    /// Added and removed lines; `None` for a binary patch.
+    pub lines: Option<(u32, u32)>,
+}
+
+/// Reads `git apply --numstat -z` output.
+pub fn parse_numstat(out: &[u8]) -> Result<Vec<AppliedFile>, String> {
+    let mut fields = out.split(|&b| b == 0);
+    let mut files = Vec::new();
+    while let Some(record) = fields.next().filter(|r| !r.is_empty()) {
+        let bad = || format!("unexpected git apply output {:?}", String::from_utf8_lossy(record));
+        let mut parts = record.splitn(3, |&b| b == b'\t');
+        let (added, removed, path) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(a), Some(r), Some(p)) => (a, r, p),
+            _ => return Err(bad()),
+        };
+        let number = |n: &[u8]| std::str::from_utf8(n).ok()?.parse::<u32>().ok();
+        let lines = match (added, removed) {
+            (b"-", b"-") => None,
+            (a, r) => Some((number(a).ok_or_else(bad)?, number(r).ok_or_else(bad)?)),
+        };
+        let name = |p: &[u8]| crate::change::path_name(p);
+        let (old_path, path) = if path.is_empty() {
+            // A rename or copy: the two paths follow as fields of their own.
+            match (fields.next(), fields.next()) {
+                (Some(from), Some(to)) => (name(from), name(to)),
+                _ => return Err(bad()),
+            }
+        } else {
+            (name(path), name(path))
+        };
+        files.push(AppliedFile {
+            old_path,
+            path,
+            lines,
+        });
+    }
+    Ok(files)
 }
 
 /// Removes what `git mailinfo` removes from the front of a subject: `Re:`, `[...]` prefixes,
@@ -70,20 +123,6 @@ pub fn clean_subject(subject: &str) -> String {
     s.trim().to_string()
 }
 
-/// `git mailinfo`'s patch break: a `diff -` or `Index: ` line, `--- file`, or `---` alone.
-fn is_patch_break(line: &str) -> bool {
-    if line.starts_with("diff -") || line.starts_with("Index: ") {
-        return true;
-    }
-    let Some(rest) = line.strip_prefix("---") else {
-        return false;
-    };
-    if rest.starts_with(' ') && rest[1..].chars().next().is_some_and(|c| !c.is_whitespace()) {
-        return true;
-    }
-    rest.trim().is_empty()
-}
-
 /// Collapses what `git stripspace` collapses: trailing whitespace, repeated and edge blank lines.
 fn stripspace(text: &str) -> String {
     let mut out = String::new();
@@ -104,156 +143,99 @@ fn stripspace(text: &str) -> String {
     out
 }
 
-fn header(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
-    use mailparse::MailHeaderMap;
-    mail.headers.get_first_value(name)
-}
-
-/// Decodes quoted-printable as `git mailinfo` does: `=XX` escapes and soft line breaks, line ends
-/// kept as they are (no CRLF introduced).
-fn decode_quoted_printable(raw: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] != b'=' {
-            out.push(raw[i]);
-            i += 1;
-            continue;
-        }
-        match (raw.get(i + 1), raw.get(i + 2)) {
-            (Some(b'\n'), _) => i += 2,
-            (Some(b'\r'), Some(b'\n')) => i += 3,
-            (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push(hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0));
-                i += 3;
-            }
-            _ => {
-                out.push(b'=');
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// The text of a mail: its text parts, transfer encoding and charset decoded.
-fn body_text(mail: &mailparse::ParsedMail<'_>) -> String {
-    if mail.subparts.is_empty() {
-        // Without a declared charset the bytes are taken as they are, UTF-8, as `git mailinfo`
-        // does: `git format-patch` declares none for a message that is all ASCII, even when its
-        // notes are not.
-        let charset = mail
-            .ctype
-            .params
-            .contains_key("charset")
-            .then(|| charset::Charset::for_label(mail.ctype.charset.as_bytes()))
-            .flatten();
-        if let mailparse::body::Body::QuotedPrintable(body) = mail.get_body_encoded() {
-            let bytes = decode_quoted_printable(body.get_raw());
-            return match charset {
-                Some(cs) => cs.decode(&bytes).0.into_owned(),
-                None => String::from_utf8_lossy(&bytes).into_owned(),
-            };
-        }
-        if charset.is_none() {
-            return String::from_utf8_lossy(&mail.get_body_raw().unwrap_or_default()).into_owned();
-        }
-        return mail
-            .get_body()
-            .or_else(|_| {
-                mail.get_body_raw()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-            })
-            .unwrap_or_default();
-    }
-    mail.subparts
-        .iter()
-        .filter(|p| {
-            p.ctype.mimetype.starts_with("text/") || p.ctype.mimetype.starts_with("multipart/")
-        })
-        .map(body_text)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn parse_identity(value: &str) -> Option<Identity> {
-    let value = value.trim();
-    if let Ok(id) = Identity::parse("From", value) {
-        return Some(id);
-    }
-    // `email (Name)` and a bare address.
-    let (email, name) = match value.split_once('(') {
-        Some((e, n)) => (e.trim(), n.trim_end_matches(')').trim()),
-        None => (value, ""),
-    };
-    email.contains('@').then(|| Identity {
-        name: name.to_string(),
-        email: email.trim_matches(['<', '>']).to_string(),
-    })
-}
-
 impl PatchMail {
-    /// Parses one mail (LF line ends, as [`crate::mail::mbox::split`] returns them).
+    /// Reads one mail (as [`crate::mail::mbox::split`] returns it) with `git mailinfo`, as
+    /// `git am` does: its decoding of MIME parts, transfer encodings, charsets and in-body
+    /// headers, and its split between message and patch, are the ones that count.
     pub fn parse(raw: &[u8]) -> Result<PatchMail, MailError> {
         if raw.len() > MAX_MAIL_BYTES {
             return Err(MailError::TooLarge { size: raw.len() });
         }
-        let mail = mailparse::parse_mail(raw).map_err(MailError::Parse)?;
-        let mut subject = header(&mail, "Subject").unwrap_or_default();
-        let mut from = header(&mail, "From");
-        let mut date = header(&mail, "Date");
-        let message_id = header(&mail, "Message-ID").map(|m| {
+        let io = |e: std::io::Error| MailError::Git(format!("git mailinfo: {e}"));
+        let dir = tempfile::Builder::new()
+            .prefix("aiprov-mailinfo-")
+            .tempdir()
+            .map_err(io)?;
+        let (msg, patch) = (dir.path().join("msg"), dir.path().join("patch"));
+        let mut child = crate::git::git_command()
+            .arg("mailinfo")
+            .arg(&msg)
+            .arg(&patch)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(io)?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let writer = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || std::io::Write::write_all(&mut stdin, raw));
+            let out = child.wait_with_output();
+            (writer.join(), out)
+        });
+        let out = match writer {
+            (_, Err(e)) => return Err(io(e)),
+            (_, Ok(out)) => out,
+        };
+        if !out.status.success() {
+            return Err(MailError::Git(format!(
+                "git mailinfo: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let read = |p: &std::path::Path| std::fs::read(p).map_err(io);
+        let mut mail = PatchMail::from_mailinfo(raw, &out.stdout, &read(&msg)?, &read(&patch)?)?;
+        // What git apply reads in the patch, as git am will hand it over (run outside any
+        // repository: only the patch text counts).
+        let apply = crate::git::git_command()
+            .current_dir(dir.path())
+            .env("GIT_CEILING_DIRECTORIES", dir.path())
+            .args(["apply", "--numstat", "-z", "--allow-empty"])
+            .arg(&patch)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(io)?;
+        mail.applied = if apply.status.success() {
+            parse_numstat(&apply.stdout)
+        } else {
+            Err(String::from_utf8_lossy(&apply.stderr).trim().to_string())
+        };
+        Ok(mail)
+    }
+
+    /// A mail from what `git mailinfo` made of it: its info on standard output (`Author:`,
+    /// `Email:`, `Subject:`, `Date:`), the message body and the patch (everything from the
+    /// patch break on). `raw` gives the headers git mailinfo does not report (Message-ID, and the
+    /// Subject with its `[PATCH n/m]` prefix).
+    pub fn from_mailinfo(
+        raw: &[u8],
+        info: &[u8],
+        msg: &[u8],
+        patch: &[u8],
+    ) -> Result<PatchMail, MailError> {
+        let info = String::from_utf8_lossy(info);
+        let field = |name: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+                .map(str::to_string)
+        };
+        let email = field("Email").filter(|e| !e.is_empty()).ok_or(MailError::NoAuthor)?;
+        let author = Identity {
+            name: field("Author").unwrap_or_default(),
+            email,
+        };
+        let title = field("Subject").unwrap_or_default();
+        let (headers, _) = mailparse::parse_headers(raw).map_err(MailError::Parse)?;
+        use mailparse::MailHeaderMap;
+        let subject = headers
+            .get_first_value("Subject")
+            .unwrap_or_else(|| title.clone());
+        let message_id = headers.get_first_value("Message-ID").map(|m| {
             m.trim()
                 .trim_start_matches('<')
                 .trim_end_matches('>')
                 .to_string()
         });
-        let text = body_text(&mail);
-        let mut lines = text.split_inclusive('\n').peekable();
-        // In-body headers: `From:`, `Subject:`, `Date:` at the top of the body override the mail's.
-        while lines.peek().is_some_and(|l| l.trim().is_empty()) {
-            lines.next();
-        }
-        let mut saw_inbody = false;
-        while let Some(line) = lines.peek() {
-            let l = line.trim_end();
-            let (key, value) = match l.split_once(':') {
-                Some((k, v))
-                    if ["from", "subject", "date"].contains(&k.to_ascii_lowercase().as_str()) =>
-                {
-                    (k.to_ascii_lowercase(), v.trim().to_string())
-                }
-                _ => break,
-            };
-            match key.as_str() {
-                "from" => from = Some(value),
-                "subject" => subject = value,
-                _ => date = Some(value),
-            }
-            saw_inbody = true;
-            lines.next();
-        }
-        if saw_inbody {
-            while lines.peek().is_some_and(|l| l.trim().is_empty()) {
-                lines.next();
-            }
-        }
-        let mut body = String::new();
-        let mut rest: Vec<&str> = Vec::new();
-        for line in lines.by_ref() {
-            if is_patch_break(line.trim_end_matches('\n')) {
-                rest.push(line);
-                break;
-            }
-            body.push_str(line);
-        }
-        rest.extend(lines);
-        let author = from
-            .as_deref()
-            .and_then(parse_identity)
-            .ok_or(MailError::NoAuthor)?;
-        let title = clean_subject(&subject.replace(['\n', '\r'], " "));
+        let body = String::from_utf8_lossy(msg);
         let message = stripspace(&format!("{title}\n\n{body}"));
         if message.len() > crate::change::MAX_MESSAGE_BYTES {
             return Err(MailError::MessageTooLarge {
@@ -261,15 +243,19 @@ impl PatchMail {
                 max: crate::change::MAX_MESSAGE_BYTES,
             });
         }
+        let patch = String::from_utf8_lossy(patch);
+        let rest: Vec<&str> = patch.split_inclusive('\n').collect();
         let (notes, diff) = split_notes_and_diff(&rest);
         Ok(PatchMail {
             message_id,
             subject,
             author,
-            date,
+            date: field("Date"),
             message,
             notes,
             diff,
+            patch: patch.into_owned().into_bytes(),
+            applied: Ok(Vec::new()),
         })
     }
 
@@ -285,10 +271,10 @@ impl PatchMail {
             })
     }
 
-    /// A cover letter: numbered 0/N, or a mail without a diff.
+    /// A cover letter: a mail in which git apply finds nothing to apply (whatever its number:
+    /// a "0/N" mail with a diff is a patch to `git am`).
     pub fn is_cover_letter(&self) -> bool {
-        self.number().is_some_and(|(n, _)| n == 0)
-            || !self.diff.windows(11).any(|w| w == b"diff --git ")
+        self.applied.as_ref().is_ok_and(|files| files.is_empty())
     }
 
     /// The note lines of one notes ref (`refs/notes/aiprov` shows as `Notes (aiprov):`).
@@ -320,6 +306,7 @@ impl PatchMail {
             parent: None,
             parent_count: 1,
             files,
+            ids_are_objects: false,
         })
     }
 }
@@ -377,25 +364,6 @@ mod tests {
         // Found by the mail fuzz target: a multi-byte character across byte 3 of the subject.
         assert_eq!(clean_subject("ab\u{ff}x"), "ab\u{ff}x");
         assert_eq!(clean_subject("RE:\u{ff}"), "\u{ff}");
-    }
-
-    #[test]
-    fn quoted_printable_keeps_line_ends() {
-        assert_eq!(
-            decode_quoted_printable(b"a=3Db=\nc\n--=20\nx=zz\n"),
-            b"a=bc\n-- \nx=zz\n".to_vec()
-        );
-    }
-
-    #[test]
-    fn patch_breaks_like_git_mailinfo() {
-        assert!(is_patch_break("---"));
-        assert!(is_patch_break("---  "));
-        assert!(is_patch_break("--- a/file"));
-        assert!(is_patch_break("diff --git a/x b/x"));
-        assert!(!is_patch_break("----"));
-        assert!(is_patch_break("--- "));
-        assert!(!is_patch_break("---x"));
     }
 
     #[test]

@@ -97,7 +97,8 @@ pub fn check(
     for entry in entries {
         if let Some(file) = direct(entry) {
             covered.extend(touched(file.status, &file.path, file.old_path.as_deref()));
-            if !same_ids(file, entry) && file.digest.as_deref() != Some(entry.digest.as_str()) {
+            let proven = change.ids_are_objects && same_ids(file, entry);
+            if !proven && file.digest.as_deref() != Some(entry.digest.as_str()) {
                 findings.push(mismatch(&entry.path, signer));
             }
             continue;
@@ -153,6 +154,9 @@ fn rename_by_ids(change: &Change, entry: &FileEntry) -> bool {
     else {
         return false;
     };
+    if !change.ids_are_objects {
+        return false;
+    }
     let deleted = change.files.iter().any(|f| {
         f.status == Status::Deleted
             && f.path == old_path

@@ -228,6 +228,11 @@ pub fn verify_mail(
             diff: &sections,
         },
     )?;
+    let applied = applied_findings(&change, &mail.applied);
+    if !applied.is_empty() {
+        report.findings.extend(applied);
+        report.verdict = Verdict::Fail;
+    }
     if let Some(keyring) = patatt {
         use crate::mail::patatt::{verify_mail as patatt_verify, PatattVerdict};
         for verdict in patatt_verify(raw, keyring) {
@@ -263,4 +268,74 @@ pub fn verify_mail(
         }
     }
     Ok(report)
+}
+
+/// Compares aiprov's reading of a mail's diff with what `git apply` reads in it: every file
+/// section git would apply must be one of the file changes verified, once, with the same line
+/// counts. A section only git sees (a diff without `diff --git`, a second section for a file, a
+/// patch aiprov reads differently) is never applied unverified.
+fn applied_findings(
+    change: &crate::change::Change,
+    applied: &Result<Vec<crate::mail::patch_mail::AppliedFile>, String>,
+) -> Vec<Finding> {
+    use crate::change::Status;
+    let applied = match applied {
+        Ok(files) => files,
+        Err(e) => {
+            return vec![Finding::new(
+                Code::FileMissing,
+                format!("git apply cannot read this patch, so what git am applies is unknown: {e}"),
+            )]
+        }
+    };
+    // aiprov's file changes, keyed as git apply lists them: (old path, path), with line counts.
+    // A type change is one change here and two sections (deletion, creation) there.
+    let mut ours: HashMap<(String, String), (usize, Option<(u32, u32)>)> = HashMap::new();
+    for f in &change.files {
+        let old = match f.status {
+            Status::Renamed | Status::Copied => f.old_path.clone().unwrap_or_else(|| f.path.clone()),
+            _ => f.path.clone(),
+        };
+        let sections = if f.status == Status::Typechange { 2 } else { 1 };
+        let lines = (!f.binary).then_some((f.added_lines, f.removed_lines));
+        ours.insert((old, f.path.clone()), (sections, lines));
+    }
+    let mut theirs: HashMap<(String, String), (usize, Option<(u32, u32)>)> = HashMap::new();
+    for a in applied {
+        let entry = theirs
+            .entry((a.old_path.clone(), a.path.clone()))
+            .or_insert((0, Some((0, 0))));
+        entry.0 += 1;
+        entry.1 = match (entry.1, a.lines) {
+            (Some((x, y)), Some((a, r))) => Some((x + a, y + r)),
+            _ => None,
+        };
+    }
+    let mut findings = Vec::new();
+    let mut keys: Vec<_> = theirs.keys().collect();
+    keys.sort();
+    for key in keys {
+        let (sections, lines) = theirs[key];
+        let name = if key.0 == key.1 { key.1.clone() } else { format!("{} -> {}", key.0, key.1) };
+        let finding = |code, message: String| Finding::new(code, message).in_file(key.1.clone());
+        match ours.get(key) {
+            None => findings.push(finding(
+                Code::FileMissing,
+                format!("git apply changes {name}, which aiprov does not read in this mail (a diff section without `diff --git`, or one it reads differently)"),
+            )),
+            Some(&(expected, _)) if sections > expected => findings.push(finding(
+                Code::FileMissing,
+                format!("git apply changes {name} in {sections} sections of this mail; aiprov verifies one"),
+            )),
+            Some(&(_, ours_lines)) if ours_lines.is_some() && lines.is_some() && ours_lines != lines => {
+                let (a, r) = lines.unwrap_or_default();
+                findings.push(finding(
+                    Code::DigestMismatch,
+                    format!("git apply adds {a} and removes {r} lines of {name}, not what aiprov read in this mail"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    findings
 }
