@@ -383,6 +383,11 @@ fn every_byte_of_a_mail_below_the_cut_is_covered() {
         let report = verify(&m);
         let same = mail_semantic(&m).is_some_and(|s| s == want);
         match report {
+            // Read the same by aiprov's parser, but not by git apply (a mangled mode, say):
+            // git am would not apply it as verified, and it is reported.
+            Some(r) if same && r.findings.iter().all(|f| f.message.contains("git apply")) && r.verdict == Verdict::Fail => {
+                t.reported(&codes(&r));
+            }
             Some(r) if same => {
                 assert_eq!(r.verdict, Verdict::Pass, "byte {i}: {:?}", r.findings);
                 t.identical += 1;

@@ -15,16 +15,14 @@ impl Repo {
     /// its two parents (conflict markers included, so a resolution is a change). An octopus merge
     /// that is not trivially clean is measured from its first parent: all it brings is its own.
     pub(super) fn automatic_merge_tree(&self, commit: &Commit<'_>) -> Result<Oid> {
-        if trivially_clean(&self.inner, commit).map_err(read(format!("merge {}", commit.id())))? {
+        let what = || format!("merge {}", commit.id());
+        if in_process_clean(&self.inner, commit).map_err(read(what()))? {
             return Ok(commit.tree_id());
         }
         let parents: Vec<Oid> = commit.parent_ids().collect();
         match parents.as_slice() {
             [ours, theirs] => self.merge_tree(*ours, *theirs),
-            _ => Ok(commit
-                .parent(0)
-                .map_err(read(format!("merge {}", commit.id())))?
-                .tree_id()),
+            _ => Ok(commit.parent(0).map_err(read(what()))?.tree_id()),
         }
     }
 
@@ -83,29 +81,84 @@ impl Repo {
     }
 }
 
-/// Whether a merge's tree is provably what any merge of its parents makes: relative to their one
-/// merge base, each path is changed by at most one parent (or by several in the same way), and
-/// the merge takes that change, or leaves the path as the base has it. Anything else (several
-/// merge bases, a path the parents change differently, a path the merge changes on its own) is
-/// left to `git merge-tree`.
-fn trivially_clean(
+/// Whether a merge's tree is provably a clean merge of its parents, in process: first the
+/// trivial case (each path changed on at most one side relative to the merge base, and the merge
+/// takes that side's entry), then libgit2's three-way merge of the trees. Only a merge whose
+/// every entry is one of these results is clean here; anything else (several merge bases, a
+/// conflict, a merge that differs from the result) is left to `git merge-tree`, the authority.
+/// Soundness does not rest on libgit2 merging as git does: each line of a clean three-way merge
+/// comes from the base or a parent, whose changes are verified in their own commits.
+fn in_process_clean(repo: &Repository, merge: &Commit<'_>) -> std::result::Result<bool, git2::Error> {
+    let parents: Vec<Commit<'_>> = merge.parents().collect();
+    let [ours, theirs] = parents.as_slice() else {
+        return octopus_trivially_clean(repo, merge);
+    };
+    let bases = repo.merge_bases(ours.id(), theirs.id())?;
+    let [base] = bases.iter().as_slice() else {
+        return Ok(false);
+    };
+    let base_tree = repo.find_commit(*base)?.tree()?;
+    let (ours_tree, theirs_tree, merge_tree) = (ours.tree()?, theirs.tree()?, merge.tree()?);
+    let entry = |tree: &git2::Tree<'_>, path: &[u8]| -> Side {
+        tree.get_path(std::path::Path::new(&crate::change::path_name(path)))
+            .ok()
+            .map(|e| (e.id(), e.filemode() as u32))
+    };
+    // The trivial case, from the two small diffs: what the merge changes against ours, and what
+    // theirs changed since the base.
+    let from_ours = changed_entries(repo, Some(&ours_tree), Some(&merge_tree))?;
+    let by_theirs = changed_entries(repo, Some(&base_tree), Some(&theirs_tree))?;
+    let trivial = from_ours.iter().all(|(path, _, merged)| {
+        // The merge changes a path of ours: only to theirs, where ours kept the base's.
+        entry(&theirs_tree, path) == *merged && entry(&ours_tree, path) == entry(&base_tree, path)
+    }) && by_theirs.iter().all(|(path, base, theirs)| {
+        let ours = entry(&ours_tree, path);
+        let merged = entry(&merge_tree, path);
+        if ours == *base || ours == *theirs {
+            merged == *theirs
+        } else {
+            false
+        }
+    });
+    if trivial {
+        return Ok(true);
+    }
+    let mut options = git2::MergeOptions::new();
+    options.find_renames(false);
+    let index = repo.merge_trees(&base_tree, &ours_tree, &theirs_tree, Some(&options))?;
+    if index.has_conflicts() {
+        return Ok(false);
+    }
+    let mut merged: HashMap<Vec<u8>, (Oid, u32)> = HashMap::new();
+    merge_tree.walk(git2::TreeWalkMode::PreOrder, |root, e| {
+        if e.kind() != Some(git2::ObjectType::Tree) {
+            let path = [root.as_bytes(), e.name_bytes()].concat();
+            merged.insert(path, (e.id(), e.filemode() as u32));
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    let mut count = 0;
+    for e in index.iter() {
+        count += 1;
+        if merged.get(&e.path) != Some(&(e.id, e.mode)) {
+            return Ok(false);
+        }
+    }
+    Ok(count == merged.len())
+}
+
+/// An octopus merge is clean here only in the trivial case: relative to the parents' merge base,
+/// each path is changed by at most one parent (or by several in the same way), and the merge
+/// takes that change or leaves the path as the base has it.
+fn octopus_trivially_clean(
     repo: &Repository,
     merge: &Commit<'_>,
 ) -> std::result::Result<bool, git2::Error> {
     let parents: Vec<Oid> = merge.parent_ids().collect();
-    let base = match parents.as_slice() {
-        [a, b] => {
-            let bases = repo.merge_bases(*a, *b)?;
-            match bases.iter().as_slice() {
-                [one] => *one,
-                _ => return Ok(false),
-            }
-        }
-        many => match repo.merge_base_many(many) {
-            Ok(base) => base,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(false),
-            Err(e) => return Err(e),
-        },
+    let base = match repo.merge_base_many(&parents) {
+        Ok(base) => base,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(false),
+        Err(e) => return Err(e),
     };
     let base_tree = repo.find_commit(base)?.tree()?;
     let merge_tree = merge.tree()?;
