@@ -180,6 +180,9 @@ fn odd_names_attest_and_verify_from_the_repository_and_from_mail() {
                 "coverage.file-extra".to_string(),
                 "coverage.file-extra".to_string(),
                 "coverage.file-missing".to_string(),
+                "coverage.file-missing".to_string(),
+                // What git apply reads from those sections is covered by no attested change.
+                "coverage.file-missing".to_string(),
                 "coverage.file-missing".to_string()
             ]
         )
