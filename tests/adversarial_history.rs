@@ -370,3 +370,75 @@ fn grafts_are_refused_with_a_clear_error() {
     let (code, verdicts) = r.verify(&[&r.range()]);
     assert_eq!((code, verdicts), (1, vec![pass(), missing(), pass()]));
 }
+
+/// Both sides edit `hw/a.c`, in places far apart: git merges the contents cleanly.
+fn content_merge_sides(r: &Repo) {
+    let edit = |at: usize, text: &str| {
+        let mut l: Vec<String> = lines("a", 10).lines().map(String::from).collect();
+        l[at] = text.to_string();
+        l.join("\n") + "\n"
+    };
+    r.f.git(&["checkout", "-q", "-b", "topic"]);
+    r.change("hw/a.c", &edit(8, "topic line"), "Topic edits the end");
+    r.f.git(&["checkout", "-q", "main"]);
+    r.change("hw/a.c", &edit(1, "main line"), "Main edits the start");
+}
+
+#[test]
+fn a_clean_content_merge_is_skipped_and_an_edit_on_it_is_not() {
+    for graph in [false, true] {
+        let r = repo();
+        content_merge_sides(&r);
+        if graph {
+            // Merge bases are then read from the commit-graph git maintains.
+            r.f.git(&["commit-graph", "write", "--reachable"]);
+        }
+        let before = r.f.git(&["rev-parse", "HEAD"]).trim().to_string();
+        assert!(r.merge(&["--no-ff"]).status.success());
+        assert_eq!(r.verify(&["HEAD"]), (0, vec![skipped()]), "graph {graph}");
+        r.f.git(&["reset", "-q", "--hard", &before]);
+        evil_merge(&r, |r| {
+            let merged = std::fs::read_to_string(r.f.repo.join("hw/a.c")).expect("read");
+            r.f.write("hw/a.c", &merged.replace("main line", "main line; evil()"));
+        });
+        assert_eq!(r.verify(&["HEAD"]), (1, vec![missing()]), "graph {graph}");
+    }
+}
+
+#[test]
+fn a_criss_cross_merge_with_a_commit_graph_is_judged_the_same() {
+    let r = repo();
+    r.two_sides();
+    let main_tip = r.f.git(&["rev-parse", "main"]).trim().to_string();
+    let topic_tip = r.f.git(&["rev-parse", "topic"]).trim().to_string();
+    r.f.git(&["checkout", "-q", "topic"]);
+    r.f.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge main into topic",
+        &main_tip,
+    ]);
+    r.f.git(&["checkout", "-q", "main"]);
+    r.f.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge old topic",
+        &topic_tip,
+    ]);
+    // The graph knows the history so far; what follows is only in the objects.
+    r.f.git(&["commit-graph", "write", "--reachable"]);
+    r.f.git(&["checkout", "-q", "topic"]);
+    r.change("hw/b.c", &lines("b-topic2", 13), "Topic again");
+    r.f.git(&["checkout", "-q", "main"]);
+    r.change("hw/a.c", &lines("a-main2", 13), "Main again");
+    let before = r.f.git(&["rev-parse", "HEAD"]).trim().to_string();
+    assert!(r.merge(&["--no-ff"]).status.success());
+    assert_eq!(r.verify(&["HEAD"]), (0, vec![skipped()]));
+    r.f.git(&["reset", "-q", "--hard", &before]);
+    evil_merge(&r, |r| r.f.write("hw/c.c", &lines("c-evil", 10)));
+    assert_eq!(r.verify(&["HEAD"]), (1, vec![missing()]));
+}

@@ -385,7 +385,11 @@ fn every_byte_of_a_mail_below_the_cut_is_covered() {
         match report {
             // Read the same by aiprov's parser, but not by git apply (a mangled mode, say):
             // git am would not apply it as verified, and it is reported.
-            Some(r) if same && r.findings.iter().all(|f| f.message.contains("git apply")) && r.verdict == Verdict::Fail => {
+            Some(r)
+                if same
+                    && r.findings.iter().all(|f| f.message.contains("git apply"))
+                    && r.verdict == Verdict::Fail =>
+            {
                 t.reported(&codes(&r));
             }
             Some(r) if same => {

@@ -228,7 +228,12 @@ pub fn read_mbox(path: &std::path::Path) -> Result<Vec<(Vec<u8>, PatchMail)>, Cl
     let parsed: Vec<Result<PatchMail, crate::mail::MailError>> = std::thread::scope(|scope| {
         let half = raw.len().div_ceil(2);
         let (first, second) = raw.split_at(half);
-        let other = scope.spawn(|| second.iter().map(|m| PatchMail::parse(m)).collect::<Vec<_>>());
+        let other = scope.spawn(|| {
+            second
+                .iter()
+                .map(|m| PatchMail::parse(m))
+                .collect::<Vec<_>>()
+        });
         let mut all: Vec<_> = first.iter().map(|m| PatchMail::parse(m)).collect();
         all.extend(other.join().expect("mail reader thread"));
         all

@@ -16,10 +16,17 @@ impl Repo {
     /// that is not trivially clean is measured from its first parent: all it brings is its own.
     pub(super) fn automatic_merge_tree(&self, commit: &Commit<'_>) -> Result<Oid> {
         let what = || format!("merge {}", commit.id());
-        if in_process_clean(&self.inner, commit).map_err(read(what()))? {
+        let parents: Vec<Oid> = commit.parent_ids().collect();
+        let clean = match parents.as_slice() {
+            [ours, theirs] => match self.merge_bases(*ours, *theirs)?.as_slice() {
+                [] => Ok(false),
+                bases => in_process_clean(&self.inner, commit, bases),
+            },
+            _ => octopus_trivially_clean(&self.inner, commit),
+        };
+        if clean.map_err(read(what()))? {
             return Ok(commit.tree_id());
         }
-        let parents: Vec<Oid> = commit.parent_ids().collect();
         match parents.as_slice() {
             [ours, theirs] => self.merge_tree(*ours, *theirs),
             _ => Ok(commit.parent(0).map_err(read(what()))?.tree_id()),
@@ -81,70 +88,107 @@ impl Repo {
     }
 }
 
-/// Whether a merge's tree is provably a clean merge of its parents, in process: first the
-/// trivial case (each path changed on at most one side relative to the merge base, and the merge
-/// takes that side's entry), then libgit2's three-way merge of the trees. Only a merge whose
-/// every entry is one of these results is clean here; anything else (several merge bases, a
-/// conflict, a merge that differs from the result) is left to `git merge-tree`, the authority.
-/// Soundness does not rest on libgit2 merging as git does: each line of a clean three-way merge
-/// comes from the base or a parent, whose changes are verified in their own commits.
-fn in_process_clean(repo: &Repository, merge: &Commit<'_>) -> std::result::Result<bool, git2::Error> {
-    let parents: Vec<Commit<'_>> = merge.parents().collect();
-    let [ours, theirs] = parents.as_slice() else {
-        return octopus_trivially_clean(repo, merge);
-    };
-    let bases = repo.merge_bases(ours.id(), theirs.id())?;
-    let [base] = bases.iter().as_slice() else {
-        return Ok(false);
-    };
-    let base_tree = repo.find_commit(*base)?.tree()?;
+/// Whether a merge's tree is provably the clean three-way merge of its two parents, in process,
+/// path by path. Only paths theirs changed since a merge base (or the merge changed against
+/// ours) can differ from ours in the automatic merge; for each, the merge must hold what a
+/// three-way merge makes of base, ours and theirs: the side that changed, or libgit2's clean
+/// merge of the file's contents. With several merge bases (git merges them into a virtual
+/// base), every such path must be the same in all of them. Anything else (a conflict, a type
+/// change, a merge that differs) is left to `git merge-tree`, the authority. Soundness does not
+/// rest on libgit2 merging as git does: each line of a clean three-way merge comes from the base
+/// or a parent, whose changes are verified in their own commits.
+fn in_process_clean(
+    repo: &Repository,
+    merge: &Commit<'_>,
+    bases: &[Oid],
+) -> std::result::Result<bool, git2::Error> {
+    let (ours, theirs) = (merge.parent(0)?, merge.parent(1)?);
+    let base_trees = bases
+        .iter()
+        .map(|b| repo.find_commit(*b)?.tree())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let (ours_tree, theirs_tree, merge_tree) = (ours.tree()?, theirs.tree()?, merge.tree()?);
     let entry = |tree: &git2::Tree<'_>, path: &[u8]| -> Side {
         tree.get_path(std::path::Path::new(&crate::change::path_name(path)))
             .ok()
             .map(|e| (e.id(), e.filemode() as u32))
     };
-    // The trivial case, from the two small diffs: what the merge changes against ours, and what
-    // theirs changed since the base.
-    let from_ours = changed_entries(repo, Some(&ours_tree), Some(&merge_tree))?;
-    let by_theirs = changed_entries(repo, Some(&base_tree), Some(&theirs_tree))?;
-    let trivial = from_ours.iter().all(|(path, _, merged)| {
-        // The merge changes a path of ours: only to theirs, where ours kept the base's.
-        entry(&theirs_tree, path) == *merged && entry(&ours_tree, path) == entry(&base_tree, path)
-    }) && by_theirs.iter().all(|(path, base, theirs)| {
-        let ours = entry(&ours_tree, path);
+    let mut paths: Vec<Vec<u8>> = changed_entries(repo, Some(&ours_tree), Some(&merge_tree))?
+        .into_iter()
+        .map(|(path, ..)| path)
+        .collect();
+    for base_tree in &base_trees {
+        let by_theirs = changed_entries(repo, Some(base_tree), Some(&theirs_tree))?;
+        paths.extend(by_theirs.into_iter().map(|(path, ..)| path));
+    }
+    paths.sort_unstable();
+    paths.dedup();
+    for path in &paths {
+        let mut in_bases = base_trees.iter().map(|t| entry(t, path));
+        let base = in_bases.next().flatten();
+        if in_bases.any(|b| b != base) {
+            return Ok(false);
+        }
+        let (ours, theirs) = (entry(&ours_tree, path), entry(&theirs_tree, path));
         let merged = entry(&merge_tree, path);
-        if ours == *base || ours == *theirs {
-            merged == *theirs
+        let clean = if theirs == base || ours == theirs {
+            merged == ours
+        } else if ours == base {
+            merged == theirs
         } else {
-            false
-        }
-    });
-    if trivial {
-        return Ok(true);
-    }
-    let mut options = git2::MergeOptions::new();
-    options.find_renames(false);
-    let index = repo.merge_trees(&base_tree, &ours_tree, &theirs_tree, Some(&options))?;
-    if index.has_conflicts() {
-        return Ok(false);
-    }
-    let mut merged: HashMap<Vec<u8>, (Oid, u32)> = HashMap::new();
-    merge_tree.walk(git2::TreeWalkMode::PreOrder, |root, e| {
-        if e.kind() != Some(git2::ObjectType::Tree) {
-            let path = [root.as_bytes(), e.name_bytes()].concat();
-            merged.insert(path, (e.id(), e.filemode() as u32));
-        }
-        git2::TreeWalkResult::Ok
-    })?;
-    let mut count = 0;
-    for e in index.iter() {
-        count += 1;
-        if merged.get(&e.path) != Some(&(e.id, e.mode)) {
+            merged.is_some() && merge_file(repo, path, base, ours, theirs)? == merged
+        };
+        if !clean {
             return Ok(false);
         }
     }
-    Ok(count == merged.len())
+    Ok(true)
+}
+
+/// libgit2's three-way merge of one regular file changed on both sides, as the blob and mode it
+/// would write; `None` when it conflicts or is not a merge of regular files' contents.
+fn merge_file(
+    repo: &Repository,
+    path: &[u8],
+    base: Side,
+    ours: Side,
+    theirs: Side,
+) -> std::result::Result<Side, git2::Error> {
+    const REGULAR: [u32; 2] = [0o100644, 0o100755];
+    let [Some(base), Some(ours), Some(theirs)] = [base, ours, theirs] else {
+        return Ok(None);
+    };
+    if ![base.1, ours.1, theirs.1]
+        .iter()
+        .all(|m| REGULAR.contains(m))
+    {
+        return Ok(None);
+    }
+    let index_entry = |(id, mode): (Oid, u32)| git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id,
+        flags: 0,
+        flags_extended: 0,
+        path: path.to_vec(),
+    };
+    let result = repo.merge_file_from_index(
+        &index_entry(base),
+        &index_entry(ours),
+        &index_entry(theirs),
+        None,
+    )?;
+    if !result.is_automergeable() {
+        return Ok(None);
+    }
+    let id = Oid::hash_object(git2::ObjectType::Blob, result.content())?;
+    Ok(Some((id, result.mode())))
 }
 
 /// An octopus merge is clean here only in the trivial case: relative to the parents' merge base,

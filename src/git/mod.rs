@@ -2,6 +2,7 @@
 
 mod diff;
 mod merge;
+mod merge_base;
 pub mod notes;
 mod tree_diff;
 
@@ -183,6 +184,8 @@ pub struct Repo {
     shallow: std::collections::HashSet<Oid>,
     /// Where `git merge-tree` writes the automatic merges of merge commits (see `merge.rs`).
     scratch: std::cell::OnceCell<tempfile::TempDir>,
+    /// The commit-graph, read on the first merge base asked for (see `merge_base.rs`).
+    graph: std::cell::OnceCell<Option<gix_commitgraph::Graph>>,
 }
 
 /// A `git` command that reads the same history as libgit2 does here: replace refs
@@ -237,6 +240,7 @@ impl Repo {
             inner,
             shallow,
             scratch: Default::default(),
+            graph: Default::default(),
         })
     }
 
@@ -252,6 +256,7 @@ impl Repo {
             inner,
             shallow,
             scratch: Default::default(),
+            graph: Default::default(),
         })
     }
 

@@ -40,10 +40,7 @@ pub fn split(data: &[u8]) -> Result<Vec<Vec<u8>>, MailError> {
         .collect::<Result<_, _>>()
         .map_err(io)?;
     names.sort();
-    names
-        .iter()
-        .map(|p| std::fs::read(p).map_err(io))
-        .collect()
+    names.iter().map(|p| std::fs::read(p).map_err(io)).collect()
 }
 
 #[cfg(test)]
@@ -57,7 +54,8 @@ mod tests {
         assert_eq!(msgs.len(), 2);
         assert_eq!(
             msgs[0],
-            b"From 1234 Mon Sep 17 00:00:00 2001\nSubject: a\n\nbody a\n>From the start\n\n".to_vec()
+            b"From 1234 Mon Sep 17 00:00:00 2001\nSubject: a\n\nbody a\n>From the start\n\n"
+                .to_vec()
         );
         assert_eq!(
             msgs[1],
@@ -74,8 +72,13 @@ mod tests {
         let mbox = b"From 1 Mon Sep 17 00:00:00 2001\nSubject: a\n\nFrom: someone\nFrom here on\n";
         assert_eq!(split(mbox).unwrap().len(), 1);
         // Trailing text after the year, and a long year: git splits there, so aiprov does.
-        for sep in ["From x Mon Sep 17 00:00:00 2001 trailing", "From x Mon Sep 17 00:00:00 20011"] {
-            let mbox = format!("From 1 Mon Sep 17 00:00:00 2001\nSubject: a\n\na\n{sep}\nSubject: b\n\nb\n");
+        for sep in [
+            "From x Mon Sep 17 00:00:00 2001 trailing",
+            "From x Mon Sep 17 00:00:00 20011",
+        ] {
+            let mbox = format!(
+                "From 1 Mon Sep 17 00:00:00 2001\nSubject: a\n\na\n{sep}\nSubject: b\n\nb\n"
+            );
             assert_eq!(split(mbox.as_bytes()).unwrap().len(), 2, "{sep}");
         }
     }

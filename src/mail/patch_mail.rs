@@ -68,7 +68,12 @@ pub fn parse_numstat(out: &[u8]) -> Result<Vec<AppliedFile>, String> {
     let mut fields = out.split(|&b| b == 0);
     let mut files = Vec::new();
     while let Some(record) = fields.next().filter(|r| !r.is_empty()) {
-        let bad = || format!("unexpected git apply output {:?}", String::from_utf8_lossy(record));
+        let bad = || {
+            format!(
+                "unexpected git apply output {:?}",
+                String::from_utf8_lossy(record)
+            )
+        };
         let mut parts = record.splitn(3, |&b| b == b'\t');
         let (added, removed, path) = match (parts.next(), parts.next(), parts.next()) {
             (Some(a), Some(r), Some(p)) => (a, r, p),
@@ -218,7 +223,9 @@ impl PatchMail {
                 .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
                 .map(str::to_string)
         };
-        let email = field("Email").filter(|e| !e.is_empty()).ok_or(MailError::NoAuthor)?;
+        let email = field("Email")
+            .filter(|e| !e.is_empty())
+            .ok_or(MailError::NoAuthor)?;
         let author = Identity {
             name: field("Author").unwrap_or_default(),
             email,

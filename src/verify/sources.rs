@@ -293,7 +293,9 @@ fn applied_findings(
     let mut ours: HashMap<(String, String), (usize, Option<(u32, u32)>)> = HashMap::new();
     for f in &change.files {
         let old = match f.status {
-            Status::Renamed | Status::Copied => f.old_path.clone().unwrap_or_else(|| f.path.clone()),
+            Status::Renamed | Status::Copied => {
+                f.old_path.clone().unwrap_or_else(|| f.path.clone())
+            }
             _ => f.path.clone(),
         };
         let sections = if f.status == Status::Typechange { 2 } else { 1 };
@@ -316,7 +318,11 @@ fn applied_findings(
     keys.sort();
     for key in keys {
         let (sections, lines) = theirs[key];
-        let name = if key.0 == key.1 { key.1.clone() } else { format!("{} -> {}", key.0, key.1) };
+        let name = if key.0 == key.1 {
+            key.1.clone()
+        } else {
+            format!("{} -> {}", key.0, key.1)
+        };
         let finding = |code, message: String| Finding::new(code, message).in_file(key.1.clone());
         match ours.get(key) {
             None => findings.push(finding(
