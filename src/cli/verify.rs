@@ -72,6 +72,12 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
     let mut printer = Printer::new(ctx);
     if let Some(path) = &args.mbox {
         let mails = read_mbox(path)?;
+        if mails.iter().all(|(_, m)| m.is_cover_letter()) {
+            return Err(CliError::msg(format!(
+                "{} holds no patch: git am would apply nothing from it",
+                path.display()
+            )));
+        }
         // Mails are verified before they are applied: trust comes from HEAD unless told otherwise.
         let trusted = match (&repo, trust_ref) {
             (_, Some(t)) => Some(t),
