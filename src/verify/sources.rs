@@ -32,11 +32,12 @@ fn classified(path: &str, old: &[u8], new: &[u8]) -> Option<(Vec<bool>, Vec<bool
     Some((pick(old, &removed), pick(new, &added)))
 }
 
-/// The policy's facts from the two sides of each file, where `sides` can tell them.
+/// The policy's facts from the two sides of each file, where `sides` can tell them: a change
+/// is comment-only when the file's code is the same before and after.
 fn comment_only(sides: Option<(Vec<u8>, Vec<u8>)>, file: &FileChange) -> Option<bool> {
     let (old, new) = sides?;
-    let (removed, added) = classified(&file.path, &old, &new)?;
-    Some((!removed.is_empty() || !added.is_empty()) && removed.iter().chain(&added).all(|&c| c))
+    let language = comments::language_of(&file.path)?;
+    Some(old != new && comments::same_code(language, &old, &new))
 }
 
 fn code_lines(sides: Option<(Vec<u8>, Vec<u8>)>, file: &FileChange) -> usize {
