@@ -94,3 +94,57 @@ fn the_project_layout_still_counts() {
         assert_eq!(ai_change(&[], path, &fifty, trailer), (0, vec![]), "{path}");
     }
 }
+
+/// 60 lines of code, each `prefix` then a call.
+fn calls(prefix: &str, n: usize) -> String {
+    (0..n).map(|i| format!("{prefix}f{i}();\n")).collect()
+}
+
+#[test]
+fn code_dressed_as_comments_is_code() {
+    // Each would have passed as documentation (a comment change) to a lexer that misreads
+    // a literal: the code after it looks like the inside of a comment, or its lines shift.
+    let attacks = [
+        (
+            "hw/a.c",
+            "/* c */\nint x;\n".to_string(),
+            format!("char *s = \"a\\\nb\";\n{}/* c */\nint x;\n", calls("", 60)),
+        ),
+        (
+            "rust/src/a.rs",
+            "// c\nfn a() {}\n".to_string(),
+            format!("// c\nfn a() {{ let q = '\"';\n{}}}\n", calls("    ", 60)),
+        ),
+        (
+            "rust/src/b.rs",
+            "// c\nfn a() {}\n".to_string(),
+            format!("// c\nfn a() {{ let s = \"/*\";\n{}}}\n", calls("    ", 60)),
+        ),
+        (
+            "scripts/a.py",
+            "# c\nx = 1\n".to_string(),
+            format!("# c\nx = 1\ns = '''\n'''\n{}", calls("", 60)),
+        ),
+    ];
+    for (path, before, after) in attacks {
+        let (code, codes) = ai_change(&[(path, &before)], path, &after, "docs");
+        assert_eq!(code, 1, "{path}: {codes:?}");
+        assert!(
+            codes.contains(&"policy.category-not-allowed".to_string()),
+            "{path}: {codes:?}"
+        );
+    }
+}
+
+#[test]
+fn a_change_of_comments_only_is_documentation() {
+    for (path, before, after) in [
+        ("hw/a.c", "return x; /* a */\n", "return x; /* b */\n"),
+        ("hw/b.c", "int x;\n", "/* The x. */\nint x;\n"),
+        ("rust/src/a.rs", "fn f<'a>() {}\n", "/// F.\nfn f<'a>() {}\n"),
+        ("scripts/a.py", "x = 1\n", "x = 1  # one\n"),
+    ] {
+        let (code, codes) = ai_change(&[(path, before)], path, after, "docs");
+        assert_eq!((code, codes), (0, vec![]), "{path}");
+    }
+}
