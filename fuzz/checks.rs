@@ -261,9 +261,11 @@ pub fn policy(data: &[u8]) -> Outcome {
     }
     for lang in [
         Language::C,
+        Language::Cpp,
         Language::Rust,
         Language::Python,
-        Language::Hash,
+        Language::Shell,
+        Language::Conf,
         Language::Make,
     ] {
         let lines = comment_or_blank_lines(lang, data);

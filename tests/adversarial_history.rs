@@ -132,9 +132,12 @@ fn evil_merge(r: &Repo, edit: impl FnOnce(&Repo)) {
     r.f.git(&["commit", "-q", "-m", &format!("Merge topic\n\n{SOB}")]);
 }
 
+/// What an evil merge does to the merged work tree before it is committed.
+type Edit = Box<dyn Fn(&Repo)>;
+
 #[test]
 fn a_merge_that_adds_edits_or_drops_is_verified_like_a_commit() {
-    let cases: Vec<(&str, Box<dyn Fn(&Repo)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "adds a file",
             Box::new(|r| r.f.write("hw/backdoor.c", lines("evil", 3))),
@@ -399,7 +402,7 @@ fn a_clean_content_merge_is_skipped_and_an_edit_on_it_is_not() {
         r.f.git(&["reset", "-q", "--hard", &before]);
         evil_merge(&r, |r| {
             let merged = std::fs::read_to_string(r.f.repo.join("hw/a.c")).expect("read");
-            r.f.write("hw/a.c", &merged.replace("main line", "main line; evil()"));
+            r.f.write("hw/a.c", merged.replace("main line", "main line; evil()"));
         });
         assert_eq!(r.verify(&["HEAD"]), (1, vec![missing()]), "graph {graph}");
     }
@@ -439,6 +442,6 @@ fn a_criss_cross_merge_with_a_commit_graph_is_judged_the_same() {
     assert!(r.merge(&["--no-ff"]).status.success());
     assert_eq!(r.verify(&["HEAD"]), (0, vec![skipped()]));
     r.f.git(&["reset", "-q", "--hard", &before]);
-    evil_merge(&r, |r| r.f.write("hw/c.c", &lines("c-evil", 10)));
+    evil_merge(&r, |r| r.f.write("hw/c.c", lines("c-evil", 10)));
     assert_eq!(r.verify(&["HEAD"]), (1, vec![missing()]));
 }

@@ -141,7 +141,11 @@ fn a_change_of_comments_only_is_documentation() {
     for (path, before, after) in [
         ("hw/a.c", "return x; /* a */\n", "return x; /* b */\n"),
         ("hw/b.c", "int x;\n", "/* The x. */\nint x;\n"),
-        ("rust/src/a.rs", "fn f<'a>() {}\n", "/// F.\nfn f<'a>() {}\n"),
+        (
+            "rust/src/a.rs",
+            "fn f<'a>() {}\n",
+            "/// F.\nfn f<'a>() {}\n",
+        ),
         ("scripts/a.py", "x = 1\n", "x = 1  # one\n"),
     ] {
         let (code, codes) = ai_change(&[(path, before)], path, after, "docs");

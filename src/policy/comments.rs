@@ -263,9 +263,8 @@ impl Lexer<'_> {
             {
                 self.i += 1;
             }
-            let word = self.text[start..self.i].to_vec();
-            for b in word {
-                self.code_byte(b, false);
+            for at in start..self.i {
+                self.code_byte(self.text[at], false);
             }
         } else {
             self.code_byte(c, false);
@@ -465,8 +464,8 @@ impl Lexer<'_> {
                 self.i += 1;
             }
             let word = self.text[start..self.i].to_ascii_lowercase();
-            for b in self.text[start..self.i].to_vec() {
-                self.code_byte(b, false);
+            for at in start..self.i {
+                self.code_byte(self.text[at], false);
             }
             let prefix = matches!(
                 word.as_slice(),
@@ -642,8 +641,8 @@ impl Lexer<'_> {
                     line
                 };
                 let last = line == word.as_slice();
-                for b in self.text[self.i..end].to_vec() {
-                    self.code_byte(b, true);
+                for at in self.i..end {
+                    self.code_byte(self.text[at], true);
                 }
                 self.code_on_line = true;
                 self.i = (end + 1).min(self.text.len());

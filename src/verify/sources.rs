@@ -271,6 +271,10 @@ pub fn verify_mail(
     Ok(report)
 }
 
+/// How many file sections name a (old path, path) pair, and their added and removed lines
+/// (`None`: binary).
+type Sections = (usize, Option<(u32, u32)>);
+
 /// Compares aiprov's reading of a mail's diff with what `git apply` reads in it: every file
 /// section git would apply must be one of the file changes verified, once, with the same line
 /// counts. A section only git sees (a diff without `diff --git`, a second section for a file, a
@@ -291,7 +295,7 @@ fn applied_findings(
     };
     // aiprov's file changes, keyed as git apply lists them: (old path, path), with line counts.
     // A type change is one change here and two sections (deletion, creation) there.
-    let mut ours: HashMap<(String, String), (usize, Option<(u32, u32)>)> = HashMap::new();
+    let mut ours: HashMap<(String, String), Sections> = HashMap::new();
     for f in &change.files {
         let old = match f.status {
             Status::Renamed | Status::Copied => {
@@ -303,7 +307,7 @@ fn applied_findings(
         let lines = (!f.binary).then_some((f.added_lines, f.removed_lines));
         ours.insert((old, f.path.clone()), (sections, lines));
     }
-    let mut theirs: HashMap<(String, String), (usize, Option<(u32, u32)>)> = HashMap::new();
+    let mut theirs: HashMap<(String, String), Sections> = HashMap::new();
     for a in applied {
         let entry = theirs
             .entry((a.old_path.clone(), a.path.clone()))
