@@ -13,22 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use aiprov::policy::comments::{lex, same_code, Language};
+use common::qemu_tree;
 
-fn qemu_tree() -> PathBuf {
-    if let Ok(dir) = std::env::var("AIPROV_QEMU_SOURCE") {
-        return PathBuf::from(dir);
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-qemu-source");
-    let out = Command::new(&script)
-        .output()
-        .expect("run scripts/fetch-qemu-source");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).expect("utf-8").trim())
-}
+mod common;
 
 /// Files under `dir` ending in `ext`, sorted.
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {

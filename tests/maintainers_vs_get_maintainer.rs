@@ -4,30 +4,17 @@
 //! name the same maintainers.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use aiprov::policy::maintainers::Maintainers;
+use common::qemu_tree;
+
+mod common;
 
 /// How many files of QEMU's own code, and of the firmware trees under `roms/`, are compared.
 const SAMPLE: usize = 600;
 const SAMPLE_ROMS: usize = 100;
-
-fn qemu_tree() -> PathBuf {
-    if let Ok(dir) = std::env::var("AIPROV_QEMU_SOURCE") {
-        return PathBuf::from(dir);
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-qemu-source");
-    let out = Command::new(&script)
-        .output()
-        .expect("run scripts/fetch-qemu-source");
-    assert!(
-        out.status.success(),
-        "scripts/fetch-qemu-source failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
 
 /// Every file of the tree, relative to it, sorted.
 fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {

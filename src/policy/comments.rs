@@ -560,22 +560,7 @@ impl Lexer<'_> {
     fn step_shell(&mut self, c: u8) {
         match c {
             b'#' if self.shell_word_start() => self.line_comment(),
-            b'\\' => {
-                // An escaped byte is code; an escaped newline joins the lines.
-                self.code_byte(c, false);
-                self.i += 1;
-                match self.peek(0) {
-                    Some(b'\n') => {
-                        self.i += 1;
-                        self.newline(false);
-                    }
-                    Some(next) => {
-                        self.code_byte(next, true);
-                        self.i += 1;
-                    }
-                    None => {}
-                }
-            }
+            b'\\' => self.escaped(),
             b'\'' => {
                 let escapes = self.i > 0 && self.text[self.i - 1] == b'$';
                 self.quoted(b'\'', escapes);
@@ -666,6 +651,24 @@ impl Lexer<'_> {
         }
     }
 
+    /// A backslash outside quotes (shell, make): the escaped byte is code; an escaped newline
+    /// joins the lines.
+    fn escaped(&mut self) {
+        self.code_byte(b'\\', false);
+        self.i += 1;
+        match self.peek(0) {
+            Some(b'\n') => {
+                self.i += 1;
+                self.newline(false);
+            }
+            Some(next) => {
+                self.code_byte(next, true);
+                self.i += 1;
+            }
+            None => {}
+        }
+    }
+
     fn step_make(&mut self, c: u8) {
         // A recipe line (a tab at its start) is handed to the shell.
         if self.line.first() == Some(&b'\t') {
@@ -673,21 +676,7 @@ impl Lexer<'_> {
         }
         match c {
             b'#' => self.line_comment(),
-            b'\\' => {
-                self.code_byte(c, false);
-                self.i += 1;
-                match self.peek(0) {
-                    Some(b'\n') => {
-                        self.i += 1;
-                        self.newline(false);
-                    }
-                    Some(next) => {
-                        self.code_byte(next, true);
-                        self.i += 1;
-                    }
-                    None => {}
-                }
-            }
+            b'\\' => self.escaped(),
             _ => {
                 self.code_byte(c, false);
                 self.i += 1;

@@ -185,3 +185,20 @@ pub fn assert_schema_valid(schema_name: &str, doc: &serde_json::Value) {
         .collect();
     assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{doc:#}");
 }
+
+/// QEMU 7.2's source tree: `AIPROV_QEMU_SOURCE`, or fetched by `scripts/fetch-qemu-source`.
+pub fn qemu_tree() -> PathBuf {
+    if let Ok(dir) = std::env::var("AIPROV_QEMU_SOURCE") {
+        return PathBuf::from(dir);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-qemu-source");
+    let out = Command::new(&script)
+        .output()
+        .expect("run scripts/fetch-qemu-source");
+    assert!(
+        out.status.success(),
+        "scripts/fetch-qemu-source failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
