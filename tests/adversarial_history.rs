@@ -242,11 +242,8 @@ fn octopus_merges_are_skipped_only_when_clean() {
     }
 }
 
-#[test]
-fn a_clean_criss_cross_merge_is_skipped() {
-    let r = repo();
-    r.two_sides();
-    // Two merge bases: topic and main each merge the other's tip before the final merge.
+/// Two merge bases to come: topic and main each merge the other's tip; back on main.
+fn cross_merge(r: &Repo) {
     let main_tip = r.f.git(&["rev-parse", "main"]).trim().to_string();
     let topic_tip = r.f.git(&["rev-parse", "topic"]).trim().to_string();
     r.f.git(&["checkout", "-q", "topic"]);
@@ -258,7 +255,6 @@ fn a_clean_criss_cross_merge_is_skipped() {
         "Merge main into topic",
         &main_tip,
     ]);
-    r.change("hw/b.c", &lines("b-topic2", 13), "Topic again");
     r.f.git(&["checkout", "-q", "main"]);
     r.f.git(&[
         "merge",
@@ -268,6 +264,16 @@ fn a_clean_criss_cross_merge_is_skipped() {
         "Merge old topic",
         &topic_tip,
     ]);
+}
+
+#[test]
+fn a_clean_criss_cross_merge_is_skipped() {
+    let r = repo();
+    r.two_sides();
+    cross_merge(&r);
+    r.f.git(&["checkout", "-q", "topic"]);
+    r.change("hw/b.c", &lines("b-topic2", 13), "Topic again");
+    r.f.git(&["checkout", "-q", "main"]);
     r.change("hw/a.c", &lines("a-main2", 13), "Main again");
     assert!(r.merge(&["--no-ff"]).status.success());
     assert_eq!(r.verify(&["HEAD"]), (0, vec![skipped()]));
@@ -412,26 +418,7 @@ fn a_clean_content_merge_is_skipped_and_an_edit_on_it_is_not() {
 fn a_criss_cross_merge_with_a_commit_graph_is_judged_the_same() {
     let r = repo();
     r.two_sides();
-    let main_tip = r.f.git(&["rev-parse", "main"]).trim().to_string();
-    let topic_tip = r.f.git(&["rev-parse", "topic"]).trim().to_string();
-    r.f.git(&["checkout", "-q", "topic"]);
-    r.f.git(&[
-        "merge",
-        "-q",
-        "--no-ff",
-        "-m",
-        "Merge main into topic",
-        &main_tip,
-    ]);
-    r.f.git(&["checkout", "-q", "main"]);
-    r.f.git(&[
-        "merge",
-        "-q",
-        "--no-ff",
-        "-m",
-        "Merge old topic",
-        &topic_tip,
-    ]);
+    cross_merge(&r);
     // The graph knows the history so far; what follows is only in the objects.
     r.f.git(&["commit-graph", "write", "--reachable"]);
     r.f.git(&["checkout", "-q", "topic"]);

@@ -318,15 +318,7 @@ impl Lexer<'_> {
                 continue;
             }
             if escapes && c == b'\\' && self.i + 1 < self.text.len() {
-                self.code_byte(c, true);
-                self.i += 1;
-                let next = self.text[self.i];
-                self.i += 1;
-                if next == b'\n' {
-                    self.newline(true);
-                } else {
-                    self.code_byte(next, true);
-                }
+                self.escape_in_literal();
                 continue;
             }
             self.i += 1;
@@ -345,6 +337,18 @@ impl Lexer<'_> {
             }
         }
         self.sure = false;
+    }
+
+    /// A backslash in a literal and the byte it escapes (a newline continues the literal).
+    fn escape_in_literal(&mut self) {
+        self.code_byte(b'\\', true);
+        let next = self.text[self.i + 1];
+        self.i += 2;
+        if next == b'\n' {
+            self.newline(true);
+        } else {
+            self.code_byte(next, true);
+        }
     }
 
     /// Rust `'x'`, `'\n'`, `'"'`, as opposed to a lifetime `'a` (no closing quote).
@@ -516,19 +520,12 @@ impl Lexer<'_> {
                 self.i += close.len();
                 return;
             }
+            if c == b'\\' && self.i + 1 < self.text.len() {
+                self.escape_in_literal();
+                continue;
+            }
             self.i += 1;
             match c {
-                b'\\' if self.i < self.text.len() => {
-                    self.code_byte(c, true);
-                    let next = self.text[self.i];
-                    self.i += 1;
-                    if next == b'\n' {
-                        self.newline(true);
-                    } else {
-                        self.code_byte(next, true);
-                    }
-                    continue;
-                }
                 b'\n' if !triple => {
                     // An unterminated single-quoted string.
                     self.sure = false;
