@@ -1,5 +1,5 @@
-//! `aiprov verify-bundle` on every case of the sigstore-conformance bundle-verify suite in
-//! `../shared/vectors/sigstore/` (a case whose name ends in `_fail` must be rejected), plus the
+//! `aiprov verify-bundle` on every case of the sigstore-conformance bundle-verify suite, copied
+//! into `tests/data/sigstore/` (a case whose name ends in `_fail` must be rejected), plus the
 //! digest form of the artifact, the built-in public-good root, and wrong identities.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-danger
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/sigstore")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore")
 }
 
 /// The case's own file, or the suite's default.
