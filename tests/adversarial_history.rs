@@ -432,3 +432,71 @@ fn a_criss_cross_merge_with_a_commit_graph_is_judged_the_same() {
     evil_merge(&r, |r| r.f.write("hw/c.c", lines("c-evil", 10)));
     assert_eq!(r.verify(&["HEAD"]), (1, vec![missing()]));
 }
+
+/// Merges that only git can judge (a rename on one side and an edit on the other, conflicts
+/// resolved with and without an attestation), several in one range: each is judged in the range
+/// as it is alone (a range hands them to one `git merge-tree --stdin`).
+#[test]
+fn merges_left_to_git_are_judged_alike_in_a_range_and_alone() {
+    let r = repo();
+    let merge_topic = |r: &Repo, topic: &str| {
+        let out = common::git_cmd(&r.f.repo)
+            .args([
+                "merge",
+                "-q",
+                "-m",
+                &format!("Merge {topic}\n\n{SOB}"),
+                topic,
+            ])
+            .output()
+            .expect("git merge");
+        if !out.status.success() {
+            // A conflict: resolved as main has it.
+            r.f.git(&["checkout", "--ours", "--", "."]);
+            r.f.git(&["add", "-A"]);
+            r.f.git(&["commit", "-q", "--no-edit"]);
+        }
+        r.f.git(&["rev-parse", "HEAD"]).trim().to_string()
+    };
+    // A rename on main, an edit of the renamed file on a topic: git follows the rename.
+    r.f.git(&["checkout", "-q", "-b", "edit-b"]);
+    r.change("hw/b.c", &(lines("b", 10) + "int b_more;\n"), "Edit b");
+    r.f.git(&["checkout", "-q", "main"]);
+    r.f.git(&["mv", "hw/b.c", "hw/bee.c"]);
+    r.f.commit_all(&format!("Rename b\n\n{SOB}"));
+    r.attest("HEAD");
+    let renamed = merge_topic(&r, "edit-b");
+    // Two conflicts, one resolution attested.
+    let mut resolutions = Vec::new();
+    for (n, topic) in ["one", "two"].iter().enumerate() {
+        r.f.git(&["checkout", "-q", "-b", topic, &r.base]);
+        r.change("hw/c.c", &lines(&format!("c-{topic}"), 10), topic);
+        r.f.git(&["checkout", "-q", "main"]);
+        r.change("hw/c.c", &lines(&format!("c-main{n}"), 10), "Main");
+        resolutions.push(merge_topic(&r, topic));
+    }
+    r.attest(&resolutions[1]);
+    let alone: Vec<_> = [&renamed, &resolutions[0], &resolutions[1]]
+        .iter()
+        .map(|m| r.verify(&[m]).1.remove(0))
+        .collect();
+    assert_eq!(alone, vec![skipped(), missing(), pass()]);
+    let (code, verdicts) = r.verify(&[&r.range()]);
+    assert_eq!(code, 1, "{verdicts:?}");
+    let ids: Vec<String> =
+        r.f.git(&["rev-list", "--reverse", &r.range()])
+            .lines()
+            .map(str::to_string)
+            .collect();
+    assert_eq!(ids.len(), verdicts.len());
+    for (m, want) in [&renamed, &resolutions[0], &resolutions[1]]
+        .iter()
+        .zip(&alone)
+    {
+        let at = ids
+            .iter()
+            .position(|id| id == *m)
+            .expect("merge in the range");
+        assert_eq!(&verdicts[at], want, "merge {m} in the range");
+    }
+}

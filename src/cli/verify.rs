@@ -148,7 +148,8 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
 
 /// Runs `work` on each of `targets` on `jobs` threads (each with its own repository handle and
 /// notes reader), handing the results to `emit` in the order of `targets` as soon as each one
-/// and all before it are done.
+/// and all before it are done. The automatic merges of the merge commits among them are worked
+/// out first, all together ([`Repo::prepare_merges`]).
 pub(super) fn in_parallel<T: Send>(
     repo: &Repo,
     targets: &[Target],
@@ -157,6 +158,8 @@ pub(super) fn in_parallel<T: Send>(
     work: &(dyn Fn(&Repo, &Target, &notes::Reader<'_>) -> Result<T, CliError> + Sync),
     mut emit: impl FnMut(T) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
+    let commits: Vec<Oid> = targets.iter().map(|t| t.commit).collect();
+    repo.prepare_merges(&commits, jobs)?;
     if jobs <= 1 || targets.len() < 2 {
         let notes = notes::Reader::new(repo, notes_ref)?;
         for t in targets {

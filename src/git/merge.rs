@@ -3,50 +3,136 @@
 //! "evil merge", a conflict resolution) is verified like any commit's change.
 
 use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::{Mutex, OnceLock};
 
 use git2::{Commit, Oid, Repository};
 
 use super::tree_diff::{changed_entries, Side};
 use super::{git_command, read, GitError, Repo, Result};
 
+/// What every handle on a repository shares about merges: the trees their own changes are
+/// measured from, and the scratch object directory `git merge-tree` writes them into (the
+/// repository may be read-only).
+#[derive(Default)]
+pub(super) struct Merges {
+    trees: Mutex<HashMap<Oid, Oid>>,
+    scratch: OnceLock<tempfile::TempDir>,
+}
+
+/// A merge left to git: the commit and its two parents.
+type Pending = (Oid, Oid, Oid);
+
 impl Repo {
     /// The tree a merge commit's own changes are measured from: its own tree when it is the
-    /// trivially clean merge of its parents, else the tree `git merge-tree --write-tree` makes of
-    /// its two parents (conflict markers included, so a resolution is a change). An octopus merge
-    /// that is not trivially clean is measured from its first parent: all it brings is its own.
+    /// clean merge of its parents (proven in process, see [`in_process_clean`]), else the tree
+    /// `git merge-tree --write-tree` makes of its two parents (conflict markers included, so a
+    /// resolution is a change). An octopus merge that is not trivially clean is measured from
+    /// its first parent: all it brings is its own.
     pub(super) fn automatic_merge_tree(&self, commit: &Commit<'_>) -> Result<Oid> {
-        let what = || format!("merge {}", commit.id());
-        let parents: Vec<Oid> = commit.parent_ids().collect();
-        let clean = match parents.as_slice() {
-            [ours, theirs] => match self.merge_bases(*ours, *theirs)?.as_slice() {
-                [] => Ok(false),
-                bases => in_process_clean(&self.inner, commit, bases),
-            },
-            _ => octopus_trivially_clean(&self.inner, commit),
+        let tree = match self.known_merge_tree(commit.id()) {
+            Some(tree) => tree,
+            None => {
+                let tree = match self.merge_tree_in_process(commit)? {
+                    Some(tree) => tree,
+                    None => self.merge_tree(&pending(commit)?)?,
+                };
+                self.remember_merge_tree(commit.id(), tree);
+                tree
+            }
         };
-        if clean.map_err(read(what()))? {
-            return Ok(commit.tree_id());
+        self.attach_scratch()?;
+        Ok(tree)
+    }
+
+    /// Works out the trees of many merges ahead of verifying them, on `jobs` threads: what
+    /// cannot be decided in process goes to one `git merge-tree --stdin` per thread (a process
+    /// per merge costs more than most merges). Returns how many merges were left to git. A
+    /// merge that fails here is left to [`Repo::automatic_merge_tree`], which says why.
+    pub fn prepare_merges(&self, commits: &[Oid], jobs: usize) -> Result<usize> {
+        let merges: Vec<Oid> = commits
+            .iter()
+            .copied()
+            .filter(|&id| {
+                self.inner
+                    .find_commit(id)
+                    .is_ok_and(|c| c.parent_count() > 1)
+            })
+            .filter(|&id| self.known_merge_tree(id).is_none())
+            .collect();
+        if merges.is_empty() {
+            return Ok(0);
         }
-        match parents.as_slice() {
-            [ours, theirs] => self.merge_tree(*ours, *theirs),
-            _ => Ok(commit.parent(0).map_err(read(what()))?.tree_id()),
+        let chunk = merges.len().div_ceil(jobs.max(1));
+        let parts = merges
+            .chunks(chunk)
+            .map(|part| Ok((self.reopen()?, part)))
+            .collect::<Result<Vec<_>>>()?;
+        let left = std::thread::scope(|scope| {
+            let threads: Vec<_> = parts
+                .into_iter()
+                .map(|(repo, part)| scope.spawn(move || repo.prepare_part(part)))
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap_or(0)).sum()
+        });
+        Ok(left)
+    }
+
+    fn prepare_part(&self, merges: &[Oid]) -> usize {
+        let mut left = Vec::new();
+        for &id in merges {
+            let Ok(commit) = self.inner.find_commit(id) else {
+                continue;
+            };
+            match (self.merge_tree_in_process(&commit), pending(&commit)) {
+                (Ok(Some(tree)), _) => self.remember_merge_tree(id, tree),
+                (Ok(None), Ok(p)) => left.push(p),
+                _ => {}
+            }
+        }
+        // A batch that fails leaves its merges to be made one by one, each with its own error.
+        if let Ok(trees) = self.merge_trees(&left) {
+            for ((id, ..), tree) in left.iter().zip(trees) {
+                self.remember_merge_tree(*id, tree);
+            }
+        }
+        left.len()
+    }
+
+    /// The tree a merge is measured from when it can be decided in process: its own tree when
+    /// it is provably the clean merge of its parents, an octopus merge's first parent's when
+    /// it is not trivially clean; `None` when only `git merge-tree` can tell.
+    fn merge_tree_in_process(&self, commit: &Commit<'_>) -> Result<Option<Oid>> {
+        let what = || format!("merge {}", commit.id());
+        if let [ours, theirs] = commit.parent_ids().collect::<Vec<_>>().as_slice() {
+            let clean = match self.merge_bases(*ours, *theirs)?.as_slice() {
+                [] => false,
+                bases => in_process_clean(&self.inner, commit, bases).map_err(read(what()))?,
+            };
+            return Ok(clean.then(|| commit.tree_id()));
+        }
+        if octopus_trivially_clean(&self.inner, commit).map_err(read(what()))? {
+            return Ok(Some(commit.tree_id()));
+        }
+        Ok(Some(commit.parent(0).map_err(read(what()))?.tree_id()))
+    }
+
+    fn known_merge_tree(&self, merge: Oid) -> Option<Oid> {
+        self.merges.trees.lock().ok()?.get(&merge).copied()
+    }
+
+    fn remember_merge_tree(&self, merge: Oid, tree: Oid) {
+        if let Ok(mut trees) = self.merges.trees.lock() {
+            trees.insert(merge, tree);
         }
     }
 
-    /// `git merge-tree --write-tree OURS THEIRS`, writing its objects into a scratch object
-    /// directory of this handle's (the repository may be read-only), which libgit2 then reads too.
-    fn merge_tree(&self, ours: Oid, theirs: Oid) -> Result<Oid> {
-        let what = || format!("the automatic merge of {ours} and {theirs}");
-        let scratch = self.scratch_objects()?;
-        let objects = self.inner.commondir().join("objects");
-        let out = git_command()
-            .arg("--git-dir")
-            .arg(self.inner.path())
-            .env("GIT_OBJECT_DIRECTORY", scratch)
-            .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", &objects)
-            .args(["merge-tree", "--write-tree", "--no-messages"])
-            .arg(ours.to_string())
-            .arg(theirs.to_string())
+    /// `git merge-tree --write-tree OURS THEIRS` for one merge.
+    fn merge_tree(&self, (merge, ours, theirs): &Pending) -> Result<Oid> {
+        let what = || format!("the automatic merge of {ours} and {theirs} (merge {merge})");
+        let out = self
+            .merge_tree_command()?
+            .args(["--no-messages", &ours.to_string(), &theirs.to_string()])
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .output()
@@ -68,9 +154,85 @@ impl Repo {
         }
     }
 
-    /// The scratch object directory, made and added to libgit2's object database on first use.
-    fn scratch_objects(&self) -> Result<&std::path::Path> {
-        if let Some(dir) = self.scratch.get() {
+    /// `git merge-tree --stdin` for many merges, in their order. Each result is `status NUL
+    /// tree NUL`, the conflicted paths each followed by NUL, then NUL.
+    fn merge_trees(&self, merges: &[Pending]) -> Result<Vec<Oid>> {
+        if merges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let failed = |reason: String| GitError::Merge {
+            what: format!("the automatic merges of {} merge commits", merges.len()),
+            reason,
+        };
+        let mut child = self
+            .merge_tree_command()?
+            .args(["--stdin", "--no-messages", "--name-only"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| failed(format!("cannot run git: {e}")))?;
+        let input: String = merges
+            .iter()
+            .map(|(_, o, t)| format!("{o} {t}\n"))
+            .collect();
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let mut out = Vec::new();
+        std::thread::scope(|scope| {
+            // Written from another thread: git answers while it reads, and a full pipe both
+            // ways would stop both.
+            scope.spawn(move || stdin.write_all(input.as_bytes()));
+            stdout.read_to_end(&mut out)
+        })
+        .map_err(|e| failed(e.to_string()))?;
+        let status = child.wait().map_err(|e| failed(e.to_string()))?;
+        if !status.success() {
+            return Err(failed(format!("git merge-tree exited with {status}")));
+        }
+        let mut fields = out.split(|&b| b == 0);
+        let mut trees = Vec::with_capacity(merges.len());
+        for _ in merges {
+            let (Some(b"0" | b"1"), Some(tree)) = (fields.next(), fields.next()) else {
+                return Err(failed("unexpected output of git merge-tree".into()));
+            };
+            let tree = std::str::from_utf8(tree)
+                .ok()
+                .and_then(|t| Oid::from_str(t).ok());
+            trees.push(tree.ok_or_else(|| failed("unexpected output of git merge-tree".into()))?);
+            // The conflicted paths, up to an empty field.
+            while fields.next().is_some_and(|f| !f.is_empty()) {}
+        }
+        Ok(trees)
+    }
+
+    /// `git merge-tree --write-tree` writing its objects into the shared scratch directory, with
+    /// its pack windows and delta cache bounded as libgit2's are here (`bound_memory`): a batch
+    /// of merges otherwise maps ever more of the packs.
+    fn merge_tree_command(&self) -> Result<std::process::Command> {
+        let scratch = self.scratch()?;
+        let mut c = git_command();
+        c.args([
+            "-c",
+            "core.packedGitWindowSize=1m",
+            "-c",
+            "core.packedGitLimit=32m",
+        ])
+        .args(["-c", "core.deltaBaseCacheLimit=4m"])
+        .arg("--git-dir")
+        .arg(self.inner.path())
+        .env("GIT_OBJECT_DIRECTORY", scratch)
+        .env(
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+            self.inner.commondir().join("objects"),
+        )
+        .args(["merge-tree", "--write-tree"]);
+        Ok(c)
+    }
+
+    /// The scratch object directory, made on first use.
+    fn scratch(&self) -> Result<&std::path::Path> {
+        if let Some(dir) = self.merges.scratch.get() {
             return Ok(dir.path());
         }
         let dir = tempfile::Builder::new()
@@ -80,12 +242,35 @@ impl Repo {
                 what: "a scratch object directory".into(),
                 reason: e.to_string(),
             })?;
+        // Another handle may have made one meanwhile: this one is then dropped.
+        Ok(self.merges.scratch.get_or_init(|| dir).path())
+    }
+
+    /// Adds the scratch object directory, once there is one, to this handle's object database.
+    fn attach_scratch(&self) -> Result<()> {
+        let Some(dir) = self.merges.scratch.get() else {
+            return Ok(());
+        };
+        if self.scratch_attached.get().is_some() {
+            return Ok(());
+        }
         self.inner
             .odb()
             .and_then(|odb| odb.add_disk_alternate(&dir.path().to_string_lossy()))
             .map_err(read("the scratch object directory"))?;
-        Ok(self.scratch.get_or_init(|| dir).path())
+        let _ = self.scratch_attached.set(());
+        Ok(())
     }
+}
+
+/// A two-parent merge as `git merge-tree` is given it.
+fn pending(commit: &Commit<'_>) -> Result<Pending> {
+    let what = || format!("merge {}", commit.id());
+    Ok((
+        commit.id(),
+        commit.parent_id(0).map_err(read(what()))?,
+        commit.parent_id(1).map_err(read(what()))?,
+    ))
 }
 
 /// Whether a merge's tree is provably the clean three-way merge of its two parents, in process,
@@ -124,14 +309,21 @@ fn in_process_clean(
     paths.sort_unstable();
     paths.dedup();
     for path in &paths {
+        let (ours, theirs) = (entry(&ours_tree, path), entry(&theirs_tree, path));
+        let merged = entry(&merge_tree, path);
+        if ours == theirs {
+            // Both sides agree: the automatic merge has it, whatever the base.
+            if merged != ours {
+                return Ok(false);
+            }
+            continue;
+        }
         let mut in_bases = base_trees.iter().map(|t| entry(t, path));
         let base = in_bases.next().flatten();
         if in_bases.any(|b| b != base) {
             return Ok(false);
         }
-        let (ours, theirs) = (entry(&ours_tree, path), entry(&theirs_tree, path));
-        let merged = entry(&merge_tree, path);
-        let clean = if theirs == base || ours == theirs {
+        let clean = if theirs == base {
             merged == ours
         } else if ours == base {
             merged == theirs

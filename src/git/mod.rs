@@ -182,8 +182,10 @@ pub struct Repo {
     /// The commits at the boundary of a shallow clone (`.git/shallow`): their parents are not
     /// in this repository, so their changes cannot be told.
     shallow: std::collections::HashSet<Oid>,
-    /// Where `git merge-tree` writes the automatic merges of merge commits (see `merge.rs`).
-    scratch: std::cell::OnceCell<tempfile::TempDir>,
+    /// The automatic merges of merge commits, shared by every handle (see `merge.rs`).
+    merges: std::sync::Arc<merge::Merges>,
+    /// Whether this handle reads the objects `git merge-tree` wrote (see `merge.rs`).
+    scratch_attached: std::cell::OnceCell<()>,
     /// The commit-graph, read on the first merge base asked for (see `merge_base.rs`).
     graph: std::cell::OnceCell<Option<gix_commitgraph::Graph>>,
 }
@@ -239,7 +241,8 @@ impl Repo {
         Ok(Repo {
             inner,
             shallow,
-            scratch: Default::default(),
+            merges: Default::default(),
+            scratch_attached: Default::default(),
             graph: Default::default(),
         })
     }
@@ -255,7 +258,8 @@ impl Repo {
         Ok(Repo {
             inner,
             shallow,
-            scratch: Default::default(),
+            merges: self.merges.clone(),
+            scratch_attached: Default::default(),
             graph: Default::default(),
         })
     }
