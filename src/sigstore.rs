@@ -136,6 +136,7 @@ pub fn verify(
 /// OIDC identity token (`token`, else one found in CI such as GitHub Actions, else the browser
 /// flow), a short-lived Fulcio certificate for an ephemeral key, a Rekor entry. `services` are
 /// the Fulcio and Rekor URLs of another instance; `None` is Sigstore's public-good instance.
+#[cfg(feature = "keyless")]
 pub fn sign_statement(
     statement: &[u8],
     token: Option<&str>,

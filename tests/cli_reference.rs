@@ -34,6 +34,7 @@ fn reference() -> String {
         &["show"],
         &["archive"],
         &["report"],
+        &["verify-bundle"],
         &["completions"],
         &["man"],
     ];
@@ -46,6 +47,36 @@ fn reference() -> String {
         doc.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", help(args)));
     }
     doc
+}
+
+/// The subcommands a `--help` lists (but `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_cli_reference_documents_every_subcommand() {
+    let doc = reference();
+    let mut missing = Vec::new();
+    for command in subcommands(&help(&[])) {
+        let nested: Vec<String> = subcommands(&help(&[&command]));
+        for args in
+            std::iter::once(command.clone()).chain(nested.iter().map(|n| format!("{command} {n}")))
+        {
+            if !doc.contains(&format!("## `aiprov {args}`")) {
+                missing.push(args);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/cli.md: {missing:?}");
 }
 
 #[test]

@@ -47,11 +47,10 @@ pub struct Args {
     stdout: bool,
     /// Sign keylessly with Sigstore instead of a key: an OIDC identity (--identity-token, a CI
     /// workload's, or the browser flow), a short-lived Fulcio certificate, a Rekor log entry
-    #[cfg(feature = "sigstore")]
+    /// (builds with the `keyless` feature)
     #[arg(long, conflicts_with = "key")]
     sigstore: bool,
     /// The OIDC identity token for --sigstore (a JWT)
-    #[cfg(feature = "sigstore")]
     #[arg(
         long,
         value_name = "JWT",
@@ -61,11 +60,9 @@ pub struct Args {
     )]
     identity_token: Option<String>,
     /// Fulcio of another Sigstore instance [default: the public-good instance]
-    #[cfg(feature = "sigstore")]
     #[arg(long, value_name = "URL", requires_all = ["sigstore", "rekor_url"])]
     fulcio_url: Option<String>,
     /// Rekor of another Sigstore instance [default: the public-good instance]
-    #[cfg(feature = "sigstore")]
     #[arg(long, value_name = "URL", requires_all = ["sigstore", "fulcio_url"])]
     rekor_url: Option<String>,
     /// Do not ask for confirmation on a terminal
@@ -97,10 +94,10 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         })
         .collect();
     let mut id = repo.commit_id(&args.rev)?;
-    #[cfg(feature = "sigstore")]
     let keyless = args.sigstore;
-    #[cfg(not(feature = "sigstore"))]
-    let keyless = false;
+    if keyless && !cfg!(feature = "keyless") {
+        return Err(no_keyless());
+    }
     let signer = if keyless {
         None
     } else {
@@ -316,7 +313,7 @@ fn confirm(ctx: &Context, title: &str, plan: &Plan, yes: bool) -> Result<(), Cli
 }
 
 /// A Sigstore bundle of `payload`, as one line of JSON.
-#[cfg(feature = "sigstore")]
+#[cfg(feature = "keyless")]
 fn sign_keyless(ctx: &Context, args: &Args, payload: &[u8]) -> Result<String, CliError> {
     let services = args.fulcio_url.as_deref().zip(args.rekor_url.as_deref());
     ctx.out.status(format!(
@@ -331,7 +328,13 @@ fn sign_keyless(ctx: &Context, args: &Args, payload: &[u8]) -> Result<String, Cl
     )
 }
 
-#[cfg(not(feature = "sigstore"))]
+#[cfg(not(feature = "keyless"))]
 fn sign_keyless(_: &Context, _: &Args, _: &[u8]) -> Result<String, CliError> {
-    unreachable!("--sigstore needs the sigstore feature")
+    Err(no_keyless())
+}
+
+fn no_keyless() -> CliError {
+    CliError::msg("this build of aiprov cannot sign keylessly with Sigstore").hint(
+        "install a build with keyless signing (`cargo install --locked aiprov --features keyless`), or sign with a key (--key)",
+    )
 }
