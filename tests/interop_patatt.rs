@@ -163,6 +163,25 @@ fn setup() -> Setup {
             patches.push(path);
         }
     }
+    // And as a multipart mail with an attachment, which git mailinfo (and so patatt) reads.
+    for f in &mails {
+        let text = std::fs::read_to_string(f).expect("read");
+        let (head, body) = text.split_once("\n\n").expect("body");
+        let head: Vec<&str> = head
+            .lines()
+            .filter(|l| !l.starts_with("Content-T") && !l.starts_with("MIME-Version"))
+            .collect();
+        let part = "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit";
+        let again = format!(
+            "{}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"part\"\n\n\
+             A multipart message.\n--part\n{part}\n\n{body}\n--part\n{part}\n\
+             Content-Disposition: attachment; filename=\"notes.txt\"\n\nan attachment\n--part--\n",
+            head.join("\n")
+        );
+        let path = f.with_extension("mp");
+        std::fs::write(&path, again).expect("write");
+        patches.push(path);
+    }
     patches.splice(0..0, mails);
     for f in &patches {
         run(s.patatt(&["sign", f.to_str().expect("utf-8 path")]));

@@ -193,7 +193,7 @@ fn a_commit_message_over_the_limit_is_an_error() {
 #[test]
 fn a_mail_over_the_limit_is_an_error() {
     let (f, _) = attested();
-    let max = aiprov::mail::patch_mail::MAX_MAIL_BYTES;
+    let max = aiprov::mail::MAX_MAIL_BYTES;
     let mut mail = b"From: A <a@example.org>\nSubject: [PATCH] x\n\n".to_vec();
     mail.resize(max + 1, b'x');
     let path = f.tmp.path().join("big.patch");

@@ -1,7 +1,7 @@
 //! Verification of patatt's developer signatures on patch mails, as patatt 0.8 (used by b4)
 //! verifies them: the `X-Developer-Signature` header, Ed25519 only.
 //!
-//! What is signed: the mail is canonicalised the way `git mailinfo` sees it (decoded body split
+//! What is signed: the mail as `git mailinfo --encoding=utf-8 --no-scissors` itself reads it, as patatt runs it (decoded body split
 //! into commit message and patch, the cleaned-up subject, the author's name and address), the body
 //! with CRLF line ends and no trailing blank lines is hashed into `bh=`, and the headers named in
 //! `h=` (relaxed DKIM canonicalisation, `From` and `Subject` as mailinfo reports them) followed by
@@ -10,7 +10,6 @@
 //! Like patatt without `trimbody`, `l=` is not used to shorten the body.
 
 mod keyring;
-mod mailinfo;
 
 pub use keyring::{PatattKeyring, MAX_KEYRING_FILES, MAX_KEY_FILE_BYTES};
 
@@ -21,10 +20,23 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use mailinfo::{is_space, trim};
+use super::MAX_MAIL_BYTES;
 
-/// Mails larger than this are not canonicalised (their signatures are reported invalid).
-pub const MAX_MAIL_BYTES: usize = 64 << 20;
+/// C's `isspace` in the "C" locale, which is also Python's `\s` on bytes.
+pub(crate) fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// The bytes without leading and trailing [`is_space`].
+pub(crate) fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&b| !is_space(b)).unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
 /// At most this many headers may be named in `h=`.
 pub const MAX_SIGNED_HEADERS: usize = 64;
 
@@ -292,9 +304,9 @@ fn canonicalize(mail: &Mail, raw_len: usize) -> Result<Canonical, String> {
             lf.push(b);
         }
     }
-    let info = mailinfo::mailinfo(&lf)?;
+    let info = super::mailinfo::git_mailinfo(&lf, &["--encoding=utf-8", "--no-scissors"])?;
 
-    let mut text = info.message;
+    let mut text = info.msg.clone();
     text.extend_from_slice(&info.patch);
     while text.last().is_some_and(|&b| b == b'\r' || b == b'\n') {
         text.pop();
@@ -306,17 +318,17 @@ fn canonicalize(mail: &Mail, raw_len: usize) -> Result<Canonical, String> {
         body.extend_from_slice(b"\r\n");
     }
 
-    let (author, email) = info.author.unwrap_or_default();
-    let subject = info.subject.unwrap_or_default();
+    let field = |name| trim(info.field(name).unwrap_or_default());
+    let (author, email, subject) = (field("Author"), field("Email"), field("Subject"));
     let headers = mail
         .headers
         .iter()
         .map(|&h| match split_header(h) {
             Some((name, _)) if name.eq_ignore_ascii_case(b"from") => {
-                [name, b": ", trim(&author), b" <", trim(&email), b">"].concat()
+                [name, b": ", author, b" <", email, b">"].concat()
             }
             Some((name, _)) if name.eq_ignore_ascii_case(b"subject") => {
-                [name, b": ", trim(&subject)].concat()
+                [name, b": ", subject].concat()
             }
             _ => h.to_vec(),
         })

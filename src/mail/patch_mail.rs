@@ -8,8 +8,7 @@ use crate::change::Change;
 use crate::patch::{self, PatchError};
 use crate::trailers::Identity;
 
-/// The largest single mail aiprov reads.
-pub const MAX_MAIL_BYTES: usize = 64 << 20;
+use super::MAX_MAIL_BYTES;
 
 #[derive(Debug, Error)]
 pub enum MailError {
@@ -156,49 +155,18 @@ impl PatchMail {
         if raw.len() > MAX_MAIL_BYTES {
             return Err(MailError::TooLarge { size: raw.len() });
         }
-        let io = |e: std::io::Error| MailError::Git(format!("git mailinfo: {e}"));
-        let dir = tempfile::Builder::new()
-            .prefix("aiprov-mailinfo-")
-            .tempdir()
-            .map_err(io)?;
-        let (msg, patch) = (dir.path().join("msg"), dir.path().join("patch"));
-        let mut child = crate::git::git_command()
-            .arg("mailinfo")
-            .arg(&msg)
-            .arg(&patch)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .map_err(io)?;
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let writer = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || std::io::Write::write_all(&mut stdin, raw));
-            let out = child.wait_with_output();
-            (writer.join(), out)
-        });
-        let out = match writer {
-            (_, Err(e)) => return Err(io(e)),
-            (_, Ok(out)) => out,
-        };
-        if !out.status.success() {
-            return Err(MailError::Git(format!(
-                "git mailinfo: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        let read = |p: &std::path::Path| std::fs::read(p).map_err(io);
-        let mut mail = PatchMail::from_mailinfo(raw, &out.stdout, &read(&msg)?, &read(&patch)?)?;
+        let info = super::mailinfo::git_mailinfo(raw, &[]).map_err(MailError::Git)?;
+        let mut mail = PatchMail::from_mailinfo(raw, &info.info, &info.msg, &info.patch)?;
         // What git apply reads in the patch, as git am will hand it over (run outside any
         // repository: only the patch text counts).
+        let dir = info.dir.path();
         let apply = crate::git::git_command()
-            .current_dir(dir.path())
-            .env("GIT_CEILING_DIRECTORIES", dir.path())
-            .args(["apply", "--numstat", "-z", "--allow-empty"])
-            .arg(&patch)
+            .current_dir(dir)
+            .env("GIT_CEILING_DIRECTORIES", dir)
+            .args(["apply", "--numstat", "-z", "--allow-empty", "patch"])
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(io)?;
+            .map_err(|e| MailError::Git(format!("git apply: {e}")))?;
         mail.applied = if apply.status.success() {
             parse_numstat(&apply.stdout)
         } else {

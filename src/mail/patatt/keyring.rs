@@ -9,7 +9,7 @@ use std::path::Path;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::mailinfo::trim;
+use super::trim;
 use super::PatattError;
 use crate::signing::PublicKey;
 
