@@ -9,7 +9,6 @@ use jiff::Timestamp;
 use thiserror::Error;
 
 use crate::change::Change;
-use crate::dsse::Envelope;
 use crate::model::{
     AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, Subject, Tool,
     AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
@@ -296,57 +295,6 @@ pub fn statement(
             created_at: created_at.to_string(),
         },
     }
-}
-
-/// The note after adding `envelope`: a line of the same predicate type by the same signer (the
-/// attestation's `signer`, the approval's `approver`) is replaced; every other line (other
-/// signers, other kinds, lines aiprov cannot read) is kept.
-pub fn merge_into_note(existing: Option<&[u8]>, envelope: &Envelope) -> Vec<u8> {
-    merge_line_into_note(existing, &envelope.to_json(), &envelope.payload)
-}
-
-/// [`merge_into_note`] for a note line of any kind (a DSSE envelope or a Sigstore bundle) whose
-/// in-toto statement is `payload`.
-pub fn merge_line_into_note(existing: Option<&[u8]>, line: &str, payload: &[u8]) -> Vec<u8> {
-    let ours = line_owner(payload);
-    let mut out = Vec::new();
-    for line in existing.unwrap_or_default().split(|&b| b == b'\n') {
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        let theirs = Envelope::of_line(line)
-            .ok()
-            .and_then(|env| line_owner(&env.payload));
-        let replaced = match (&ours, &theirs) {
-            (Some((t1, e1)), Some((t2, e2))) => t1 == t2 && e1.eq_ignore_ascii_case(e2),
-            _ => false,
-        };
-        if !replaced {
-            out.extend_from_slice(line);
-            out.push(b'\n');
-        }
-    }
-    out.extend_from_slice(line.as_bytes());
-    out.push(b'\n');
-    out
-}
-
-/// The predicate type and the signing identity a statement names.
-fn line_owner(payload: &[u8]) -> Option<(String, String)> {
-    #[derive(serde::Deserialize)]
-    struct Owner {
-        #[serde(rename = "predicateType")]
-        predicate_type: String,
-        predicate: OwnerPredicate,
-    }
-    #[derive(serde::Deserialize)]
-    struct OwnerPredicate {
-        signer: Option<Identity>,
-        approver: Option<Identity>,
-    }
-    let o: Owner = serde_json::from_slice(payload).ok()?;
-    let who = o.predicate.signer.or(o.predicate.approver)?;
-    Some((o.predicate_type, who.email))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod json;
 pub mod keyring;
 pub mod mail;
 pub mod model;
+pub mod note;
 pub mod output;
 pub mod patch;
 pub mod policy;

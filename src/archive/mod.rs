@@ -39,14 +39,6 @@ pub fn line_digest(line: &[u8]) -> String {
     hex::encode(Sha256::digest(line))
 }
 
-/// The envelope lines of a note: each line trimmed, blank lines skipped.
-pub fn note_lines(note: &[u8]) -> Vec<&[u8]> {
-    note.split(|&b| b == b'\n')
-        .map(<[u8]>::trim_ascii)
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
 /// The lines of an archive, with their 1-based line numbers.
 #[derive(Debug)]
 pub struct Archive {

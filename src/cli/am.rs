@@ -245,8 +245,8 @@ impl Drop for Quarantine {
     }
 }
 
-/// Attaches each applied patch's attestation lines to the commit it produced, keeping every line
-/// the note already has.
+/// Attaches each applied patch's attestation lines to the commit it produced, as `attest` adds
+/// a line: one by the same signer of the same kind is replaced, every other line kept.
 fn attach(
     ctx: &Context,
     repo: &Repo,
@@ -254,27 +254,25 @@ fn attach(
     mails: &[(Vec<u8>, crate::mail::PatchMail)],
 ) -> Result<(), CliError> {
     for (commit, (_, mail)) in applied.iter().zip(mails) {
-        let lines: Vec<String> = mail
-            .note_lines(&ctx.notes_ref)
-            .iter()
-            .map(|l| l.trim().to_string())
-            .collect();
-        if lines.iter().all(|l| l.is_empty()) {
+        let lines = mail.note_lines(&ctx.notes_ref).join("\n");
+        let lines = crate::note::lines(lines.as_bytes());
+        if lines.is_empty() {
             continue;
         }
         notes::update_note(repo, &ctx.notes_ref, *commit, "aiprov am", |old| {
-            let mut note = old.map(<[u8]>::to_vec).unwrap_or_default();
-            let text = String::from_utf8_lossy(&note).into_owned();
-            for line in lines.iter().filter(|l| !l.is_empty()) {
-                if !text.lines().any(|l| l.trim() == line) {
-                    if !note.is_empty() && !note.ends_with(b"\n") {
-                        note.push(b'\n');
-                    }
-                    note.extend_from_slice(line.as_bytes());
-                    note.push(b'\n');
+            let mut note = old.map(<[u8]>::to_vec);
+            for &line in &lines {
+                if !note
+                    .as_deref()
+                    .is_some_and(|n| crate::note::lines(n).contains(&line))
+                {
+                    let payload = crate::dsse::Envelope::of_line(line).map(|e| e.payload);
+                    let with =
+                        crate::note::with_line(note.as_deref(), line, &payload.unwrap_or_default());
+                    note = Some(with);
                 }
             }
-            note
+            note.unwrap_or_default()
         })?;
     }
     Ok(())

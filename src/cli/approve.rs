@@ -8,7 +8,6 @@ use super::error::CliError;
 use super::signer::{load_signer, now};
 use super::verify::read_mbox;
 use super::Context;
-use crate::attest::merge_into_note;
 use crate::change::Change;
 use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
 use crate::git::{notes, Repo};
@@ -92,7 +91,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let change = repo.change(id, |_| true)?;
     let envelope = approval(&change, &approver, args.comment.as_deref(), signer.as_ref())?;
     notes::update_note(repo, &ctx.notes_ref, id, "aiprov approve", |old| {
-        merge_into_note(old, &envelope)
+        crate::note::with_envelope(old, &envelope)
     })?;
     ctx.out.status(format!(
         "approved {} {} as {}",

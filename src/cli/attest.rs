@@ -7,8 +7,7 @@ use super::error::{CliError, WithHint};
 use super::signer::{load_signer, now};
 use super::Context;
 use crate::attest::{
-    check_declaration, merge_line_into_note, plan, statement, Plan, Rule, AI_USED_FOR_GRAMMAR,
-    ASSISTED_BY_GRAMMAR,
+    check_declaration, plan, statement, Plan, Rule, AI_USED_FOR_GRAMMAR, ASSISTED_BY_GRAMMAR,
 };
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
 use crate::git::{notes, Repo};
@@ -167,7 +166,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
         return Ok(0);
     }
     notes::update_note(repo, &ctx.notes_ref, id, "aiprov attest", |old| {
-        merge_line_into_note(old, &line, &payload)
+        crate::note::with_line(old, line.as_bytes(), &payload)
     })?;
     let categories = plan.categories();
     let what = if categories.is_empty() {

@@ -8,7 +8,7 @@ use super::error::CliError;
 use super::trust::Trust;
 use super::verify::{in_parallel, jobs};
 use super::Context;
-use crate::archive::{note_lines, record_change};
+use crate::archive::record_change;
 use crate::git::{notes, Oid, Repo, Target};
 use crate::model::{Release, ReleaseChange};
 use crate::policy::maintainers::Maintainers;
@@ -105,7 +105,7 @@ pub fn record(
         let note = note_of(notes, t.commit)?;
         let trust = &trusted[&trust_ref.or(t.trusted)];
         let report = verify_commit_note(repo, t, trust, note.as_deref())?;
-        let lines = note.as_deref().map(note_lines).unwrap_or_default();
+        let lines = note.as_deref().map(crate::note::lines).unwrap_or_default();
         let record = record_change(repo, t.commit, &report, &lines, sections.as_ref())?;
         Ok((record, lines.into_iter().map(<[u8]>::to_vec).collect()))
     };

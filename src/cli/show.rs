@@ -25,10 +25,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     let mut trust = Trust::new(Some(repo), &ctx.out, None)?;
     let keyring = trust.keyring(id, target.trusted).ok().cloned();
     let mut shown = Vec::new();
-    let lines: Vec<&[u8]> = note
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.trim_ascii().is_empty())
-        .collect();
+    let lines = crate::note::lines(&note);
     for &line in &lines {
         let statement: Option<AiUsageStatement> = Envelope::of_line(line)
             .ok()

@@ -38,31 +38,26 @@ pub const MAX_NOTE_ENVELOPES: usize = 256;
 pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
     let mut out = NoteCheck::default();
     let mut budget = Budget::for_note(note.len());
-    for (i, line) in note.split(|&b| b == b'\n').enumerate() {
-        let line = line.trim_ascii();
-        if line.is_empty() {
-            continue;
-        }
+    for (n, line) in crate::note::numbered_lines(note) {
         if out.envelopes == MAX_NOTE_ENVELOPES {
             out.findings.push(Finding::new(
                 Code::SignatureInvalid,
                 format!(
                     "note line {}: the note holds more than {MAX_NOTE_ENVELOPES} envelopes; the rest are not read",
-                    i + 1
+                    n
                 ),
             ));
             break;
         }
         out.envelopes += 1;
         match check_envelope(line, keyring, &mut budget) {
-            Ok(Verified::Attestation(att)) => out.attestations.push(Attestation {
-                line: i + 1,
-                ..*att
-            }),
+            Ok(Verified::Attestation(att)) => {
+                out.attestations.push(Attestation { line: n, ..*att })
+            }
             Ok(Verified::Approval(a)) => out.approvals.push(a),
             Ok(Verified::Other) => {}
             Err(f) => out.findings.push(Finding {
-                message: format!("note line {}: {}", i + 1, f.message),
+                message: format!("note line {}: {}", n, f.message),
                 ..f
             }),
         }
