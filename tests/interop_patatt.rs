@@ -404,4 +404,23 @@ fn aiprov_verify_reports_patatt_signatures() {
         .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert!(codes.contains(&"signature.invalid"), "{codes:?}");
+
+    // The policy's severities hold for a mail's own findings too.
+    std::fs::write(
+        dir.join("policy.toml"),
+        "version = 1\n[severity]\n\"signature.invalid\" = \"warning\"\n\"signature.missing\" = \"warning\"\n",
+    )
+    .expect("write");
+    let (code, doc) = report(&tampered);
+    assert_eq!(code, 0, "{doc}");
+    let severities: Vec<(&str, &str)> = doc["changes"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert!(
+        severities.contains(&("signature.invalid", "warning")),
+        "{severities:?}"
+    );
 }

@@ -202,16 +202,7 @@ pub fn verify_change<E>(
     }
     findings.extend(message::check_trailers(&trailers, policy.convention));
     findings.extend(message::check_dco(&change, &trailers));
-    // The policy sets each code's severity, or turns it off.
-    let findings: Vec<Finding> = findings
-        .into_iter()
-        .filter_map(|f| {
-            Some(Finding {
-                severity: policy.severity(f.code)?,
-                ..f
-            })
-        })
-        .collect();
+    let findings = with_severities(findings, policy);
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = if failed { Verdict::Fail } else { Verdict::Pass };
     let governing = governing.map(|a| Box::new(a.statement.predicate.clone()));
@@ -222,6 +213,29 @@ pub fn verify_change<E>(
         &checked.attestations,
         governing,
     ))
+}
+
+/// The policy sets each code's severity, or turns it off.
+fn with_severities(findings: Vec<Finding>, policy: &Policy) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .filter_map(|f| {
+            Some(Finding {
+                severity: policy.severity(f.code)?,
+                ..f
+            })
+        })
+        .collect()
+}
+
+/// Adds findings made after [`verify_change`] (a mail's own checks) to its report, with the
+/// policy's severities: an error fails the change.
+fn add_findings(report: &mut ChangeReport, findings: Vec<Finding>, policy: &Policy) {
+    let findings = with_severities(findings, policy);
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        report.verdict = Verdict::Fail;
+    }
+    report.findings.extend(findings);
 }
 
 fn report(

@@ -229,11 +229,7 @@ pub fn verify_mail(
             diff: &sections,
         },
     )?;
-    let applied = applied_findings(&change, &mail.applied);
-    if !applied.is_empty() {
-        report.findings.extend(applied);
-        report.verdict = Verdict::Fail;
-    }
+    let mut findings = applied_findings(&change, &mail.applied);
     if let Some(keyring) = patatt {
         use crate::mail::patatt::{verify_mail as patatt_verify, PatattVerdict};
         for verdict in patatt_verify(raw, keyring) {
@@ -251,14 +247,13 @@ pub fn verify_mail(
             };
             if result == "invalid" {
                 // A mail whose own signature fails was changed after its author signed it.
-                report.findings.push(Finding::new(
+                findings.push(Finding::new(
                     Code::SignatureInvalid,
                     format!(
                         "the patatt X-Developer-Signature of {identity} does not verify: {}",
                         reason.clone().unwrap_or_default()
                     ),
                 ));
-                report.verdict = Verdict::Fail;
             }
             report.mail_signatures.push(MailSignature {
                 kind: "patatt".into(),
@@ -268,6 +263,7 @@ pub fn verify_mail(
             });
         }
     }
+    super::add_findings(&mut report, findings, trust.policy);
     Ok(report)
 }
 
