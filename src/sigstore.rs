@@ -3,9 +3,14 @@
 //! a Fulcio CA of the root, signed certificate timestamp, transparency-log inclusion proof and
 //! signed entry timestamp or checkpoint, the signature itself, and the identity the certificate
 //! names. The signing time is the log's (or a timestamp authority's), so a certificate that has
-//! expired since is expected. Signing (`sign_statement`) uses `sigstore-sign`.
+//! expired since is expected. Signing (`sign_statement`, the `keyless` feature) uses
+//! `sigstore-sign`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::Timestamp;
+use sha2::{Digest, Sha256};
 use sigstore_verify::trust_root::{TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT};
 use sigstore_verify::types::{Bundle, DerPublicKey, Sha256Hash, SignatureContent};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verifier};
@@ -41,14 +46,28 @@ pub fn is_bundle(json: &[u8]) -> bool {
         .is_some_and(|m| m.starts_with(MEDIA_TYPE_PREFIX))
 }
 
-/// A trusted root from `trusted_root.json`, or Sigstore's public-good root when `None`.
-pub fn trusted_root(json: Option<&[u8]>) -> Result<TrustedRoot, SigstoreError> {
+/// A trusted root from `trusted_root.json`, or Sigstore's public-good root when `None`. Each
+/// distinct root is parsed once per process: every Sigstore envelope of a range is checked
+/// against the same few.
+pub fn trusted_root(json: Option<&[u8]>) -> Result<Arc<TrustedRoot>, SigstoreError> {
+    static PARSED: OnceLock<Mutex<HashMap<Vec<u8>, Arc<TrustedRoot>>>> = OnceLock::new();
     let text = match json {
         Some(bytes) => std::str::from_utf8(bytes)
             .map_err(|_| SigstoreError::TrustedRoot("not UTF-8 text".into()))?,
         None => SIGSTORE_PRODUCTION_TRUSTED_ROOT,
     };
-    TrustedRoot::from_json(text).map_err(|e| SigstoreError::TrustedRoot(e.to_string()))
+    let key = Sha256::digest(text.as_bytes()).to_vec();
+    let parsed = PARSED.get_or_init(Default::default);
+    if let Some(root) = parsed.lock().ok().and_then(|p| p.get(&key).cloned()) {
+        return Ok(root);
+    }
+    let root = Arc::new(
+        TrustedRoot::from_json(text).map_err(|e| SigstoreError::TrustedRoot(e.to_string()))?,
+    );
+    if let Ok(mut p) = parsed.lock() {
+        p.insert(key, root.clone());
+    }
+    Ok(root)
 }
 
 /// What a bundle is checked against besides the trusted root.
