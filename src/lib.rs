@@ -12,6 +12,7 @@ pub mod dsse;
 pub mod git;
 pub mod json;
 pub mod keyring;
+pub mod limits;
 pub mod mail;
 pub mod model;
 pub mod note;

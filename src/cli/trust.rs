@@ -240,18 +240,7 @@ pub(super) fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, CliError>
 
 /// A trust file of a `--keyring` directory, refused over the limit of trust files.
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let max = crate::git::MAX_TRUST_FILE_BYTES;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(max as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() > max {
-        return Err(std::io::Error::other(format!(
-            "over the limit of {max} bytes for a trust file"
-        )));
-    }
-    Ok(bytes)
+    crate::limits::read_file_bounded(path, crate::git::MAX_TRUST_FILE_BYTES, "a trust file")
 }
 
 /// The policy of a `--keyring` directory: its `policy.toml`, or the default profile.

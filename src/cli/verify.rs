@@ -1,7 +1,7 @@
 //! `aiprov verify [REV|RANGE]... [--mbox FILE|-]`: verify the attestations of commits or of
 //! patch mails.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::error::CliError;
@@ -212,21 +212,13 @@ pub(super) fn jobs(jobs: Option<usize>) -> usize {
 /// Reads and parses the patch mails of an mbox, `.patch` file or standard input, each with its
 /// raw bytes.
 pub fn read_mbox(path: &std::path::Path) -> Result<Vec<(Vec<u8>, PatchMail)>, CliError> {
-    let mut data = Vec::new();
-    let limit = mbox::MAX_MBOX_BYTES as u64 + 1;
-    let read = if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(limit).read_to_end(&mut data)
+    let (max, what) = (mbox::MAX_MBOX_BYTES, "an mbox");
+    let data = if path.as_os_str() == "-" {
+        crate::limits::read_bounded(std::io::stdin().lock(), max, what)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut data))
-    };
-    read.map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
-    if data.len() > mbox::MAX_MBOX_BYTES {
-        return Err(CliError::msg(format!(
-            "{} is over the limit of {} bytes",
-            path.display(),
-            mbox::MAX_MBOX_BYTES
-        )));
+        crate::limits::read_file_bounded(path, max, what)
     }
+    .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
     let raw = mbox::split(&data).map_err(|e| {
         CliError::from(anyhow::Error::new(e).context(format!("splitting {}", path.display())))
     })?;

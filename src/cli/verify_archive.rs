@@ -2,7 +2,6 @@
 //! summary's envelope digests, its consistency) and, inside the repository, change by change.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Read;
 use std::path::Path;
 
 use super::error::CliError;
@@ -25,9 +24,7 @@ pub struct Request<'a> {
 
 /// The archive's file, read within its limit.
 pub fn read_archive(path: &Path) -> Result<Archive, CliError> {
-    let mut data = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_ARCHIVE_BYTES as u64 + 1).read_to_end(&mut data))
+    let data = crate::limits::read_file_bounded(path, MAX_ARCHIVE_BYTES, "a release archive")
         .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
     Archive::parse(&data).map_err(|e| {
         CliError::from(

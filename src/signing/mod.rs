@@ -140,21 +140,12 @@ pub const MAX_KEY_FILE_BYTES: u64 = 64 << 10;
 
 /// The content of a key file, refused over [`MAX_KEY_FILE_BYTES`].
 pub(crate) fn read_key_file(path: &Path) -> Result<Vec<u8>, SignError> {
-    use std::io::Read as _;
-    let err = |source| SignError::ReadKey {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_KEY_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(err)?;
-    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
-        return Err(err(std::io::Error::other(format!(
-            "over the limit of {MAX_KEY_FILE_BYTES} bytes for a key file"
-        ))));
-    }
-    Ok(bytes)
+    crate::limits::read_file_bounded(path, MAX_KEY_FILE_BYTES as usize, "a key file").map_err(
+        |source| SignError::ReadKey {
+            path: path.to_path_buf(),
+            source,
+        },
+    )
 }
 
 /// Where a signing key comes from.

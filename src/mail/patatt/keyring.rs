@@ -3,7 +3,6 @@
 //! `by-hash/<2 hex>/<62 hex>` layout that hides identities.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use base64::Engine;
@@ -198,13 +197,9 @@ fn walk(
                     max: MAX_KEYRING_FILES,
                 });
             }
-            let mut bytes = Vec::new();
-            std::fs::File::open(&path)
-                .and_then(|f| {
-                    f.take(MAX_KEY_FILE_BYTES as u64 + 1)
-                        .read_to_end(&mut bytes)
-                })
-                .map_err(read_err(&path))?;
+            let bytes =
+                crate::limits::read_file_bounded(&path, MAX_KEY_FILE_BYTES, "a patatt key file")
+                    .map_err(read_err(&path))?;
             files.push((rel, bytes));
         }
     }
