@@ -20,7 +20,8 @@ pub fn lines(note: &[u8]) -> Vec<&[u8]> {
 
 /// The note after adding `envelope`: a line of the same predicate type by the same signer (the
 /// attestation's `signer`, the approval's `approver`) is replaced; every other line (other
-/// signers, other kinds, lines aiprov cannot read) is kept.
+/// signers, other kinds, lines aiprov cannot read) is kept. A line the note already has leaves
+/// it as it is.
 pub fn with_envelope(existing: Option<&[u8]>, envelope: &Envelope) -> Vec<u8> {
     with_line(existing, envelope.to_json().as_bytes(), &envelope.payload)
 }
@@ -28,9 +29,17 @@ pub fn with_envelope(existing: Option<&[u8]>, envelope: &Envelope) -> Vec<u8> {
 /// [`with_envelope`] for a note line of any kind (a DSSE envelope or a Sigstore bundle) whose
 /// in-toto statement is `payload`.
 pub fn with_line(existing: Option<&[u8]>, line: &[u8], payload: &[u8]) -> Vec<u8> {
-    let ours = line_owner(payload);
+    let existing = lines(existing.unwrap_or_default());
     let mut out = Vec::new();
-    for line in lines(existing.unwrap_or_default()) {
+    if existing.contains(&line) {
+        for line in existing {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        return out;
+    }
+    let ours = line_owner(payload);
+    for line in existing {
         let theirs = Envelope::of_line(line)
             .ok()
             .and_then(|env| line_owner(&env.payload));

@@ -262,15 +262,12 @@ fn attach(
         notes::update_note(repo, &ctx.notes_ref, *commit, "aiprov am", |old| {
             let mut note = old.map(<[u8]>::to_vec);
             for &line in &lines {
-                if !note
-                    .as_deref()
-                    .is_some_and(|n| crate::note::lines(n).contains(&line))
-                {
-                    let payload = crate::dsse::Envelope::of_line(line).map(|e| e.payload);
-                    let with =
-                        crate::note::with_line(note.as_deref(), line, &payload.unwrap_or_default());
-                    note = Some(with);
-                }
+                let payload = crate::dsse::Envelope::of_line(line).map(|e| e.payload);
+                note = Some(crate::note::with_line(
+                    note.as_deref(),
+                    line,
+                    &payload.unwrap_or_default(),
+                ));
             }
             note.unwrap_or_default()
         })?;

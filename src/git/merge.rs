@@ -3,7 +3,6 @@
 //! "evil merge", a conflict resolution) is verified like any commit's change.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::sync::{Mutex, OnceLock};
 
 use git2::{Commit, Oid, Repository};
@@ -164,33 +163,20 @@ impl Repo {
             what: format!("the automatic merges of {} merge commits", merges.len()),
             reason,
         };
-        let mut child = self
-            .merge_tree_command()?
-            .args(["--stdin", "--no-messages", "--name-only"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| failed(format!("cannot run git: {e}")))?;
         let input: String = merges
             .iter()
             .map(|(_, o, t)| format!("{o} {t}\n"))
             .collect();
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        let mut stdout = child.stdout.take().expect("piped stdout");
-        let mut out = Vec::new();
-        std::thread::scope(|scope| {
-            // Written from another thread: git answers while it reads, and a full pipe both
-            // ways would stop both.
-            scope.spawn(move || stdin.write_all(input.as_bytes()));
-            stdout.read_to_end(&mut out)
-        })
-        .map_err(|e| failed(e.to_string()))?;
-        let status = child.wait().map_err(|e| failed(e.to_string()))?;
-        if !status.success() {
-            return Err(failed(format!("git merge-tree exited with {status}")));
+        let mut command = self.merge_tree_command()?;
+        command.args(["--stdin", "--no-messages", "--name-only"]);
+        let out = super::output_with_input(&mut command, input.as_bytes())
+            .map_err(|e| failed(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(failed(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
         }
-        let mut fields = out.split(|&b| b == 0);
+        let mut fields = out.stdout.split(|&b| b == 0);
         let mut trees = Vec::with_capacity(merges.len());
         for _ in merges {
             let (Some(b"0" | b"1"), Some(tree)) = (fields.next(), fields.next()) else {

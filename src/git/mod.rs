@@ -201,6 +201,26 @@ pub fn git_command() -> std::process::Command {
     c
 }
 
+/// Runs `command` with `input` on its standard input and collects its standard output and error.
+/// The input is written from another thread: git answers while it reads, and a pipe full both
+/// ways would stop both.
+pub fn output_with_input(
+    command: &mut std::process::Command,
+    input: &[u8],
+) -> std::io::Result<std::process::Output> {
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    std::thread::scope(|scope| {
+        scope.spawn(move || std::io::Write::write_all(&mut stdin, input));
+        child.wait_with_output()
+    })
+}
+
 /// Refuses a repository with grafts (`info/grafts`, deprecated since git 2.18): libgit2 follows
 /// them and cannot be told not to, while git is told to ignore them.
 fn refuse_grafts(inner: &Repository) -> Result<()> {

@@ -31,23 +31,9 @@ pub(crate) fn git_mailinfo(raw: &[u8], options: &[&str]) -> Result<MailInfo, Str
         .tempdir()
         .map_err(io)?;
     let (msg, patch) = (dir.path().join("msg"), dir.path().join("patch"));
-    let mut child = crate::git::git_command()
-        .arg("mailinfo")
-        .args(options)
-        .arg(&msg)
-        .arg(&patch)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(io)?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    // Written from another thread: git may answer before it has read everything.
-    let out = std::thread::scope(|scope| {
-        scope.spawn(move || std::io::Write::write_all(&mut stdin, raw));
-        child.wait_with_output()
-    })
-    .map_err(io)?;
+    let mut command = crate::git::git_command();
+    command.arg("mailinfo").args(options).arg(&msg).arg(&patch);
+    let out = crate::git::output_with_input(&mut command, raw).map_err(io)?;
     if !out.status.success() {
         return Err(format!(
             "git mailinfo: {}",
