@@ -3,6 +3,7 @@
 //! The library is the whole tool; `main.rs` only parses the command line and maps results to
 //! exit codes. See `ARCHITECTURE.md` for the map of modules and their invariants.
 
+pub mod app;
 pub mod archive;
 pub mod attest;
 pub mod change;

@@ -11,7 +11,7 @@ fn main() {
         // a success, since the result was not all delivered.
         Err(err) if err.is_broken_pipe() => 141,
         Err(err) => {
-            out.print_error(&err);
+            out.print_error(&err.chain(), err.hint.as_deref());
             2
         }
     };

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::error::CliError;
-use super::release;
-use super::signer::{load_signer, now};
-use super::Context;
+use super::{Context, JobsArg, TrustArgs};
+use crate::app::release;
+use crate::app::signer::{load_signer, now};
+use crate::app::Error;
 use crate::archive;
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
 use crate::model::{
@@ -33,27 +33,22 @@ pub struct Args {
     /// A release tarball to name in the summary by its SHA-256 (repeatable)
     #[arg(long, value_name = "FILE")]
     tarball: Vec<PathBuf>,
-    /// Read the keyring and policy from this revision [default: the range base]
-    #[arg(long, value_name = "REV")]
-    trust_ref: Option<String>,
-    /// Read the keyring from this directory (laid out like .aiprov/) instead of a revision
-    #[arg(long, value_name = "DIR", conflicts_with = "trust_ref")]
-    keyring: Option<PathBuf>,
-    /// Threads verifying commits [default: the number of cores]
-    #[arg(short, long, value_name = "N", env = "AIPROV_JOBS")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    trust: TrustArgs,
+    #[command(flatten)]
+    jobs: JobsArg,
 }
 
 /// A tarball's subject entry: its file name and SHA-256.
-fn tarball_subject(path: &Path) -> Result<Subject, CliError> {
+fn tarball_subject(path: &Path) -> Result<Subject, Error> {
     let mut file = std::fs::File::open(path)
-        .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
     let mut hash = Sha256::new();
     let mut buf = vec![0; 1 << 16];
     loop {
         let n = file
             .read(&mut buf)
-            .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
         if n == 0 {
             break;
         }
@@ -69,9 +64,9 @@ fn tarball_subject(path: &Path) -> Result<Subject, CliError> {
     })
 }
 
-pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, CliError> {
+pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Error> {
     let signer_identity = repo.user().ok_or_else(|| {
-        CliError::msg("no release manager identity: git's user.email is not set")
+        Error::msg("no release manager identity: git's user.email is not set")
             .hint("git config user.email you@example.org")
     })?;
     let range = release::resolve(repo, &args.range)?;
@@ -85,11 +80,11 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
     // Fail on a missing key before the long part.
     let signer = load_signer(repo, args.key.as_deref())?;
     let options = release::Options {
-        trust_ref: args.trust_ref.as_deref(),
-        keyring: args.keyring.as_deref(),
-        jobs: args.jobs,
+        trust: args.trust.options(),
+        jobs: args.jobs.jobs,
+        notes_ref: &ctx.notes_ref,
     };
-    let recorded = release::record_notes(ctx, repo, &range, &options)?;
+    let recorded = release::record_release(repo, &range, &options, &ctx.out)?;
     let changes: Vec<_> = recorded.iter().map(|(c, _)| c.clone()).collect();
     let totals = Totals::of(&changes);
     let statement = ReleaseStatement {
@@ -151,12 +146,12 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Cl
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<&mut tempfile::NamedTempFile>) -> std::io::Result<()>,
-) -> Result<(), CliError> {
+) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let err = |e: std::io::Error| CliError::msg(format!("cannot write {}: {e}", path.display()));
+    let err = |e: std::io::Error| Error::msg(format!("cannot write {}: {e}", path.display()));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     {
         let mut out = std::io::BufWriter::new(&mut tmp);

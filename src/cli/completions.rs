@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-use super::error::CliError;
 use super::Cli;
+use crate::app::Error;
 
 /// Print shell completions
 #[derive(Debug, clap::Args)]
@@ -22,13 +22,13 @@ pub struct ManArgs {
     dir: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<i32, CliError> {
+pub fn run(args: Args) -> Result<i32, Error> {
     let mut cmd = Cli::command();
     clap_complete::generate(args.shell, &mut cmd, "aiprov", &mut std::io::stdout());
     Ok(0)
 }
 
-pub fn man(args: ManArgs) -> Result<i32, CliError> {
+pub fn man(args: ManArgs) -> Result<i32, Error> {
     let cmd = Cli::command();
     match args.dir {
         Some(dir) => {

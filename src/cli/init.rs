@@ -1,7 +1,7 @@
 //! `aiprov init`: set up a repository: keyring skeleton, notes rewriting, notes in format-patch.
 
-use super::error::CliError;
 use super::Context;
+use crate::app::Error;
 use crate::git::Repo;
 use crate::keyring::{file::skeleton, AIPROV_DIR, KEYRING_PATH};
 
@@ -20,19 +20,19 @@ pub struct Args {
 /// Marks hooks aiprov wrote, so it updates its own and never replaces anyone else's.
 const HOOK_MARKER: &str = "# installed by aiprov init";
 
-pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
-    let workdir = repo.workdir().ok_or_else(|| {
-        CliError::msg("aiprov init needs a work tree (this is a bare repository)")
-    })?;
+pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| Error::msg("aiprov init needs a work tree (this is a bare repository)"))?;
     let keyring = workdir.join(KEYRING_PATH);
     if keyring.exists() {
         ctx.out
             .status(format!("{KEYRING_PATH} already exists; left as it is"));
     } else {
         std::fs::create_dir_all(workdir.join(AIPROV_DIR))
-            .map_err(|e| CliError::msg(format!("cannot create {AIPROV_DIR}/: {e}")))?;
+            .map_err(|e| Error::msg(format!("cannot create {AIPROV_DIR}/: {e}")))?;
         std::fs::write(&keyring, skeleton())
-            .map_err(|e| CliError::msg(format!("cannot write {KEYRING_PATH}: {e}")))?;
+            .map_err(|e| Error::msg(format!("cannot write {KEYRING_PATH}: {e}")))?;
         ctx.out.status(format!("created {KEYRING_PATH}"));
     }
     let notes_ref = &ctx.notes_ref;
@@ -75,7 +75,7 @@ fn install_hook(
     name: &str,
     what: &str,
     args: &str,
-) -> Result<(), CliError> {
+) -> Result<(), Error> {
     let dir = match repo.config_string("core.hooksPath") {
         Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
         None => repo.git_dir().join("hooks"),
@@ -83,7 +83,7 @@ fn install_hook(
     let path = dir.join(name);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         if !existing.contains(HOOK_MARKER) {
-            return Err(CliError::msg(format!(
+            return Err(Error::msg(format!(
                 "{} exists and is not aiprov's; not replacing it",
                 path.display()
             ))
@@ -102,7 +102,7 @@ fn install_hook(
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
         })
-        .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))?;
     ctx.out.status(format!("installed the {name} hook: {what}"));
     Ok(())
 }

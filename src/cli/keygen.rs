@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-use super::error::CliError;
+use std::io::Write;
+
 use super::Context;
+use crate::app::Error;
 use crate::signing;
 
 /// Make an OpenSSH Ed25519 key pair (FILE and FILE.pub)
@@ -20,11 +22,11 @@ pub struct Args {
     comment: Option<String>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<i32, CliError> {
+pub fn run(ctx: &Context, args: Args) -> Result<i32, Error> {
     let path = match args.file {
         Some(p) => p,
         None => signing::default_key_path().ok_or_else(|| {
-            CliError::msg("cannot tell where the user's config directory is").hint("pass -f FILE")
+            Error::msg("cannot tell where the user's config directory is").hint("pass -f FILE")
         })?,
     };
     let comment = args
@@ -41,7 +43,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32, CliError> {
             "openssh": key.to_openssh(),
         }))?;
     } else {
-        println!("{}", key.to_openssh());
+        writeln!(ctx.out.stdout(), "{}", key.to_openssh())?;
         ctx.out.status(format!(
             "wrote {0} and {0}.pub (keyid {1})",
             path.display(),

@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::error::CliError;
+use std::io::Write;
+
 use super::Context;
+use crate::app::Error;
 use crate::git::Repo;
 use crate::keyring::{
     append_revoked, append_signer, parse_date, Keyring, KeyringError, KeyringFile, AIPROV_DIR,
@@ -38,49 +40,46 @@ pub enum Command {
     List,
 }
 
-fn keyring_file(repo: &Repo) -> Result<PathBuf, CliError> {
+fn keyring_file(repo: &Repo) -> Result<PathBuf, Error> {
     let workdir = repo.workdir().ok_or_else(|| {
-        CliError::msg("the keyring is edited in the work tree; this repository is bare")
+        Error::msg("the keyring is edited in the work tree; this repository is bare")
     })?;
     Ok(workdir.join(KEYRING_PATH))
 }
 
-fn read_public_key(path: &Path) -> Result<PublicKey, CliError> {
+fn read_public_key(path: &Path) -> Result<PublicKey, Error> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::msg(format!("cannot read public key {}: {e}", path.display())))?;
+        .map_err(|e| Error::msg(format!("cannot read public key {}: {e}", path.display())))?;
     PublicKey::from_openssh(text.trim()).map_err(|e| {
-        CliError::from(
+        Error::from(
             anyhow::Error::new(e).context(format!("{} is not a usable public key", path.display())),
         )
     })
 }
 
-fn read_keyring_text(path: &Path) -> Result<String, CliError> {
+fn read_keyring_text(path: &Path) -> Result<String, Error> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(crate::keyring::file::skeleton()),
-        Err(e) => Err(CliError::msg(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(Error::msg(format!("cannot read {}: {e}", path.display()))),
     }
 }
 
 /// Writes the keyring atomically after checking that the new text is a valid keyring.
-fn write_keyring(path: &Path, text: &str) -> Result<(), CliError> {
+fn write_keyring(path: &Path, text: &str) -> Result<(), Error> {
     KeyringFile::parse(text.as_bytes(), KEYRING_PATH)?.to_keyring(KEYRING_PATH)?;
     let dir = path
         .parent()
         .expect("the keyring path has a parent directory");
     std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::msg(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Error::msg(format!("cannot create {}: {e}", dir.display())))?;
     let tmp = dir.join(".keyring.toml.tmp");
     std::fs::write(&tmp, text)
         .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
 }
 
-pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, CliError> {
+pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, Error> {
     let path = keyring_file(repo)?;
     match cmd {
         Command::Add {
@@ -90,10 +89,10 @@ pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, CliError> {
             valid_before,
         } => {
             if !email.contains('@') || email.chars().any(char::is_whitespace) {
-                return Err(CliError::msg(format!("'{email}' is not an email address")));
+                return Err(Error::msg(format!("'{email}' is not an email address")));
             }
             for d in [&valid_after, &valid_before].into_iter().flatten() {
-                parse_date(d).map_err(CliError::msg)?;
+                parse_date(d).map_err(Error::msg)?;
             }
             let key = read_public_key(&pubkey_file)?;
             let text = read_keyring_text(&path)?;
@@ -146,7 +145,7 @@ pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, CliError> {
     Ok(0)
 }
 
-fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
+fn list(ctx: &Context, path: &Path) -> Result<(), Error> {
     let dir = path
         .parent()
         .expect("the keyring path has a parent directory");
@@ -159,7 +158,7 @@ fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
         }),
     })?
     .ok_or_else(|| {
-        CliError::msg(format!("there is no {KEYRING_PATH}")).hint("create it with `aiprov init`")
+        Error::msg(format!("there is no {KEYRING_PATH}")).hint("create it with `aiprov init`")
     })?;
     let revoked = |k: &PublicKey| keyring.revoked.iter().any(|r| &r.key == k);
     if ctx.out.json() {
@@ -185,8 +184,10 @@ fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
             .collect();
         return ctx
             .out
-            .print_json(&serde_json::json!({"keys": keys, "revoked": revocations}));
+            .print_json(&serde_json::json!({"keys": keys, "revoked": revocations}))
+            .map_err(Error::from);
     }
+    let mut out = ctx.out.stdout();
     for k in &keyring.keys {
         let mut notes = Vec::new();
         if let Some(t) = k.valid_after {
@@ -203,12 +204,13 @@ fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
         } else {
             format!(" ({})", notes.join(", "))
         };
-        println!(
+        writeln!(
+            out,
             "{} {} {}{notes}",
             k.principals.join(","),
             k.key.keyid(),
             k.key.to_openssh()
-        );
+        )?;
     }
     for r in &keyring.revoked {
         let why = r
@@ -216,7 +218,7 @@ fn list(ctx: &Context, path: &Path) -> Result<(), CliError> {
             .as_deref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
-        println!("revoked {} {}{why}", r.key.keyid(), r.key.to_openssh());
+        writeln!(out, "revoked {} {}{why}", r.key.keyid(), r.key.to_openssh())?;
     }
     Ok(())
 }

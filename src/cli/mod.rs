@@ -1,33 +1,29 @@
-//! The command line: clap definitions, one file per subcommand. Nothing outside `cli/` and
-//! `output/` prints.
+//! The command line: clap definitions, one file per verb, each turning its arguments into the
+//! options of an operation of `app/` and printing its result through `output/`. Flags that
+//! several verbs share are defined once here and flattened into theirs.
 
 mod am;
 mod approve;
 mod archive;
 mod attest;
 mod completions;
-mod error;
 mod init;
 mod keygen;
 mod keyring;
-mod release;
 mod report;
 mod show;
-mod signer;
-mod trust;
 mod verify;
-mod verify_archive;
 #[cfg(feature = "sigstore")]
 mod verify_bundle;
 
-pub use error::CliError;
-
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
+use crate::app::Error;
 use crate::git::Repo;
 use crate::output::Output;
+pub use crate::output::{ColorWhen, Format};
 
 /// Signed, verifiable AI-usage attestations for git commits.
 #[derive(Debug, Parser)]
@@ -55,21 +51,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    // `aiprov report`'s Markdown; other commands print for people as with `human`.
-    Markdown,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
-    Auto,
-    Always,
-    Never,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Init(init::Args),
@@ -90,14 +71,14 @@ pub enum Command {
 }
 
 /// Runs a parsed command line; returns the process exit code for results (0 or 1).
-pub fn run(cli: Cli) -> Result<i32, CliError> {
+pub fn run(cli: Cli) -> Result<i32, Error> {
     let out = Output::new(cli.format, cli.color, cli.quiet, cli.verbose);
     let cwd = match &cli.directory {
         Some(dir) => dir.clone(),
         None => std::env::current_dir()
-            .map_err(|e| CliError::msg(format!("cannot read the current directory: {e}")))?,
+            .map_err(|e| Error::msg(format!("cannot read the current directory: {e}")))?,
     };
-    let repo = || Repo::discover(&cwd).map_err(CliError::from);
+    let repo = || Repo::discover(&cwd).map_err(Error::from);
     let ctx = Context {
         out,
         notes_ref: cli.notes_ref.clone(),
@@ -124,4 +105,34 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
 pub struct Context {
     pub out: Output,
     pub notes_ref: String,
+}
+
+/// Where trust comes from, for the verbs that verify.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrustArgs {
+    /// Read the keyring and policy from this revision [default: the range base or the parent;
+    /// HEAD for mails]
+    #[arg(long, value_name = "REV")]
+    pub trust_ref: Option<String>,
+    /// Read the keyring and policy from this directory (laid out like .aiprov/) instead of a
+    /// revision
+    #[arg(long, value_name = "DIR", conflicts_with = "trust_ref")]
+    pub keyring: Option<PathBuf>,
+}
+
+impl TrustArgs {
+    pub fn options(&self) -> crate::app::trust::Source<'_> {
+        crate::app::trust::Source {
+            trust_ref: self.trust_ref.as_deref(),
+            keyring: self.keyring.as_deref(),
+        }
+    }
+}
+
+/// How many threads verify.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct JobsArg {
+    /// Threads verifying commits [default: the number of cores]
+    #[arg(short, long, value_name = "N", env = "AIPROV_JOBS")]
+    pub jobs: Option<usize>,
 }

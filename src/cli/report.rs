@@ -4,11 +4,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::error::CliError;
-use super::release;
-use super::trust::Trust;
-use super::verify_archive::{keyring_for_archive, read_archive};
-use super::Context;
+use super::{Context, JobsArg, TrustArgs};
+use crate::app::release;
+use crate::app::trust::Trust;
+use crate::app::verify_archive::{keyring_for_archive, read_archive};
+use crate::app::Error;
 use crate::archive;
 use crate::git::Repo;
 use crate::report::{html, write_markdown, AiReport};
@@ -29,26 +29,21 @@ pub struct Args {
     /// Also write the report as one self-contained HTML page
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Read the keyring from this revision [default: the range base]
-    #[arg(long, value_name = "REV")]
-    trust_ref: Option<String>,
-    /// Read the keyring from this directory (laid out like .aiprov/) instead of a revision
-    #[arg(long, value_name = "DIR", conflicts_with = "trust_ref")]
-    keyring: Option<PathBuf>,
-    /// Threads verifying commits [default: the number of cores]
-    #[arg(short, long, value_name = "N", env = "AIPROV_JOBS")]
-    jobs: Option<usize>,
+    #[command(flatten)]
+    trust: TrustArgs,
+    #[command(flatten)]
+    jobs: JobsArg,
 }
 
-pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i32, CliError> {
+pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, Error> {
     let report = match (&args.archive, &args.range) {
         (Some(path), _) => from_archive(ctx, repo.ok(), path, &args)?,
         (None, Some(range)) => from_range(ctx, &repo?, range, &args)?,
-        (None, None) => return Err(CliError::msg("name a release range or --archive FILE")),
+        (None, None) => return Err(Error::msg("name a release range or --archive FILE")),
     };
     if let Some(path) = &args.html {
         std::fs::write(path, html::render(&report))
-            .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))?;
         ctx.out.status(format!("wrote {}", path.display()));
     }
     if ctx.out.json() {
@@ -61,14 +56,14 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
     Ok(0)
 }
 
-fn from_range(ctx: &Context, repo: &Repo, spec: &str, args: &Args) -> Result<AiReport, CliError> {
+fn from_range(ctx: &Context, repo: &Repo, spec: &str, args: &Args) -> Result<AiReport, Error> {
     let range = release::resolve(repo, spec)?;
     let options = release::Options {
-        trust_ref: args.trust_ref.as_deref(),
-        keyring: args.keyring.as_deref(),
-        jobs: args.jobs,
+        trust: args.trust.options(),
+        jobs: args.jobs.jobs,
+        notes_ref: &ctx.notes_ref,
     };
-    let recorded = release::record_notes(ctx, repo, &range, &options)?;
+    let recorded = release::record_release(repo, &range, &options, &ctx.out)?;
     let changes: Vec<_> = recorded.into_iter().map(|(c, _)| c).collect();
     Ok(AiReport::new(range.release, &changes))
 }
@@ -79,16 +74,15 @@ fn from_archive(
     repo: Option<Repo>,
     path: &std::path::Path,
     args: &Args,
-) -> Result<AiReport, CliError> {
+) -> Result<AiReport, Error> {
     let archive = read_archive(path)?;
-    let mut trust = Trust::new(repo.as_ref(), &ctx.out, args.keyring.as_deref())?;
+    let mut trust = Trust::new(repo.as_ref(), &ctx.out, args.trust.keyring.as_deref())?;
     let keyring = keyring_for_archive(
         &mut trust,
         repo.as_ref(),
         &archive,
         path,
-        args.keyring.as_deref(),
-        args.trust_ref.as_deref(),
+        args.trust.options(),
     )?;
     let checked = archive::check(&archive, keyring);
     let problems = checked.findings.len() + checked.changes.iter().map(Vec::len).sum::<usize>();
@@ -97,7 +91,7 @@ fn from_archive(
             summary.predicate.release,
             &summary.predicate.changes,
         )),
-        _ => Err(CliError::msg(format!(
+        _ => Err(Error::msg(format!(
             "{} does not verify ({problems} problems)",
             path.display()
         ))

@@ -2,9 +2,9 @@
 
 use std::io::Write;
 
-use super::error::CliError;
-use super::trust::Trust;
 use super::Context;
+use crate::app::trust::Trust;
+use crate::app::Error;
 use crate::dsse::Envelope;
 use crate::git::{notes, Repo};
 use crate::model::{AiUsageStatement, ApprovalStatement};
@@ -18,7 +18,7 @@ pub struct Args {
     rev: String,
 }
 
-pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
+pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     let id = repo.commit_id(&args.rev)?;
     let note = notes::read_note(repo, &ctx.notes_ref, id)?.unwrap_or_default();
     let target = repo.targets(&id.to_string())?.remove(0);

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use super::error::CliError;
 use super::Context;
+use crate::app::Error;
 use crate::sigstore::{self, Artifact, Signer};
 
 /// Verify a Sigstore bundle over an artifact, offline (the sigstore-conformance protocol)
@@ -32,16 +32,16 @@ pub struct Args {
     artifact: String,
 }
 
-fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))
+fn read(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<i32, CliError> {
+pub fn run(ctx: &Context, args: Args) -> Result<i32, Error> {
     let bundle = sigstore::parse_bundle(&read(&args.bundle)?)
-        .map_err(|e| CliError::msg(format!("{}: {e}", args.bundle.display())))?;
+        .map_err(|e| Error::msg(format!("{}: {e}", args.bundle.display())))?;
     let root_json = args.trusted_root.as_deref().map(read).transpose()?;
     let root = sigstore::trusted_root(root_json.as_deref()).map_err(|e| {
-        CliError::msg(format!(
+        Error::msg(format!(
             "{}: {e}",
             args.trusted_root
                 .as_deref()
@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32, CliError> {
             let digest = hex::decode(hex)
                 .ok()
                 .and_then(|d| <[u8; 32]>::try_from(d).ok())
-                .ok_or_else(|| CliError::msg(format!("invalid SHA-256 digest '{hex}'")))?;
+                .ok_or_else(|| Error::msg(format!("invalid SHA-256 digest '{hex}'")))?;
             Artifact::Sha256(digest)
         }
         None => {

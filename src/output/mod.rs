@@ -3,21 +3,44 @@
 
 pub mod archive;
 pub mod report;
+mod terminal;
 
 pub use report::write_report;
+pub use terminal::{Captured, Terminal};
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::cli::{CliError, ColorWhen, Format};
+/// Output format of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    // `aiprov report`'s Markdown; other commands print for people as with `human`.
+    Markdown,
+}
 
-/// Where and how a command writes.
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The user interface of a command: where and how it writes (human text with colour, or JSON),
+/// its progress bars and its questions. The terminal behind it is the process's own, or one a
+/// test captures ([`Captured`]).
+#[derive(Clone)]
 pub struct Output {
     pub format: Format,
     pub quiet: bool,
     pub verbose: u8,
-    color: anstream::ColorChoice,
+    terminal: Arc<dyn Terminal>,
+    stdout_color: anstream::ColorChoice,
+    stderr_color: anstream::ColorChoice,
 }
 
 /// Text from a commit, a mail or an attestation as a terminal may show it: control characters
@@ -47,17 +70,36 @@ pub const DIM: Style = Style::new().dimmed();
 pub const BOLD: Style = Style::new().bold();
 
 impl Output {
+    /// Output to the process's standard output and error.
     pub fn new(format: Format, color: ColorWhen, quiet: bool, verbose: u8) -> Output {
-        let color = match color {
-            ColorWhen::Auto => anstream::ColorChoice::Auto,
-            ColorWhen::Always => anstream::ColorChoice::Always,
-            ColorWhen::Never => anstream::ColorChoice::Never,
+        Output::on(Arc::new(terminal::Std), format, color, quiet, verbose)
+    }
+
+    /// Output to `terminal`; with `ColorWhen::Auto`, colour where it is a terminal and
+    /// `NO_COLOR` is unset.
+    pub fn on(
+        terminal: Arc<dyn Terminal>,
+        format: Format,
+        color: ColorWhen,
+        quiet: bool,
+        verbose: u8,
+    ) -> Output {
+        use anstream::ColorChoice;
+        let choice = |is_terminal: bool| match color {
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+            ColorWhen::Auto if is_terminal && std::env::var_os("NO_COLOR").is_none() => {
+                ColorChoice::Always
+            }
+            ColorWhen::Auto => ColorChoice::Never,
         };
         Output {
             format,
             quiet,
             verbose,
-            color,
+            stdout_color: choice(terminal.stdout_is_terminal()),
+            stderr_color: choice(terminal.stderr_is_terminal()),
+            terminal,
         }
     }
 
@@ -66,13 +108,48 @@ impl Output {
     }
 
     /// Standard output, stripping colour codes when colour is off.
-    pub fn stdout(&self) -> anstream::AutoStream<std::io::Stdout> {
-        anstream::AutoStream::new(std::io::stdout(), self.color)
+    pub fn stdout(&self) -> anstream::AutoStream<Box<dyn Write + Send>> {
+        anstream::AutoStream::new(self.terminal.stdout(), self.stdout_color)
     }
 
     /// Standard error, stripping colour codes when colour is off.
-    pub fn stderr(&self) -> anstream::AutoStream<std::io::Stderr> {
-        anstream::AutoStream::new(std::io::stderr(), self.color)
+    pub fn stderr(&self) -> anstream::AutoStream<Box<dyn Write + Send>> {
+        anstream::AutoStream::new(self.terminal.stderr(), self.stderr_color)
+    }
+
+    /// Whether a person can answer questions: standard input and error are a terminal.
+    pub fn interactive(&self) -> bool {
+        self.terminal.stdin_is_terminal() && self.terminal.stderr_is_terminal()
+    }
+
+    /// Asks a yes/no question on a terminal (yes by default); `None` where nobody can answer
+    /// (standard input or error is not a terminal).
+    pub fn confirm(&self, question: &str) -> std::io::Result<Option<bool>> {
+        if !self.interactive() {
+            return Ok(None);
+        }
+        let mut e = self.stderr();
+        write!(e, "{question} [Y/n] ")?;
+        e.flush()?;
+        let answer = self.terminal.read_line()?;
+        Ok(Some(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "" | "y" | "yes"
+        )))
+    }
+
+    /// A progress bar on stderr for long runs, only on a terminal and never with JSON or `-q`.
+    pub fn progress(&self, len: usize, what: &str) -> indicatif::ProgressBar {
+        if self.json() || self.quiet || !self.terminal.stderr_is_terminal() || len < 2 {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(len as u64);
+        let style = indicatif::ProgressStyle::with_template(&format!(
+            "{what} {{bar:40}} {{pos}}/{{len}} {{eta}}"
+        ))
+        .expect("a valid progress template");
+        bar.set_style(style);
+        bar
     }
 
     /// A progress or status line on stderr, unless quiet or JSON.
@@ -90,25 +167,25 @@ impl Output {
     }
 
     /// A JSON document on stdout.
-    pub fn print_json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
-        let mut out = std::io::stdout().lock();
+    pub fn print_json(&self, value: &impl serde::Serialize) -> std::io::Result<()> {
+        let mut out = self.terminal.stdout();
         serde_json::to_writer_pretty(&mut out, value)?;
         writeln!(out)?;
-        Ok(())
+        out.flush()
     }
 
-    /// Prints an error the way the command line reports them.
-    pub fn print_error(&self, err: &CliError) {
-        let chain = err.chain();
+    /// Prints an error the way the command line reports them: its message and causes,
+    /// outermost first, and a hint.
+    pub fn print_error(&self, chain: &[String], hint: Option<&str>) {
         if self.json() {
             let doc = serde_json::json!({
                 "error": {
                     "message": chain.first(),
                     "causes": &chain[1.min(chain.len())..],
-                    "hint": err.hint,
+                    "hint": hint,
                 }
             });
-            let _ = writeln!(std::io::stdout(), "{doc:#}");
+            let _ = writeln!(self.terminal.stdout(), "{doc:#}");
             return;
         }
         let mut e = self.stderr();
@@ -119,7 +196,7 @@ impl Output {
         for cause in lines {
             let _ = writeln!(e, "{BOLD}caused by:{BOLD:#} {cause}");
         }
-        if let Some(hint) = &err.hint {
+        if let Some(hint) = hint {
             let _ = writeln!(e, "{GOOD}hint:{GOOD:#} {hint}");
         }
     }

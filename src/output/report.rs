@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{printable, DIM, ERROR, GOOD, WARNING};
+use super::{printable, Output, DIM, ERROR, GOOD, WARNING};
 use crate::verify::{ChangeReport, Finding, Report, Severity, Verdict};
 
 /// Commit ids and keyids are shown abbreviated; mail ids as they are.
@@ -122,4 +122,44 @@ pub fn write_report(out: &mut impl Write, report: &Report, verbose: u8) -> io::R
         write_change(out, change, verbose)?;
     }
     write_summary(out, report)
+}
+
+/// Prints each change as it is verified (human) or the whole report at the end (JSON).
+pub struct Printer<'o> {
+    out: &'o Output,
+    changes: Vec<ChangeReport>,
+}
+
+impl<'o> Printer<'o> {
+    pub fn new(out: &'o Output) -> Self {
+        Printer {
+            out,
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, report: ChangeReport) -> std::io::Result<()> {
+        let out = self.out;
+        if !out.json() && (!out.quiet || report.verdict == Verdict::Fail) {
+            write_change(&mut out.stdout(), &report, out.verbose)?;
+        }
+        self.changes.push(report);
+        Ok(())
+    }
+
+    pub fn finish(self) -> std::io::Result<i32> {
+        let report = Report::new(self.changes);
+        if self.out.json() {
+            self.out.print_json(&report)?;
+        } else {
+            let mut out = self.out.stdout();
+            write_summary(&mut out, &report)?;
+            out.flush()?;
+        }
+        Ok(if report.verdict == Verdict::Fail {
+            1
+        } else {
+            0
+        })
+    }
 }

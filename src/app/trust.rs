@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::git::Oid;
 
-use super::error::{CliError, WithHint};
+use super::{Error, WithHint};
 use crate::git::Repo;
 use crate::keyring::{Keyring, KeyringError, AIPROV_DIR, KEYRING_PATH};
 use crate::mail::patatt::PatattKeyring;
@@ -18,161 +18,137 @@ use crate::verify::Trusted;
 /// Tells whether a path names a directory of the tree MAINTAINERS is read for.
 type IsDir<'a> = dyn Fn(&str) -> bool + 'a;
 
-/// Keyrings and policies by trusted revision, or the ones from `--keyring`.
+/// Where trust is read from: a `--trust-ref` revision, or a `--keyring` directory; with
+/// neither, each change's own trusted revision (its range base or parent).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Source<'a> {
+    pub trust_ref: Option<&'a str>,
+    pub keyring: Option<&'a Path>,
+}
+
+/// What a trusted revision (or the `--keyring` directory) holds, each part read when first asked.
+#[derive(Default)]
+struct Loaded {
+    keyring: Option<Keyring>,
+    policy: Option<Policy>,
+    maintainers: Option<Option<Maintainers>>,
+    patatt: Option<PatattKeyring>,
+}
+
+/// Keyrings, policies, MAINTAINERS and patatt keys, read once per trusted revision, or once
+/// from the `--keyring` directory (which then stands for every revision).
 pub struct Trust<'r> {
     repo: Option<&'r Repo>,
     out: &'r Output,
-    dir: Option<Keyring>,
-    dir_policy: Option<Policy>,
-    by_rev: HashMap<Option<Oid>, Keyring>,
-    policies: HashMap<Option<Oid>, Policy>,
-    dir_path: Option<PathBuf>,
-    patatt: HashMap<Option<Oid>, PatattKeyring>,
-    maintainers: HashMap<Option<Oid>, Option<Maintainers>>,
+    dir: Option<PathBuf>,
+    loaded: HashMap<Option<Oid>, Loaded>,
 }
 
 impl<'r> Trust<'r> {
+    /// Trust from `keyring_dir`, or else from the revisions of `repo`; a `--keyring` directory's
+    /// keyring and policy are read (and refused) at once.
     pub fn new(
         repo: Option<&'r Repo>,
         out: &'r Output,
         keyring_dir: Option<&Path>,
-    ) -> Result<Trust<'r>, CliError> {
-        let dir = keyring_dir.map(load_dir).transpose()?;
-        let dir_policy = keyring_dir.map(load_dir_policy).transpose()?;
+    ) -> Result<Trust<'r>, Error> {
+        let mut loaded = HashMap::new();
+        if let Some(dir) = keyring_dir {
+            let entry = Loaded {
+                keyring: Some(load_dir(dir)?),
+                policy: Some(load_dir_policy(dir)?),
+                ..Loaded::default()
+            };
+            loaded.insert(None, entry);
+        }
         Ok(Trust {
             repo,
             out,
-            dir,
-            dir_policy,
-            by_rev: HashMap::new(),
-            policies: HashMap::new(),
-            dir_path: keyring_dir.map(Path::to_path_buf),
-            patatt: HashMap::new(),
-            maintainers: HashMap::new(),
+            dir: keyring_dir.map(Path::to_path_buf),
+            loaded,
         })
+    }
+
+    /// The entry of `trusted`: the directory's for every revision when there is one.
+    fn entry(&mut self, trusted: Option<Oid>) -> &mut Loaded {
+        let key = if self.dir.is_some() { None } else { trusted };
+        self.loaded.entry(key).or_default()
     }
 
     /// The keyring to verify a commit with, read from `trusted` unless `--keyring` was given.
     /// Without a keyring there (or without a trusted revision: a root commit) nothing is trusted;
     /// that is said once on stderr, and each attestation is reported as untrusted.
-    pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
+    pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, Error> {
         let what = format!("the root commit {}", &commit.to_string()[..12]);
         self.keyring_for(&what, trusted)
     }
 
     /// The keyring and the policy for `what` (a commit or a mail), read from `trusted`.
-    pub fn trusted_for(
-        &mut self,
-        what: &str,
-        trusted: Option<Oid>,
-    ) -> Result<Trusted<'_>, CliError> {
+    pub fn trusted_for(&mut self, what: &str, trusted: Option<Oid>) -> Result<Trusted<'_>, Error> {
         self.load(what, trusted)?;
         Ok(self.get(trusted))
     }
 
-    /// Loads the keyring and the policy of `trusted` (for `what`, a commit or a mail).
-    pub fn load(&mut self, what: &str, trusted: Option<Oid>) -> Result<(), CliError> {
+    /// Loads the keyring, the policy and MAINTAINERS of `trusted` (for `what`, a commit or a
+    /// mail).
+    pub fn load(&mut self, what: &str, trusted: Option<Oid>) -> Result<(), Error> {
         self.keyring_for(what, trusted)?;
-        if self.dir_policy.is_none() && !self.policies.contains_key(&trusted) {
-            let policy = match (self.repo, trusted) {
+        let (repo, dir) = (self.repo, self.dir.clone());
+        if self.entry(trusted).policy.is_none() {
+            let policy = match (repo, trusted) {
                 (Some(repo), Some(rev)) => load_rev_policy(repo, rev)?,
                 _ => Policy::default(),
             };
-            self.policies.insert(trusted, policy);
+            self.entry(trusted).policy = Some(policy);
         }
-        if !self.maintainers.contains_key(&trusted) {
-            // Who may approve AI use: MAINTAINERS at the repository root (or in --keyring DIR).
-            // Like get_maintainer.pl, an F: pattern naming a directory of the tree covers it.
-            let (text, is_dir): (_, Box<IsDir<'_>>) = match (&self.dir_path, self.repo, trusted) {
-                (Some(dir), repo, _) => (
-                    match read_bounded(&dir.join("MAINTAINERS")) {
-                        Ok(bytes) => Some(bytes),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                        Err(e) => {
-                            return Err(CliError::msg(format!(
-                                "cannot read {}: {e}",
-                                dir.join("MAINTAINERS").display()
-                            )))
-                        }
-                    },
-                    Box::new(move |p: &str| {
-                        repo.and_then(|r| r.workdir())
-                            .is_some_and(|w| w.join(p).is_dir())
-                    }),
-                ),
-                (None, Some(repo), Some(rev)) => (
-                    repo.file_at(rev, "MAINTAINERS")?,
-                    Box::new(move |p: &str| repo.is_dir_at(rev, p)),
-                ),
-                _ => (None, Box::new(|_: &str| false)),
-            };
-            let parsed = text
-                .map(|t| Maintainers::parse_in_tree(&String::from_utf8_lossy(&t), &is_dir))
-                .transpose()?;
-            self.maintainers.insert(trusted, parsed);
+        if self.entry(trusted).maintainers.is_none() {
+            let maintainers = load_maintainers(repo, dir.as_deref(), trusted)?;
+            self.entry(trusted).maintainers = Some(maintainers);
         }
         Ok(())
     }
 
     /// The keyring and the policy of `trusted`, which [`Trust::load`] loaded.
     pub fn get(&self, trusted: Option<Oid>) -> Trusted<'_> {
-        let keyring = self
-            .dir
-            .as_ref()
-            .or(self.by_rev.get(&trusted))
-            .expect("loaded before");
-        let policy = self
-            .dir_policy
-            .as_ref()
-            .or(self.policies.get(&trusted))
-            .expect("loaded before");
-        let maintainers = self
-            .maintainers
-            .get(&trusted)
-            .and_then(Option::as_ref)
-            .map(|m| m as &dyn crate::verify::MaintainerLookup);
+        let key = if self.dir.is_some() { None } else { trusted };
+        let loaded = self.loaded.get(&key).expect("loaded before");
         Trusted {
-            keyring,
-            policy,
-            maintainers,
+            keyring: loaded.keyring.as_ref().expect("loaded before"),
+            policy: loaded.policy.as_ref().expect("loaded before"),
+            maintainers: loaded
+                .maintainers
+                .as_ref()
+                .expect("loaded before")
+                .as_ref()
+                .map(|m| m as &dyn crate::verify::MaintainerLookup),
         }
     }
 
     /// The patatt keyring: `.keys/` at the trusted revision (patatt's default place in a
     /// repository), or `patatt/` in the `--keyring` directory; empty when there is none.
-    pub fn patatt(&mut self, trusted: Option<Oid>) -> Result<&PatattKeyring, CliError> {
-        if !self.patatt.contains_key(&trusted) {
-            let files = match (&self.dir_path, self.repo, trusted) {
-                (Some(dir), _, _) => {
-                    let dir = dir.join("patatt");
-                    if dir.is_dir() {
-                        PatattKeyring::from_dir(&dir)?
-                    } else {
-                        PatattKeyring::default()
-                    }
+    pub fn patatt(&mut self, trusted: Option<Oid>) -> Result<&PatattKeyring, Error> {
+        let (repo, dir) = (self.repo, self.dir.clone());
+        if self.entry(trusted).patatt.is_none() {
+            let keys = match (dir, repo, trusted) {
+                (Some(dir), _, _) if dir.join("patatt").is_dir() => {
+                    PatattKeyring::from_dir(&dir.join("patatt"))?
                 }
                 (None, Some(repo), Some(rev)) => {
                     PatattKeyring::from_files(repo.files_under(rev, ".keys")?)?
                 }
                 _ => PatattKeyring::default(),
             };
-            self.patatt.insert(trusted, files);
+            self.entry(trusted).patatt = Some(keys);
         }
-        Ok(&self.patatt[&trusted])
+        Ok(self.entry(trusted).patatt.as_ref().expect("just loaded"))
     }
 
     /// The keyring for `what` (a commit or a mail, for the warning), read from `trusted`.
-    pub fn keyring_for(&mut self, what: &str, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
-        if let Some(k) = &self.dir {
-            return Ok(k);
-        }
-        if !self.by_rev.contains_key(&trusted) {
-            let loaded = match trusted {
-                Some(rev) => match self.repo {
-                    Some(repo) => load_rev(repo, rev)?,
-                    None => None,
-                },
-                None => None,
+    pub fn keyring_for(&mut self, what: &str, trusted: Option<Oid>) -> Result<&Keyring, Error> {
+        if self.entry(trusted).keyring.is_none() {
+            let loaded = match (self.repo, trusted) {
+                (Some(repo), Some(rev)) => load_rev(repo, rev)?,
+                _ => None,
             };
             let keyring = loaded.unwrap_or_else(|| {
                 let where_ = match trusted {
@@ -185,10 +161,45 @@ impl<'r> Trust<'r> {
                 ));
                 Keyring::default()
             });
-            self.by_rev.insert(trusted, keyring);
+            self.entry(trusted).keyring = Some(keyring);
         }
-        Ok(&self.by_rev[&trusted])
+        Ok(self.entry(trusted).keyring.as_ref().expect("just loaded"))
     }
+}
+
+/// Who may approve AI use: MAINTAINERS at the trusted revision's root (or in the `--keyring`
+/// directory). Like get_maintainer.pl, an F: pattern naming a directory of the tree covers it.
+fn load_maintainers(
+    repo: Option<&Repo>,
+    dir: Option<&Path>,
+    trusted: Option<Oid>,
+) -> Result<Option<Maintainers>, Error> {
+    let (text, is_dir): (_, Box<IsDir<'_>>) = match (dir, repo, trusted) {
+        (Some(dir), repo, _) => (
+            match read_bounded(&dir.join("MAINTAINERS")) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(Error::msg(format!(
+                        "cannot read {}: {e}",
+                        dir.join("MAINTAINERS").display()
+                    )))
+                }
+            },
+            Box::new(move |p: &str| {
+                repo.and_then(|r| r.workdir())
+                    .is_some_and(|w| w.join(p).is_dir())
+            }),
+        ),
+        (None, Some(repo), Some(rev)) => (
+            repo.file_at(rev, "MAINTAINERS")?,
+            Box::new(move |p: &str| repo.is_dir_at(rev, p)),
+        ),
+        _ => (None, Box::new(|_: &str| false)),
+    };
+    Ok(text
+        .map(|t| Maintainers::parse_in_tree(&String::from_utf8_lossy(&t), &is_dir))
+        .transpose()?)
 }
 
 /// `.aiprov/<path>` inside the repository; `..` may reach the rest of the repository, no further.
@@ -212,7 +223,7 @@ fn repo_path(path: &str) -> Result<String, KeyringError> {
     Ok(parts.join("/"))
 }
 
-fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, CliError> {
+fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, Error> {
     let origin = format!("{AIPROV_DIR} at {}", &rev.to_string()[..12]);
     Keyring::load(&origin, |path| {
         let path = repo_path(path)?;
@@ -221,14 +232,14 @@ fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, CliError> {
             source: Box::new(e),
         })
     })
-    .map_err(CliError::from)
+    .map_err(Error::from)
     .hint(format!(
         "the keyring is read from the trusted revision {rev}; fix it there, or pass --trust-ref or --keyring"
     ))
 }
 
 /// The policy at a revision: `.aiprov/policy.toml`, or the default profile without one.
-pub(super) fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, CliError> {
+pub fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, Error> {
     match repo.file_at(rev, POLICY_PATH)? {
         Some(text) => Ok(Policy::parse(
             &text,
@@ -244,21 +255,18 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// The policy of a `--keyring` directory: its `policy.toml`, or the default profile.
-fn load_dir_policy(dir: &Path) -> Result<Policy, CliError> {
+fn load_dir_policy(dir: &Path) -> Result<Policy, Error> {
     let path = dir.join("policy.toml");
     match read_bounded(&path) {
         Ok(text) => Ok(Policy::parse(&text, &path.display().to_string())?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Policy::default()),
-        Err(e) => Err(CliError::msg(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(Error::msg(format!("cannot read {}: {e}", path.display()))),
     }
 }
 
-fn load_dir(dir: &Path) -> Result<Keyring, CliError> {
+fn load_dir(dir: &Path) -> Result<Keyring, Error> {
     if !dir.is_dir() {
-        return Err(CliError::msg(format!(
+        return Err(Error::msg(format!(
             "keyring directory {} does not exist",
             dir.display()
         )));
@@ -275,7 +283,7 @@ fn load_dir(dir: &Path) -> Result<Keyring, CliError> {
         }
     })?;
     keyring.ok_or_else(|| {
-        CliError::msg(format!("{} has no keyring.toml", dir.display()))
+        Error::msg(format!("{} has no keyring.toml", dir.display()))
             .hint("point --keyring at a directory laid out like .aiprov/")
     })
 }

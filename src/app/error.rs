@@ -5,20 +5,20 @@ use std::fmt::Display;
 
 /// An error that ends the command with exit code 2.
 #[derive(Debug)]
-pub struct CliError {
+pub struct Error {
     pub error: anyhow::Error,
     pub hint: Option<String>,
 }
 
-impl CliError {
-    pub fn msg(message: impl Display + std::fmt::Debug + Send + Sync + 'static) -> CliError {
-        CliError {
+impl Error {
+    pub fn msg(message: impl Display + std::fmt::Debug + Send + Sync + 'static) -> Error {
+        Error {
             error: anyhow::Error::msg(message),
             hint: None,
         }
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> CliError {
+    pub fn hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
         self
     }
@@ -40,9 +40,9 @@ impl CliError {
     }
 }
 
-impl<E: Into<anyhow::Error>> From<E> for CliError {
-    fn from(e: E) -> CliError {
-        CliError {
+impl<E: Into<anyhow::Error>> From<E> for Error {
+    fn from(e: E) -> Error {
+        Error {
             error: e.into(),
             hint: None,
         }
@@ -51,11 +51,11 @@ impl<E: Into<anyhow::Error>> From<E> for CliError {
 
 /// Adds a hint to an error on its way out.
 pub trait WithHint<T> {
-    fn hint(self, hint: impl Into<String>) -> Result<T, CliError>;
+    fn hint(self, hint: impl Into<String>) -> Result<T, Error>;
 }
 
-impl<T, E: Into<CliError>> WithHint<T> for Result<T, E> {
-    fn hint(self, hint: impl Into<String>) -> Result<T, CliError> {
+impl<T, E: Into<Error>> WithHint<T> for Result<T, E> {
+    fn hint(self, hint: impl Into<String>) -> Result<T, Error> {
         self.map_err(|e| e.into().hint(hint))
     }
 }

@@ -2,22 +2,22 @@
 
 use std::path::Path;
 
-use super::error::CliError;
+use super::Error;
 use crate::git::Repo;
 use crate::signing::{self, KeySource, Signer};
 
 /// The signing time: now, or `AIPROV_NOW` (an RFC 3339 time) for reproducible tests.
-pub fn now() -> Result<jiff::Timestamp, CliError> {
+pub fn now() -> Result<jiff::Timestamp, Error> {
     match std::env::var("AIPROV_NOW") {
         Ok(t) => t
             .parse()
-            .map_err(|e| CliError::msg(format!("invalid AIPROV_NOW '{t}': {e}"))),
+            .map_err(|e| Error::msg(format!("invalid AIPROV_NOW '{t}': {e}"))),
         Err(_) => Ok(jiff::Timestamp::now()),
     }
 }
 
 /// The signer: `--key`, else git's `user.signingKey` (SSH), else the default aiprov key.
-pub fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, CliError> {
+pub fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, Error> {
     let source = if let Some(path) = key {
         KeySource::from_path(path)?
     } else if let Some(value) = repo
@@ -31,7 +31,7 @@ pub fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, C
             Some(p) if p.exists() => KeySource::from_path(&p)?,
             other => {
                 let shown = other.map(|p| p.display().to_string()).unwrap_or_default();
-                return Err(CliError::msg(format!(
+                return Err(Error::msg(format!(
                     "no signing key (looked for --key, git's user.signingKey, {shown})"
                 ))
                 .hint("create one with `aiprov keygen`, or pass --key FILE"));

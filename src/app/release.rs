@@ -2,21 +2,20 @@
 //! `aiprov report`; and the release's MAINTAINERS sections.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 
-use super::error::CliError;
-use super::trust::Trust;
-use super::verify::{in_parallel, jobs};
-use super::Context;
+use super::parallel::{in_parallel, jobs};
+use super::trust::{Source, Trust};
+use super::Error;
 use crate::archive::record_change;
 use crate::git::{notes, Oid, Repo, Target};
 use crate::model::{Release, ReleaseChange};
+use crate::output::Output;
 use crate::policy::maintainers::Maintainers;
 use crate::verify::{verify_commit_note, Trusted};
 
 /// Where a commit's envelope lines come from: the notes ref, or an archive.
 pub type NoteSource<'a> =
-    dyn Fn(&notes::Reader<'_>, Oid) -> Result<Option<Vec<u8>>, CliError> + Sync + 'a;
+    dyn Fn(&notes::Reader<'_>, Oid) -> Result<Option<Vec<u8>>, Error> + Sync + 'a;
 
 /// Each change's record and its envelope lines, oldest first.
 pub type Recorded = Vec<(ReleaseChange, Vec<Vec<u8>>)>;
@@ -31,9 +30,9 @@ pub struct Range {
 }
 
 /// Resolves `A..B`: a release is the commits after the previous release, up to this one.
-pub fn resolve(repo: &Repo, spec: &str) -> Result<Range, CliError> {
+pub fn resolve(repo: &Repo, spec: &str) -> Result<Range, Error> {
     let Some((a, b)) = spec.split_once("..") else {
-        return Err(CliError::msg(format!("'{spec}' is not a range"))
+        return Err(Error::msg(format!("'{spec}' is not a range"))
             .hint("name the previous release and this one, e.g. v1.0..v1.1"));
     };
     let targets = repo.targets(spec)?;
@@ -53,7 +52,7 @@ pub fn resolve(repo: &Repo, spec: &str) -> Result<Range, CliError> {
 }
 
 /// The MAINTAINERS file of a revision, if it has one.
-pub fn maintainers_at(repo: &Repo, rev: Oid) -> Result<Option<Maintainers>, CliError> {
+pub fn maintainers_at(repo: &Repo, rev: Oid) -> Result<Option<Maintainers>, Error> {
     let Some(text) = repo.file_at(rev, "MAINTAINERS")? else {
         return Ok(None);
     };
@@ -64,32 +63,22 @@ pub fn maintainers_at(repo: &Repo, rev: Oid) -> Result<Option<Maintainers>, CliE
     )?))
 }
 
-/// A progress bar on stderr for long runs, only on a terminal and never with JSON or `-q`.
-pub fn progress(ctx: &Context, len: usize, what: &str) -> indicatif::ProgressBar {
-    if ctx.out.json() || ctx.out.quiet || !std::io::stderr().is_terminal() || len < 2 {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    let style = indicatif::ProgressStyle::with_template(&format!(
-        "{what} {{bar:40}} {{pos}}/{{len}} {{eta}}"
-    ))
-    .expect("a valid progress template");
-    bar.set_style(style);
-    bar
-}
-
 /// Verifies every commit of `range` as `aiprov verify` does, with the envelopes `note_of`
 /// gives (the notes ref's, or an archive's), and records each for the summary. Trust is read
 /// from `trust_ref`, else the range base, unless `trust` has a `--keyring` directory.
 pub fn record(
-    ctx: &Context,
+    ui: &Output,
     repo: &Repo,
     trust: &mut Trust<'_>,
     range: &Range,
-    trust_ref: Option<Oid>,
-    jobs_wanted: Option<usize>,
+    options: &Options<'_>,
     note_of: &NoteSource<'_>,
-) -> Result<Recorded, CliError> {
+) -> Result<Recorded, Error> {
+    let trust_ref = options
+        .trust
+        .trust_ref
+        .map(|r| repo.commit_id(r))
+        .transpose()?;
     for t in &range.targets {
         let what = format!("the root commit {}", &t.commit.to_string()[..12]);
         trust.load(&what, trust_ref.or(t.trusted))?;
@@ -109,13 +98,13 @@ pub fn record(
         let record = record_change(repo, t.commit, &report, &lines, sections.as_ref())?;
         Ok((record, lines.into_iter().map(<[u8]>::to_vec).collect()))
     };
-    let bar = progress(ctx, range.targets.len(), "verifying");
+    let bar = ui.progress(range.targets.len(), "verifying");
     let mut out = Vec::with_capacity(range.targets.len());
     in_parallel(
         repo,
         &range.targets,
-        &ctx.notes_ref,
-        jobs(jobs_wanted),
+        options.notes_ref,
+        jobs(options.jobs),
         &work,
         |done| {
             bar.inc(1);
@@ -127,30 +116,22 @@ pub fn record(
     Ok(out)
 }
 
-/// What `archive` and `report` ask of a range: where trust comes from, and how many threads.
+/// What `archive`, `report` and `verify --archive` ask of a range: where trust comes from,
+/// how many threads, and the notes ref.
 pub struct Options<'a> {
-    pub trust_ref: Option<&'a str>,
-    pub keyring: Option<&'a std::path::Path>,
+    pub trust: Source<'a>,
     pub jobs: Option<usize>,
+    pub notes_ref: &'a str,
 }
 
 /// Verifies and records every commit of `range` with the envelopes of its notes.
-pub fn record_notes(
-    ctx: &Context,
+pub fn record_release(
     repo: &Repo,
     range: &Range,
     options: &Options<'_>,
-) -> Result<Recorded, CliError> {
-    let trust_ref = options.trust_ref.map(|r| repo.commit_id(r)).transpose()?;
-    let mut trust = Trust::new(Some(repo), &ctx.out, options.keyring)?;
+    ui: &Output,
+) -> Result<Recorded, Error> {
+    let mut trust = Trust::new(Some(repo), ui, options.trust.keyring)?;
     let from_notes = |notes: &notes::Reader<'_>, commit| Ok(notes.read(commit)?);
-    record(
-        ctx,
-        repo,
-        &mut trust,
-        range,
-        trust_ref,
-        options.jobs,
-        &from_notes,
-    )
+    record(ui, repo, &mut trust, range, options, &from_notes)
 }

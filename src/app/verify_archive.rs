@@ -4,30 +4,27 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use super::error::CliError;
 use super::release::{self, Range};
-use super::trust::Trust;
-use super::Context;
+use super::trust::{Source, Trust};
+use super::Error;
 use crate::archive::{self, compare_records, Archive, ArchiveReport, MAX_ARCHIVE_BYTES};
 use crate::git::{Oid, Repo};
 use crate::model::ReleaseStatement;
-use crate::output::archive::write_archive_report;
-use crate::verify::{Code, Finding, Verdict};
+use crate::output::Output;
+use crate::verify::{Code, Finding};
 
-/// What `aiprov verify --archive` was asked.
+/// What `aiprov verify --archive` was asked: the archive, and how to verify its changes again.
 pub struct Request<'a> {
     pub path: &'a Path,
-    pub keyring: Option<&'a Path>,
-    pub trust_ref: Option<&'a str>,
-    pub jobs: Option<usize>,
+    pub options: release::Options<'a>,
 }
 
 /// The archive's file, read within its limit.
-pub fn read_archive(path: &Path) -> Result<Archive, CliError> {
+pub fn read_archive(path: &Path) -> Result<Archive, Error> {
     let data = crate::limits::read_file_bounded(path, MAX_ARCHIVE_BYTES, "a release archive")
-        .map_err(|e| CliError::msg(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
     Archive::parse(&data).map_err(|e| {
-        CliError::from(
+        Error::from(
             anyhow::Error::new(e).context(format!("{} is not a release archive", path.display())),
         )
     })
@@ -40,17 +37,16 @@ pub fn keyring_for_archive<'t>(
     repo: Option<&Repo>,
     archive: &Archive,
     path: &Path,
-    keyring_dir: Option<&Path>,
-    trust_ref: Option<&str>,
-) -> Result<&'t crate::keyring::Keyring, CliError> {
-    let Some(repo) = repo.filter(|_| keyring_dir.is_none()) else {
-        if keyring_dir.is_none() {
-            return Err(CliError::msg(format!("no keyring to check {} with", path.display()))
+    source: Source<'_>,
+) -> Result<&'t crate::keyring::Keyring, Error> {
+    let Some(repo) = repo.filter(|_| source.keyring.is_none()) else {
+        if source.keyring.is_none() {
+            return Err(Error::msg(format!("no keyring to check {} with", path.display()))
                 .hint("pass --keyring DIR (the release base's .aiprov/ directory), or run inside the repository (-C PATH)"));
         }
         return trust.keyring_for("the release summary", None);
     };
-    let trusted = match trust_ref {
+    let trusted = match source.trust_ref {
         Some(rev) => Some(repo.commit_id(rev)?),
         None => archive
             .claimed_summary()
@@ -60,7 +56,13 @@ pub fn keyring_for_archive<'t>(
     trust.keyring_for("the release summary", trusted)
 }
 
-pub fn run(ctx: &Context, repo: Option<Repo>, req: Request<'_>) -> Result<i32, CliError> {
+/// Checks a release archive on its own and, when `repo` has the release commit, change by
+/// change against the repository.
+pub fn verify_archive(
+    repo: Option<Repo>,
+    req: &Request<'_>,
+    ui: &Output,
+) -> Result<ArchiveReport, Error> {
     let archive = read_archive(req.path)?;
     let claimed = archive.claimed_summary();
     let tip = claimed
@@ -70,67 +72,45 @@ pub fn run(ctx: &Context, repo: Option<Repo>, req: Request<'_>) -> Result<i32, C
     let repo = match (repo, tip) {
         (Some(r), Some(tip)) if r.commit_id(&tip.to_string()).is_ok() => Some(r),
         (Some(_), Some(tip)) => {
-            ctx.out.warn(format!(
+            ui.warn(format!(
                 "this repository does not have the release commit {tip}: checking the archive on its own"
             ));
             None
         }
         _ => None,
     };
-    let mut trust = Trust::new(repo.as_ref(), &ctx.out, req.keyring)?;
-    let trust_ref = match (&repo, req.trust_ref) {
-        (Some(r), Some(rev)) => Some(r.commit_id(rev)?),
-        _ => None,
-    };
-    let keyring = keyring_for_archive(
-        &mut trust,
-        repo.as_ref(),
-        &archive,
-        req.path,
-        req.keyring,
-        req.trust_ref,
-    )?;
+    let source = req.options.trust;
+    let mut trust = Trust::new(repo.as_ref(), ui, source.keyring)?;
+    let keyring = keyring_for_archive(&mut trust, repo.as_ref(), &archive, req.path, source)?;
     let checked = archive::check(&archive, keyring);
     let verified = checked.summary.clone();
     let mut report = ArchiveReport::new(checked, repo.is_some());
     if let (Some(repo), Some(summary)) = (&repo, verified) {
         rederive(
-            ctx,
+            ui,
             repo,
             &mut trust,
             &archive,
             &summary,
-            trust_ref,
-            req.jobs,
+            &req.options,
             &mut report,
         )?;
         report.settle();
     }
-    if ctx.out.json() {
-        ctx.out.print_json(&report)?;
-    } else {
-        write_archive_report(&mut ctx.out.stdout(), &report, req.path)?;
-    }
-    Ok(if report.verdict == Verdict::Fail {
-        1
-    } else {
-        0
-    })
+    Ok(report)
 }
 
 /// Verifies each change again in the repository, with the archive's envelopes, and compares
 /// the result with the summary's record; the range's commits must be the summary's.
-#[allow(clippy::too_many_arguments)]
 fn rederive(
-    ctx: &Context,
+    ui: &Output,
     repo: &Repo,
     trust: &mut Trust<'_>,
     archive: &Archive,
     summary: &ReleaseStatement,
-    trust_ref: Option<Oid>,
-    jobs: Option<usize>,
+    options: &release::Options<'_>,
     report: &mut ArchiveReport,
-) -> Result<(), CliError> {
+) -> Result<(), Error> {
     let release = &summary.predicate.release;
     let spec = match &release.base {
         Some(base) => format!("{base}..{}", release.commit),
@@ -173,7 +153,7 @@ fn rederive(
             .filter(|n| !n.is_empty())
             .cloned())
     };
-    let derived = release::record(ctx, repo, trust, &range, trust_ref, jobs, &note_of)?;
+    let derived = release::record(ui, repo, trust, &range, options, &note_of)?;
     let derived: HashMap<String, _> = derived
         .into_iter()
         .map(|(c, _)| (c.commit.clone(), c))

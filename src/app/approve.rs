@@ -1,0 +1,101 @@
+//! `approve`: a maintainer's signed approval of the AI use in a change, bound to the change's
+//! file-change digests.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::signer::{load_signer, now};
+use super::Error;
+use crate::change::Change;
+use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
+use crate::git::Oid;
+use crate::git::{notes, Repo};
+use crate::mail::PatchMail;
+use crate::model::{Approval, ApprovalStatement, Subject, APPROVAL_PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::signing::{self, Signer};
+use crate::trailers::Identity;
+
+fn approval(
+    change: &Change,
+    approver: &Identity,
+    comment: Option<&str>,
+    signer: &dyn Signer,
+) -> Result<Envelope, Error> {
+    let subject = change
+        .files
+        .iter()
+        .map(|f| Subject {
+            name: f.path.clone(),
+            digest: BTreeMap::from([("sha256".to_string(), f.digest.clone().unwrap_or_default())]),
+        })
+        .collect();
+    let statement = ApprovalStatement {
+        type_: STATEMENT_TYPE.into(),
+        subject,
+        predicate_type: APPROVAL_PREDICATE_TYPE.into(),
+        predicate: Approval {
+            title: change.title(),
+            author: change.author.clone(),
+            approver: approver.clone(),
+            comment: comment.map(str::to_string),
+            created_at: now()?.to_string(),
+        },
+    };
+    let payload = serde_json::to_vec(&statement)?;
+    Ok(signing::sign_envelope(
+        INTOTO_PAYLOAD_TYPE,
+        &payload,
+        signer,
+    )?)
+}
+
+/// Who approves, with which key, and why.
+pub struct Options<'a> {
+    pub key: Option<&'a Path>,
+    pub comment: Option<&'a str>,
+    pub notes_ref: &'a str,
+}
+
+/// The approver: git's user.
+fn approver(repo: &Repo) -> Result<Identity, Error> {
+    repo.user().ok_or_else(|| {
+        Error::msg("no approver identity: git's user.email is not set")
+            .hint("git config user.email you@example.org")
+    })
+}
+
+/// Approves the AI use in a commit: the approval is stored in its note.
+pub fn approve_commit(
+    repo: &Repo,
+    rev: &str,
+    options: &Options<'_>,
+) -> Result<(Oid, String, Identity), Error> {
+    let approver = approver(repo)?;
+    let id = repo.commit_id(rev)?;
+    let signer = load_signer(repo, options.key)?;
+    let change = repo.change(id, |_| true)?;
+    let envelope = approval(&change, &approver, options.comment, signer.as_ref())?;
+    notes::update_note(repo, options.notes_ref, id, "aiprov approve", |old| {
+        crate::note::with_envelope(old, &envelope)
+    })?;
+    Ok((id, change.title(), approver))
+}
+
+/// Approves the AI use in each patch of a series (cover letters skipped): one envelope each,
+/// with the patch's subject, for the maintainer to send back or keep.
+pub fn approve_series(
+    repo: &Repo,
+    mails: &[(Vec<u8>, PatchMail)],
+    options: &Options<'_>,
+) -> Result<Vec<(String, Envelope)>, Error> {
+    let approver = approver(repo)?;
+    let signer = load_signer(repo, options.key)?;
+    mails
+        .iter()
+        .filter(|(_, m)| !m.is_cover_letter())
+        .map(|(_, mail)| {
+            let envelope = approval(&mail.change()?, &approver, options.comment, signer.as_ref())?;
+            Ok((mail.subject.clone(), envelope))
+        })
+        .collect()
+}
