@@ -8,7 +8,8 @@ use super::trust::Trust;
 use super::verify::{read_mbox, Printer};
 use super::Context;
 use crate::git::{notes, Repo, Target};
-use crate::verify::{verify_commit_note, verify_mail, MailBlobs, Verdict};
+use crate::model::Verdict;
+use crate::verify::{verify_commit_note, verify_mail, MailBlobs};
 
 /// Verify a patch series, apply it with git am, and attach its attestations as notes
 #[derive(Debug, clap::Args)]
@@ -41,7 +42,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
             if cover {
                 ctx.out.status(format!(
                     "skipping cover letter: {}",
-                    crate::output::printable(&m.subject)
+                    crate::text::printable(&m.subject)
                 ));
             }
             !cover
@@ -125,7 +126,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
             wrong.push(format!(
                 "patch {} ({}): {}",
                 i + 1,
-                crate::output::printable(&mail.subject),
+                crate::text::printable(&mail.subject),
                 codes.join(", ")
             ));
         }

@@ -130,7 +130,7 @@ impl<'r> Trust<'r> {
             .maintainers
             .get(&trusted)
             .and_then(Option::as_ref)
-            .map(|m| m as &dyn crate::verify::MaintainerLookup);
+            .map(|m| m as &dyn crate::policy::maintainers::MaintainerLookup);
         Trusted {
             keyring,
             policy,

@@ -13,10 +13,9 @@ use std::sync::mpsc;
 
 use crate::git::{notes, Oid, Repo, Target};
 use crate::mail::{mbox, PatchMail};
+use crate::model::{ChangeReport, Report, Verdict};
 use crate::output::report::{write_change, write_summary};
-use crate::verify::{
-    verify_commit, verify_mail, ChangeReport, MailBlobs, Report, Trusted, Verdict,
-};
+use crate::verify::{verify_commit, verify_mail, MailBlobs, Trusted};
 
 /// Verify the attestations of commits or patch mails: signatures, coverage, trailers, sign-offs
 #[derive(Debug, clap::Args)]
@@ -89,7 +88,7 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
             if mail.is_cover_letter() {
                 ctx.out.status(format!(
                     "skipping cover letter: {}",
-                    crate::output::printable(&mail.subject)
+                    crate::text::printable(&mail.subject)
                 ));
                 continue;
             }

@@ -9,10 +9,11 @@ use super::release::{self, Range};
 use super::trust::Trust;
 use super::Context;
 use crate::archive::{self, compare_records, Archive, ArchiveReport, MAX_ARCHIVE_BYTES};
+use crate::finding::{Code, Finding};
 use crate::git::{Oid, Repo};
 use crate::model::ReleaseStatement;
+use crate::model::Verdict;
 use crate::output::archive::write_archive_report;
-use crate::verify::{Code, Finding, Verdict};
 
 /// What `aiprov verify --archive` was asked.
 pub struct Request<'a> {
