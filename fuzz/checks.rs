@@ -12,20 +12,19 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use aiprov::dsse::{self, Envelope};
+use aiprov::finding::Code;
 use aiprov::keyring::Keyring;
 use aiprov::mail::mbox;
 use aiprov::mail::patatt::{verify_mail, DevSignature, PatattKeyring};
 use aiprov::mail::PatchMail;
 use aiprov::policy::comments::{comment_or_blank_lines, Language};
-use aiprov::policy::maintainers::Maintainers;
+use aiprov::policy::maintainers::{MaintainerLookup, Maintainers};
 use aiprov::policy::Policy;
 use aiprov::trailers::{
     self, remove_ai_used_for, set_ai_used_for, AiUsedFor, AssistedBy, Category, Identity,
     MessageTrailers,
 };
-use aiprov::verify::{
-    check_note, parse_statement, Code, MaintainerLookup, ParsedStatement, MAX_NOTE_ENVELOPES,
-};
+use aiprov::verify::{check_note, parse_statement, ParsedStatement, MAX_NOTE_ENVELOPES};
 use base64::Engine as _;
 
 /// Whether the target's main parser accepted the input.

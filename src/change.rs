@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::trailers::Identity;
 
+/// A change's paths are named by [`path_name`] (`git/` names them from here).
+pub use crate::text::{path_bytes, path_name};
+
 /// How one entry of a change's diff touches its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,80 +96,5 @@ impl Change {
             .map(str::trim)
             .collect::<Vec<_>>()
             .join(" ")
-    }
-}
-
-/// The name aiprov gives a path (in statements, digests and findings): the path itself when it
-/// is UTF-8 and does not start with `"`, else git's C-quoted form (`"a\377b"`, as `git diff`
-/// shows it with `core.quotePath`). One name per path and one path per name, so two paths that
-/// differ in any byte never share a name (a lossy conversion would give `a\xff` and `a\xfe` the
-/// same one).
-pub fn path_name(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) if !s.starts_with('"') => s.to_string(),
-        _ => {
-            let mut out = String::with_capacity(bytes.len() + 2);
-            out.push('"');
-            for &b in bytes {
-                match b {
-                    b'"' => out.push_str("\\\""),
-                    b'\\' => out.push_str("\\\\"),
-                    7 => out.push_str("\\a"),
-                    8 => out.push_str("\\b"),
-                    b'\t' => out.push_str("\\t"),
-                    b'\n' => out.push_str("\\n"),
-                    11 => out.push_str("\\v"),
-                    12 => out.push_str("\\f"),
-                    b'\r' => out.push_str("\\r"),
-                    0x20..=0x7e => out.push(b as char),
-                    _ => out.push_str(&format!("\\{b:03o}")),
-                }
-            }
-            out.push('"');
-            out
-        }
-    }
-}
-
-/// The path bytes of a name that [`path_name`] gave (names in other forms: their bytes).
-pub fn path_bytes(name: &str) -> std::borrow::Cow<'_, [u8]> {
-    match name
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .filter(|_| name.len() >= 2)
-    {
-        Some(_) => std::borrow::Cow::Owned(crate::patch::unquote_bytes(name.as_bytes())),
-        None => std::borrow::Cow::Borrowed(name.as_bytes()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_names_are_one_to_one() {
-        let paths: [&[u8]; 9] = [
-            b"plain/file.c",
-            b"a\xffb",
-            b"a\xfeb",
-            "caf\u{e9}".as_bytes(),
-            "cafe\u{301}".as_bytes(),
-            b"\"quoted\"",
-            b"tab\there",
-            b"new\nline",
-            b"back\\slash\"",
-        ];
-        let names: Vec<String> = paths.iter().map(|p| path_name(p)).collect();
-        assert_eq!(names[0], "plain/file.c");
-        assert_eq!(names[1], "\"a\\377b\"");
-        assert_eq!(names[3], "caf\u{e9}");
-        assert_eq!(names[5], "\"\\\"quoted\\\"\"");
-        assert_eq!(names[6], "tab\there");
-        for (p, n) in paths.iter().zip(&names) {
-            assert_eq!(&path_bytes(n)[..], *p, "{n}");
-        }
-        let distinct: std::collections::HashSet<&String> = names.iter().collect();
-        assert_eq!(distinct.len(), paths.len());
     }
 }

@@ -10,6 +10,7 @@ pub mod change;
 pub mod cli;
 pub mod digest;
 pub mod dsse;
+pub mod finding;
 pub mod git;
 pub mod json;
 pub mod keyring;
@@ -24,5 +25,6 @@ pub mod report;
 pub mod signing;
 #[cfg(feature = "sigstore")]
 pub mod sigstore;
+pub mod text;
 pub mod trailers;
 pub mod verify;

@@ -3,8 +3,9 @@
 
 use thiserror::Error;
 
-use crate::change::{path_name, FileChange, Status};
+use crate::change::{FileChange, Status};
 use crate::digest::{DigestBuilder, Header};
+use crate::text::{path_name, unquote_bytes};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PatchError {
@@ -380,9 +381,9 @@ fn split_quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Undoes git's C-style path quoting (`"a/t\303\244st\tx"`), giving the path's name
-/// ([`crate::change::path_name`]); unquoted paths are named as they are.
+/// ([`crate::text::path_name`]); unquoted paths are named as they are.
 pub fn unquote(p: &[u8]) -> String {
-    path_name(&unquote_bytes(p))
+    path_name(&unquote_bytes(trim_eol(p)))
 }
 
 /// A path as `--- a/P` or `+++ b/P` shows it, without its `a/` or `b/` prefix, named. An
@@ -396,51 +397,6 @@ fn unquote_side(p: &[u8], prefix: &[u8]) -> String {
     };
     let bytes = unquote_bytes(p);
     path_name(bytes.strip_prefix(prefix).unwrap_or(&bytes))
-}
-
-/// The bytes of a path that git may have C-quoted; unquoted paths are returned as they are.
-pub fn unquote_bytes(p: &[u8]) -> Vec<u8> {
-    let p = trim_eol(p);
-    let Some(inner) = p
-        .strip_prefix(b"\"")
-        .and_then(|r| r.strip_suffix(b"\""))
-        .filter(|_| p.len() >= 2)
-    else {
-        return p.to_vec();
-    };
-    let mut out = Vec::with_capacity(inner.len());
-    let mut bytes = inner.iter().copied().peekable();
-    while let Some(b) = bytes.next() {
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        let Some(c) = bytes.next() else {
-            out.push(b);
-            break;
-        };
-        out.push(match c {
-            b'a' => 7,
-            b'b' => 8,
-            b't' => b'\t',
-            b'n' => b'\n',
-            b'v' => 11,
-            b'f' => 12,
-            b'r' => b'\r',
-            b'0'..=b'7' => {
-                // Three octal digits: a byte of a non-ASCII path (core.quotePath).
-                let mut value = u32::from(c - b'0');
-                for _ in 0..2 {
-                    if let Some(d) = bytes.next_if(|d| (b'0'..=b'7').contains(d)) {
-                        value = value * 8 + u32::from(d - b'0');
-                    }
-                }
-                value as u8
-            }
-            other => other,
-        });
-    }
-    out
 }
 
 /// Git shows a type change as a deletion and an addition of the same path; join them.

@@ -13,8 +13,9 @@ use aiprov::dsse::Envelope;
 use aiprov::git::Repo;
 use aiprov::keyring::{Keyring, KeyringError};
 use aiprov::mail::{mbox, PatchMail};
+use aiprov::model::{ChangeReport, Verdict};
 use aiprov::policy::{Policy, POLICY_PATH};
-use aiprov::verify::{verify_commit_note, verify_mail, ChangeReport, MailBlobs, Trusted, Verdict};
+use aiprov::verify::{verify_commit_note, verify_mail, MailBlobs, Trusted};
 use base64::Engine as _;
 use common::{git_stdin, lines, Fixture};
 

@@ -143,7 +143,7 @@ fn odd_names_attest_and_verify_from_the_repository_and_from_mail() {
     names.sort();
     let mut want: Vec<String> = odd_names()
         .iter()
-        .map(|p| aiprov::change::path_name(p))
+        .map(|p| aiprov::text::path_name(p))
         .collect();
     want.sort();
     assert_eq!(names, want);
@@ -228,10 +228,7 @@ fn swapped(one: &[u8], other: &[u8]) {
         &note,
     );
     assert!(out.status.success());
-    let (one, other) = (
-        aiprov::change::path_name(one),
-        aiprov::change::path_name(other),
-    );
+    let (one, other) = (aiprov::text::path_name(one), aiprov::text::path_name(other));
     let mut files = vec![one, other];
     files.sort();
     assert_eq!(

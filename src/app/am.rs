@@ -5,9 +5,10 @@ use super::trust::Trust;
 use super::Error;
 use crate::git::{notes, Oid, Repo, Target};
 use crate::mail::PatchMail;
+use crate::model::Verdict;
 use crate::output::report::Printer;
 use crate::output::Output;
-use crate::verify::{verify_commit_note, verify_mail, MailBlobs, Verdict};
+use crate::verify::{verify_commit_note, verify_mail, MailBlobs};
 
 /// How to apply a series.
 pub struct Options<'a> {
@@ -51,7 +52,7 @@ pub fn apply_series(
             if cover {
                 ui.status(format!(
                     "skipping cover letter: {}",
-                    crate::output::printable(&m.subject)
+                    crate::text::printable(&m.subject)
                 ));
             }
             !cover
@@ -138,7 +139,7 @@ pub fn apply_series(
             wrong.push(format!(
                 "patch {} ({}): {}",
                 i + 1,
-                crate::output::printable(&mail.subject),
+                crate::text::printable(&mail.subject),
                 codes.join(", ")
             ));
         }

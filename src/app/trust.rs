@@ -120,7 +120,7 @@ impl<'r> Trust<'r> {
                 .as_ref()
                 .expect("loaded before")
                 .as_ref()
-                .map(|m| m as &dyn crate::verify::MaintainerLookup),
+                .map(|m| m as &dyn crate::policy::maintainers::MaintainerLookup),
         }
     }
 

@@ -2,8 +2,10 @@
 
 use crate::git::{notes, Oid, Repo, Target};
 use crate::mail::{mbox, PatchMail};
-use crate::output::{printable, Output};
-use crate::verify::{verify_commit, verify_mail, ChangeReport, MailBlobs, Trusted};
+use crate::model::ChangeReport;
+use crate::output::Output;
+use crate::text::printable;
+use crate::verify::{verify_commit, verify_mail, MailBlobs, Trusted};
 use std::collections::HashMap;
 
 use super::parallel::{in_parallel, jobs};

@@ -8,10 +8,10 @@ use super::release::{self, Range};
 use super::trust::{Source, Trust};
 use super::Error;
 use crate::archive::{self, compare_records, Archive, ArchiveReport, MAX_ARCHIVE_BYTES};
+use crate::finding::{Code, Finding};
 use crate::git::{Oid, Repo};
 use crate::model::ReleaseStatement;
 use crate::output::Output;
-use crate::verify::{Code, Finding};
 
 /// What `aiprov verify --archive` was asked: the archive, and how to verify its changes again.
 pub struct Request<'a> {

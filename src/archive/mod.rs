@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::finding::{Code, Finding, Severity};
 use crate::keyring::Keyring;
-use crate::model::{ReleaseChange, ReleaseStatement, Totals, RELEASE_PREDICATE_TYPE};
-use crate::verify::{check_note, check_release_summary, Code, Finding, Verdict};
+use crate::model::{ReleaseChange, ReleaseStatement, Totals, Verdict, RELEASE_PREDICATE_TYPE};
+use crate::verify::{check_note, check_release_summary};
 
 /// The largest archive aiprov reads.
 pub const MAX_ARCHIVE_BYTES: usize = 1 << 30;
@@ -376,10 +377,7 @@ impl ArchiveReport {
 
     /// Sets the verdicts from the findings.
     pub fn settle(&mut self) {
-        let failed = |f: &[Finding]| {
-            f.iter()
-                .any(|f| f.severity == crate::verify::Severity::Error)
-        };
+        let failed = |f: &[Finding]| f.iter().any(|f| f.severity == Severity::Error);
         for c in &mut self.changes {
             c.verdict = if failed(&c.findings) {
                 Verdict::Fail

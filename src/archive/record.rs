@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use super::line_digest;
 use crate::git::{GitError, Oid, Repo};
-use crate::model::{ReleaseChange, ReleaseFile};
+use crate::model::{ChangeReport, ReleaseChange, ReleaseFile, Verdict};
 use crate::policy::maintainers::Maintainers;
-use crate::verify::{ChangeReport, Verdict};
 
 /// The summary's record of one verified commit whose note holds `envelopes`; `sections` is
 /// the MAINTAINERS file of the release commit.

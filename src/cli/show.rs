@@ -8,7 +8,8 @@ use crate::app::Error;
 use crate::dsse::Envelope;
 use crate::git::{notes, Repo};
 use crate::model::{AiUsageStatement, ApprovalStatement};
-use crate::output::{printable, BOLD, DIM, ERROR, GOOD};
+use crate::output::{BOLD, DIM, ERROR, GOOD};
+use crate::text::printable;
 use crate::verify::check_note;
 
 /// Print the attestations of a commit

@@ -80,7 +80,7 @@ fn verify_archive(
     } else {
         crate::output::archive::write_archive_report(&mut ctx.out.stdout(), &report, path)?;
     }
-    Ok(if report.verdict == crate::verify::Verdict::Fail {
+    Ok(if report.verdict == crate::model::Verdict::Fail {
         1
     } else {
         0

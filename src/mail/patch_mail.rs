@@ -83,7 +83,7 @@ pub fn parse_numstat(out: &[u8]) -> Result<Vec<AppliedFile>, String> {
             (b"-", b"-") => None,
             (a, r) => Some((number(a).ok_or_else(bad)?, number(r).ok_or_else(bad)?)),
         };
-        let name = |p: &[u8]| crate::change::path_name(p);
+        let name = |p: &[u8]| crate::text::path_name(p);
         let (old_path, path) = if path.is_empty() {
             // A rename or copy: the two paths follow as fields of their own.
             match (fields.next(), fields.next()) {

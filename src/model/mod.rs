@@ -3,10 +3,12 @@
 mod approval;
 mod predicate;
 mod release;
+mod report;
 
 pub use approval::*;
 pub use predicate::*;
 pub use release::*;
+pub use report::*;
 
 use std::collections::BTreeMap;
 

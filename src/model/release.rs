@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::Verdict;
 use crate::trailers::{Category, Identity};
-use crate::verify::Verdict;
 
 /// `predicateType` of a release summary.
 pub const RELEASE_PREDICATE_TYPE: &str = "https://aiprov.dev/release-summary/v1";

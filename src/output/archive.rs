@@ -4,9 +4,10 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::report::write_findings;
-use super::{printable, DIM, ERROR, GOOD};
+use super::{DIM, ERROR, GOOD};
 use crate::archive::ArchiveReport;
-use crate::verify::Verdict;
+use crate::model::Verdict;
+use crate::text::printable;
 
 fn verdict_word(v: Verdict) -> &'static str {
     match v {

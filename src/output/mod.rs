@@ -43,26 +43,6 @@ pub struct Output {
     stderr_color: anstream::ColorChoice,
 }
 
-/// Text from a commit, a mail or an attestation as a terminal may show it: control characters
-/// (newlines, escape sequences, C1 controls) spelled as escapes, so that a file name or a title
-/// can neither forge a line of the report nor drive the terminal.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 pub const ERROR: Style = AnsiColor::Red.on_default().bold();
 pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 pub const GOOD: Style = AnsiColor::Green.on_default().bold();
@@ -199,17 +179,5 @@ impl Output {
         if let Some(hint) = hint {
             let _ = writeln!(e, "{GOOD}hint:{GOOD:#} {hint}");
         }
-    }
-}
-
-#[cfg(test)]
-mod printable_tests {
-    use super::printable;
-
-    #[test]
-    fn control_characters_are_spelled_out() {
-        assert_eq!(printable("plain café"), "plain café");
-        assert_eq!(printable("a\nPASS b"), "a\\nPASS b");
-        assert_eq!(printable("\u{1b}[2Jx\u{9b}"), "\\u{1b}[2Jx\\u{9b}");
     }
 }

@@ -2,8 +2,10 @@
 
 use std::io::{self, Write};
 
-use super::{printable, Output, DIM, ERROR, GOOD, WARNING};
-use crate::verify::{ChangeReport, Finding, Report, Severity, Verdict};
+use super::{Output, DIM, ERROR, GOOD, WARNING};
+use crate::finding::{Finding, Severity};
+use crate::model::{ChangeReport, Report, Verdict};
+use crate::text::printable;
 
 /// Commit ids and keyids are shown abbreviated; mail ids as they are.
 fn short(id: &str) -> &str {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::{PathClasses, PathGlob};
-use crate::verify::{Code, Severity};
+use crate::finding::{Code, Severity};
 
 /// Where the policy lives, relative to the repository root.
 pub const POLICY_PATH: &str = ".aiprov/policy.toml";

@@ -22,7 +22,11 @@
 use regex::Regex;
 use thiserror::Error;
 
-use crate::verify::MaintainerLookup;
+/// Who maintains which files (the project's `MAINTAINERS`, read from the trusted revision).
+pub trait MaintainerLookup: Sync {
+    /// Whether `email` is listed as a maintainer (`M:`) of `path`.
+    fn is_maintainer(&self, path: &str, email: &str) -> bool;
+}
 
 #[derive(Debug, Error)]
 #[error("MAINTAINERS line {line}: {message}")]

@@ -31,7 +31,7 @@ fn table(out: &mut impl Write, heading: &str, first: &str, rows: &[Row]) -> io::
 
 /// Names from the repository must neither break a table nor drive a terminal.
 fn escape(text: &str) -> String {
-    crate::output::printable(text).replace('|', "\\|")
+    crate::text::printable(text).replace('|', "\\|")
 }
 
 /// Writes the report as a Markdown document.

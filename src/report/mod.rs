@@ -12,9 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Release, ReleaseChange};
+use crate::model::{Release, ReleaseChange, Verdict};
 use crate::trailers::Category;
-use crate::verify::Verdict;
 
 /// The version of the report format (`schema/ai-report.schema.json`).
 pub const AI_REPORT_SCHEMA_VERSION: u32 = 1;

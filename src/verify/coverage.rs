@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::finding::{Code, Finding};
 use crate::change::{Change, FileChange, Status};
+use crate::finding::{Code, Finding};
 use crate::model::{mode_string, FileEntry};
 
 /// Whether a file change is, by its ids alone, the attested one (the fast path: no digest needed).

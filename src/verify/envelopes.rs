@@ -2,8 +2,8 @@
 
 use jiff::Timestamp;
 
-use super::finding::{Code, Finding};
 use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
+use crate::finding::{Code, Finding};
 use crate::keyring::{principal_matches, Keyring, Trust};
 use crate::model::{
     AiUsageStatement, ApprovalStatement, ReleaseStatement, StatementHeader,
@@ -104,7 +104,7 @@ fn parse_time(text: &str) -> Result<Timestamp, Finding> {
 }
 
 /// Who made an envelope's signature, as the keyring knows them.
-pub(super) enum SignedBy {
+enum SignedBy {
     Key {
         key: PublicKey,
         keyid: String,
@@ -220,7 +220,12 @@ fn check_envelope(
         .map_err(|e| invalid(format!("not a valid envelope: {e}")))?;
     #[cfg(feature = "sigstore")]
     let (payload, by) = if crate::sigstore::is_bundle(line) {
-        super::sigstore::check_bundle(line, keyring)?
+        let (payload, cert) = super::sigstore::check_bundle(line, keyring)?;
+        let by = SignedBy::Sigstore {
+            identity: cert.identity,
+            principals: cert.principals,
+        };
+        (payload, by)
     } else {
         check_dsse(line, keyring, budget)?
     };

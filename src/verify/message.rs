@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::finding::{Code, Finding};
 use crate::change::Change;
+use crate::finding::{Code, Finding};
 use crate::model::AiUsage;
 use crate::policy::Convention;
 use crate::trailers::{Category, ForeignAiKind, MessageTrailers, AI_USED_FOR};

@@ -2,7 +2,6 @@
 
 mod coverage;
 mod envelopes;
-pub mod finding;
 mod message;
 mod policy;
 #[cfg(feature = "sigstore")]
@@ -14,94 +13,16 @@ pub use envelopes::{
     check_note, check_release_summary, parse_statement, Attestation, NoteCheck, ParsedStatement,
     MAX_NOTE_ENVELOPES,
 };
-pub use finding::{Code, Finding, Severity};
-pub use policy::{FileFacts, MaintainerLookup};
+pub use policy::FileFacts;
 pub use sources::{verify_commit, verify_commit_note, verify_mail, MailBlobs};
 
-use serde::{Deserialize, Serialize};
-
 use crate::change::Change;
+use crate::finding::{Code, Finding, Severity};
 use crate::keyring::Keyring;
-use crate::model::{AiUsage, FileEntry};
+use crate::model::{AiUsage, AttestationSummary, ChangeReport, FileEntry, Verdict};
+use crate::policy::maintainers::MaintainerLookup;
 use crate::policy::{Convention, Policy};
 use crate::trailers::MessageTrailers;
-
-/// The version of the verification report format (`schema/report.schema.json`).
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Fail,
-    /// A merge commit without attestation that is the clean automatic merge of its parents: its
-    /// changes are verified in the commits it merges.
-    Skipped,
-}
-
-/// A verified attestation, as the report shows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttestationSummary {
-    pub signer: String,
-    pub keyid: String,
-    pub created_at: String,
-    /// AI use declared, by category (`none` when none).
-    pub ai_used_for: Vec<String>,
-}
-
-/// The verification of one change.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChangeReport {
-    /// Commit id, or the mail's Message-ID.
-    pub id: String,
-    pub title: String,
-    pub verdict: Verdict,
-    pub findings: Vec<Finding>,
-    #[serde(default)]
-    pub attestations: Vec<AttestationSummary>,
-    /// Signatures of the mail itself (patatt's `X-Developer-Signature`), for patch mails.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub mail_signatures: Vec<MailSignature>,
-    /// The predicate of the governing attestation (the newest trusted one, preferring signers
-    /// who signed off), which archives and reports read the declared AI use from.
-    #[serde(skip)]
-    pub governing: Option<Box<AiUsage>>,
-}
-
-/// The result of one signature of a patch mail itself.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MailSignature {
-    /// `patatt`.
-    pub kind: String,
-    pub identity: String,
-    /// `valid`, `invalid`, `no-key` or `unsupported`.
-    pub result: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// The whole verification report (`--format json`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Report {
-    pub schema_version: u32,
-    pub verdict: Verdict,
-    pub changes: Vec<ChangeReport>,
-}
-
-impl Report {
-    pub fn new(changes: Vec<ChangeReport>) -> Report {
-        let failed = changes.iter().any(|c| c.verdict == Verdict::Fail);
-        Report {
-            schema_version: REPORT_SCHEMA_VERSION,
-            verdict: if failed { Verdict::Fail } else { Verdict::Pass },
-            changes,
-        }
-    }
-}
 
 /// What verification trusts: the keyring and the policy of the trusted revision.
 #[derive(Clone, Copy)]

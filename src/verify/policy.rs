@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use super::finding::{Code, Finding};
 use crate::change::{Change, FileChange};
+use crate::finding::{Code, Finding};
 use crate::model::AiUsage;
 use crate::policy::{PathClass, Policy};
 use crate::trailers::{Category, ForeignAiKind, MessageTrailers};
@@ -17,12 +17,6 @@ pub trait FileFacts {
     fn code_lines(&self, file: &FileChange) -> usize {
         file.added_lines.max(file.removed_lines) as usize
     }
-}
-
-/// Who maintains which files (the project's `MAINTAINERS`, read from the trusted revision).
-pub trait MaintainerLookup: Sync {
-    /// Whether `email` is listed as a maintainer (`M:`) of `path`.
-    fn is_maintainer(&self, path: &str, email: &str) -> bool;
 }
 
 /// The category rules of the policy (QEMU's profile) for one attested change.

@@ -1,15 +1,25 @@
 //! Sigstore bundles in notes and mails: verified offline against the trusted roots the keyring's
 //! `[[sigstore]]` identities name, then matched against those identities.
 
-use super::envelopes::SignedBy;
-use super::finding::{Code, Finding};
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
+use crate::finding::{Code, Finding};
 use crate::keyring::{Keyring, SigstoreIdentity};
 use crate::model::Subject;
 use crate::sigstore::{self, Artifact, Signer};
 
+/// The certificate of a verified bundle, as the keyring knows it.
+pub(super) struct Certified {
+    /// The identity the certificate names.
+    pub identity: String,
+    /// The signers the keyring lets that identity sign for.
+    pub principals: Vec<String>,
+}
+
 /// The in-toto payload of a Sigstore bundle line and the keyring identity that signed it.
-pub(super) fn check_bundle(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, SignedBy), Finding> {
+pub(super) fn check_bundle(
+    line: &[u8],
+    keyring: &Keyring,
+) -> Result<(Vec<u8>, Certified), Finding> {
     let invalid = |m: String| Finding::new(Code::SignatureInvalid, m);
     let bundle = sigstore::parse_bundle(line).map_err(|e| invalid(e.to_string()))?;
     let (payload_type, payload) = sigstore::dsse_payload(&bundle)
@@ -88,7 +98,7 @@ pub(super) fn check_bundle(line: &[u8], keyring: &Keyring) -> Result<(Vec<u8>, S
                 }
                 return Ok((
                     payload,
-                    SignedBy::Sigstore {
+                    Certified {
                         identity,
                         principals,
                     },

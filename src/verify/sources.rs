@@ -1,15 +1,13 @@
 //! Where verified changes come from: a commit of a repository, or a patch mail.
 
-use super::{
-    entry_index, needs_digest, verify_change, ChangeReport, Code, FileFacts, Finding,
-    MailSignature, Trusted, Verdict,
-};
+use super::{entry_index, needs_digest, verify_change, FileFacts, Trusted};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::change::FileChange;
+use crate::finding::{Code, Finding};
 use crate::git::{notes, GitError, Repo, Target};
-use crate::model::FileEntry;
+use crate::model::{ChangeReport, FileEntry, MailSignature, Verdict};
 use crate::policy::comments;
 
 /// For a text file of a known language, its changed lines from `old` to `new` (removed, added),

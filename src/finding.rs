@@ -156,7 +156,7 @@ impl Finding {
 /// Messages are one line, whatever input they quote: control characters are spelled as escapes
 /// (`\n`), so that `a\nb` and `a b` stay two names.
 fn one_line(s: String) -> String {
-    match crate::output::printable(&s) {
+    match crate::text::printable(&s) {
         std::borrow::Cow::Borrowed(_) => s,
         std::borrow::Cow::Owned(escaped) => escaped,
     }
