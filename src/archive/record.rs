@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::line_digest;
-use crate::git::{GitError, Oid, Repo};
+use crate::git::{CommitId, GitError, Repo};
 use crate::model::{ReleaseChange, ReleaseFile};
 use crate::policy::maintainers::Maintainers;
 use crate::verify::{ChangeReport, Verdict};
@@ -13,7 +13,7 @@ use crate::verify::{ChangeReport, Verdict};
 /// the MAINTAINERS file of the release commit.
 pub fn record_change(
     repo: &Repo,
-    commit: Oid,
+    commit: CommitId,
     report: &ChangeReport,
     envelopes: &[&[u8]],
     sections: Option<&Maintainers>,

@@ -192,7 +192,7 @@ struct Quarantine {
 }
 
 impl Quarantine {
-    fn new(workdir: &std::path::Path, base: crate::git::Oid) -> Result<Quarantine, CliError> {
+    fn new(workdir: &std::path::Path, base: crate::git::CommitId) -> Result<Quarantine, CliError> {
         let dir = tempfile::Builder::new()
             .prefix("aiprov-am-")
             .tempdir()
@@ -220,7 +220,7 @@ impl Quarantine {
         self.dir.path().join("tree")
     }
 
-    fn head(&self) -> Result<crate::git::Oid, CliError> {
+    fn head(&self) -> Result<crate::git::CommitId, CliError> {
         let out = crate::git::git_command()
             .args(["rev-parse", "--verify", "HEAD"])
             .current_dir(self.path())
@@ -228,7 +228,7 @@ impl Quarantine {
             .map_err(|e| CliError::msg(format!("cannot run git rev-parse: {e}")))?;
         std::str::from_utf8(&out.stdout)
             .ok()
-            .and_then(|s| crate::git::Oid::from_str(s.trim()).ok())
+            .and_then(|s| s.trim().parse::<crate::git::CommitId>().ok())
             .filter(|_| out.status.success())
             .ok_or_else(|| CliError::msg("cannot read the commit git am made"))
     }
@@ -250,7 +250,7 @@ impl Drop for Quarantine {
 fn attach(
     ctx: &Context,
     repo: &Repo,
-    applied: &[crate::git::Oid],
+    applied: &[crate::git::CommitId],
     mails: &[(Vec<u8>, crate::mail::PatchMail)],
 ) -> Result<(), CliError> {
     for (commit, (_, mail)) in applied.iter().zip(mails) {

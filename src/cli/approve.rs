@@ -95,7 +95,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, CliError> {
     })?;
     ctx.out.status(format!(
         "approved {} {} as {}",
-        &id.to_string()[..12],
+        id.short(),
         change.title(),
         approver.email
     ));

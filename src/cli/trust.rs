@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::git::Oid;
+use crate::git::CommitId;
 
 use super::error::{CliError, WithHint};
 use crate::git::Repo;
@@ -24,11 +24,11 @@ pub struct Trust<'r> {
     out: &'r Output,
     dir: Option<Keyring>,
     dir_policy: Option<Policy>,
-    by_rev: HashMap<Option<Oid>, Keyring>,
-    policies: HashMap<Option<Oid>, Policy>,
+    by_rev: HashMap<Option<CommitId>, Keyring>,
+    policies: HashMap<Option<CommitId>, Policy>,
     dir_path: Option<PathBuf>,
-    patatt: HashMap<Option<Oid>, PatattKeyring>,
-    maintainers: HashMap<Option<Oid>, Option<Maintainers>>,
+    patatt: HashMap<Option<CommitId>, PatattKeyring>,
+    maintainers: HashMap<Option<CommitId>, Option<Maintainers>>,
 }
 
 impl<'r> Trust<'r> {
@@ -55,8 +55,12 @@ impl<'r> Trust<'r> {
     /// The keyring to verify a commit with, read from `trusted` unless `--keyring` was given.
     /// Without a keyring there (or without a trusted revision: a root commit) nothing is trusted;
     /// that is said once on stderr, and each attestation is reported as untrusted.
-    pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
-        let what = format!("the root commit {}", &commit.to_string()[..12]);
+    pub fn keyring(
+        &mut self,
+        commit: CommitId,
+        trusted: Option<CommitId>,
+    ) -> Result<&Keyring, CliError> {
+        let what = format!("the root commit {}", commit.short());
         self.keyring_for(&what, trusted)
     }
 
@@ -64,14 +68,14 @@ impl<'r> Trust<'r> {
     pub fn trusted_for(
         &mut self,
         what: &str,
-        trusted: Option<Oid>,
+        trusted: Option<CommitId>,
     ) -> Result<Trusted<'_>, CliError> {
         self.load(what, trusted)?;
         Ok(self.get(trusted))
     }
 
     /// Loads the keyring and the policy of `trusted` (for `what`, a commit or a mail).
-    pub fn load(&mut self, what: &str, trusted: Option<Oid>) -> Result<(), CliError> {
+    pub fn load(&mut self, what: &str, trusted: Option<CommitId>) -> Result<(), CliError> {
         self.keyring_for(what, trusted)?;
         if self.dir_policy.is_none() && !self.policies.contains_key(&trusted) {
             let policy = match (self.repo, trusted) {
@@ -115,7 +119,7 @@ impl<'r> Trust<'r> {
     }
 
     /// The keyring and the policy of `trusted`, which [`Trust::load`] loaded.
-    pub fn get(&self, trusted: Option<Oid>) -> Trusted<'_> {
+    pub fn get(&self, trusted: Option<CommitId>) -> Trusted<'_> {
         let keyring = self
             .dir
             .as_ref()
@@ -140,7 +144,7 @@ impl<'r> Trust<'r> {
 
     /// The patatt keyring: `.keys/` at the trusted revision (patatt's default place in a
     /// repository), or `patatt/` in the `--keyring` directory; empty when there is none.
-    pub fn patatt(&mut self, trusted: Option<Oid>) -> Result<&PatattKeyring, CliError> {
+    pub fn patatt(&mut self, trusted: Option<CommitId>) -> Result<&PatattKeyring, CliError> {
         if !self.patatt.contains_key(&trusted) {
             let files = match (&self.dir_path, self.repo, trusted) {
                 (Some(dir), _, _) => {
@@ -162,7 +166,11 @@ impl<'r> Trust<'r> {
     }
 
     /// The keyring for `what` (a commit or a mail, for the warning), read from `trusted`.
-    pub fn keyring_for(&mut self, what: &str, trusted: Option<Oid>) -> Result<&Keyring, CliError> {
+    pub fn keyring_for(
+        &mut self,
+        what: &str,
+        trusted: Option<CommitId>,
+    ) -> Result<&Keyring, CliError> {
         if let Some(k) = &self.dir {
             return Ok(k);
         }
@@ -176,7 +184,7 @@ impl<'r> Trust<'r> {
             };
             let keyring = loaded.unwrap_or_else(|| {
                 let where_ = match trusted {
-                    Some(rev) => format!("the trusted revision {}", &rev.to_string()[..12]),
+                    Some(rev) => format!("the trusted revision {}", rev.short()),
                     None => format!("a trusted revision for {what}"),
                 };
                 self.out.warn(format!(
@@ -212,8 +220,8 @@ fn repo_path(path: &str) -> Result<String, KeyringError> {
     Ok(parts.join("/"))
 }
 
-fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, CliError> {
-    let origin = format!("{AIPROV_DIR} at {}", &rev.to_string()[..12]);
+fn load_rev(repo: &Repo, rev: CommitId) -> Result<Option<Keyring>, CliError> {
+    let origin = format!("{AIPROV_DIR} at {}", rev.short());
     Keyring::load(&origin, |path| {
         let path = repo_path(path)?;
         repo.file_at(rev, &path).map_err(|e| KeyringError::Read {
@@ -228,11 +236,11 @@ fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, CliError> {
 }
 
 /// The policy at a revision: `.aiprov/policy.toml`, or the default profile without one.
-pub(super) fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, CliError> {
+pub(super) fn load_rev_policy(repo: &Repo, rev: CommitId) -> Result<Policy, CliError> {
     match repo.file_at(rev, POLICY_PATH)? {
         Some(text) => Ok(Policy::parse(
             &text,
-            &format!("{POLICY_PATH} at {}", &rev.to_string()[..12]),
+            &format!("{POLICY_PATH} at {}", rev.short()),
         )?),
         None => Ok(Policy::default()),
     }

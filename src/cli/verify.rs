@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use crate::git::{notes, Oid, Repo, Target};
+use crate::git::{notes, CommitId, Repo, Target};
 use crate::mail::{mbox, PatchMail};
 use crate::output::report::{write_change, write_summary};
 use crate::verify::{
@@ -119,10 +119,10 @@ pub fn run(ctx: &Context, repo: Result<Repo, CliError>, args: Args) -> Result<i3
         targets.extend(repo.targets(spec)?);
     }
     for target in &targets {
-        let what = format!("the root commit {}", &target.commit.to_string()[..12]);
+        let what = format!("the root commit {}", target.commit.short());
         trust.load(&what, trust_ref.or(target.trusted))?;
     }
-    let trusted: HashMap<Option<Oid>, Trusted<'_>> = targets
+    let trusted: HashMap<Option<CommitId>, Trusted<'_>> = targets
         .iter()
         .map(|t| trust_ref.or(t.trusted))
         .map(|rev| (rev, trust.get(rev)))
@@ -158,7 +158,7 @@ pub(super) fn in_parallel<T: Send>(
     work: &(dyn Fn(&Repo, &Target, &notes::Reader<'_>) -> Result<T, CliError> + Sync),
     mut emit: impl FnMut(T) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let commits: Vec<Oid> = targets.iter().map(|t| t.commit).collect();
+    let commits: Vec<CommitId> = targets.iter().map(|t| t.commit).collect();
     repo.prepare_merges(&commits, jobs)?;
     if jobs <= 1 || targets.len() < 2 {
         let notes = notes::Reader::new(repo, notes_ref)?;

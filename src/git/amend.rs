@@ -1,14 +1,12 @@
 //! Rewriting the message of the commit HEAD points at.
 
-use git2::Oid;
-
 use crate::trailers::Identity;
 
-use super::{read, GitError, Repo, Result};
+use super::{read, CommitId, GitError, Repo, Result};
 
 impl Repo {
     /// Rewrites the message of `id`, which must be the commit HEAD points at; returns the new id.
-    pub fn amend_message(&self, id: Oid, message: &str) -> Result<Oid> {
+    pub fn amend_message(&self, id: CommitId, message: &str) -> Result<CommitId> {
         let head = self.commit_id("HEAD")?;
         if head != id {
             return Err(GitError::NotHead {
@@ -17,7 +15,7 @@ impl Repo {
         }
         let commit = self
             .inner
-            .find_commit(id)
+            .find_commit(id.to_git2())
             .map_err(read(format!("commit {id}")))?;
         let user = self.user().unwrap_or(Identity {
             name: String::new(),
@@ -37,6 +35,7 @@ impl Repo {
                 Some(message),
                 None,
             )
+            .map(CommitId::from_git2)
             .map_err(|source| GitError::Write {
                 what: format!("amended commit of {id}"),
                 source,

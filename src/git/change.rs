@@ -1,23 +1,21 @@
 //! A commit's change: its file changes against its first parent (or a merge's automatic
 //! merge), with digests, and the change it makes for a given pairing of paths.
 
-use git2::Oid;
-
 use crate::change::{Change, FileChange};
 use crate::trailers::Identity;
 
-use super::{diff, fs_path, read, tree_diff, GitError, Repo, Result};
+use super::{diff, fs_path, read, tree_diff, CommitId, GitError, Repo, Result};
 
 impl Repo {
     /// A commit, its tree and the tree its change is measured from: its first parent's (none
     /// for a root commit), or for a merge the automatic merge of its parents.
     fn commit_trees(
         &self,
-        id: Oid,
+        id: CommitId,
     ) -> Result<(git2::Commit<'_>, git2::Tree<'_>, Option<git2::Tree<'_>>)> {
         self.not_shallow(id)?;
         let what = || format!("commit {id}");
-        let commit = self.inner.find_commit(id).map_err(read(what()))?;
+        let commit = self.inner.find_commit(id.to_git2()).map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;
         // A merge's own changes are those against the automatic merge of its parents.
         let parent_tree = match commit.parents().next() {
@@ -33,7 +31,11 @@ impl Repo {
 
     /// The change a commit makes against its first parent. Digests are computed for the file
     /// changes that `want_digest` selects; the others are left without (blob ids suffice for them).
-    pub fn change(&self, id: Oid, want_digest: impl Fn(&FileChange) -> bool) -> Result<Change> {
+    pub fn change(
+        &self,
+        id: CommitId,
+        want_digest: impl Fn(&FileChange) -> bool,
+    ) -> Result<Change> {
         self.change_with(id, true, want_digest)
     }
 
@@ -42,7 +44,7 @@ impl Repo {
     /// checked against the commit), and rename detection is the slowest part of a diff.
     pub fn change_with(
         &self,
-        id: Oid,
+        id: CommitId,
         renames: bool,
         want_digest: impl Fn(&FileChange) -> bool,
     ) -> Result<Change> {
@@ -102,7 +104,7 @@ impl Repo {
     /// parent and the new one in the commit, and each side is absent where the status says.
     pub fn pair_change(
         &self,
-        id: Oid,
+        id: CommitId,
         status: crate::change::Status,
         old_path: Option<&str>,
         new_path: &str,

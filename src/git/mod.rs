@@ -15,6 +15,7 @@ mod config;
 mod content;
 mod diff;
 mod error;
+mod id;
 mod merge;
 mod merge_base;
 pub mod notes;
@@ -27,12 +28,11 @@ pub use command::{git_command, output_with_input};
 pub use config::default_user_email;
 pub use content::{blob_id, changed_line_numbers, digest_of_buffers};
 pub use error::GitError;
+pub use id::{CommitId, ParseCommitIdError};
 pub use range::Target;
 pub use repo::Repo;
 pub use tree::MAX_TRUST_FILE_BYTES;
 pub use tree_diff::MAX_TREE_DEPTH;
-
-pub use git2::Oid;
 
 use error::{read, Result};
 use tree::fs_path;

@@ -3,30 +3,30 @@
 
 use std::path::Path;
 
-use git2::{Oid, Sort};
+use git2::Sort;
 
-use super::{git_command, read, GitError, Repo, Result};
+use super::{git_command, read, CommitId, GitError, Repo, Result};
 
 /// One commit to verify, with the revision its trust is read from.
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub commit: Oid,
+    pub commit: CommitId,
     /// The trusted revision: the range base, or the first parent of a single commit.
-    pub trusted: Option<Oid>,
+    pub trusted: Option<CommitId>,
 }
 
 /// The commits listed in a shallow clone's `shallow` file (none when it is not shallow).
-pub(super) fn shallow_commits(git_dir: &Path) -> std::collections::HashSet<Oid> {
+pub(super) fn shallow_commits(git_dir: &Path) -> std::collections::HashSet<CommitId> {
     std::fs::read_to_string(git_dir.join("shallow"))
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .filter_map(|l| l.trim().parse().ok())
         .collect()
 }
 
 impl Repo {
     /// Resolves a revision to a commit id.
-    pub fn commit_id(&self, rev: &str) -> Result<Oid> {
+    pub fn commit_id(&self, rev: &str) -> Result<CommitId> {
         let obj = self
             .inner
             .revparse_single(rev)
@@ -37,7 +37,7 @@ impl Repo {
         let commit = obj.peel_to_commit().map_err(|_| GitError::NotACommit {
             rev: rev.to_string(),
         })?;
-        Ok(commit.id())
+        Ok(CommitId::from_git2(commit.id()))
     }
 
     /// The commits named by one argument of `aiprov verify`: `REV` or `A..B` (oldest first, like
@@ -57,10 +57,12 @@ impl Repo {
                     let mut walk = self.inner.revwalk().map_err(read("history"))?;
                     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
                         .map_err(read("history"))?;
-                    walk.push(tip).map_err(read(format!("history of {tip}")))?;
-                    walk.hide(base)
+                    walk.push(tip.to_git2())
+                        .map_err(read(format!("history of {tip}")))?;
+                    walk.hide(base.to_git2())
                         .map_err(read(format!("history of {base}")))?;
-                    walk.collect::<std::result::Result<_, _>>()
+                    walk.map(|id| id.map(CommitId::from_git2))
+                        .collect::<std::result::Result<_, _>>()
                         .map_err(read("history"))?
                 }
             };
@@ -85,7 +87,7 @@ impl Repo {
     /// commit-graph (a walk of thousands of commits then takes milliseconds, where libgit2's
     /// walk, the fallback when git cannot run, inflates every commit). Its pack windows are
     /// bounded like ours.
-    fn rev_list(&self, base: Oid, tip: Oid) -> Option<Vec<Oid>> {
+    fn rev_list(&self, base: CommitId, tip: CommitId) -> Option<Vec<CommitId>> {
         let out = git_command()
             .args([
                 "-c",
@@ -105,26 +107,28 @@ impl Repo {
         std::str::from_utf8(&out.stdout)
             .ok()?
             .lines()
-            .map(|l| Oid::from_str(l).ok())
+            .map(|l| l.parse().ok())
             .collect()
     }
 
     /// The commits from `base` (excluded) to `tip`, oldest first, following first parents.
-    pub fn first_parent_commits(&self, base: Oid, tip: &str) -> Result<Vec<Oid>> {
+    pub fn first_parent_commits(&self, base: CommitId, tip: &str) -> Result<Vec<CommitId>> {
         let tip = self.commit_id(tip)?;
         let mut walk = self.inner.revwalk().map_err(read("history"))?;
         walk.simplify_first_parent().map_err(read("history"))?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
             .map_err(read("history"))?;
-        walk.push(tip).map_err(read(format!("history of {tip}")))?;
-        walk.hide(base)
+        walk.push(tip.to_git2())
+            .map_err(read(format!("history of {tip}")))?;
+        walk.hide(base.to_git2())
             .map_err(read(format!("history of {base}")))?;
-        walk.map(|id| id.map_err(read("history"))).collect()
+        walk.map(|id| id.map(CommitId::from_git2).map_err(read("history")))
+            .collect()
     }
 
     /// Refuses a commit at the boundary of a shallow clone, whose parent is missing: libgit2
     /// would take it for a root commit and its change for the whole tree.
-    pub(super) fn not_shallow(&self, id: Oid) -> Result<()> {
+    pub(super) fn not_shallow(&self, id: CommitId) -> Result<()> {
         if self.shallow.contains(&id) {
             return Err(GitError::Shallow {
                 commit: id.to_string(),
@@ -133,20 +137,20 @@ impl Repo {
         Ok(())
     }
 
-    fn first_parent(&self, id: Oid) -> Result<Option<Oid>> {
+    fn first_parent(&self, id: CommitId) -> Result<Option<CommitId>> {
         self.not_shallow(id)?;
         let commit = self
             .inner
-            .find_commit(id)
+            .find_commit(id.to_git2())
             .map_err(read(format!("commit {id}")))?;
-        Ok(commit.parent_ids().next())
+        Ok(commit.parent_ids().next().map(CommitId::from_git2))
     }
 
     /// The committer time of a commit, in seconds since the epoch.
-    pub fn commit_time(&self, id: Oid) -> Result<i64> {
+    pub fn commit_time(&self, id: CommitId) -> Result<i64> {
         let commit = self
             .inner
-            .find_commit(id)
+            .find_commit(id.to_git2())
             .map_err(read(format!("commit {id}")))?;
         let seconds = commit.committer().when().seconds();
         Ok(seconds)

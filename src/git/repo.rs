@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use git2::{Oid, Repository};
+use git2::Repository;
 
 use super::merge;
 use super::range::shallow_commits;
-use super::{GitError, Result};
+use super::{CommitId, GitError, Result};
 
 /// Keeps libgit2's memory bounded whatever the range: by default it may map 8 GiB of pack
 /// windows, which shows as resident memory growing with the history read.
@@ -28,7 +28,7 @@ pub struct Repo {
     pub(super) inner: Repository,
     /// The commits at the boundary of a shallow clone (`.git/shallow`): their parents are not
     /// in this repository, so their changes cannot be told.
-    pub(super) shallow: std::collections::HashSet<Oid>,
+    pub(super) shallow: std::collections::HashSet<CommitId>,
     /// The automatic merges of merge commits, shared by every handle (see `merge.rs`).
     pub(super) merges: std::sync::Arc<merge::Merges>,
     /// Whether this handle reads the objects `git merge-tree` wrote (see `merge.rs`).

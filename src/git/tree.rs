@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use git2::Oid;
 
-use super::{read, GitError, Repo, Result};
+use super::{read, CommitId, GitError, Repo, Result};
 
 /// The largest trust file (keyring, `allowed_signers`, Sigstore trusted root, policy,
 /// `MAINTAINERS`) aiprov reads: twenty times Linux's `MAINTAINERS`.
@@ -23,9 +23,12 @@ impl Repo {
     /// A file's content at a revision, `None` if the path does not exist there. Files over
     /// [`MAX_TRUST_FILE_BYTES`] are refused before they are read: this reads the keyring, the
     /// policy and MAINTAINERS.
-    pub fn file_at(&self, rev: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+    pub fn file_at(&self, rev: CommitId, path: &str) -> Result<Option<Vec<u8>>> {
         let what = || format!("{path} at {rev}");
-        let commit = self.inner.find_commit(rev).map_err(read(what()))?;
+        let commit = self
+            .inner
+            .find_commit(rev.to_git2())
+            .map_err(read(what()))?;
         let tree = commit.tree().map_err(read(what()))?;
         let entry = match tree.get_path(&fs_path(path)) {
             Ok(entry) => entry,
@@ -51,19 +54,19 @@ impl Repo {
     }
 
     /// Whether `path` is a directory at a revision (false when it cannot be read).
-    pub fn is_dir_at(&self, rev: Oid, path: &str) -> bool {
-        let tree = self.inner.find_commit(rev).and_then(|c| c.tree());
+    pub fn is_dir_at(&self, rev: CommitId, path: &str) -> bool {
+        let tree = self.inner.find_commit(rev.to_git2()).and_then(|c| c.tree());
         tree.and_then(|t| t.get_path(&fs_path(path)))
             .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Tree))
     }
 
     /// Every blob under directory `dir` at a revision, with its path relative to `dir`
     /// (empty when `dir` does not exist there).
-    pub fn files_under(&self, rev: Oid, dir: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    pub fn files_under(&self, rev: CommitId, dir: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let what = || format!("{dir} at {rev}");
         let tree = self
             .inner
-            .find_commit(rev)
+            .find_commit(rev.to_git2())
             .and_then(|c| c.tree())
             .map_err(read(what()))?;
         let sub = match tree.get_path(&fs_path(dir)) {
