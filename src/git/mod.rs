@@ -6,7 +6,9 @@
 //! of a given pairing, `diff.rs` and `tree_diff.rs` the diffs and digests behind it, `merge.rs`
 //! and `merge_base.rs` a merge's automatic merge, `notes.rs` the notes, `config.rs` config and
 //! identity, `amend.rs` amending HEAD's message, `content.rs` contents without a repository,
-//! `command.rs` every git process, `error.rs` the errors.
+//! `command.rs` every git process, `error.rs` the errors. Commits are named by [`CommitId`]
+//! (`id.rs`), so that nothing outside this module names git2; of aiprov, this module uses only
+//! the change model.
 
 mod amend;
 mod change;
