@@ -3,7 +3,7 @@
 
 use super::trust::Trust;
 use super::Error;
-use crate::git::{notes, Oid, Repo, Target};
+use crate::git::{notes, CommitId, Repo, Target};
 use crate::mail::PatchMail;
 use crate::model::Verdict;
 use crate::output::report::Printer;
@@ -29,7 +29,10 @@ pub enum Outcome {
     Refused { failed: usize, of: usize },
     /// Applied as these commits, the branch moved to the last; `failed` patches did not verify
     /// (with `softfail`).
-    Applied { commits: Vec<Oid>, failed: bool },
+    Applied {
+        commits: Vec<CommitId>,
+        failed: bool,
+    },
 }
 
 /// Verifies `mails` (cover letters skipped), applies them with git am in a scratch work tree,
@@ -204,7 +207,7 @@ struct Quarantine {
 }
 
 impl Quarantine {
-    fn new(workdir: &std::path::Path, base: Oid) -> Result<Quarantine, Error> {
+    fn new(workdir: &std::path::Path, base: CommitId) -> Result<Quarantine, Error> {
         let dir = tempfile::Builder::new()
             .prefix("aiprov-am-")
             .tempdir()
@@ -232,7 +235,7 @@ impl Quarantine {
         self.dir.path().join("tree")
     }
 
-    fn head(&self) -> Result<Oid, Error> {
+    fn head(&self) -> Result<CommitId, Error> {
         let out = crate::git::git_command()
             .args(["rev-parse", "--verify", "HEAD"])
             .current_dir(self.path())
@@ -240,7 +243,7 @@ impl Quarantine {
             .map_err(|e| Error::msg(format!("cannot run git rev-parse: {e}")))?;
         std::str::from_utf8(&out.stdout)
             .ok()
-            .and_then(|s| Oid::from_str(s.trim()).ok())
+            .and_then(|s| s.trim().parse::<CommitId>().ok())
             .filter(|_| out.status.success())
             .ok_or_else(|| Error::msg("cannot read the commit git am made"))
     }
@@ -262,7 +265,7 @@ impl Drop for Quarantine {
 fn attach(
     repo: &Repo,
     notes_ref: &str,
-    applied: &[Oid],
+    applied: &[CommitId],
     mails: &[(Vec<u8>, PatchMail)],
 ) -> Result<(), Error> {
     for (commit, (_, mail)) in applied.iter().zip(mails) {

@@ -8,7 +8,7 @@ use super::signer::{load_signer, now};
 use super::Error;
 use crate::change::Change;
 use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
-use crate::git::Oid;
+use crate::git::CommitId;
 use crate::git::{notes, Repo};
 use crate::mail::PatchMail;
 use crate::model::{Approval, ApprovalStatement, Subject, APPROVAL_PREDICATE_TYPE, STATEMENT_TYPE};
@@ -69,7 +69,7 @@ pub fn approve_commit(
     repo: &Repo,
     rev: &str,
     options: &Options<'_>,
-) -> Result<(Oid, String, Identity), Error> {
+) -> Result<(CommitId, String, Identity), Error> {
     let approver = approver(repo)?;
     let id = repo.commit_id(rev)?;
     let signer = load_signer(repo, options.key)?;

@@ -10,7 +10,7 @@ use crate::attest::{
     check_declaration, plan, statement, Plan, Rule, AI_USED_FOR_GRAMMAR, ASSISTED_BY_GRAMMAR,
 };
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
-use crate::git::Oid;
+use crate::git::CommitId;
 use crate::git::{notes, Repo};
 use crate::model::Tool;
 use crate::output::Output;
@@ -45,7 +45,7 @@ pub struct Keyless<'a> {
 /// A signed attestation.
 pub struct Attested {
     /// The commit attested (amended, with `--fix-trailer`).
-    pub commit: Oid,
+    pub commit: CommitId,
     pub title: String,
     pub files: usize,
     pub categories: Vec<String>,

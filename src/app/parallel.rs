@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use super::Error;
-use crate::git::{notes, Oid, Repo, Target};
+use crate::git::{notes, CommitId, Repo, Target};
 
 /// Runs `work` on each of `targets` on `jobs` threads (each with its own repository handle and
 /// notes reader), handing the results to `emit` in the order of `targets` as soon as each one
@@ -19,7 +19,7 @@ pub fn in_parallel<T: Send>(
     work: &(dyn Fn(&Repo, &Target, &notes::Reader<'_>) -> Result<T, Error> + Sync),
     mut emit: impl FnMut(T) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let commits: Vec<Oid> = targets.iter().map(|t| t.commit).collect();
+    let commits: Vec<CommitId> = targets.iter().map(|t| t.commit).collect();
     repo.prepare_merges(&commits, jobs)?;
     if jobs <= 1 || targets.len() < 2 {
         let notes = notes::Reader::new(repo, notes_ref)?;

@@ -7,7 +7,7 @@ use super::parallel::{in_parallel, jobs};
 use super::trust::{Source, Trust};
 use super::Error;
 use crate::archive::record_change;
-use crate::git::{notes, Oid, Repo, Target};
+use crate::git::{notes, CommitId, Repo, Target};
 use crate::model::{Release, ReleaseChange};
 use crate::output::Output;
 use crate::policy::maintainers::Maintainers;
@@ -15,7 +15,7 @@ use crate::verify::{verify_commit_note, Trusted};
 
 /// Where a commit's envelope lines come from: the notes ref, or an archive.
 pub type NoteSource<'a> =
-    dyn Fn(&notes::Reader<'_>, Oid) -> Result<Option<Vec<u8>>, Error> + Sync + 'a;
+    dyn Fn(&notes::Reader<'_>, CommitId) -> Result<Option<Vec<u8>>, Error> + Sync + 'a;
 
 /// Each change's record and its envelope lines, oldest first.
 pub type Recorded = Vec<(ReleaseChange, Vec<Vec<u8>>)>;
@@ -23,7 +23,7 @@ pub type Recorded = Vec<(ReleaseChange, Vec<Vec<u8>>)>;
 /// A release range's commits and the revision their trust is read from.
 pub struct Range {
     pub release: Release,
-    pub tip: Oid,
+    pub tip: CommitId,
     /// The name the release commit goes by (the range's right side, e.g. a tag).
     pub tip_name: String,
     pub targets: Vec<Target>,
@@ -52,7 +52,7 @@ pub fn resolve(repo: &Repo, spec: &str) -> Result<Range, Error> {
 }
 
 /// The MAINTAINERS file of a revision, if it has one.
-pub fn maintainers_at(repo: &Repo, rev: Oid) -> Result<Option<Maintainers>, Error> {
+pub fn maintainers_at(repo: &Repo, rev: CommitId) -> Result<Option<Maintainers>, Error> {
     let Some(text) = repo.file_at(rev, "MAINTAINERS")? else {
         return Ok(None);
     };
@@ -83,7 +83,7 @@ pub fn record(
         let what = format!("the root commit {}", &t.commit.to_string()[..12]);
         trust.load(&what, trust_ref.or(t.trusted))?;
     }
-    let trusted: HashMap<Option<Oid>, Trusted<'_>> = range
+    let trusted: HashMap<Option<CommitId>, Trusted<'_>> = range
         .targets
         .iter()
         .map(|t| trust_ref.or(t.trusted))

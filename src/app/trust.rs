@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::git::Oid;
+use crate::git::CommitId;
 
 use super::{Error, WithHint};
 use crate::git::Repo;
@@ -41,7 +41,7 @@ pub struct Trust<'r> {
     repo: Option<&'r Repo>,
     out: &'r Output,
     dir: Option<PathBuf>,
-    loaded: HashMap<Option<Oid>, Loaded>,
+    loaded: HashMap<Option<CommitId>, Loaded>,
 }
 
 impl<'r> Trust<'r> {
@@ -70,7 +70,7 @@ impl<'r> Trust<'r> {
     }
 
     /// The entry of `trusted`: the directory's for every revision when there is one.
-    fn entry(&mut self, trusted: Option<Oid>) -> &mut Loaded {
+    fn entry(&mut self, trusted: Option<CommitId>) -> &mut Loaded {
         let key = if self.dir.is_some() { None } else { trusted };
         self.loaded.entry(key).or_default()
     }
@@ -78,20 +78,28 @@ impl<'r> Trust<'r> {
     /// The keyring to verify a commit with, read from `trusted` unless `--keyring` was given.
     /// Without a keyring there (or without a trusted revision: a root commit) nothing is trusted;
     /// that is said once on stderr, and each attestation is reported as untrusted.
-    pub fn keyring(&mut self, commit: Oid, trusted: Option<Oid>) -> Result<&Keyring, Error> {
+    pub fn keyring(
+        &mut self,
+        commit: CommitId,
+        trusted: Option<CommitId>,
+    ) -> Result<&Keyring, Error> {
         let what = format!("the root commit {}", &commit.to_string()[..12]);
         self.keyring_for(&what, trusted)
     }
 
     /// The keyring and the policy for `what` (a commit or a mail), read from `trusted`.
-    pub fn trusted_for(&mut self, what: &str, trusted: Option<Oid>) -> Result<Trusted<'_>, Error> {
+    pub fn trusted_for(
+        &mut self,
+        what: &str,
+        trusted: Option<CommitId>,
+    ) -> Result<Trusted<'_>, Error> {
         self.load(what, trusted)?;
         Ok(self.get(trusted))
     }
 
     /// Loads the keyring, the policy and MAINTAINERS of `trusted` (for `what`, a commit or a
     /// mail).
-    pub fn load(&mut self, what: &str, trusted: Option<Oid>) -> Result<(), Error> {
+    pub fn load(&mut self, what: &str, trusted: Option<CommitId>) -> Result<(), Error> {
         self.keyring_for(what, trusted)?;
         let (repo, dir) = (self.repo, self.dir.clone());
         if self.entry(trusted).policy.is_none() {
@@ -109,7 +117,7 @@ impl<'r> Trust<'r> {
     }
 
     /// The keyring and the policy of `trusted`, which [`Trust::load`] loaded.
-    pub fn get(&self, trusted: Option<Oid>) -> Trusted<'_> {
+    pub fn get(&self, trusted: Option<CommitId>) -> Trusted<'_> {
         let key = if self.dir.is_some() { None } else { trusted };
         let loaded = self.loaded.get(&key).expect("loaded before");
         Trusted {
@@ -126,7 +134,7 @@ impl<'r> Trust<'r> {
 
     /// The patatt keyring: `.keys/` at the trusted revision (patatt's default place in a
     /// repository), or `patatt/` in the `--keyring` directory; empty when there is none.
-    pub fn patatt(&mut self, trusted: Option<Oid>) -> Result<&PatattKeyring, Error> {
+    pub fn patatt(&mut self, trusted: Option<CommitId>) -> Result<&PatattKeyring, Error> {
         let (repo, dir) = (self.repo, self.dir.clone());
         if self.entry(trusted).patatt.is_none() {
             let keys = match (dir, repo, trusted) {
@@ -144,7 +152,11 @@ impl<'r> Trust<'r> {
     }
 
     /// The keyring for `what` (a commit or a mail, for the warning), read from `trusted`.
-    pub fn keyring_for(&mut self, what: &str, trusted: Option<Oid>) -> Result<&Keyring, Error> {
+    pub fn keyring_for(
+        &mut self,
+        what: &str,
+        trusted: Option<CommitId>,
+    ) -> Result<&Keyring, Error> {
         if self.entry(trusted).keyring.is_none() {
             let loaded = match (self.repo, trusted) {
                 (Some(repo), Some(rev)) => load_rev(repo, rev)?,
@@ -172,7 +184,7 @@ impl<'r> Trust<'r> {
 fn load_maintainers(
     repo: Option<&Repo>,
     dir: Option<&Path>,
-    trusted: Option<Oid>,
+    trusted: Option<CommitId>,
 ) -> Result<Option<Maintainers>, Error> {
     let (text, is_dir): (_, Box<IsDir<'_>>) = match (dir, repo, trusted) {
         (Some(dir), repo, _) => (
@@ -223,7 +235,7 @@ fn repo_path(path: &str) -> Result<String, KeyringError> {
     Ok(parts.join("/"))
 }
 
-fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, Error> {
+fn load_rev(repo: &Repo, rev: CommitId) -> Result<Option<Keyring>, Error> {
     let origin = format!("{AIPROV_DIR} at {}", &rev.to_string()[..12]);
     Keyring::load(&origin, |path| {
         let path = repo_path(path)?;
@@ -239,7 +251,7 @@ fn load_rev(repo: &Repo, rev: Oid) -> Result<Option<Keyring>, Error> {
 }
 
 /// The policy at a revision: `.aiprov/policy.toml`, or the default profile without one.
-pub fn load_rev_policy(repo: &Repo, rev: Oid) -> Result<Policy, Error> {
+pub fn load_rev_policy(repo: &Repo, rev: CommitId) -> Result<Policy, Error> {
     match repo.file_at(rev, POLICY_PATH)? {
         Some(text) => Ok(Policy::parse(
             &text,

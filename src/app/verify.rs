@@ -1,6 +1,6 @@
 //! `verify`: the commits of ranges, or the patch mails of a series.
 
-use crate::git::{notes, Oid, Repo, Target};
+use crate::git::{notes, CommitId, Repo, Target};
 use crate::mail::{mbox, PatchMail};
 use crate::model::ChangeReport;
 use crate::output::Output;
@@ -55,7 +55,7 @@ pub fn verify_range(
         let what = format!("the root commit {}", &target.commit.to_string()[..12]);
         trust.load(&what, trust_ref.or(target.trusted))?;
     }
-    let trusted: HashMap<Option<Oid>, Trusted<'_>> = targets
+    let trusted: HashMap<Option<CommitId>, Trusted<'_>> = targets
         .iter()
         .map(|t| trust_ref.or(t.trusted))
         .map(|rev| (rev, trust.get(rev)))

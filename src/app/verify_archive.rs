@@ -9,7 +9,7 @@ use super::trust::{Source, Trust};
 use super::Error;
 use crate::archive::{self, compare_records, Archive, ArchiveReport, MAX_ARCHIVE_BYTES};
 use crate::finding::{Code, Finding};
-use crate::git::{Oid, Repo};
+use crate::git::{CommitId, Repo};
 use crate::model::ReleaseStatement;
 use crate::output::Output;
 
@@ -51,7 +51,7 @@ pub fn keyring_for_archive<'t>(
         None => archive
             .claimed_summary()
             .and_then(|s| s.predicate.release.base)
-            .and_then(|b| Oid::from_str(&b).ok()),
+            .and_then(|b| b.parse::<CommitId>().ok()),
     };
     trust.keyring_for("the release summary", trusted)
 }
@@ -67,7 +67,7 @@ pub fn verify_archive(
     let claimed = archive.claimed_summary();
     let tip = claimed
         .as_ref()
-        .and_then(|s| Oid::from_str(&s.predicate.release.commit).ok());
+        .and_then(|s| s.predicate.release.commit.parse::<CommitId>().ok());
     // The repository takes part only when it has the release commit.
     let repo = match (repo, tip) {
         (Some(r), Some(tip)) if r.commit_id(&tip.to_string()).is_ok() => Some(r),
@@ -147,7 +147,7 @@ fn rederive(
         .iter()
         .map(|c| (c.commit.clone(), archive.note_of(c, &by_digest).0))
         .collect();
-    let note_of = |_: &crate::git::notes::Reader<'_>, commit: Oid| {
+    let note_of = |_: &crate::git::notes::Reader<'_>, commit: CommitId| {
         Ok(notes
             .get(&commit.to_string())
             .filter(|n| !n.is_empty())

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::line_digest;
-use crate::git::{GitError, Oid, Repo};
+use crate::git::{CommitId, GitError, Repo};
 use crate::model::{ChangeReport, ReleaseChange, ReleaseFile, Verdict};
 use crate::policy::maintainers::Maintainers;
 
@@ -12,7 +12,7 @@ use crate::policy::maintainers::Maintainers;
 /// the MAINTAINERS file of the release commit.
 pub fn record_change(
     repo: &Repo,
-    commit: Oid,
+    commit: CommitId,
     report: &ChangeReport,
     envelopes: &[&[u8]],
     sections: Option<&Maintainers>,

@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 use git2::{Commit, Oid, Repository};
 
 use super::tree_diff::{changed_entries, Side};
-use super::{git_command, read, GitError, Repo, Result};
+use super::{git_command, read, CommitId, GitError, Repo, Result};
 
 /// What every handle on a repository shares about merges: the trees their own changes are
 /// measured from, and the scratch object directory `git merge-tree` writes them into (the
@@ -48,10 +48,10 @@ impl Repo {
     /// cannot be decided in process goes to one `git merge-tree --stdin` per thread (a process
     /// per merge costs more than most merges). Returns how many merges were left to git. A
     /// merge that fails here is left to [`Repo::automatic_merge_tree`], which says why.
-    pub fn prepare_merges(&self, commits: &[Oid], jobs: usize) -> Result<usize> {
+    pub fn prepare_merges(&self, commits: &[CommitId], jobs: usize) -> Result<usize> {
         let merges: Vec<Oid> = commits
             .iter()
-            .copied()
+            .map(|id| id.to_git2())
             .filter(|&id| {
                 self.inner
                     .find_commit(id)

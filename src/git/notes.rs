@@ -6,7 +6,7 @@
 
 use git2::{ErrorCode, FileMode, Oid, Repository, Signature, Tree};
 
-use super::{read, GitError, Repo, Result};
+use super::{read, CommitId, GitError, Repo, Result};
 
 /// Where aiprov keeps attestations unless told otherwise.
 pub const DEFAULT_REF: &str = "refs/notes/aiprov";
@@ -19,7 +19,7 @@ const MAX_ATTEMPTS: u32 = 32;
 pub const MAX_NOTE_BYTES: usize = 64 << 20;
 
 /// The content of the note blob `id` of `commit`, refused when over [`MAX_NOTE_BYTES`].
-fn note_blob(repo: &Repository, id: Oid, commit: Oid, path: &str) -> Result<Vec<u8>> {
+fn note_blob(repo: &Repository, id: Oid, commit: CommitId, path: &str) -> Result<Vec<u8>> {
     let (size, _) = repo
         .odb()
         .and_then(|odb| odb.read_header(id))
@@ -36,7 +36,7 @@ fn note_blob(repo: &Repository, id: Oid, commit: Oid, path: &str) -> Result<Vec<
 }
 
 /// The note attached to `commit`, if any.
-pub fn read_note(repo: &Repo, notes_ref: &str, commit: Oid) -> Result<Option<Vec<u8>>> {
+pub fn read_note(repo: &Repo, notes_ref: &str, commit: CommitId) -> Result<Option<Vec<u8>>> {
     Reader::new(repo, notes_ref)?.read(commit)
 }
 
@@ -67,7 +67,7 @@ impl<'r> Reader<'r> {
     }
 
     /// The note attached to `commit`, if any.
-    pub fn read(&self, commit: Oid) -> Result<Option<Vec<u8>>> {
+    pub fn read(&self, commit: CommitId) -> Result<Option<Vec<u8>>> {
         let Some(root) = &self.root else {
             return Ok(None);
         };
@@ -94,7 +94,7 @@ impl<'r> Reader<'r> {
 pub fn update_note(
     repo: &Repo,
     notes_ref: &str,
-    commit: Oid,
+    commit: CommitId,
     message: &str,
     edit: impl Fn(Option<&[u8]>) -> Vec<u8>,
 ) -> Result<()> {
@@ -202,7 +202,7 @@ fn current_tip(repo: &Repository, notes_ref: &str) -> Result<Option<Oid>> {
 /// `subtree` reads a fan-out tree by id (and its path, for errors).
 fn locate<'t>(
     tree: &Tree<'t>,
-    commit: Oid,
+    commit: CommitId,
     mut subtree: impl FnMut(Oid, &str) -> Result<Tree<'t>>,
 ) -> Result<Option<(String, Oid)>> {
     let hex = commit.to_string();
@@ -231,7 +231,7 @@ fn locate<'t>(
 }
 
 /// Where a new note goes: at the fan-out level the tree already uses.
-fn new_note_path(tree: &Tree<'_>, commit: Oid) -> String {
+fn new_note_path(tree: &Tree<'_>, commit: CommitId) -> String {
     let hex = commit.to_string();
     let fanned = tree.iter().any(|e| {
         e.kind() == Some(git2::ObjectType::Tree) && e.name().is_some_and(|n| n.len() == 2)

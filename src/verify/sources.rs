@@ -202,6 +202,56 @@ impl FileFacts for MailFacts<'_, '_> {
     }
 }
 
+/// For a patch mail: the file change (with its digest) of an attested rename or copy that git paired differently in the
+/// mail (as a deletion and an addition), computed from the whole sides the mail carries. `None`
+/// when the mail does not hold both sides.
+fn split_pair_change(
+    files: &[FileChange],
+    diff: &crate::patch::DiffSections<'_>,
+    entry: &FileEntry,
+) -> Option<FileChange> {
+    use crate::change::Status;
+    let old_path = entry.old_path.as_deref()?;
+    if !matches!(entry.status, Status::Renamed | Status::Copied) {
+        return None;
+    }
+    let new = diff.whole_side(&entry.path, true)?;
+    let old = match entry.status {
+        Status::Renamed => diff.whole_side(old_path, false)?,
+        _ => return None,
+    };
+    let mode = |m: &Option<String>| {
+        m.as_deref()
+            .and_then(|m| u32::from_str_radix(m, 8).ok())
+            .unwrap_or(0)
+    };
+    let mut file = FileChange {
+        path: entry.path.clone(),
+        old_path: Some(old_path.to_string()),
+        status: entry.status,
+        old_mode: mode(&entry.old_mode),
+        new_mode: mode(&entry.new_mode),
+        old_blob: None,
+        new_blob: None,
+        binary: false,
+        digest: None,
+        added_lines: 0,
+        removed_lines: 0,
+    };
+    // The mail's own file changes must be exactly that deletion and that addition.
+    let deleted = files
+        .iter()
+        .any(|f| f.status == Status::Deleted && f.path == old_path);
+    let added = files
+        .iter()
+        .any(|f| f.status == Status::Added && f.path == entry.path);
+    if !(deleted && added) {
+        return None;
+    }
+    crate::git::digest_of_buffers(&mut file, &old, &new).ok()?;
+    Some(file)
+}
+
 /// Verifies one patch mail with the attestations it carries below `---` (from `notes_ref`), and
 /// its patatt signatures when a patatt keyring is given (`raw` is the mail as received).
 pub fn verify_mail(
@@ -216,7 +266,7 @@ pub fn verify_mail(
     let change = mail.change()?;
     // The mail's sections by path, indexed once for every look-up below.
     let sections = crate::patch::DiffSections::new(&mail.diff);
-    let pair = |e: &FileEntry| crate::git::split_pair_change(&change.files, &sections, e);
+    let pair = |e: &FileEntry| split_pair_change(&change.files, &sections, e);
     let mut report = verify_change(
         (!note.is_empty()).then_some(note.as_bytes()),
         trust,

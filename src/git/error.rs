@@ -1,0 +1,60 @@
+//! The errors of reading and writing a repository.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum GitError {
+    #[error("not a git repository: {}", path.display())]
+    NotARepository {
+        path: PathBuf,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("unknown revision '{rev}'")]
+    UnknownRevision {
+        rev: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("'{rev}' is not a commit")]
+    NotACommit { rev: String },
+    #[error("reading {what}")]
+    Read {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("writing {what}")]
+    Write {
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("commit {commit} is not HEAD")]
+    NotHead { commit: String },
+    #[error("commit {commit} is at the boundary of this shallow clone: its parent is not here (fetch more history: git fetch --deepen=N or --unshallow)")]
+    Shallow { commit: String },
+    #[error("{} has grafts, which would make git and libgit2 read different histories; aiprov ignores replaced history: remove the file, or convert it with `git replace --convert-graft-file`", path.display())]
+    Grafts { path: PathBuf },
+    #[error("computing {what}: {reason}")]
+    Merge { what: String, reason: String },
+    #[error("{what} is {size} bytes, over the limit of {max}")]
+    TooLarge {
+        what: String,
+        size: usize,
+        max: usize,
+    },
+    #[error("the notes ref {notes_ref} is locked ({lock} exists): another git or aiprov is writing it, or one was killed while writing (remove the lock if none is running)")]
+    NotesLocked { notes_ref: String, lock: PathBuf },
+    #[error("the notes ref {notes_ref} kept moving; gave up after {attempts} attempts")]
+    NotesContention { notes_ref: String, attempts: u32 },
+}
+
+pub(super) type Result<T> = std::result::Result<T, GitError>;
+
+pub(super) fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let what = what.into();
+    move |source| GitError::Read { what, source }
+}
