@@ -110,7 +110,7 @@ impl Repo {
         self.inner.path()
     }
 
-    pub(crate) fn raw(&self) -> &Repository {
+    pub(super) fn raw(&self) -> &Repository {
         &self.inner
     }
 }
