@@ -11,7 +11,7 @@ use crate::git::{notes, CommitId, Repo, Target};
 use crate::model::{Release, ReleaseChange};
 use crate::output::Output;
 use crate::policy::maintainers::Maintainers;
-use crate::verify::{verify_commit_note, Trusted};
+use crate::verify::{verify_commit_change, Trusted};
 
 /// Where a commit's envelope lines come from: the notes ref, or an archive.
 pub type NoteSource<'a> =
@@ -93,9 +93,9 @@ pub fn record(
     let work = |repo: &Repo, t: &crate::git::Target, notes: &notes::Reader<'_>| {
         let note = note_of(notes, t.commit)?;
         let trust = &trusted[&trust_ref.or(t.trusted)];
-        let report = verify_commit_note(repo, t, trust, note.as_deref())?;
+        let (report, change) = verify_commit_change(repo, t, trust, note.as_deref())?;
         let lines = note.as_deref().map(crate::note::lines).unwrap_or_default();
-        let record = record_change(repo, t.commit, &report, &lines, sections.as_ref())?;
+        let record = record_change(repo, t.commit, &report, change, &lines, sections.as_ref())?;
         Ok((record, lines.into_iter().map(<[u8]>::to_vec).collect()))
     };
     let bar = ui.progress(range.targets.len(), "verifying");

@@ -4,20 +4,27 @@
 use std::collections::BTreeMap;
 
 use super::line_digest;
+use crate::change::Change;
 use crate::git::{CommitId, GitError, Repo};
 use crate::model::{ChangeReport, ReleaseChange, ReleaseFile, Verdict};
 use crate::policy::maintainers::Maintainers;
 
-/// The summary's record of one verified commit whose note holds `envelopes`; `sections` is
-/// the MAINTAINERS file of the release commit.
+/// The summary's record of one verified commit whose note holds `envelopes`: `change` is the
+/// change its verification read (completed here with every file's line counts, and git's rename
+/// pairing, without diffing again what verification diffed); `sections` is the MAINTAINERS file
+/// of the release commit.
 pub fn record_change(
     repo: &Repo,
     commit: CommitId,
     report: &ChangeReport,
+    change: Change,
     envelopes: &[&[u8]],
     sections: Option<&Maintainers>,
 ) -> Result<ReleaseChange, GitError> {
-    let change = repo.change(commit, |_| report.verdict != Verdict::Skipped)?;
+    let change = match report.verdict {
+        Verdict::Skipped => change,
+        _ => repo.complete_change(commit, change)?,
+    };
     let seconds = repo.commit_time(commit)?;
     let date = jiff::Timestamp::from_second(seconds)
         .map(|t| t.to_string())

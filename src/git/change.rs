@@ -98,6 +98,23 @@ impl Repo {
         })
     }
 
+    /// Completes a change made by [`Repo::change_with`] without renames into what
+    /// [`Repo::change`] makes with every digest: the same change when no file can be a rename
+    /// (diffing only the files without a digest yet), else the change made again with git's
+    /// rename pairing.
+    pub fn complete_change(&self, id: CommitId, mut change: Change) -> Result<Change> {
+        use crate::change::Status;
+        let has = |status| change.files.iter().any(|f| f.status == status);
+        if has(Status::Added) && has(Status::Deleted) {
+            return self.change(id, |_| true);
+        }
+        for file in change.files.iter_mut().filter(|f| f.digest.is_none()) {
+            diff::compute_pair_digest(&self.inner, file)
+                .map_err(read(format!("diff of {} in {id}", file.path)))?;
+        }
+        Ok(change)
+    }
+
     /// The file change a commit makes for a given pairing of paths (for instance an attested
     /// rename where git's rename detection paired the files differently), with its digest.
     /// `None` unless the commit really makes that change: the old path exists in the first

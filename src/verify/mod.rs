@@ -14,7 +14,9 @@ pub use envelopes::{
     MAX_NOTE_ENVELOPES,
 };
 pub use policy::FileFacts;
-pub use sources::{verify_commit, verify_commit_note, verify_mail, MailBlobs};
+pub use sources::{
+    verify_commit, verify_commit_change, verify_commit_note, verify_mail, MailBlobs,
+};
 
 use crate::change::Change;
 use crate::finding::{Code, Finding, Severity};
@@ -33,15 +35,16 @@ pub struct Trusted<'a> {
     pub maintainers: Option<&'a dyn MaintainerLookup>,
 }
 
-/// Verifies a change given the envelopes that claim it. `change` computes the change, with
-/// digests for the file changes that any of the given trusted predicates needs.
+/// Verifies a change given the envelopes that claim it, and returns the change verified with its
+/// report. `change` computes the change, with digests for the file changes that any of the given
+/// trusted predicates needs.
 pub fn verify_change<E>(
     note: Option<&[u8]>,
     trust: &Trusted<'_>,
     change: impl FnOnce(&[&AiUsage]) -> Result<Change, E>,
     pair: &dyn Fn(&FileEntry) -> Option<crate::change::FileChange>,
     facts: &dyn FileFacts,
-) -> Result<ChangeReport, E> {
+) -> Result<(ChangeReport, Change), E> {
     let (keyring, policy) = (trust.keyring, trust.policy);
     let checked = note.map(|n| check_note(n, keyring)).unwrap_or_default();
     let mut findings = checked.findings;
@@ -68,13 +71,14 @@ pub fn verify_change<E>(
     // the clean merge, whose changes are verified in the commits it merges.
     let merge = change.parent_count > 1;
     if checked.envelopes == 0 && merge && change.files.is_empty() {
-        return Ok(report(
+        let skipped = report(
             &change,
             Verdict::Skipped,
             Vec::new(),
             &checked.attestations,
             None,
-        ));
+        );
+        return Ok((skipped, change));
     }
     if checked.attestations.is_empty() && findings.is_empty() {
         findings.push(Finding::new(
@@ -127,13 +131,8 @@ pub fn verify_change<E>(
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = if failed { Verdict::Fail } else { Verdict::Pass };
     let governing = governing.map(|a| Box::new(a.statement.predicate.clone()));
-    Ok(report(
-        &change,
-        verdict,
-        findings,
-        &checked.attestations,
-        governing,
-    ))
+    let verified = report(&change, verdict, findings, &checked.attestations, governing);
+    Ok((verified, change))
 }
 
 /// The policy sets each code's severity, or turns it off.

@@ -4,7 +4,7 @@ use super::{entry_index, needs_digest, verify_change, FileFacts, Trusted};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use crate::change::FileChange;
+use crate::change::{Change, FileChange};
 use crate::finding::{Code, Finding};
 use crate::git::{notes, GitError, Repo, Target};
 use crate::model::{ChangeReport, FileEntry, MailSignature, Verdict};
@@ -109,6 +109,18 @@ pub fn verify_commit_note(
     trust: &Trusted<'_>,
     note: Option<&[u8]>,
 ) -> Result<ChangeReport, GitError> {
+    Ok(verify_commit_change(repo, target, trust, note)?.0)
+}
+
+/// [`verify_commit_note`], with the change it verified: without rename detection, and with the
+/// digests and line counts of the files the attestations needed
+/// ([`Repo::complete_change`] makes the rest).
+pub fn verify_commit_change(
+    repo: &Repo,
+    target: &Target,
+    trust: &Trusted<'_>,
+    note: Option<&[u8]>,
+) -> Result<(ChangeReport, Change), GitError> {
     let pair = |e: &FileEntry| {
         repo.pair_change(target.commit, e.status, e.old_path.as_deref(), &e.path)
             .ok()
@@ -276,7 +288,8 @@ pub fn verify_mail(
             blobs,
             diff: &sections,
         },
-    )?;
+    )?
+    .0;
     let mut findings = applied_findings(&change, &mail.applied);
     if let Some(keyring) = patatt {
         use crate::mail::patatt::{verify_mail as patatt_verify, PatattVerdict};
