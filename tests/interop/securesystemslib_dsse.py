@@ -1,4 +1,4 @@
-"""DSSE interop with securesystemslib, driven by tests/interop_securesystemslib.rs.
+"""DSSE interop with securesystemslib, driven by tests/cli/interop_securesystemslib.rs.
 
   verify ENVELOPE_JSON_FILE PUBLIC_KEY_HEX
       Verify an envelope with securesystemslib; print the key's keyid, then "verified".

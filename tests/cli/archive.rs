@@ -1,0 +1,466 @@
+//! `aiprov archive` and `aiprov verify --archive` on a release of 32 commits (AI and human
+//! changes, an approval, one unattested commit, a merge): the archive verifies with and without the
+//! repository, and each kind of tampering is reported.
+
+use crate::common;
+
+use std::path::Path;
+
+use base64::Engine as _;
+use common::assert_schema_valid;
+use common::release::ReleaseRepo;
+use serde_json::Value;
+
+/// `aiprov verify --archive FILE --format json`, inside the repository or (with `keyring`)
+/// from a directory outside any repository; exit code and report.
+fn verify(r: &ReleaseRepo, archive: &Path, keyring: Option<&Path>) -> (i32, Value) {
+    let mut cmd = r.f.aiprov();
+    cmd.args(["verify", "--format", "json", "--archive"])
+        .arg(archive);
+    if let Some(dir) = keyring {
+        let outside = r.f.tmp.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        cmd.current_dir(&outside).arg("--keyring").arg(dir);
+    }
+    let out = cmd.output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_schema_valid("archive-report.schema.json", &doc);
+    (out.status.code().unwrap(), doc)
+}
+
+/// Every finding code of the report, the archive's and its changes'.
+fn codes(doc: &Value) -> Vec<String> {
+    let mut out: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(
+            doc["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|c| c["findings"].as_array().unwrap()),
+        )
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn read_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_lines(r: &ReleaseRepo, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let path = r.f.tmp.path().join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// The summary statement of an archive's last line.
+fn summary(line: &str) -> Value {
+    let env: Value = serde_json::from_str(line).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(env["payload"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+/// A summary re-signed with `key` after `edit`, as a release manager gone rogue would.
+fn resign(line: &str, key: &Path, edit: impl FnOnce(&mut Value)) -> String {
+    let mut statement = summary(line);
+    edit(&mut statement);
+    let signer = aiprov::signing::KeySource::from_path(key)
+        .unwrap()
+        .signer(None)
+        .unwrap();
+    let payload = serde_json::to_vec(&statement).unwrap();
+    aiprov::signing::sign_envelope(aiprov::dsse::INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())
+        .unwrap()
+        .to_json()
+}
+
+#[test]
+fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_reported() {
+    let r = ReleaseRepo::new();
+    let archive = r.archive();
+    let lines = read_lines(&archive);
+    // 30 attestations, one approval, the summary.
+    assert_eq!(lines.len(), 32, "{lines:#?}");
+    let last = lines.len() - 1;
+    let statement = summary(lines.last().unwrap());
+    assert_schema_valid("release-summary.schema.json", &statement);
+    let predicate = &statement["predicate"];
+    assert_eq!(predicate["signer"]["email"], "rita@example.org");
+    assert_eq!(
+        statement["subject"][0]["digest"]["gitCommit"]
+            .as_str()
+            .unwrap(),
+        r.f.git(&["rev-parse", "v1.1"]).trim()
+    );
+    let tarball = std::fs::read(r.f.tmp.path().join("project-1.1.tar")).unwrap();
+    assert_eq!(statement["subject"][1]["name"], "project-1.1.tar");
+    assert_eq!(
+        statement["subject"][1]["digest"]["sha256"],
+        digest_bytes(&tarball)
+    );
+    assert_eq!(predicate["totals"]["changes"], 32);
+    assert_eq!(predicate["totals"]["skipped"], 1);
+    assert_eq!(predicate["totals"]["fail"], 1);
+    assert_eq!(predicate["totals"]["envelopes"], 31);
+    assert_eq!(
+        predicate["totals"]["findings"],
+        serde_json::json!({"signature.missing": 1})
+    );
+    let unattested = predicate["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["commit"] == r.unattested.as_str())
+        .unwrap();
+    assert_eq!(unattested["verdict"], "fail");
+    assert_eq!(unattested["attested"], false);
+
+    // Intact: verified in the repository, and on its own against the base's keyring.
+    let keyring = r.keyring_dir();
+    let (code, doc) = verify(&r, &archive, None);
+    assert_eq!(
+        (code, &doc["verdict"]),
+        (0, &Value::from("pass")),
+        "{doc:#}"
+    );
+    assert_eq!(doc["repository"], true);
+    assert_eq!(doc["changes"].as_array().unwrap().len(), 32);
+    let (code, doc) = verify(&r, &archive, Some(&keyring));
+    assert_eq!(
+        (code, &doc["verdict"]),
+        (0, &Value::from("pass")),
+        "{doc:#}"
+    );
+    assert_eq!(doc["repository"], false);
+
+    // Altering a line: one attestation's payload changed by one character.
+    let mut altered = lines.clone();
+    let mut env: Value = serde_json::from_str(&altered[3]).unwrap();
+    let payload = env["payload"].as_str().unwrap().to_string();
+    let flipped = if payload.as_bytes()[10] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
+    env["payload"] = Value::from(format!("{}{flipped}{}", &payload[..10], &payload[11..]));
+    altered[3] = env.to_string();
+    let path = write_lines(&r, "altered.jsonl", &altered);
+    for keyring in [None, Some(keyring.as_path())] {
+        let (code, doc) = verify(&r, &path, keyring);
+        assert_eq!(code, 1);
+        assert_eq!(
+            codes(&doc),
+            ["archive.envelope-missing", "archive.envelope-unlisted"],
+            "{doc:#}"
+        );
+    }
+
+    // Dropping a line, the approval: the change that needed it is missing an envelope.
+    let dropped: Vec<String> = lines
+        .iter()
+        .filter(|l| !summary_or_statement(l).contains("approval/v1"))
+        .cloned()
+        .collect();
+    assert_eq!(dropped.len(), 31);
+    let path = write_lines(&r, "dropped.jsonl", &dropped);
+    let (code, doc) = verify(&r, &path, None);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&doc), ["archive.envelope-missing"], "{doc:#}");
+
+    // Adding a line: a copy of an attestation, and an envelope the summary does not list.
+    for (name, extra) in [
+        ("repeated.jsonl", lines[0].clone()),
+        ("added.jsonl", reattest_elsewhere(&r)),
+    ] {
+        let mut added = lines.clone();
+        added.insert(5, extra);
+        let path = write_lines(&r, name, &added);
+        let (code, doc) = verify(&r, &path, Some(&keyring));
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(
+            codes(&doc),
+            ["archive.envelope-unlisted"],
+            "{name}: {doc:#}"
+        );
+    }
+
+    // Dropping the summary, or signing it with a key the keyring does not trust.
+    let path = write_lines(&r, "no-summary.jsonl", &lines[..last]);
+    let (code, doc) = verify(&r, &path, Some(&keyring));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-missing".to_string()])
+    );
+    let mut forged = lines.clone();
+    let mallory = r.f.keygen("mallory");
+    forged[last] = resign(&lines[last], &mallory, |_| {});
+    let path = write_lines(&r, "forged.jsonl", &forged);
+    let (code, doc) = verify(&r, &path, Some(&keyring));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["signature.untrusted".to_string()])
+    );
+    // A summary edited without re-signing no longer verifies.
+    let mut edited = lines.clone();
+    let mut env: Value = serde_json::from_str(&lines[last]).unwrap();
+    let mut statement = summary(&lines[last]);
+    statement["predicate"]["changes"][0]["title"] = Value::from("something else");
+    env["payload"] =
+        Value::from(base64::engine::general_purpose::STANDARD.encode(statement.to_string()));
+    edited[last] = env.to_string();
+    let path = write_lines(&r, "edited.jsonl", &edited);
+    let (code, doc) = verify(&r, &path, Some(&keyring));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["signature.invalid".to_string()])
+    );
+
+    // The release manager's own key, lying: the unattested commit recorded as passing. The
+    // archive alone cannot tell; the repository can.
+    let mut lying = lines.clone();
+    lying[last] = resign(&lines[last], &r.rita, |s| {
+        let p = &mut s["predicate"];
+        for c in p["changes"].as_array_mut().unwrap() {
+            if c["commit"] == r.unattested.as_str() {
+                c["verdict"] = Value::from("pass");
+                c["findings"] = serde_json::json!({});
+            }
+        }
+        p["totals"]["pass"] = Value::from(31);
+        p["totals"]["fail"] = Value::from(0);
+        p["totals"]["findings"] = serde_json::json!({});
+    });
+    let path = write_lines(&r, "lying.jsonl", &lying);
+    assert_eq!(verify(&r, &path, Some(&keyring)).0, 0);
+    let (code, doc) = verify(&r, &path, None);
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-mismatch".to_string()]),
+        "{doc:#}"
+    );
+    let failed: Vec<&Value> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["verdict"] == "fail")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["commit"], r.unattested.as_str());
+
+    // Hiding AI use: a file's declared categories dropped from the record is caught offline.
+    let mut hiding = lines.clone();
+    hiding[last] = resign(&lines[last], &r.rita, |s| {
+        for c in s["predicate"]["changes"].as_array_mut().unwrap() {
+            for f in c["files"].as_array_mut().unwrap() {
+                if f["path"] == "hw/net/rewrite.c" {
+                    f["ai"] = serde_json::json!([]);
+                }
+            }
+        }
+    });
+    let path = write_lines(&r, "hiding.jsonl", &hiding);
+    let (code, doc) = verify(&r, &path, Some(&keyring));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-mismatch".to_string()]),
+        "{doc:#}"
+    );
+
+    // A change dropped from the summary (and its envelope with it) is caught in the repository.
+    let victim = r.ai_files[4].0.clone();
+    let mut shrunk: Vec<String> = lines.clone();
+    let victim_digests: Vec<String> = summary(&lines[last])["predicate"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["commit"] == victim.as_str())
+        .flat_map(|c| {
+            c["envelopes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap().to_string())
+        })
+        .collect();
+    shrunk.retain(|l| !victim_digests.contains(&digest(l)));
+    let shrunk_last = shrunk.len() - 1;
+    shrunk[shrunk_last] = resign(&lines[last], &r.rita, |s| {
+        let p = &mut s["predicate"];
+        p["changes"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["commit"] != victim.as_str());
+        p["totals"]["changes"] = Value::from(31);
+        p["totals"]["pass"] = Value::from(29);
+        p["totals"]["envelopes"] = Value::from(30);
+    });
+    let path = write_lines(&r, "shrunk.jsonl", &shrunk);
+    assert_eq!(verify(&r, &path, Some(&keyring)).0, 0);
+    let (code, doc) = verify(&r, &path, None);
+    assert_eq!(code, 1);
+    let messages: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "commit {victim} of the release range is not in the summary"
+        )],
+        "{doc:#}"
+    );
+}
+
+fn digest(line: &str) -> String {
+    digest_bytes(line.as_bytes())
+}
+
+fn digest_bytes(data: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(data))
+}
+
+/// The decoded payload of an envelope line.
+fn summary_or_statement(line: &str) -> String {
+    summary(line).to_string()
+}
+
+/// An attestation of a commit outside the release, signed by the trusted contributor.
+fn reattest_elsewhere(r: &ReleaseRepo) -> String {
+    let out =
+        r.f.aiprov()
+            .args(["attest", "-y", "--stdout", "--human", "**", "--key"])
+            .arg(&r.alice)
+            .arg("v1.0")
+            .output()
+            .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn a_progress_bar_shows_on_a_terminal_only() {
+    let r = ReleaseRepo::new();
+    let out = r.f.tmp.path().join("a.jsonl");
+    let bin = assert_cmd::cargo::cargo_bin("aiprov");
+    let command = format!(
+        "{} archive v1.0..v1.1 -o {} --key {}",
+        bin.display(),
+        out.display(),
+        r.rita.display()
+    );
+    // On a terminal (util-linux `script` gives the command one).
+    let mut cmd = std::process::Command::new("script");
+    common::hermetic(&mut cmd, &r.f.repo);
+    let shown = cmd
+        .current_dir(&r.f.repo)
+        .env("GIT_COMMITTER_EMAIL", "rita@example.org")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let screen = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        screen.contains("verifying") && screen.contains("/32"),
+        "{screen}"
+    );
+    // Not on a terminal, and never with JSON.
+    for args in [&[][..], &["--format", "json"][..]] {
+        let piped =
+            r.f.aiprov()
+                .env("GIT_COMMITTER_EMAIL", "rita@example.org")
+                .args(args)
+                .args(["archive", "v1.0..v1.1", "-o"])
+                .arg(&out)
+                .arg("--key")
+                .arg(&r.rita)
+                .output()
+                .unwrap();
+        assert!(piped.status.success());
+        let stderr = String::from_utf8_lossy(&piped.stderr);
+        assert!(!stderr.contains("verifying"), "{stderr}");
+        if !args.is_empty() {
+            // With JSON, the summary statement that was signed.
+            let doc: Value = serde_json::from_slice(&piped.stdout).unwrap();
+            assert_schema_valid("release-summary.schema.json", &doc);
+            let last = read_lines(&out).pop().unwrap();
+            assert_eq!(doc, summary(&last));
+        }
+    }
+}
+
+#[test]
+fn bad_archives_and_missing_keyrings_are_clear_errors() {
+    let f = common::Fixture::new();
+    let empty = f.tmp.path().join("empty.jsonl");
+    std::fs::write(&empty, "\n\n").unwrap();
+    let keyring = f.tmp.path().join("keyring");
+    std::fs::create_dir_all(&keyring).unwrap();
+    std::fs::write(keyring.join("keyring.toml"), "version = 1\n").unwrap();
+    let out = f
+        .aiprov()
+        .args(["verify", "--archive"])
+        .arg(&empty)
+        .arg("--keyring")
+        .arg(&keyring)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a release archive"), "{err}");
+    assert!(err.contains("holds no envelope"), "{err}");
+    let missing = f.tmp.path().join("missing.jsonl");
+    let out = f
+        .aiprov()
+        .args(["verify", "--archive"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    // Outside a repository, nothing says whom to trust.
+    std::fs::write(&empty, "{}\n").unwrap();
+    let out = f
+        .aiprov()
+        .current_dir(f.tmp.path())
+        .args(["verify", "--archive"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no keyring"));
+    // An archive of a single revision is refused: a release is a range.
+    let out = f
+        .aiprov()
+        .args(["archive", "HEAD", "-o", "x.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

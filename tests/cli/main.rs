@@ -1,0 +1,46 @@
+//! The integration tests, in one test binary, so the crate is built and linked into one test
+//! executable, not one per file. Each file here is a module named as the file; `common` holds
+//! what they share. `cargo test --test cli <module>::` runs one module's tests. A new test file
+//! must be declared below, or it is not built.
+
+mod common;
+
+mod adversarial_history;
+mod adversarial_keys;
+mod adversarial_mail;
+mod adversarial_policy;
+mod adversarial_trailers;
+mod archive;
+mod attest_cli;
+mod ci_recipes;
+mod cli_errors;
+mod cli_reference;
+mod comment_oracles;
+mod digest_stability;
+mod digest_vs_git;
+mod example;
+mod faults;
+mod fuzz_corpus;
+mod fuzz_regressions;
+mod hooks;
+mod interop_b4;
+mod interop_patatt;
+mod interop_securesystemslib;
+mod layers;
+mod limits;
+mod mail_vs_mailinfo;
+mod mail_workflow;
+mod maintainers_vs_get_maintainer;
+mod mutation;
+mod notes;
+mod patch_apply;
+mod paths;
+mod policy;
+mod report;
+mod scaling;
+mod sigstore_bundles;
+mod sigstore_conformance;
+mod ssh_keys;
+mod ui;
+mod verify_core;
+mod wycheproof;

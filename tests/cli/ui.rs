@@ -1,0 +1,151 @@
+//! The operations of `app/` run in process on a captured terminal (`output::Captured`): what each
+//! says, on which stream, and the questions it asks, without spawning the binary.
+
+use crate::common;
+
+use std::sync::Arc;
+
+use aiprov::app::verify::{verify_range, Options};
+use aiprov::git::{notes, Repo};
+use aiprov::model::{ChangeReport, Verdict};
+use aiprov::output::report::Printer;
+use aiprov::output::{Captured, ColorWhen, Format, Output};
+use common::Fixture;
+
+const SIGNED_OFF: &str = "\n\nSigned-off-by: Alice Author <alice@example.org>";
+
+/// A repository that trusts alice, with one commit she attested and one nobody did.
+fn repository() -> (Fixture, std::path::PathBuf) {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    f.commit_all(&format!("Trust alice{SIGNED_OFF}"));
+    f.write("a.c", "int a;\n");
+    f.commit_all(&format!("Add a{SIGNED_OFF}"));
+    f.aiprov()
+        .args(["attest", "-y", "--human", "**", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    f.write("b.c", "int b;\n");
+    f.commit_all(&format!("Add b{SIGNED_OFF}"));
+    (f, key)
+}
+
+fn ui(terminal: &Captured, format: Format) -> Output {
+    Output::on(
+        Arc::new(terminal.clone()),
+        format,
+        ColorWhen::Never,
+        false,
+        0,
+    )
+}
+
+/// Commit ids and keyids, which differ from run to run, as `[id]`.
+fn stable(text: &str) -> String {
+    regex::Regex::new("[0-9a-f]{12,64}")
+        .expect("a valid pattern")
+        .replace_all(text, "[id]")
+        .into_owned()
+}
+
+fn verified(f: &Fixture, ui: &Output) -> Vec<ChangeReport> {
+    let repo = Repo::discover(&f.repo).expect("the repository");
+    let options = Options {
+        trust: Default::default(),
+        jobs: Some(1),
+        notes_ref: notes::DEFAULT_REF,
+    };
+    let mut reports = Vec::new();
+    verify_range(&repo, &["HEAD~2..HEAD".into()], &options, ui, |r| {
+        reports.push(r);
+        Ok(())
+    })
+    .expect("verification runs");
+    reports
+}
+
+#[test]
+fn verify_range_hands_back_each_report_in_order_and_prints_only_through_its_output() {
+    let (f, _) = repository();
+    let terminal = Captured::default();
+    let ui = ui(&terminal, Format::Human);
+    let reports = verified(&f, &ui);
+    let verdicts: Vec<Verdict> = reports.iter().map(|r| r.verdict).collect();
+    assert_eq!(verdicts, [Verdict::Pass, Verdict::Fail]);
+    assert_eq!(reports[1].findings[0].code.as_str(), "signature.missing");
+    // The operation itself said nothing: the verb prints what it returns.
+    assert_eq!(terminal.stdout_text(), "");
+    assert_eq!(terminal.stderr_text(), "");
+    let mut printer = Printer::new(&ui);
+    for r in reports {
+        printer.add(r).expect("printed");
+    }
+    assert_eq!(printer.finish().expect("printed"), 1);
+    insta::assert_snapshot!(stable(&terminal.stdout_text()), @r"
+    PASS [id] Add a (attested by alice@example.org)
+    FAIL [id] Add b
+        error [signature.missing] no attestation for this change
+    verification failed: 1 passed, 1 failed
+    ");
+}
+
+#[test]
+fn the_json_report_goes_to_the_captured_stdout_whole() {
+    let (f, _) = repository();
+    let terminal = Captured::default();
+    let ui = ui(&terminal, Format::Json);
+    let mut printer = Printer::new(&ui);
+    for r in verified(&f, &ui) {
+        printer.add(r).expect("printed");
+    }
+    assert_eq!(printer.finish().expect("printed"), 1);
+    let report: serde_json::Value =
+        serde_json::from_str(&terminal.stdout_text()).expect("one JSON document");
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(report["changes"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn attest_asks_on_a_terminal_and_signs_nothing_when_told_no() {
+    let (f, key) = repository();
+    let repo = Repo::discover(&f.repo).expect("the repository");
+    let options = |yes| aiprov::app::attest::Options {
+        rev: "HEAD",
+        key: Some(&key),
+        rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
+        research: false,
+        tools: Vec::new(),
+        fix_trailer: false,
+        to_stdout: false,
+        keyless: None,
+        yes,
+        notes_ref: notes::DEFAULT_REF,
+    };
+    let head = repo.commit_id("HEAD").expect("HEAD");
+    let note = || notes::read_note(&repo, notes::DEFAULT_REF, head).expect("notes");
+
+    let terminal = Captured::interactive(&["n"]);
+    let err = aiprov::app::attest::attest(&repo, options(false), &ui(&terminal, Format::Human))
+        .err()
+        .expect("refused");
+    assert_eq!(err.chain()[0], "not signed");
+    insta::assert_snapshot!(terminal.stderr_text(), @r"
+    Attesting: Add b
+      b.c: no AI
+    Sign this attestation? [Y/n]
+    ");
+    assert_eq!(note(), None, "nothing was signed");
+
+    let terminal = Captured::interactive(&["y"]);
+    let done = aiprov::app::attest::attest(&repo, options(false), &ui(&terminal, Format::Human))
+        .expect("signed");
+    assert!(done.stored && note().is_some());
+
+    // Where nobody can answer (not a terminal), nothing is asked.
+    let terminal = Captured::default();
+    aiprov::app::attest::attest(&repo, options(false), &ui(&terminal, Format::Human))
+        .expect("signed");
+    assert_eq!(terminal.stderr_text(), "");
+}
