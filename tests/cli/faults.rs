@@ -39,6 +39,15 @@ impl Delays {
     }
 }
 
+/// One and a half times how long a whole run of `args` takes here, in microseconds: kills then
+/// land anywhere from the start to past the end of a run, however busy the machine is.
+fn whole_run_us(f: &Fixture, args: &[&str]) -> u64 {
+    let started = std::time::Instant::now();
+    let mut child = spawn(f, args, &[]);
+    assert!(child.wait().expect("a whole run").success());
+    started.elapsed().as_micros() as u64 * 3 / 2
+}
+
 /// Every line of every note of the notes ref parses as an envelope; returns the number of notes.
 fn notes_intact(f: &Fixture) -> usize {
     let list = f.git(&["notes", "--ref=aiprov", "list"]);
@@ -129,11 +138,16 @@ fn attest_killed_at_any_point_leaves_the_notes_intact() {
     let key_s = key.to_str().expect("path");
     let lock = f.repo.join(".git/refs/notes/aiprov.lock");
     let mut delays = Delays(7);
+    let max_us = whole_run_us(
+        &f,
+        &["attest", "-q", "--yes", "--stdout", "--key", key_s, &ids[0]],
+    )
+    .max(40_000);
     let (mut killed, mut finished, mut stale_locks) = (0, 0, 0);
     for round in 0..36 {
         let id = &ids[round % ids.len()];
         let mut child = spawn(&f, &["attest", "-q", "--yes", "--key", key_s, id], &[]);
-        std::thread::sleep(delays.next(40_000));
+        std::thread::sleep(delays.next(max_us));
         match child.try_wait().expect("try_wait") {
             Some(status) => {
                 assert!(status.success());
@@ -189,13 +203,8 @@ fn keygen_killed_at_any_point_leaves_no_partial_key() {
     let f = Fixture::new();
     let dir = f.tmp.path().join("keys");
     let mut delays = Delays(11);
-    // Kills land anywhere from the start to past the end of a whole run, however busy the
-    // machine: the delays scale with how long one run takes here.
-    let started = std::time::Instant::now();
     let whole = dir.join("whole");
-    let mut child = spawn(&f, &["keygen", "-f", whole.to_str().expect("path")], &[]);
-    assert!(child.wait().expect("keygen").success());
-    let max_us = (started.elapsed().as_micros() as u64 * 3 / 2).max(15_000);
+    let max_us = whole_run_us(&f, &["keygen", "-f", whole.to_str().expect("path")]).max(15_000);
     let (mut complete, mut none, mut private_only) = (0, 0, 0);
     for round in 0..30 {
         let path = dir.join(format!("k{round}"));
