@@ -157,10 +157,11 @@ pub fn update_note(
         let new_commit = git
             .commit(None, &sig, &sig, message, &new_tree, &parents)
             .map_err(write("notes commit"))?;
-        let moved = match tip {
-            Some(old) => git.reference_matching(notes_ref, new_commit, true, old, message),
-            None => git.reference(notes_ref, new_commit, false, message),
-        };
+        // Compare-and-swap under the ref's lock; a zero id means the ref must not exist yet
+        // (`reference` with `force` false checks that before taking the lock, so two first
+        // writers could both pass and the second overwrite the first).
+        let expected = tip.unwrap_or_else(git2::Oid::zero);
+        let moved = git.reference_matching(notes_ref, new_commit, true, expected, message);
         match moved {
             Ok(_) => return Ok(()),
             // Another writer moved the ref (or holds its lock): rebuild on top of theirs.
