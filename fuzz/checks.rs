@@ -1,6 +1,6 @@
 //! What each fuzz target does with one input: the parser calls aiprov makes on untrusted input,
 //! and the properties that must hold whatever the input. Shared by the fuzz targets
-//! (`fuzz_targets/*.rs`) and by the main crate's `tests/fuzz_corpus.rs`, which feeds every
+//! (`fuzz_targets/*.rs`) and by the main crate's `tests/cli/fuzz_corpus.rs`, which feeds every
 //! committed seed and regression input through the same calls, so `cargo test` guards them.
 //!
 //! Each function panics when a property fails (that is how libFuzzer sees a bug) and otherwise
