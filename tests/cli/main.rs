@@ -44,3 +44,31 @@ mod ssh_keys;
 mod ui;
 mod verify_core;
 mod wycheproof;
+
+/// Every file of `tests/cli/` is declared above: one that is not is never built, and its tests
+/// never run.
+#[test]
+fn every_test_file_is_a_module_of_this_binary() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let main = std::fs::read_to_string(dir.join("main.rs")).expect("main.rs");
+    let declared: std::collections::BTreeSet<&str> = main
+        .lines()
+        .filter_map(|l| l.strip_prefix("mod ")?.strip_suffix(';'))
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("tests/cli") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let module = path.extension().is_some_and(|e| e == "rs") || path.join("mod.rs").exists();
+        if module && name != "main" && !declared.contains(name) {
+            missing.push(name.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not declared in tests/cli/main.rs: {missing:?}"
+    );
+}
