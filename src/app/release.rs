@@ -53,14 +53,7 @@ pub fn resolve(repo: &Repo, spec: &str) -> Result<Range, Error> {
 
 /// The MAINTAINERS file of a revision, if it has one.
 pub fn maintainers_at(repo: &Repo, rev: CommitId) -> Result<Option<Maintainers>, Error> {
-    let Some(text) = repo.file_at(rev, "MAINTAINERS")? else {
-        return Ok(None);
-    };
-    let is_dir = |p: &str| repo.is_dir_at(rev, p);
-    Ok(Some(Maintainers::parse_in_tree(
-        &String::from_utf8_lossy(&text),
-        &is_dir,
-    )?))
+    super::trust::load_maintainers(Some(repo), None, Some(rev))
 }
 
 /// Verifies every commit of `range` as `aiprov verify` does, with the envelopes `note_of`

@@ -181,7 +181,7 @@ impl<'r> Trust<'r> {
 
 /// Who may approve AI use: MAINTAINERS at the trusted revision's root (or in the `--keyring`
 /// directory). Like get_maintainer.pl, an F: pattern naming a directory of the tree covers it.
-fn load_maintainers(
+pub(super) fn load_maintainers(
     repo: Option<&Repo>,
     dir: Option<&Path>,
     trusted: Option<CommitId>,
