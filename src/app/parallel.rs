@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 
 use super::Error;
 use crate::git::{notes, CommitId, Repo, Target};
@@ -10,40 +10,40 @@ use crate::git::{notes, CommitId, Repo, Target};
 /// Runs `work` on each of `targets` on `jobs` threads (each with its own repository handle and
 /// notes reader), handing the results to `emit` in the order of `targets` as soon as each one
 /// and all before it are done. The automatic merges of the merge commits among them are worked
-/// out first, all together ([`Repo::prepare_merges`]).
+/// out first, all together ([`Repo::prepare_merges`]); a merge whose tree git is still making
+/// is put off until git has answered, or nothing else is left.
 pub fn in_parallel<T: Send>(
     repo: &Repo,
     targets: &[Target],
     notes_ref: &str,
     jobs: usize,
     work: &(dyn Fn(&Repo, &Target, &notes::Reader<'_>) -> Result<T, Error> + Sync),
-    mut emit: impl FnMut(T) -> Result<(), Error>,
+    emit: impl FnMut(T) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let commits: Vec<CommitId> = targets.iter().map(|t| t.commit).collect();
     repo.prepare_merges(&commits, jobs)?;
+    let queue = Queue::default();
+    let mut ordered = Ordered::new(emit);
     if jobs <= 1 || targets.len() < 2 {
         let notes = notes::Reader::new(repo, notes_ref)?;
-        for t in targets {
-            emit(work(repo, t, &notes)?)?;
+        while let Some(i) = queue.next(repo, targets) {
+            ordered.done(i, work(repo, &targets[i], &notes)?)?;
         }
         return Ok(());
     }
-    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();
         for _ in 0..jobs.min(targets.len()) {
             let tx = tx.clone();
-            let next = &next;
+            let queue = &queue;
             let repo = repo.reopen()?;
             scope.spawn(move || {
                 let notes = match notes::Reader::new(&repo, notes_ref) {
                     Ok(n) => n,
                     Err(e) => return drop(tx.send((0, Err(e.into())))),
                 };
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(t) = targets.get(i) else { break };
-                    let result = work(&repo, t, &notes);
+                while let Some(i) = queue.next(&repo, targets) {
+                    let result = work(&repo, &targets[i], &notes);
                     let failed = result.is_err();
                     if tx.send((i, result)).is_err() || failed {
                         break;
@@ -52,17 +52,67 @@ pub fn in_parallel<T: Send>(
             });
         }
         drop(tx);
-        let mut pending = BTreeMap::new();
-        let mut want = 0;
         for (i, result) in rx {
-            pending.insert(i, result?);
-            while let Some(done) = pending.remove(&want) {
-                emit(done)?;
-                want += 1;
-            }
+            ordered.done(i, result?)?;
         }
         Ok(())
     })
+}
+
+/// Which target to verify next: the range's order, except that a merge whose tree the
+/// background git is still making is put off, and taken up once git has answered it (or when
+/// nothing else is left, waiting then).
+#[derive(Default)]
+struct Queue {
+    next: AtomicUsize,
+    put_off: Mutex<Vec<usize>>,
+}
+
+impl Queue {
+    fn next(&self, repo: &Repo, targets: &[Target]) -> Option<usize> {
+        let mut put_off = self.put_off.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = put_off
+            .iter()
+            .position(|&i| !repo.merge_pending(targets[i].commit))
+        {
+            return Some(put_off.remove(at));
+        }
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(target) = targets.get(i) else { break };
+            if !repo.merge_pending(target.commit) {
+                return Some(i);
+            }
+            put_off.push(i);
+        }
+        (!put_off.is_empty()).then(|| put_off.remove(0))
+    }
+}
+
+/// Results handed on in the order of their targets, each as soon as all before it are.
+struct Ordered<T, E> {
+    waiting: BTreeMap<usize, T>,
+    next: usize,
+    emit: E,
+}
+
+impl<T, E: FnMut(T) -> Result<(), Error>> Ordered<T, E> {
+    fn new(emit: E) -> Self {
+        Ordered {
+            waiting: BTreeMap::new(),
+            next: 0,
+            emit,
+        }
+    }
+
+    fn done(&mut self, i: usize, result: T) -> Result<(), Error> {
+        self.waiting.insert(i, result);
+        while let Some(result) = self.waiting.remove(&self.next) {
+            (self.emit)(result)?;
+            self.next += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The number of threads: `--jobs`, else the number of cores.

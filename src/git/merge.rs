@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 
 use git2::{Commit, Oid, Repository};
 
+use super::merge_batch::{Batch, Pending, Trees};
 use super::tree_diff::{changed_entries, Side};
 use super::{git_command, read, CommitId, GitError, Repo, Result};
 
@@ -15,28 +16,26 @@ use super::{git_command, read, CommitId, GitError, Repo, Result};
 /// repository may be read-only).
 #[derive(Default)]
 pub(super) struct Merges {
-    trees: Mutex<HashMap<Oid, Oid>>,
+    pub(super) trees: Trees,
     scratch: OnceLock<tempfile::TempDir>,
 }
-
-/// A merge left to git: the commit and its two parents.
-type Pending = (Oid, Oid, Oid);
 
 impl Repo {
     /// The tree a merge commit's own changes are measured from: its own tree when it is the
     /// clean merge of its parents (proven in process, see [`in_process_clean`]), else the tree
     /// `git merge-tree --write-tree` makes of its two parents (conflict markers included, so a
     /// resolution is a change). An octopus merge that is not trivially clean is measured from
-    /// its first parent: all it brings is its own.
+    /// its first parent: all it brings is its own. A merge handed to the background git
+    /// ([`Repo::prepare_merges`]) waits for its answer.
     pub(super) fn automatic_merge_tree(&self, commit: &Commit<'_>) -> Result<Oid> {
-        let tree = match self.known_merge_tree(commit.id()) {
+        let tree = match self.merges.trees.get(commit.id()) {
             Some(tree) => tree,
             None => {
                 let tree = match self.merge_tree_in_process(commit)? {
-                    Some(tree) => tree,
-                    None => self.merge_tree(&pending(commit)?)?,
+                    Decided::Tree(tree) => tree,
+                    Decided::Git(pending) => self.merge_tree(&pending)?,
                 };
-                self.remember_merge_tree(commit.id(), tree);
+                self.merges.trees.insert(commit.id(), tree);
                 tree
             }
         };
@@ -44,10 +43,11 @@ impl Repo {
         Ok(tree)
     }
 
-    /// Works out the trees of many merges ahead of verifying them, on `jobs` threads: what
-    /// cannot be decided in process goes to one `git merge-tree --stdin` per thread (a process
-    /// per merge costs more than most merges). Returns how many merges were left to git. A
-    /// merge that fails here is left to [`Repo::automatic_merge_tree`], which says why.
+    /// Works out the trees of many merges ahead of verifying them, in process on `jobs`
+    /// threads; what cannot be decided there goes to one `git merge-tree --stdin` in the
+    /// background, which goes on after this returns (see `merge_batch.rs`). Returns how many
+    /// merges were left to git. A merge that fails here is left to
+    /// [`Repo::automatic_merge_tree`], which says why.
     pub fn prepare_merges(&self, commits: &[CommitId], jobs: usize) -> Result<usize> {
         let merges: Vec<Oid> = commits
             .iter()
@@ -57,11 +57,14 @@ impl Repo {
                     .find_commit(id)
                     .is_ok_and(|c| c.parent_count() > 1)
             })
-            .filter(|&id| self.known_merge_tree(id).is_none())
+            .filter(|&id| !self.merges.trees.has(id))
             .collect();
         if merges.is_empty() {
             return Ok(0);
         }
+        // Without git, each merge left open is made alone later, and says why it fails.
+        let batch = Batch::start(self.merges.clone(), self.merge_tree_command()?).ok();
+        let batch = Mutex::new(batch);
         let chunk = merges.len().div_ceil(jobs.max(1));
         let parts = merges
             .chunks(chunk)
@@ -70,68 +73,84 @@ impl Repo {
         let left = std::thread::scope(|scope| {
             let threads: Vec<_> = parts
                 .into_iter()
-                .map(|(repo, part)| scope.spawn(move || repo.prepare_part(part)))
+                .map(|(repo, part)| {
+                    let batch = &batch;
+                    scope.spawn(move || repo.prepare_part(part, batch))
+                })
                 .collect();
             threads.into_iter().map(|t| t.join().unwrap_or(0)).sum()
         });
         Ok(left)
     }
 
-    fn prepare_part(&self, merges: &[Oid]) -> usize {
-        let mut left = Vec::new();
+    /// Whether the tree of a merge is still being made by the background git: verifying it now
+    /// would wait.
+    pub fn merge_pending(&self, commit: CommitId) -> bool {
+        self.merges.trees.pending(commit.to_git2())
+    }
+
+    fn prepare_part(&self, merges: &[Oid], batch: &Mutex<Option<Batch>>) -> usize {
+        let mut left = 0;
         for &id in merges {
             let Ok(commit) = self.inner.find_commit(id) else {
                 continue;
             };
-            match (self.merge_tree_in_process(&commit), pending(&commit)) {
-                (Ok(Some(tree)), _) => self.remember_merge_tree(id, tree),
-                (Ok(None), Ok(p)) => left.push(p),
-                _ => {}
+            match self.merge_tree_in_process(&commit) {
+                Ok(Decided::Tree(tree)) => self.merges.trees.insert(id, tree),
+                Ok(Decided::Git(pending)) => {
+                    left += 1;
+                    if let Some(batch) = batch.lock().ok().as_mut().and_then(|b| b.as_mut()) {
+                        batch.ask(&pending);
+                    }
+                }
+                Err(_) => {}
             }
         }
-        // A batch that fails leaves its merges to be made one by one, each with its own error.
-        if let Ok(trees) = self.merge_trees(&left) {
-            for ((id, ..), tree) in left.iter().zip(trees) {
-                self.remember_merge_tree(*id, tree);
-            }
-        }
-        left.len()
+        left
     }
 
     /// The tree a merge is measured from when it can be decided in process: its own tree when
     /// it is provably the clean merge of its parents, an octopus merge's first parent's when
-    /// it is not trivially clean; `None` when only `git merge-tree` can tell.
-    fn merge_tree_in_process(&self, commit: &Commit<'_>) -> Result<Option<Oid>> {
+    /// it is not trivially clean; else what to ask `git merge-tree`.
+    fn merge_tree_in_process(&self, commit: &Commit<'_>) -> Result<Decided> {
         let what = || format!("merge {}", commit.id());
         if let [ours, theirs] = commit.parent_ids().collect::<Vec<_>>().as_slice() {
-            let clean = match self.merge_bases(*ours, *theirs)?.as_slice() {
-                [] => false,
-                bases => in_process_clean(&self.inner, commit, bases).map_err(read(what()))?,
-            };
-            return Ok(clean.then(|| commit.tree_id()));
+            let bases = self.merge_bases(*ours, *theirs)?;
+            let clean = !bases.is_empty()
+                && in_process_clean(&self.inner, commit, &bases).map_err(read(what()))?;
+            return Ok(if clean {
+                Decided::Tree(commit.tree_id())
+            } else {
+                Decided::Git(Pending {
+                    merge: commit.id(),
+                    ours: *ours,
+                    theirs: *theirs,
+                    base: match bases.as_slice() {
+                        [base] => Some(*base),
+                        _ => None,
+                    },
+                })
+            });
         }
         if octopus_trivially_clean(&self.inner, commit).map_err(read(what()))? {
-            return Ok(Some(commit.tree_id()));
+            return Ok(Decided::Tree(commit.tree_id()));
         }
-        Ok(Some(commit.parent(0).map_err(read(what()))?.tree_id()))
-    }
-
-    fn known_merge_tree(&self, merge: Oid) -> Option<Oid> {
-        self.merges.trees.lock().ok()?.get(&merge).copied()
-    }
-
-    fn remember_merge_tree(&self, merge: Oid, tree: Oid) {
-        if let Ok(mut trees) = self.merges.trees.lock() {
-            trees.insert(merge, tree);
-        }
+        Ok(Decided::Tree(
+            commit.parent(0).map_err(read(what()))?.tree_id(),
+        ))
     }
 
     /// `git merge-tree --write-tree OURS THEIRS` for one merge.
-    fn merge_tree(&self, (merge, ours, theirs): &Pending) -> Result<Oid> {
-        let what = || format!("the automatic merge of {ours} and {theirs} (merge {merge})");
+    fn merge_tree(&self, p: &Pending) -> Result<Oid> {
+        let what = || {
+            format!(
+                "the automatic merge of {} and {} (merge {})",
+                p.ours, p.theirs, p.merge
+            )
+        };
         let out = self
             .merge_tree_command()?
-            .args(["--no-messages", &ours.to_string(), &theirs.to_string()])
+            .args(["--no-messages", &p.ours.to_string(), &p.theirs.to_string()])
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .output()
@@ -151,45 +170,6 @@ impl Repo {
                 reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             }),
         }
-    }
-
-    /// `git merge-tree --stdin` for many merges, in their order. Each result is `status NUL
-    /// tree NUL`, the conflicted paths each followed by NUL, then NUL.
-    fn merge_trees(&self, merges: &[Pending]) -> Result<Vec<Oid>> {
-        if merges.is_empty() {
-            return Ok(Vec::new());
-        }
-        let failed = |reason: String| GitError::Merge {
-            what: format!("the automatic merges of {} merge commits", merges.len()),
-            reason,
-        };
-        let input: String = merges
-            .iter()
-            .map(|(_, o, t)| format!("{o} {t}\n"))
-            .collect();
-        let mut command = self.merge_tree_command()?;
-        command.args(["--stdin", "--no-messages", "--name-only"]);
-        let out = super::output_with_input(&mut command, input.as_bytes())
-            .map_err(|e| failed(format!("cannot run git: {e}")))?;
-        if !out.status.success() {
-            return Err(failed(
-                String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            ));
-        }
-        let mut fields = out.stdout.split(|&b| b == 0);
-        let mut trees = Vec::with_capacity(merges.len());
-        for _ in merges {
-            let (Some(b"0" | b"1"), Some(tree)) = (fields.next(), fields.next()) else {
-                return Err(failed("unexpected output of git merge-tree".into()));
-            };
-            let tree = std::str::from_utf8(tree)
-                .ok()
-                .and_then(|t| Oid::from_str(t).ok());
-            trees.push(tree.ok_or_else(|| failed("unexpected output of git merge-tree".into()))?);
-            // The conflicted paths, up to an empty field.
-            while fields.next().is_some_and(|f| !f.is_empty()) {}
-        }
-        Ok(trees)
     }
 
     /// `git merge-tree --write-tree` writing its objects into the shared scratch directory, with
@@ -249,14 +229,11 @@ impl Repo {
     }
 }
 
-/// A two-parent merge as `git merge-tree` is given it.
-fn pending(commit: &Commit<'_>) -> Result<Pending> {
-    let what = || format!("merge {}", commit.id());
-    Ok((
-        commit.id(),
-        commit.parent_id(0).map_err(read(what()))?,
-        commit.parent_id(1).map_err(read(what()))?,
-    ))
+/// What the in-process proof decides of a merge: the tree it is measured from, or that only
+/// git can tell.
+enum Decided {
+    Tree(Oid),
+    Git(Pending),
 }
 
 /// Whether a merge's tree is provably the clean three-way merge of its two parents, in process,
@@ -323,8 +300,9 @@ fn in_process_clean(
     Ok(true)
 }
 
-/// libgit2's three-way merge of one regular file changed on both sides, as the blob and mode it
-/// would write; `None` when it conflicts or is not a merge of regular files' contents.
+/// The three-way merge of one regular file changed on both sides, as the blob and mode it would
+/// write: `three_way::clean_merge` when the two changes are apart (most are), else libgit2's
+/// merge; `None` when it conflicts or is not a merge of regular files' contents.
 fn merge_file(
     repo: &Repository,
     path: &[u8],
@@ -341,6 +319,18 @@ fn merge_file(
         .all(|m| REGULAR.contains(m))
     {
         return Ok(None);
+    }
+    // The mode as a three-way merge of its own.
+    let mode = match (base.1, ours.1, theirs.1) {
+        (b, o, t) if o == b || o == t => t,
+        (b, o, t) if t == b => o,
+        _ => return Ok(None),
+    };
+    let blob = |id| repo.find_blob(id);
+    let (b, o, t) = (blob(base.0)?, blob(ours.0)?, blob(theirs.0)?);
+    if let Some(merged) = super::three_way::clean_merge(b.content(), o.content(), t.content()) {
+        let id = Oid::hash_object(git2::ObjectType::Blob, &merged)?;
+        return Ok(Some((id, mode)));
     }
     let index_entry = |(id, mode): (Oid, u32)| git2::IndexEntry {
         ctime: git2::IndexTime::new(0, 0),

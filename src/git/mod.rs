@@ -20,9 +20,11 @@ mod error;
 mod id;
 mod merge;
 mod merge_base;
+mod merge_batch;
 pub mod notes;
 mod range;
 mod repo;
+mod three_way;
 mod tree;
 mod tree_diff;
 
