@@ -239,15 +239,15 @@ enum Decided {
 /// Whether a merge's tree is provably the clean three-way merge of its two parents, in process,
 /// path by path. Only paths theirs changed since a merge base (or the merge changed against
 /// ours) can differ from ours in the automatic merge; for each, the merge must hold what a
-/// three-way merge makes of base, ours and theirs: the side that changed, or libgit2's clean
-/// merge of the file's contents. With several merge bases (git merges them into a virtual
+/// three-way merge makes of base, ours and theirs: the side that changed, or a clean merge of
+/// the file's contents (`merge_file`). With several merge bases (git merges them into a virtual
 /// base), every such path must be the same in all of them. Anything else (a conflict, a type
 /// change, a merge that differs) is left to `git merge-tree`, the authority. Soundness does not
-/// rest on libgit2 merging as git does: each line of a clean three-way merge comes from the base
-/// or a parent, whose changes are verified in their own commits.
-fn in_process_clean(
-    repo: &Repository,
-    merge: &Commit<'_>,
+/// rest on merging contents as git does: each line of a clean three-way merge comes from the
+/// base or a parent, whose changes are verified in their own commits.
+fn in_process_clean<'r>(
+    repo: &'r Repository,
+    merge: &Commit<'r>,
     bases: &[Oid],
 ) -> std::result::Result<bool, git2::Error> {
     let (ours, theirs) = (merge.parent(0)?, merge.parent(1)?);
@@ -256,11 +256,8 @@ fn in_process_clean(
         .map(|b| repo.find_commit(*b)?.tree())
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let (ours_tree, theirs_tree, merge_tree) = (ours.tree()?, theirs.tree()?, merge.tree()?);
-    let entry = |tree: &git2::Tree<'_>, path: &[u8]| -> Side {
-        tree.get_path(std::path::Path::new(&crate::change::path_name(path)))
-            .ok()
-            .map(|e| (e.id(), e.filemode() as u32))
-    };
+    let subtrees = Subtrees::new(repo);
+    let entry = |tree: &git2::Tree<'r>, path: &[u8]| subtrees.entry(tree, path);
     let mut paths: Vec<Vec<u8>> = changed_entries(repo, Some(&ours_tree), Some(&merge_tree))?
         .into_iter()
         .map(|(path, ..)| path)
@@ -298,6 +295,59 @@ fn in_process_clean(
         }
     }
     Ok(true)
+}
+
+/// Entries of trees by path, each directory's tree read once: a merge's paths are looked up in
+/// up to six trees, and libgit2 keeps no tree over 4 KiB parsed (a large project's top-level
+/// tree, or git's own `t/`, would be read again for every path).
+struct Subtrees<'r> {
+    repo: &'r Repository,
+    dirs: std::cell::RefCell<HashMap<(Oid, Vec<u8>), Option<git2::Tree<'r>>>>,
+}
+
+impl<'r> Subtrees<'r> {
+    fn new(repo: &'r Repository) -> Self {
+        Subtrees {
+            repo,
+            dirs: Default::default(),
+        }
+    }
+
+    /// The entry at `path` (bytes, `/`-separated) of the tree `root`.
+    fn entry(&self, root: &git2::Tree<'r>, path: &[u8]) -> Side {
+        let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
+            Some(slash) => (&path[..slash], &path[slash + 1..]),
+            None => (&path[..0], path),
+        };
+        let found = |tree: &git2::Tree<'_>| {
+            tree.get_name_bytes(name)
+                .map(|e| (e.id(), e.filemode() as u32))
+        };
+        if dir.is_empty() {
+            return found(root);
+        }
+        self.dir(root, dir).as_ref().and_then(found)
+    }
+
+    /// The tree at `dir` of `root`, from its parent's.
+    fn dir(&self, root: &git2::Tree<'r>, dir: &[u8]) -> Option<git2::Tree<'r>> {
+        let key = (root.id(), dir.to_vec());
+        if let Some(tree) = self.dirs.borrow().get(&key) {
+            return tree.clone();
+        }
+        let (parent, name) = match dir.iter().rposition(|&b| b == b'/') {
+            Some(slash) => (self.dir(root, &dir[..slash]), &dir[slash + 1..]),
+            None => (Some(root.clone()), dir),
+        };
+        let tree = parent.and_then(|p| {
+            let entry = p.get_name_bytes(name)?;
+            (entry.kind() == Some(git2::ObjectType::Tree))
+                .then(|| self.repo.find_tree(entry.id()).ok())
+                .flatten()
+        });
+        self.dirs.borrow_mut().insert(key, tree.clone());
+        tree
+    }
 }
 
 /// The three-way merge of one regular file changed on both sides, as the blob and mode it would
