@@ -3,12 +3,13 @@
 //! One concept per file: `repo.rs` opens a repository (libgit2's options, grafts refused),
 //! `range.rs` resolves revisions and ranges (`git rev-list`, first parents, the shallow
 //! boundary), `tree.rs` reads files at a revision, `change.rs` a commit's change and the change
-//! of a given pairing, `diff.rs` and `tree_diff.rs` the diffs and digests behind it, `merge.rs`
-//! and `merge_base.rs` a merge's automatic merge, `notes.rs` the notes, `config.rs` config and
-//! identity, `amend.rs` amending HEAD's message, `content.rs` contents without a repository,
-//! `command.rs` every git process, `error.rs` the errors. Commits are named by [`CommitId`]
-//! (`id.rs`), so that nothing outside this module names git2; of aiprov, this module uses only
-//! the change model.
+//! of a given pairing, `diff.rs` and `tree_diff.rs` the diffs and digests behind it; a merge's
+//! automatic merge in `merge.rs`, with `merge_base.rs` (merge bases), `three_way.rs` (a file's
+//! clean merge without a diff) and `merge_batch.rs` (git's merges in the background);
+//! `notes.rs` the notes, `config.rs` config and identity, `amend.rs` amending HEAD's message,
+//! `content.rs` contents without a repository, `command.rs` every git process, `error.rs` the
+//! errors. Commits are named by [`CommitId`] (`id.rs`), so that nothing outside this module
+//! names git2; of aiprov, this module uses only the change model.
 
 mod amend;
 mod change;
