@@ -302,8 +302,11 @@ fn in_process_clean<'r>(
 /// tree, or git's own `t/`, would be read again for every path).
 struct Subtrees<'r> {
     repo: &'r Repository,
-    dirs: std::cell::RefCell<HashMap<(Oid, Vec<u8>), Option<git2::Tree<'r>>>>,
+    /// By the root tree's id and the directory's path: the tree, if there is one.
+    dirs: std::cell::RefCell<HashMap<(Oid, Vec<u8>), Dir<'r>>>,
 }
+
+type Dir<'r> = Option<git2::Tree<'r>>;
 
 impl<'r> Subtrees<'r> {
     fn new(repo: &'r Repository) -> Self {

@@ -36,18 +36,14 @@ struct State {
 
 impl Trees {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A thread that panicked holding the lock left the maps whole: each change is one insert.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     /// The tree of `merge` when known, waiting for git's answer while it is asked of git.
     pub fn get(&self, merge: Oid) -> Option<Oid> {
         let mut state = self.lock();
         while state.asked.contains(&merge) {
-            state = self
-                .answered
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
+            state = self.answered.wait(state).unwrap_or_else(|e| e.into_inner());
         }
         state.trees.get(&merge).copied()
     }
@@ -92,7 +88,10 @@ pub(super) struct Batch {
 impl Batch {
     /// Starts `command` (`git merge-tree --write-tree` made by the repository) with `--stdin`,
     /// and a thread that takes its answers.
-    pub fn start(merges: Arc<Merges>, mut command: std::process::Command) -> std::io::Result<Batch> {
+    pub fn start(
+        merges: Arc<Merges>,
+        mut command: std::process::Command,
+    ) -> std::io::Result<Batch> {
         let mut child = command
             .args(["--stdin", "--no-messages", "--name-only"])
             .stdin(Stdio::piped())
@@ -131,6 +130,8 @@ impl Batch {
     }
 }
 
+/// A lock that a thread panicking while holding it leaves usable: every change made under these
+/// locks is one insert or removal, so what they guard is whole.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -142,10 +143,7 @@ fn read_answers(mut child: Child, trees: &Trees, order: &Mutex<VecDeque<Oid>>) {
     if let Some(stdout) = child.stdout.take() {
         let mut fields = BufReader::new(stdout).split(0);
         let mut next = || fields.next().and_then(|f| f.ok());
-        loop {
-            let (Some(status), Some(tree)) = (next(), next()) else {
-                break;
-            };
+        while let (Some(status), Some(tree)) = (next(), next()) {
             let tree = std::str::from_utf8(&tree)
                 .ok()
                 .and_then(|t| Oid::from_str(t).ok())

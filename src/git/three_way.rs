@@ -42,7 +42,8 @@ impl Changed {
     /// Whether `line` is one of the changed lines, removed or added: a diff may slide a change
     /// through a neighbouring line only when the change has that line too.
     fn has(&self, base: &[&[u8]], side: &[&[u8]], line: &[u8]) -> bool {
-        base[self.start..self.end].contains(&line) || side[self.start..self.side_end].contains(&line)
+        base[self.start..self.end].contains(&line)
+            || side[self.start..self.side_end].contains(&line)
     }
 }
 
@@ -64,7 +65,8 @@ pub(super) fn clean_merge(base: &[u8], ours: &[u8], theirs: &[u8]) -> Option<Vec
     } else {
         return None;
     };
-    if by_first.has(&b, first, b[by_first.end]) || by_second.has(&b, second, b[by_second.start - 1]) {
+    if by_first.has(&b, first, b[by_first.end]) || by_second.has(&b, second, b[by_second.start - 1])
+    {
         return None;
     }
     // The first side up to the end of its change, the base between, the second side from the
@@ -108,7 +110,10 @@ mod tests {
         let base = text(&[0, 1, 2, 3, 4, 5, 6]);
         let ours = text(&[9, 1, 2, 3, 4, 5, 6]);
         let theirs = text(&[0, 1, 2, 3, 4, 5, 8]);
-        assert_eq!(clean_merge(&base, &ours, &theirs), Some(text(&[9, 1, 2, 3, 4, 5, 8])));
+        assert_eq!(
+            clean_merge(&base, &ours, &theirs),
+            Some(text(&[9, 1, 2, 3, 4, 5, 8]))
+        );
         // Adjacent changes conflict in xdiff: left to a real merge.
         let theirs = text(&[0, 8, 2, 3, 4, 5, 6]);
         assert_eq!(clean_merge(&base, &ours, &theirs), None);
@@ -117,7 +122,10 @@ mod tests {
         let ours = text(&[0, 1, 1, 1, 2]);
         let theirs = text(&[7, 1, 1, 2]);
         assert_eq!(clean_merge(&base, &ours, &theirs), None);
-        assert_eq!(clean_merge(b"a\0\nb\nc\nd\n", b"x\0\nb\nc\nd\n", b"a\0\nb\nc\ny\n"), None);
+        assert_eq!(
+            clean_merge(b"a\0\nb\nc\nd\n", b"x\0\nb\nc\nd\n", b"a\0\nb\nc\ny\n"),
+            None
+        );
     }
 
     /// Whatever this merges, a merge with Myers' diff (libgit2's, which it stands in for) merges

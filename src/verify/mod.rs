@@ -13,10 +13,13 @@ pub use envelopes::{
     check_note, check_release_summary, parse_statement, Attestation, NoteCheck, ParsedStatement,
     MAX_NOTE_ENVELOPES,
 };
-pub use policy::FileFacts;
 pub use sources::{
     verify_commit, verify_commit_change, verify_commit_note, verify_mail, MailBlobs,
 };
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::change::Change;
 use crate::finding::{Code, Finding, Severity};
@@ -25,6 +28,7 @@ use crate::model::{AiUsage, AttestationSummary, ChangeReport, FileEntry, Verdict
 use crate::policy::maintainers::MaintainerLookup;
 use crate::policy::{Convention, Policy};
 use crate::trailers::MessageTrailers;
+use policy::FileFacts;
 
 /// What verification trusts: the keyring and the policy of the trusted revision.
 #[derive(Clone, Copy)]
@@ -35,16 +39,77 @@ pub struct Trusted<'a> {
     pub maintainers: Option<&'a dyn MaintainerLookup>,
 }
 
+/// Where a verified change comes from, a commit or a patch mail: what verification asks of it.
+/// Each question is asked once per change (see [`Asked`]).
+pub trait ChangeSource {
+    type Error;
+    /// The change, with digests for the file changes that the given trusted predicates need.
+    fn change(&self, predicates: &[&AiUsage]) -> Result<Change, Self::Error>;
+    /// The file change of an attested pairing that the change paired otherwise (a rename git
+    /// detected differently), with its digest; `None` when the change does not make it.
+    fn pair(&self, entry: &FileEntry) -> Option<crate::change::FileChange>;
+    /// A file change's two sides, whole, when they can be had.
+    fn sides(&self, file: &crate::change::FileChange) -> Option<(Vec<u8>, Vec<u8>)>;
+}
+
+/// A change source asked each question once: coverage and policy both ask for an attested
+/// pairing (a diff), and the policy for a file's sides twice (comments, code lines).
+struct Asked<'s, S: ?Sized> {
+    source: &'s S,
+    pairs: RefCell<HashMap<Key, Option<crate::change::FileChange>>>,
+    sides: RefCell<HashMap<Key, Option<Sides>>>,
+}
+
+impl<'s, S: ChangeSource + ?Sized> Asked<'s, S> {
+    fn new(source: &'s S) -> Self {
+        Asked {
+            source,
+            pairs: RefCell::default(),
+            sides: RefCell::default(),
+        }
+    }
+}
+
+/// A file's two sides, whole, shared by the checks that read them.
+type Sides = Rc<(Vec<u8>, Vec<u8>)>;
+
+/// A file change or attested entry by path, status and old path, owned.
+type Key = (String, crate::change::Status, Option<String>);
+
+fn key(path: &str, status: crate::change::Status, old_path: Option<&str>) -> Key {
+    (path.to_string(), status, old_path.map(str::to_string))
+}
+
+/// The answer `memo` keeps for `key`, asked of `ask` the first time.
+fn once<T: Clone>(memo: &RefCell<HashMap<Key, T>>, key: Key, ask: impl FnOnce() -> T) -> T {
+    if let Some(known) = memo.borrow().get(&key) {
+        return known.clone();
+    }
+    let answer = ask();
+    memo.borrow_mut().insert(key, answer.clone());
+    answer
+}
+
+impl<S: ChangeSource + ?Sized> FileFacts for Asked<'_, S> {
+    fn sides(&self, file: &crate::change::FileChange) -> Option<Sides> {
+        let key = key(&file.path, file.status, file.old_path.as_deref());
+        once(&self.sides, key, || self.source.sides(file).map(Rc::new))
+    }
+
+    fn pair(&self, entry: &FileEntry) -> Option<crate::change::FileChange> {
+        let key = key(&entry.path, entry.status, entry.old_path.as_deref());
+        once(&self.pairs, key, || self.source.pair(entry))
+    }
+}
+
 /// Verifies a change given the envelopes that claim it, and returns the change verified with its
-/// report. `change` computes the change, with digests for the file changes that any of the given
-/// trusted predicates needs.
-pub fn verify_change<E>(
+/// report: the envelopes checked, the change asked of `source` with the digests the trusted
+/// predicates need, then coverage, trailers, sign-offs and policy, severities last.
+pub fn verify_change<S: ChangeSource + ?Sized>(
     note: Option<&[u8]>,
     trust: &Trusted<'_>,
-    change: impl FnOnce(&[&AiUsage]) -> Result<Change, E>,
-    pair: &dyn Fn(&FileEntry) -> Option<crate::change::FileChange>,
-    facts: &dyn FileFacts,
-) -> Result<(ChangeReport, Change), E> {
+    source: &S,
+) -> Result<(ChangeReport, Change), S::Error> {
     let (keyring, policy) = (trust.keyring, trust.policy);
     let checked = note.map(|n| check_note(n, keyring)).unwrap_or_default();
     let mut findings = checked.findings;
@@ -53,7 +118,9 @@ pub fn verify_change<E>(
         .iter()
         .map(|a| &a.statement.predicate)
         .collect();
-    let change = change(&predicates)?;
+    let change = source.change(&predicates)?;
+    let asked = Asked::new(source);
+    let pair = |e: &FileEntry| asked.pair(e);
     let trailers = MessageTrailers::from_message(&change.message);
     // The governing attestation: the newest trusted one by a signer who signed off, else the newest.
     let newest = |signed_off_only: bool| {
@@ -102,7 +169,7 @@ pub fn verify_change<E>(
                 format!("the signer {signer} is not among the Signed-off-by identities"),
             ));
         }
-        findings.extend(coverage::check(&change, &predicate.files, signer, pair));
+        findings.extend(coverage::check(&change, &predicate.files, signer, &pair));
         findings.extend(match policy.convention {
             Convention::AiUsedFor => message::check_against_attestation(&trailers, predicate),
             Convention::AssistedBy => policy::check_assisted_by(&trailers, predicate),
@@ -122,7 +189,7 @@ pub fn verify_change<E>(
             })
         };
         findings.extend(policy::check_categories(
-            &change, predicate, policy, facts, &approved, pair,
+            &change, predicate, policy, &asked, &approved,
         ));
     }
     findings.extend(message::check_trailers(&trailers, policy.convention));
@@ -189,5 +256,71 @@ fn report(
         attestations,
         mail_signatures: Vec::new(),
         governing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::{FileChange, Status};
+    use std::cell::Cell;
+
+    /// A source that counts what it is asked.
+    #[derive(Default)]
+    struct Counting {
+        pairs: Cell<usize>,
+        sides: Cell<usize>,
+    }
+
+    impl ChangeSource for Counting {
+        type Error = ();
+        fn change(&self, _: &[&AiUsage]) -> Result<Change, ()> {
+            Err(())
+        }
+        fn pair(&self, _: &FileEntry) -> Option<FileChange> {
+            self.pairs.set(self.pairs.get() + 1);
+            None
+        }
+        fn sides(&self, _: &FileChange) -> Option<(Vec<u8>, Vec<u8>)> {
+            self.sides.set(self.sides.get() + 1);
+            Some((b"old\n".to_vec(), b"new\n".to_vec()))
+        }
+    }
+
+    #[test]
+    fn each_question_is_asked_of_the_source_once() {
+        let source = Counting::default();
+        let asked = Asked::new(&source);
+        let entry: FileEntry = serde_json::from_value(serde_json::json!({
+            "path": "b.c", "oldPath": "a.c", "status": "renamed", "digest": "00", "ai": null
+        }))
+        .expect("an entry");
+        let file = FileChange {
+            path: "b.c".into(),
+            old_path: None,
+            status: Status::Modified,
+            old_mode: 0o100644,
+            new_mode: 0o100644,
+            old_blob: None,
+            new_blob: None,
+            binary: false,
+            digest: None,
+            added_lines: 1,
+            removed_lines: 1,
+        };
+        for _ in 0..3 {
+            assert_eq!(asked.pair(&entry), None);
+            assert_eq!(
+                asked.sides(&file).as_deref(),
+                Some(&(b"old\n".to_vec(), b"new\n".to_vec()))
+            );
+        }
+        // Another file is another question.
+        let other = FileChange {
+            path: "c.c".into(),
+            ..file.clone()
+        };
+        assert!(asked.sides(&other).is_some());
+        assert_eq!((source.pairs.get(), source.sides.get()), (1, 2));
     }
 }

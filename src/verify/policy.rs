@@ -2,20 +2,59 @@
 //! maintainer's approval (QEMU's rules), and the kernel's `Assisted-by:` convention.
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use crate::change::{Change, FileChange};
 use crate::finding::{Code, Finding};
-use crate::model::AiUsage;
-use crate::policy::{PathClass, Policy};
+use crate::model::{AiUsage, FileEntry};
+use crate::policy::{comments, PathClass, Policy};
 use crate::trailers::{Category, ForeignAiKind, MessageTrailers};
 
-/// What the policy needs to know about a file beyond its diff.
+/// What the policy needs to know about a file beyond its diff: its two sides, whole, when the
+/// change's source can tell them (a commit's blobs; a mail's files rebuilt from their
+/// pre-images), and the file change of an attested pairing.
 pub trait FileFacts {
-    /// Whether the file change touches only comments, when that can be told.
-    fn comment_only(&self, file: &FileChange) -> Option<bool>;
-    /// Changed lines of code (comments and blank lines not counted).
-    fn code_lines(&self, file: &FileChange) -> usize {
-        file.added_lines.max(file.removed_lines) as usize
+    fn sides(&self, file: &FileChange) -> Option<Rc<(Vec<u8>, Vec<u8>)>>;
+    fn pair(&self, entry: &FileEntry) -> Option<FileChange>;
+}
+
+/// For a text file of a known language, its changed lines from `old` to `new` (removed, added),
+/// each with whether it is a comment or blank.
+fn classified(path: &str, old: &[u8], new: &[u8]) -> Option<(Vec<bool>, Vec<bool>)> {
+    let language = comments::language_of(path)?;
+    let (removed, added) = crate::git::changed_line_numbers(old, new).ok()?;
+    let pick = |text: &[u8], lines: &[usize]| {
+        let flags = comments::comment_or_blank_lines(language, text);
+        lines
+            .iter()
+            .map(|&n| {
+                n.checked_sub(1)
+                    .and_then(|i| flags.get(i))
+                    .copied()
+                    .unwrap_or(false)
+            })
+            .collect::<Vec<_>>()
+    };
+    Some((pick(old, &removed), pick(new, &added)))
+}
+
+/// Whether the file change touches only comments (its code is the same before and after),
+/// when that can be told.
+fn comment_only(facts: &dyn FileFacts, file: &FileChange) -> Option<bool> {
+    let sides = facts.sides(file)?;
+    let language = comments::language_of(&file.path)?;
+    Some(sides.0 != sides.1 && comments::same_code(language, &sides.0, &sides.1))
+}
+
+/// Changed lines of code (comments and blank lines not counted, where they can be told).
+fn code_line_count(facts: &dyn FileFacts, file: &FileChange) -> usize {
+    let sides = facts.sides(file);
+    match sides.and_then(|s| classified(&file.path, &s.0, &s.1)) {
+        Some((removed, added)) => {
+            let code = |v: &[bool]| v.iter().filter(|&&c| !c).count();
+            code(&removed).max(code(&added))
+        }
+        None => file.added_lines.max(file.removed_lines) as usize,
     }
 }
 
@@ -26,7 +65,6 @@ pub fn check_categories(
     policy: &Policy,
     facts: &dyn FileFacts,
     approved: &dyn Fn(&str) -> bool,
-    pair: &dyn Fn(&crate::model::FileEntry) -> Option<FileChange>,
 ) -> Vec<Finding> {
     if !policy.restrict_categories {
         return Vec::new();
@@ -42,7 +80,7 @@ pub fn check_categories(
         let direct = by_key
             .get(&(entry.path.as_str(), entry.status, entry.old_path.as_deref()))
             .map(|f| (*f).clone());
-        let Some(file) = direct.or_else(|| pair(entry)) else {
+        let Some(file) = direct.or_else(|| facts.pair(entry)) else {
             continue;
         };
         let file = &file;
@@ -53,7 +91,7 @@ pub fn check_categories(
                 | (Category::Docs, PathClass::Docs | PathClass::Tests) => None,
                 (Category::Code, PathClass::Tests) => None,
                 (Category::Tests, _) => Some("AI-written tests outside the test paths".to_string()),
-                (Category::Docs, PathClass::Code) => match facts.comment_only(file) {
+                (Category::Docs, PathClass::Code) => match comment_only(facts, file) {
                     Some(true) => None,
                     _ => {
                         Some("AI documentation in code that changes more than comments".to_string())
@@ -67,7 +105,7 @@ pub fn check_categories(
                             .any(|x| e.to_lowercase().contains(&x.to_lowercase()))
                     });
                     if !excepted {
-                        code_lines += facts.code_lines(file);
+                        code_lines += code_line_count(facts, file);
                         code_files.push(entry.path.clone());
                     }
                     None

@@ -1,75 +1,51 @@
 //! Where verified changes come from: a commit of a repository, or a patch mail.
 
-use super::{entry_index, needs_digest, verify_change, FileFacts, Trusted};
+use super::{entry_index, needs_digest, verify_change, ChangeSource, Trusted};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::change::{Change, FileChange};
 use crate::finding::{Code, Finding};
 use crate::git::{notes, GitError, Repo, Target};
-use crate::model::{ChangeReport, FileEntry, MailSignature, Verdict};
-use crate::policy::comments;
+use crate::model::{AiUsage, ChangeReport, FileEntry, MailSignature, Verdict};
 
-/// For a text file of a known language, its changed lines from `old` to `new` (removed, added),
-/// each with whether it is a comment or blank.
-fn classified(path: &str, old: &[u8], new: &[u8]) -> Option<(Vec<bool>, Vec<bool>)> {
-    let language = comments::language_of(path)?;
-    let (removed, added) = crate::git::changed_line_numbers(old, new).ok()?;
-    let pick = |text: &[u8], lines: &[usize]| {
-        let flags = comments::comment_or_blank_lines(language, text);
-        lines
-            .iter()
-            .map(|&n| {
-                n.checked_sub(1)
-                    .and_then(|i| flags.get(i))
-                    .copied()
-                    .unwrap_or(false)
-            })
-            .collect::<Vec<_>>()
-    };
-    Some((pick(old, &removed), pick(new, &added)))
-}
-
-/// The policy's facts from the two sides of each file, where `sides` can tell them: a change
-/// is comment-only when the file's code is the same before and after.
-fn comment_only(sides: Option<(Vec<u8>, Vec<u8>)>, file: &FileChange) -> Option<bool> {
-    let (old, new) = sides?;
-    let language = comments::language_of(&file.path)?;
-    Some(old != new && comments::same_code(language, &old, &new))
-}
-
-fn code_lines(sides: Option<(Vec<u8>, Vec<u8>)>, file: &FileChange) -> usize {
-    match sides.and_then(|(old, new)| classified(&file.path, &old, &new)) {
-        Some((removed, added)) => {
-            let code = |v: &[bool]| v.iter().filter(|&&c| !c).count();
-            code(&removed).max(code(&added))
-        }
-        None => file.added_lines.max(file.removed_lines) as usize,
-    }
-}
-
-/// What the policy learns about a commit's files from the repository.
-struct CommitFacts<'r> {
+/// A commit of a repository, as verification asks it.
+struct CommitSource<'r> {
     repo: &'r Repo,
+    target: &'r Target,
 }
 
-impl CommitFacts<'_> {
+impl ChangeSource for CommitSource<'_> {
+    type Error = GitError;
+
+    fn change(&self, predicates: &[&AiUsage]) -> Result<Change, GitError> {
+        // Digests where ids differ from the attested ones, and line counts where AI wrote
+        // code; looked up by path, so that many files cost in proportion.
+        let indexed: Vec<_> = predicates.iter().map(|p| entry_index(&p.files)).collect();
+        let ai_paths: HashSet<&str> = predicates
+            .iter()
+            .flat_map(|p| &p.files)
+            .filter(|e| e.ai.as_ref().is_some_and(|a| !a.categories.is_empty()))
+            .map(|e| e.path.as_str())
+            .collect();
+        self.repo.change_with(self.target.commit, false, |f| {
+            ai_paths.contains(f.path.as_str()) || indexed.iter().any(|i| needs_digest(f, i))
+        })
+    }
+
+    fn pair(&self, e: &FileEntry) -> Option<FileChange> {
+        self.repo
+            .pair_change(self.target.commit, e.status, e.old_path.as_deref(), &e.path)
+            .ok()
+            .flatten()
+    }
+
     fn sides(&self, file: &FileChange) -> Option<(Vec<u8>, Vec<u8>)> {
         let side = |id: &Option<String>| match id {
             Some(id) => self.repo.blob(id),
             None => Some(Vec::new()),
         };
         Some((side(&file.old_blob)?, side(&file.new_blob)?))
-    }
-}
-
-impl FileFacts for CommitFacts<'_> {
-    fn comment_only(&self, file: &FileChange) -> Option<bool> {
-        comment_only(self.sides(file), file)
-    }
-
-    fn code_lines(&self, file: &FileChange) -> usize {
-        code_lines(self.sides(file), file)
     }
 }
 
@@ -121,31 +97,7 @@ pub fn verify_commit_change(
     trust: &Trusted<'_>,
     note: Option<&[u8]>,
 ) -> Result<(ChangeReport, Change), GitError> {
-    let pair = |e: &FileEntry| {
-        repo.pair_change(target.commit, e.status, e.old_path.as_deref(), &e.path)
-            .ok()
-            .flatten()
-    };
-    verify_change(
-        note,
-        trust,
-        |predicates| {
-            // Digests where ids differ from the attested ones, and line counts where AI wrote
-            // code; looked up by path, so that many files cost in proportion.
-            let indexed: Vec<_> = predicates.iter().map(|p| entry_index(&p.files)).collect();
-            let ai_paths: HashSet<&str> = predicates
-                .iter()
-                .flat_map(|p| &p.files)
-                .filter(|e| e.ai.as_ref().is_some_and(|a| !a.categories.is_empty()))
-                .map(|e| e.path.as_str())
-                .collect();
-            repo.change_with(target.commit, false, |f| {
-                ai_paths.contains(f.path.as_str()) || indexed.iter().any(|i| needs_digest(f, i))
-            })
-        },
-        &pair,
-        &CommitFacts { repo },
-    )
+    verify_change(note, trust, &CommitSource { repo, target })
 }
 
 /// The blobs a series of patch mails starts from: the repository's, and those the series'
@@ -178,14 +130,26 @@ impl<'r> MailBlobs<'r> {
     }
 }
 
-/// What the policy learns about a mail's files: each file rebuilt from its pre-image blob (when
-/// the repository or an earlier patch has it) and the mail's hunks, checked against the new id.
-struct MailFacts<'a, 'r> {
+/// A patch mail, as verification asks it: its change as git am reads it, attested pairings from
+/// the whole sides the mail carries, and each file rebuilt from its pre-image blob (when the
+/// repository or an earlier patch has it) and the mail's hunks, checked against the new id.
+struct MailSource<'a, 'r> {
+    change: &'a Change,
     blobs: &'a MailBlobs<'r>,
     diff: &'a crate::patch::DiffSections<'a>,
 }
 
-impl MailFacts<'_, '_> {
+impl ChangeSource for MailSource<'_, '_> {
+    type Error = crate::mail::MailError;
+
+    fn change(&self, _: &[&AiUsage]) -> Result<Change, Self::Error> {
+        Ok(self.change.clone())
+    }
+
+    fn pair(&self, entry: &FileEntry) -> Option<FileChange> {
+        split_pair_change(&self.change.files, self.diff, entry)
+    }
+
     fn sides(&self, file: &FileChange) -> Option<(Vec<u8>, Vec<u8>)> {
         if file.binary {
             return None;
@@ -201,16 +165,6 @@ impl MailFacts<'_, '_> {
         }
         self.blobs.produced.borrow_mut().insert(id, new.clone());
         Some((old, new))
-    }
-}
-
-impl FileFacts for MailFacts<'_, '_> {
-    fn comment_only(&self, file: &FileChange) -> Option<bool> {
-        comment_only(self.sides(file), file)
-    }
-
-    fn code_lines(&self, file: &FileChange) -> usize {
-        code_lines(self.sides(file), file)
     }
 }
 
@@ -278,16 +232,15 @@ pub fn verify_mail(
     let change = mail.change()?;
     // The mail's sections by path, indexed once for every look-up below.
     let sections = crate::patch::DiffSections::new(&mail.diff);
-    let pair = |e: &FileEntry| split_pair_change(&change.files, &sections, e);
+    let source = MailSource {
+        change: &change,
+        blobs,
+        diff: &sections,
+    };
     let mut report = verify_change(
         (!note.is_empty()).then_some(note.as_bytes()),
         trust,
-        |_| Ok(change.clone()),
-        &pair,
-        &MailFacts {
-            blobs,
-            diff: &sections,
-        },
+        &source,
     )?
     .0;
     let mut findings = applied_findings(&change, &mail.applied);
