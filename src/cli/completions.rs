@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-use super::Cli;
+use std::io::Write;
+
+use super::{Cli, Context};
 use crate::app::Error;
 
 /// Print shell completions
@@ -22,20 +24,24 @@ pub struct ManArgs {
     dir: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<i32, Error> {
+/// Writes the completions through the user interface, like every other output. They are made
+/// in memory first: clap_complete panics when its writer fails (a closed pipe).
+pub fn run(ctx: &Context, args: Args) -> Result<i32, Error> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "aiprov", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "aiprov", &mut script);
+    ctx.out.stdout().write_all(&script)?;
     Ok(0)
 }
 
-pub fn man(args: ManArgs) -> Result<i32, Error> {
+pub fn man(ctx: &Context, args: ManArgs) -> Result<i32, Error> {
     let cmd = Cli::command();
     match args.dir {
         Some(dir) => {
             std::fs::create_dir_all(&dir)?;
             clap_mangen::generate_to(cmd, &dir)?;
         }
-        None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?,
+        None => clap_mangen::Man::new(cmd).render(&mut ctx.out.stdout())?,
     }
     Ok(0)
 }

@@ -96,8 +96,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Report(args) => report::run(&ctx, repo(), args),
         #[cfg(feature = "sigstore")]
         Command::VerifyBundle(args) => verify_bundle::run(&ctx, args),
-        Command::Completions(args) => completions::run(args),
-        Command::Man(args) => completions::man(args),
+        Command::Completions(args) => completions::run(&ctx, args),
+        Command::Man(args) => completions::man(&ctx, args),
     }
 }
 

@@ -24,7 +24,7 @@ impl Repo {
         let committer =
             git2::Signature::now(&user.name, &user.email).map_err(|source| GitError::Write {
                 what: "committer identity".into(),
-                source,
+                source: source.into(),
             })?;
         commit
             .amend(
@@ -38,7 +38,7 @@ impl Repo {
             .map(CommitId::from_git2)
             .map_err(|source| GitError::Write {
                 what: format!("amended commit of {id}"),
-                source,
+                source: source.into(),
             })
     }
 }

@@ -28,7 +28,7 @@ impl Repo {
             .map_err(read(what()))?;
         local.set_str(key, value).map_err(|source| GitError::Write {
             what: what(),
-            source,
+            source: source.into(),
         })
     }
 
@@ -50,7 +50,7 @@ impl Repo {
                 .set_multivar(key, "^$", value)
                 .map_err(|source| GitError::Write {
                     what: what(),
-                    source,
+                    source: source.into(),
                 })?;
         }
         Ok(!present)

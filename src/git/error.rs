@@ -10,13 +10,13 @@ pub enum GitError {
     NotARepository {
         path: PathBuf,
         #[source]
-        source: git2::Error,
+        source: Cause,
     },
     #[error("unknown revision '{rev}'")]
     UnknownRevision {
         rev: String,
         #[source]
-        source: git2::Error,
+        source: Cause,
     },
     #[error("'{rev}' is not a commit")]
     NotACommit { rev: String },
@@ -24,13 +24,13 @@ pub enum GitError {
     Read {
         what: String,
         #[source]
-        source: git2::Error,
+        source: Cause,
     },
     #[error("writing {what}")]
     Write {
         what: String,
         #[source]
-        source: git2::Error,
+        source: Cause,
     },
     #[error("commit {commit} is not HEAD")]
     NotHead { commit: String },
@@ -52,9 +52,31 @@ pub enum GitError {
     NotesContention { notes_ref: String, attempts: u32 },
 }
 
+/// What libgit2 said went wrong, as the cause of a [`GitError`]: its message, without naming
+/// libgit2 outside this module.
+#[derive(Debug)]
+pub struct Cause(git2::Error);
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {}
+
+impl From<git2::Error> for Cause {
+    fn from(e: git2::Error) -> Self {
+        Cause(e)
+    }
+}
+
 pub(super) type Result<T> = std::result::Result<T, GitError>;
 
 pub(super) fn read(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let what = what.into();
-    move |source| GitError::Read { what, source }
+    move |source| GitError::Read {
+        what,
+        source: source.into(),
+    }
 }

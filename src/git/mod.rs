@@ -32,7 +32,7 @@ mod tree_diff;
 pub use command::{git_command, output_with_input};
 pub use config::default_user_email;
 pub use content::{blob_id, changed_line_numbers, digest_of_buffers};
-pub use error::GitError;
+pub use error::{Cause, GitError};
 pub use id::{CommitId, ParseCommitIdError};
 pub use range::Target;
 pub use repo::Repo;

@@ -101,7 +101,10 @@ pub fn update_note(
     let git = repo.raw();
     let write = |what: &str| {
         let what = what.to_string();
-        move |source| GitError::Write { what, source }
+        move |source: git2::Error| GitError::Write {
+            what,
+            source: source.into(),
+        }
     };
     let sig = git
         .signature()

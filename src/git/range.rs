@@ -32,7 +32,7 @@ impl Repo {
             .revparse_single(rev)
             .map_err(|source| GitError::UnknownRevision {
                 rev: rev.to_string(),
-                source,
+                source: source.into(),
             })?;
         let commit = obj.peel_to_commit().map_err(|_| GitError::NotACommit {
             rev: rev.to_string(),

@@ -61,7 +61,7 @@ impl Repo {
         bound_memory();
         let inner = Repository::discover(path).map_err(|source| GitError::NotARepository {
             path: path.to_path_buf(),
-            source,
+            source: source.into(),
         })?;
         refuse_grafts(&inner)?;
         let shallow = shallow_commits(inner.path());
@@ -79,7 +79,7 @@ impl Repo {
         let inner =
             Repository::open(self.inner.path()).map_err(|source| GitError::NotARepository {
                 path: self.inner.path().to_path_buf(),
-                source,
+                source: source.into(),
             })?;
         let shallow = shallow_commits(inner.path());
         Ok(Repo {
