@@ -1,0 +1,78 @@
+//! A finished command as one text block for an insta snapshot, as jj's CLI tests do: the exit
+//! code, then stdout, then stderr, with what differs from run to run replaced by a placeholder.
+//!
+//! ```text
+//! exit: 2
+//! --- stdout
+//! --- stderr
+//! error: unknown revision 'nope'
+//! ```
+//!
+//! Replaced: the fixture's temporary directory (`[TMP]`), the source tree (`[SRC]`), OpenSSH
+//! public keys (`ssh-ed25519 [key]`), SSH fingerprints (`SHA256:[fingerprint]`), and runs of 12
+//! or more lowercase hex digits (`[id]`: commit, blob and key ids, digests; commits made with a
+//! fresh key in their tree get new ids on every run). Shorter hex is left alone, so a revision a
+//! test made up (`deadbeef`) stays readable.
+
+use std::path::Path;
+use std::process::Output;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// `out` rendered with `roots` (directories of this run, longest first wins) shown as `[TMP]`.
+pub fn render(out: &Output, roots: &[&Path]) -> String {
+    let code = match out.status.code() {
+        Some(code) => code.to_string(),
+        None => format!("killed ({})", out.status),
+    };
+    let mut text = format!("exit: {code}\n--- stdout\n");
+    push_stream(&mut text, &out.stdout);
+    text.push_str("--- stderr\n");
+    push_stream(&mut text, &out.stderr);
+    stable(&text, roots)
+}
+
+fn push_stream(text: &mut String, bytes: &[u8]) {
+    let s = String::from_utf8_lossy(bytes);
+    text.push_str(&s);
+    if !s.is_empty() && !s.ends_with('\n') {
+        text.push_str("\n[no newline at end]\n");
+    }
+}
+
+/// `text` with the run's directories, ids, keys and fingerprints replaced.
+pub fn stable(text: &str, roots: &[&Path]) -> String {
+    let mut dirs: Vec<String> = Vec::new();
+    for root in roots {
+        dirs.push(root.display().to_string());
+        if let Ok(real) = root.canonicalize() {
+            dirs.push(real.display().to_string());
+        }
+    }
+    // The longest first, so a directory inside another is not half replaced.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    let mut text = text.to_string();
+    for dir in dirs.iter().filter(|d| d.len() > 1) {
+        text = text.replace(dir.as_str(), "[TMP]");
+    }
+    text = text.replace(env!("CARGO_MANIFEST_DIR"), "[SRC]");
+    for (pattern, replacement) in filters() {
+        text = pattern.replace_all(&text, *replacement).into_owned();
+    }
+    text
+}
+
+fn filters() -> &'static [(Regex, &'static str)] {
+    static FILTERS: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    FILTERS.get_or_init(|| {
+        [
+            (r"ssh-ed25519 AAAA[A-Za-z0-9+/]+=*", "ssh-ed25519 [key]"),
+            (r"SHA256:[A-Za-z0-9+/]{43}=?", "SHA256:[fingerprint]"),
+            (r"[0-9a-f]{12,}", "[id]"),
+        ]
+        .into_iter()
+        .map(|(p, r)| (Regex::new(p).expect("a valid pattern"), r))
+        .collect()
+    })
+}
