@@ -76,3 +76,14 @@ fn filters() -> &'static [(Regex, &'static str)] {
         .collect()
     })
 }
+
+/// `outcome` with git's own advice (`hint:` lines naming `git am --…` or `git config advice.…`,
+/// which differ from one git version to the next) as one `[git's advice]` line; aiprov's own hints
+/// are kept.
+pub fn without_git_advice(outcome: &str) -> String {
+    static ADVICE: OnceLock<Regex> = OnceLock::new();
+    ADVICE
+        .get_or_init(|| Regex::new(r"(?m)(^hint: .*(git am --|advice\.).*\n)+").expect("a pattern"))
+        .replace_all(outcome, "[git's advice]\n")
+        .into_owned()
+}
