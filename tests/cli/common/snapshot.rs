@@ -22,6 +22,24 @@ use regex::Regex;
 
 /// `out` rendered with `roots` (directories of this run, longest first wins) shown as `[TMP]`.
 pub fn render(out: &Output, roots: &[&Path]) -> String {
+    render_naming(out, roots, &[])
+}
+
+/// Like [`render`], but first each value of `names` (a limit, a commit id), as a whole word, is
+/// shown as its `[name]`: the snapshot then says which value the output holds, and a different
+/// value shows as itself.
+pub fn render_naming(out: &Output, roots: &[&Path], names: &[(&str, &str)]) -> String {
+    let mut text = raw(out);
+    for (value, name) in names {
+        let word = Regex::new(&format!(r"\b{}\b", regex::escape(value))).expect("a pattern");
+        text = word
+            .replace_all(&text, regex::NoExpand(&format!("[{name}]")))
+            .into_owned();
+    }
+    stable(&text, roots)
+}
+
+fn raw(out: &Output) -> String {
     let code = match out.status.code() {
         Some(code) => code.to_string(),
         None => format!("killed ({})", out.status),
@@ -30,7 +48,7 @@ pub fn render(out: &Output, roots: &[&Path]) -> String {
     push_stream(&mut text, &out.stdout);
     text.push_str("--- stderr\n");
     push_stream(&mut text, &out.stderr);
-    stable(&text, roots)
+    text
 }
 
 fn push_stream(text: &mut String, bytes: &[u8]) {
