@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Replaced: the fixture's temporary directory (`[TMP]`), the source tree (`[SRC]`), OpenSSH
-//! public keys (`ssh-ed25519 [key]`), SSH fingerprints (`SHA256:[fingerprint]`), and runs of 12
+//! public keys (`ssh-ed25519 [key]`), SSH fingerprints (`SHA256:[fingerprint]`), the random part
+//! of libgit2's temporary file names (`tmp_object_git2_[random]`), and runs of 12
 //! or more lowercase hex digits (`[id]`: commit, blob and key ids, digests; commits made with a
 //! fresh key in their tree get new ids on every run). Shorter hex and runs of zeros (git's null
 //! id) are left alone, so a revision a test made up (`deadbeef`) stays readable.
@@ -96,6 +97,7 @@ fn filters() -> &'static [(Regex, &'static str)] {
         [
             (r"ssh-ed25519 AAAA[A-Za-z0-9+/]+=*", "ssh-ed25519 [key]"),
             (r"SHA256:[A-Za-z0-9+/]{43}=?", "SHA256:[fingerprint]"),
+            (r"_git2_[A-Za-z0-9]+", "_git2_[random]"),
             (r"[0-9a-f]{12,}", "[id]"),
         ]
         .into_iter()
