@@ -294,18 +294,18 @@ fn a_replace_graft_does_not_hide_a_commit() {
     let [one, _, three] = three_commits(&r);
     r.f.git(&["replace", "--graft", &three, &one]);
     assert_eq!(r.f.git(&["rev-list", "--count", &r.range()]).trim(), "2");
-    let out =
-        r.f.aiprov()
-            .args(["verify", &r.range()])
-            .output()
-            .expect("verify");
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("Two, unattested"), "{stdout}");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("replace refs"),
-        "a warning names the replace refs"
-    );
+    // Two, unattested is reported; a warning names the replace refs.
+    insta::assert_snapshot!(r.f.outcome(r.f.aiprov().args(["verify", &r.range()])), @"
+        exit: 1
+        --- stdout
+        PASS [id] One (attested by alice@example.org)
+        FAIL [id] Two, unattested
+            error [signature.missing] no attestation for this change
+        PASS [id] Three (attested by alice@example.org)
+        verification failed: 2 passed, 1 failed
+        --- stderr
+        warning: the repository has 1 replace refs (refs/replace/); aiprov verifies the history as recorded and ignores them, but other git commands show the replacements (compare with `git --no-replace-objects log`)
+        ");
     let (code, verdicts) = r.verify(&[&r.range()]);
     assert_eq!((code, verdicts), (1, vec![pass(), missing(), pass()]));
     // The last commit is diffed against its real parent, not the grafted one.
@@ -362,17 +362,13 @@ fn grafts_are_refused_with_a_clear_error() {
         format!("{three} {one}\n"),
     )
     .expect("write grafts");
-    let out =
-        r.f.aiprov()
-            .args(["verify", &r.range()])
-            .output()
-            .expect("verify");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("grafts") && stderr.contains("--convert-graft-file"),
-        "{stderr}"
-    );
+    // The error names the grafts file and how to convert it.
+    insta::assert_snapshot!(r.f.outcome(r.f.aiprov().args(["verify", &r.range()])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: [TMP]/repo/.git/info/grafts has grafts, which would make git and libgit2 read different histories; aiprov ignores replaced history: remove the file, or convert it with `git replace --convert-graft-file`
+        ");
     // Converted to a replace ref, it is ignored and the hidden commit reported.
     std::fs::remove_file(r.f.repo.join(".git/info/grafts")).expect("rm grafts");
     r.f.git(&["replace", "--graft", &three, &one]);

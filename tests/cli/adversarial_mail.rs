@@ -304,19 +304,22 @@ fn what_git_am_makes_of_a_verified_mail_is_verified_before_the_branch_moves() {
     let path = s.write("exclude.mbox", &s.mail);
     assert!(s.verify(&path).status.success());
     let before = s.state();
-    let out =
+    let outcome = s.f.outcome(
         s.f.aiprov()
             .arg("am")
             .arg(&path)
-            .args(["--", "--exclude=hw/a.c"])
-            .output()
-            .expect("am");
-    assert_ne!(out.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("do not verify"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            .args(["--", "--exclude=hw/a.c"]),
     );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        PASS patch hw/a: name line one (attested by alice@example.org)
+        verified: 1 passed, 0 failed
+        Applying: hw/a: name line one
+        --- stderr
+        warning: the commit git am made of patch 1 ([PATCH] hw/a: name line one): coverage.file-extra
+        error: not applying: 1 of 1 commits git am made do not verify; your branch is unchanged
+        ");
     assert_eq!(s.state(), before);
 }
 
@@ -330,9 +333,21 @@ fn a_patch_that_does_not_apply_leaves_everything_as_it_was() {
     s.f.commit_all(&format!("hw/a: another name\n\n{SOB}"));
     let path = s.write("conflict.mbox", &s.mail);
     let before = s.state();
-    let out = s.f.aiprov().arg("am").arg(&path).output().expect("am");
-    assert_ne!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unchanged"));
+    let outcome = s.f.outcome(s.f.aiprov().arg("am").arg(&path));
+    insta::assert_snapshot!(common::snapshot::without_git_advice(&outcome), @"
+        exit: 2
+        --- stdout
+        PASS patch hw/a: name line one (attested by alice@example.org)
+        verified: 1 passed, 0 failed
+        Applying: hw/a: name line one
+        Patch failed at 0001 hw/a: name line one
+        --- stderr
+        error: patch failed: hw/a.c:1
+        error: hw/a.c: patch does not apply
+        [git's advice]
+        error: git am could not apply the series (see above); your branch, index and work tree are unchanged
+        hint: rebase the series onto this branch, or apply it by hand with `git am` and verify the commits with `aiprov verify`
+        ");
     assert_eq!(s.state(), before);
 }
 

@@ -403,10 +403,19 @@ fn a_progress_bar_shows_on_a_terminal_only() {
                 .arg(&r.rita)
                 .output()
                 .unwrap();
-        assert!(piped.status.success());
-        let stderr = String::from_utf8_lossy(&piped.stderr);
-        assert!(!stderr.contains("verifying"), "{stderr}");
-        if !args.is_empty() {
+        if args.is_empty() {
+            // No progress bar: what was verified and written, and no "verifying".
+            insta::assert_snapshot!(r.f.render(&piped), @"
+                exit: 0
+                --- stdout
+                archived 32 changes of v1.0..v1.1 (30 passed, 1 failed, 1 skipped; 31 envelopes), signed by rita@example.org to [TMP]/a.jsonl
+                --- stderr
+                warning: 1 change failed verification; the summary records its findings (`aiprov verify --archive [TMP]/a.jsonl` lists them)
+                ");
+        } else {
+            assert!(piped.status.success());
+            let stderr = String::from_utf8_lossy(&piped.stderr);
+            assert!(!stderr.contains("verifying"), "{stderr}");
             // With JSON, the summary statement that was signed.
             let doc: Value = serde_json::from_slice(&piped.stdout).unwrap();
             assert_schema_valid("release-summary.schema.json", &doc);
@@ -424,43 +433,50 @@ fn bad_archives_and_missing_keyrings_are_clear_errors() {
     let keyring = f.tmp.path().join("keyring");
     std::fs::create_dir_all(&keyring).unwrap();
     std::fs::write(keyring.join("keyring.toml"), "version = 1\n").unwrap();
-    let out = f
-        .aiprov()
-        .args(["verify", "--archive"])
-        .arg(&empty)
-        .arg("--keyring")
-        .arg(&keyring)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("is not a release archive"), "{err}");
-    assert!(err.contains("holds no envelope"), "{err}");
+    let outcome = f.outcome(
+        f.aiprov()
+            .args(["verify", "--archive"])
+            .arg(&empty)
+            .arg("--keyring")
+            .arg(&keyring),
+    );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: [TMP]/empty.jsonl is not a release archive
+        caused by: the archive holds no envelope
+        ");
     let missing = f.tmp.path().join("missing.jsonl");
-    let out = f
-        .aiprov()
-        .args(["verify", "--archive"])
-        .arg(&missing)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    let outcome = f.outcome(f.aiprov().args(["verify", "--archive"]).arg(&missing));
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: cannot read [TMP]/missing.jsonl: No such file or directory (os error 2)
+        ");
     // Outside a repository, nothing says whom to trust.
     std::fs::write(&empty, "{}\n").unwrap();
-    let out = f
-        .aiprov()
-        .current_dir(f.tmp.path())
-        .args(["verify", "--archive"])
-        .arg(&empty)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no keyring"));
+    let outcome = f.outcome(
+        f.aiprov()
+            .current_dir(f.tmp.path())
+            .args(["verify", "--archive"])
+            .arg(&empty),
+    );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: no keyring to check [TMP]/empty.jsonl with
+        hint: pass --keyring DIR (the release base's .aiprov/ directory), or run inside the repository (-C PATH)
+        ");
     // An archive of a single revision is refused: a release is a range.
-    let out = f
-        .aiprov()
-        .args(["archive", "HEAD", "-o", "x.jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let outcome = f.outcome(f.aiprov().args(["archive", "HEAD", "-o", "x.jsonl"]));
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: 'HEAD' is not a range
+        hint: name the previous release and this one, e.g. v1.0..v1.1
+        ");
 }

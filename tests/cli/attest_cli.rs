@@ -268,14 +268,18 @@ fn fix_trailer_adds_the_trailer_before_the_sign_offs() {
     assert_eq!(code, 0, "{doc:#}");
     // It never removes the declaration again: saying no AI was used is refused, the commit kept.
     let before = f.git(&["rev-parse", "HEAD"]);
-    f.aiprov()
-        .args(["attest", "--fix-trailer", "--human", "**", "--key"])
-        .arg(&keys.alice)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "would remove the commit's declaration of AI use",
-        ));
+    let outcome = f.outcome(
+        f.aiprov()
+            .args(["attest", "--fix-trailer", "--human", "**", "--key"])
+            .arg(&keys.alice),
+    );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: --fix-trailer would remove the commit's declaration of AI use (`AI-used-for: code`), and the attestation would declare none
+        hint: if AI was used, say where with --ai GLOB=CATEGORY; if it was not, edit the trailer yourself (`git commit --amend`)
+        ");
     assert_eq!(f.git(&["rev-parse", "HEAD"]), before);
     assert_eq!(envelope_lines(&f).len(), 1);
 }
@@ -387,18 +391,15 @@ fn show_prints_the_attestation() {
         .arg(&keys.alice)
         .assert()
         .success();
-    let out = f
-        .aiprov()
-        .args(["show", "--color", "never"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)"),
-        "{text}"
-    );
-    assert!(text.contains("M hw/dev.c  AI: code"), "{text}");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["show", "--color", "never"])), @"
+        exit: 0
+        --- stdout
+        attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
+          change:   Change the device
+          AI used:  code
+            M hw/dev.c  AI: code
+        --- stderr
+        ");
     let out = f
         .aiprov()
         .args(["show", "--format", "json"])

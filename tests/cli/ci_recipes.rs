@@ -132,8 +132,16 @@ fn the_pull_request_recipe_verifies_and_reports() {
     git(&ci2, &["fetch", "-q", bare_fork.to_str().unwrap(), "topic"]);
     git(&ci2, &["checkout", "-q", "FETCH_HEAD"]);
     let out = run_ci(&f, &ci2, &bare_fork);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("signature.missing"));
+    insta::assert_snapshot!(f.render(&out), @"
+        exit: 1
+        --- stdout
+        FAIL [id] Topic
+            error [signature.missing] no attestation for this change
+        verification failed: 0 passed, 1 failed
+        --- stderr
+        fatal: couldn't find remote ref refs/notes/aiprov
+        aiprov: no refs/notes/aiprov in [TMP]/fork2.git: the commits carry no attestations
+        ");
 
     // The docs quote the script's commands.
     let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci.md")).unwrap();

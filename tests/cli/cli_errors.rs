@@ -1,23 +1,9 @@
-//! Bad input to the command itself: exit code 2 and a clear one-line error, never a panic.
+//! Bad input to the command itself: exit code 2 and a clear one-line error, never a panic. Each
+//! outcome is a snapshot (`Fixture::outcome`): the exit code, stdout and the whole of stderr.
 
 use crate::common;
 
 use common::Fixture;
-use predicates::prelude::*;
-
-/// Runs aiprov and checks: exit 2, an `error:` line containing `expected`, no panic.
-fn fails_cleanly(cmd: &mut assert_cmd::Command, expected: &str) {
-    let out = cmd.output().expect("run aiprov");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-    let first = stderr.lines().next().unwrap_or_default();
-    assert!(first.starts_with("error: "), "stderr: {stderr}");
-    assert!(
-        stderr.contains(expected),
-        "expected {expected:?} in: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
-}
 
 fn repo_with_commit() -> Fixture {
     let f = Fixture::new();
@@ -31,63 +17,100 @@ fn a_directory_that_is_not_a_repository() {
     let f = Fixture::new();
     let outside = f.tmp.path().join("plain");
     std::fs::create_dir_all(&outside).unwrap();
-    fails_cleanly(
+    let outcome = f.outcome(
         f.aiprov()
             .arg("-C")
             .arg(&outside)
             .arg("verify")
             .env("GIT_CEILING_DIRECTORIES", f.tmp.path()),
-        "not a git repository",
     );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: not a git repository: [TMP]/plain
+        caused by: could not find repository at '[TMP]/plain'; class=Repository (6); code=NotFound (-3)
+        ");
 }
 
 #[test]
 fn an_unknown_revision() {
     let f = repo_with_commit();
-    fails_cleanly(
-        f.aiprov().args(["verify", "no-such-branch"]),
-        "unknown revision 'no-such-branch'",
-    );
-    fails_cleanly(
-        f.aiprov().args(["verify", "HEAD..nope"]),
-        "unknown revision 'nope'",
-    );
-    fails_cleanly(
-        f.aiprov().args(["attest", "deadbeef"]),
-        "unknown revision 'deadbeef'",
-    );
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "no-such-branch"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: unknown revision 'no-such-branch'
+        caused by: revspec 'no-such-branch' not found; class=Reference (4); code=NotFound (-3)
+        ");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "HEAD..nope"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: unknown revision 'nope'
+        caused by: revspec 'nope' not found; class=Reference (4); code=NotFound (-3)
+        ");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["attest", "deadbeef"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: unknown revision 'deadbeef'
+        caused by: revspec 'deadbeef' not found; class=Reference (4); code=NotFound (-3)
+        ");
 }
 
 #[test]
 fn an_unreadable_or_malformed_key_file() {
     let f = repo_with_commit();
-    fails_cleanly(
-        f.aiprov().args(["attest", "--key", "/nonexistent/key"]),
-        "cannot read key file",
-    );
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["attest", "--key", "/nonexistent/key"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: cannot read key file /nonexistent/key
+        caused by: No such file or directory (os error 2)
+        ");
     f.write("../bad-key", "this is not a key\n");
-    fails_cleanly(
+    let outcome = f.outcome(
         f.aiprov()
             .args(["attest", "--key"])
             .arg(f.tmp.path().join("bad-key")),
-        "not an OpenSSH public key",
     );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: not an OpenSSH public key: Base64 encoding error: invalid Base64 encoding
+        ");
     f.write(
         "../bad-private",
         "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n",
     );
-    fails_cleanly(
+    let outcome = f.outcome(
         f.aiprov()
             .args(["attest", "--key"])
             .arg(f.tmp.path().join("bad-private")),
-        "is not an OpenSSH private key",
     );
-    fails_cleanly(
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: [TMP]/bad-private is not an OpenSSH private key
+        caused by: PEM Base64 error: invalid Base64 encoding
+        caused by: PEM Base64 error: invalid Base64 encoding
+        caused by: PEM Base64 error: invalid Base64 encoding
+        ");
+    let outcome = f.outcome(
         f.aiprov()
             .args(["keyring", "add", "alice@example.org"])
             .arg(f.tmp.path().join("bad-key")),
-        "is not a usable public key",
     );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: [TMP]/bad-key is not a usable public key
+        caused by: not an OpenSSH public key: Base64 encoding error: invalid Base64 encoding
+        ");
 }
 
 #[test]
@@ -99,17 +122,24 @@ fn an_encrypted_key_without_passphrase_or_with_a_wrong_one() {
         .arg(&key)
         .assert()
         .success();
-    fails_cleanly(
-        f.aiprov().args(["attest", "--key"]).arg(&key),
-        "is encrypted",
-    );
-    fails_cleanly(
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["attest", "--key"]).arg(&key)), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: [TMP]/enc is encrypted and no passphrase was given
+        ");
+    let outcome = f.outcome(
         f.aiprov()
             .args(["attest", "--key"])
             .arg(&key)
             .env("AIPROV_KEY_PASSPHRASE", "wrong"),
-        "wrong passphrase",
     );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: wrong passphrase for [TMP]/enc
+        ");
     f.aiprov()
         .args(["attest", "--key"])
         .arg(&key)
@@ -128,13 +158,30 @@ fn a_malformed_keyring() {
     f.commit_all("bad keyring\n\nSigned-off-by: Alice Author <alice@example.org>");
     f.write("a.txt", "b\n");
     f.commit_all("change\n\nSigned-off-by: Alice Author <alice@example.org>");
-    fails_cleanly(f.aiprov().args(["verify", "HEAD"]), "keyring.toml");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "HEAD"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: .aiprov at [id]/keyring.toml: signer 1 (a@b): not an OpenSSH public key: Base64 encoding error: invalid Base64 length
+        hint: the keyring is read from the trusted revision [id]; fix it there, or pass --trust-ref or --keyring
+        ");
     f.write(".aiprov/keyring.toml", "version = 1\nsigner = 3\n");
     f.commit_all("worse keyring\n\nSigned-off-by: Alice Author <alice@example.org>");
     f.write("a.txt", "c\n");
     f.commit_all("change\n\nSigned-off-by: Alice Author <alice@example.org>");
-    fails_cleanly(f.aiprov().args(["verify", "HEAD"]), "keyring.toml");
-    fails_cleanly(f.aiprov().args(["keyring", "list"]), "keyring.toml");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "HEAD"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: .aiprov at [id]/keyring.toml: TOML parse error at line 2, column 10   | 2 | signer = 3   |          ^ invalid type: integer `3`, expected a sequence
+        hint: the keyring is read from the trusted revision [id]; fix it there, or pass --trust-ref or --keyring
+        ");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["keyring", "list"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: .aiprov/keyring.toml: TOML parse error at line 2, column 10   | 2 | signer = 3   |          ^ invalid type: integer `3`, expected a sequence
+        ");
 }
 
 #[test]
@@ -153,30 +200,30 @@ fn without_a_keyring_nothing_is_trusted_and_the_warning_says_why() {
         .arg(&key)
         .assert()
         .success();
-    for (rev, code) in [
-        ("HEAD", "signature.untrusted"),
-        ("HEAD~1", "signature.missing"),
+    for (rev, name, code) in [
+        ("HEAD", "head", "signature.untrusted"),
+        ("HEAD~1", "parent", "signature.missing"),
     ] {
         let out = f
             .aiprov()
             .args(["verify", "--format", "json", rev])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("warning: there is no .aiprov/keyring.toml at"),
-            "{stderr}"
-        );
+        insta::assert_snapshot!(format!("without_a_keyring_{name}"), f.render(&out));
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(doc["changes"][0]["findings"][0]["code"], code, "{rev}");
     }
     // An explicit keyring directory that does not exist is an error of the command.
-    fails_cleanly(
+    let outcome = f.outcome(
         f.aiprov()
             .args(["verify", "--keyring", "/nonexistent", "HEAD"]),
-        "does not exist",
     );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: keyring directory /nonexistent does not exist
+        ");
 }
 
 #[test]
@@ -187,7 +234,20 @@ fn errors_are_json_with_format_json() {
         .args(["--format", "json", "verify", "nope"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(f.render(&out), @r#"
+        exit: 2
+        --- stdout
+        {
+          "error": {
+            "causes": [
+              "revspec 'nope' not found; class=Reference (4); code=NotFound (-3)"
+            ],
+            "hint": null,
+            "message": "unknown revision 'nope'"
+          }
+        }
+        --- stderr
+        "#);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
     assert_eq!(doc["error"]["message"], "unknown revision 'nope'");
 }
@@ -195,28 +255,43 @@ fn errors_are_json_with_format_json() {
 #[test]
 fn usage_errors_exit_2() {
     let f = repo_with_commit();
-    f.aiprov()
-        .args(["verify", "--no-such-flag"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unexpected argument"));
-    fails_cleanly(
-        f.aiprov().args(["attest", "--ai", "nonsense"]),
-        "invalid --ai rule",
-    );
-    fails_cleanly(
-        f.aiprov().args(["attest", "--ai", "*=magic"]),
-        "unknown category",
-    );
-    fails_cleanly(
-        f.aiprov().args([
-            "keyring",
-            "add",
-            "alice@example.org",
-            "x.pub",
-            "--valid-after",
-            "tomorrow",
-        ]),
-        "invalid date",
-    );
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "--no-such-flag"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: unexpected argument '--no-such-flag' found
+
+          tip: to pass '--no-such-flag' as a value, use '-- --no-such-flag'
+
+        Usage: aiprov verify [OPTIONS] [REV|RANGE]...
+
+        For more information, try '--help'.
+        ");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["attest", "--ai", "nonsense"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: invalid --ai rule 'nonsense': expected GLOB=CATEGORY[, CATEGORY...][ (explanation)]
+        ");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["attest", "--ai", "*=magic"])), @r#"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: invalid --ai rule '*=magic'
+        caused by: malformed AI-used-for trailer "magic": unknown category "magic" (expected code, tests, docs or research)
+        "#);
+    let outcome = f.outcome(f.aiprov().args([
+        "keyring",
+        "add",
+        "alice@example.org",
+        "x.pub",
+        "--valid-after",
+        "tomorrow",
+    ]));
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: invalid date 'tomorrow' (expected YYYY-MM-DD or an RFC 3339 time such as 2026-01-31T12:00:00Z)
+        ");
 }

@@ -119,11 +119,48 @@ fn any_changed_added_or_removed_byte_is_reported() {
         // One more added line.
         attested.replace("new line after 12\n", "new line after 12\nand one more\n"),
     ];
-    for variant in variants {
-        f.write("hw/dev.c", &variant);
+    let mut transcript = String::new();
+    for (i, variant) in variants.iter().enumerate() {
+        f.write("hw/dev.c", variant);
         f.git(&["commit", "-q", "-a", "--amend", "--no-edit"]);
-        let (code, out) = verify_tip(&f, &base);
-        assert_eq!(code, 1, "{out}");
-        assert!(out.contains("coverage.digest-mismatch"), "{out}");
+        let out = f
+            .aiprov()
+            .args(["verify", "--trust-ref", &base, "HEAD"])
+            .output()
+            .expect("run aiprov");
+        transcript.push_str(&format!("## variant {}\n{}\n", i + 1, f.render(&out)));
     }
+    insta::assert_snapshot!(transcript, @"
+        ## variant 1
+        exit: 1
+        --- stdout
+        FAIL [id] Fix the device (attested by alice@example.org)
+            error [coverage.digest-mismatch] hw/dev.c: the changed lines differ from those alice@example.org attested
+        verification failed: 0 passed, 1 failed
+        --- stderr
+
+        ## variant 2
+        exit: 1
+        --- stdout
+        FAIL [id] Fix the device (attested by alice@example.org)
+            error [coverage.digest-mismatch] hw/dev.c: the changed lines differ from those alice@example.org attested
+        verification failed: 0 passed, 1 failed
+        --- stderr
+
+        ## variant 3
+        exit: 1
+        --- stdout
+        FAIL [id] Fix the device (attested by alice@example.org)
+            error [coverage.digest-mismatch] hw/dev.c: the changed lines differ from those alice@example.org attested
+        verification failed: 0 passed, 1 failed
+        --- stderr
+
+        ## variant 4
+        exit: 1
+        --- stdout
+        FAIL [id] Fix the device (attested by alice@example.org)
+            error [coverage.digest-mismatch] hw/dev.c: the changed lines differ from those alice@example.org attested
+        verification failed: 0 passed, 1 failed
+        --- stderr
+        ");
 }

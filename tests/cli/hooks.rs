@@ -70,13 +70,14 @@ fn a_hook_that_is_not_aiprovs_is_never_replaced() {
     let f = Fixture::new();
     let hook = f.repo.join(".git/hooks/post-commit");
     std::fs::write(&hook, "#!/bin/sh\necho mine\n").unwrap();
-    f.aiprov()
-        .args(["init", "--auto-attest"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "is not aiprov's; not replacing it",
-        ));
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["init", "--auto-attest"])), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        created .aiprov/keyring.toml
+        error: [TMP]/repo/.git/hooks/post-commit exists and is not aiprov's; not replacing it
+        hint: add `aiprov attest -q -y HEAD` to it yourself
+        ");
     assert_eq!(
         std::fs::read_to_string(&hook).unwrap(),
         "#!/bin/sh\necho mine\n"

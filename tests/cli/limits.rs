@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{git_stdin, lines, Fixture};
+use common::{git_stdin, lines, snapshot, Fixture};
 
 const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
 
@@ -24,13 +24,16 @@ fn attested() -> (Fixture, std::path::PathBuf) {
     (f, key)
 }
 
-/// `aiprov ARGS`: exit code and stderr.
-fn run(f: &Fixture, args: &[&str]) -> (i32, String, String) {
+/// `aiprov ARGS` rendered for a snapshot, with the limit `max` shown as `[limit]` and `max + 1`
+/// as `[limit + 1]`, so the snapshot shows that the message names the limit in force.
+fn run(f: &Fixture, args: &[&str], max: usize) -> String {
     let out = f.aiprov().args(args).output().expect("run aiprov");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    let over = (max + 1).to_string();
+    let max = max.to_string();
+    snapshot::render_naming(
+        &out,
+        &[f.tmp.path()],
+        &[(&over, "limit + 1"), (&max, "limit")],
     )
 }
 
@@ -53,12 +56,14 @@ fn an_envelope_line_over_the_limit_is_reported_invalid() {
     let max = aiprov::dsse::MAX_ENVELOPE_BYTES;
     let line = format!("{{\"payload\":\"{}\"}}\n", "A".repeat(max));
     set_note(&f, line.as_bytes());
-    let (code, out, _) = run(&f, &["verify", "HEAD"]);
-    assert_eq!(code, 1);
-    assert!(
-        out.contains(&format!("over the envelope limit of {max}")),
-        "{out}"
-    );
+    insta::assert_snapshot!(run(&f, &["verify", "HEAD"], max), @"
+        exit: 1
+        --- stdout
+        FAIL [id] Change
+            error [signature.invalid] note line 1: the line is 16777230 bytes, over the envelope limit of [limit]
+        verification failed: 0 passed, 1 failed
+        --- stderr
+        ");
 }
 
 #[test]
@@ -68,30 +73,23 @@ fn a_note_over_the_limit_is_a_finding_and_attest_refuses_it() {
     // git notes ends the note with a newline: max + 1 bytes.
     set_note(&f, &vec![b'x'; max]);
     // verify reports it on the commit (tests/cli/adversarial_keys.rs: the rest of a range goes on).
-    let (code, out, err) = run(&f, &["verify", "HEAD"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(
-        out.contains(&format!("is {} bytes, over the limit of {max}", max + 1))
-            && out.contains("the note of commit")
-            && out.contains("signature.invalid"),
-        "{out}"
-    );
+    insta::assert_snapshot!(run(&f, &["verify", "HEAD"], max), @"
+        exit: 1
+        --- stdout
+        FAIL [id] Change
+            error [signature.invalid] the note of commit [id] is [limit + 1] bytes, over the limit of [limit]; it is not read
+        verification failed: 0 passed, 1 failed
+        --- stderr
+        ");
     // attest reads the note it extends: the same error, and the note is left alone.
-    let (code, _, err) = run(
-        &f,
-        &[
-            "attest",
-            "-q",
-            "--yes",
-            "--key",
-            key.to_str().expect("path"),
-        ],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.starts_with("error: ") && err.contains("over the limit"),
-        "{err}"
-    );
+    let key = key.to_str().expect("path");
+    let attest = run(&f, &["attest", "-q", "--yes", "--key", key], max);
+    insta::assert_snapshot!(attest, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: the note of commit [id] is [limit + 1] bytes, over the limit of [limit]
+        ");
 }
 
 #[test]
@@ -103,12 +101,19 @@ fn a_note_of_too_many_envelopes_is_reported() {
     let mut note = "x\n".repeat(max);
     note.push_str(&String::from_utf8_lossy(&good));
     set_note(&f, note.as_bytes());
-    let (code, out, _) = run(&f, &["verify", "HEAD"]);
-    assert_eq!(code, 1);
+    // 256 lines of the same finding, then the bound: its value is checked here, the rest is the
+    // snapshot.
+    let out = f
+        .aiprov()
+        .args(["verify", "HEAD"])
+        .output()
+        .expect("run aiprov");
+    let outcome = f.render(&out);
     assert!(
-        out.contains(&format!("the note holds more than {max} envelopes")),
-        "{out}"
+        outcome.contains(&format!("the note holds more than {max} envelopes")),
+        "{outcome}"
     );
+    insta::assert_snapshot!("too_many_envelopes", outcome);
 }
 
 /// Commits `content` at `path` on top of HEAD, then an ordinary change.
@@ -122,6 +127,7 @@ fn commit_trust_file(f: &Fixture, path: &str, content: &[u8]) {
 #[test]
 fn trust_files_over_the_limit_are_errors() {
     let max = aiprov::git::MAX_TRUST_FILE_BYTES;
+    let mut transcript = String::new();
     for (path, content) in [
         (".aiprov/policy.toml", vec![b'#'; max + 1]),
         (".aiprov/keyring.toml", vec![b'#'; max + 1]),
@@ -129,15 +135,32 @@ fn trust_files_over_the_limit_are_errors() {
     ] {
         let (f, _) = attested();
         commit_trust_file(&f, path, &content);
-        let (code, _, err) = run(&f, &["verify", "HEAD"]);
-        assert_eq!(code, 2, "{path}: {err}");
-        assert!(
-            err.starts_with("error: ")
-                && err.contains(path)
-                && err.contains(&format!("over the limit of {max}")),
-            "{path}: {err}"
-        );
+        transcript.push_str(&format!(
+            "## {path}\n{}\n",
+            run(&f, &["verify", "HEAD"], max)
+        ));
     }
+    insta::assert_snapshot!(transcript, @"
+        ## .aiprov/policy.toml
+        exit: 2
+        --- stdout
+        --- stderr
+        error: .aiprov/policy.toml at [id] is [limit + 1] bytes, over the limit of [limit]
+
+        ## .aiprov/keyring.toml
+        exit: 2
+        --- stdout
+        --- stderr
+        error: reading .aiprov/keyring.toml
+        caused by: .aiprov/keyring.toml at [id] is [limit + 1] bytes, over the limit of [limit]
+        hint: the keyring is read from the trusted revision [id]; fix it there, or pass --trust-ref or --keyring
+
+        ## MAINTAINERS
+        exit: 2
+        --- stdout
+        --- stderr
+        error: MAINTAINERS at [id] is [limit + 1] bytes, over the limit of [limit]
+        ");
 }
 
 #[test]
@@ -152,12 +175,14 @@ fn an_allowed_signers_file_over_the_limit_is_an_error() {
     );
     f.write(".aiprov/keyring.toml", keyring);
     commit_trust_file(&f, ".gitsigners", &vec![b'#'; max + 1]);
-    let (code, _, err) = run(&f, &["verify", "HEAD"]);
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains(".gitsigners") && err.contains("over the limit"),
-        "{err}"
-    );
+    insta::assert_snapshot!(run(&f, &["verify", "HEAD"], max), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: reading .gitsigners
+        caused by: .gitsigners at [id] is [limit + 1] bytes, over the limit of [limit]
+        hint: the keyring is read from the trusted revision [id]; fix it there, or pass --trust-ref or --keyring
+        ");
 }
 
 #[test]
@@ -170,6 +195,7 @@ fn a_commit_message_over_the_limit_is_an_error() {
     f.git(&["add", "-A"]);
     f.git(&["commit", "-q", "-F", msg.to_str().expect("path")]);
     let id = f.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let mut transcript = String::new();
     for args in [
         vec!["verify", "HEAD"],
         vec![
@@ -180,14 +206,25 @@ fn a_commit_message_over_the_limit_is_an_error() {
             key.to_str().expect("path"),
         ],
     ] {
-        let (code, _, err) = run(&f, &args);
-        assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(
-            err.contains(&format!("the message of commit {id} is"))
-                && err.contains(&format!("over the limit of {max}")),
-            "{args:?}: {err}"
-        );
+        let out = f.aiprov().args(&args).output().expect("run aiprov");
+        let (over, max) = ((max + 1).to_string(), max.to_string());
+        let names = [(&*id, "HEAD"), (&*over, "limit + 1"), (&*max, "limit")];
+        let outcome = snapshot::render_naming(&out, &[f.tmp.path()], &names);
+        transcript.push_str(&format!("$ aiprov {}\n{outcome}\n", args[0]));
     }
+    insta::assert_snapshot!(transcript, @"
+        $ aiprov verify
+        exit: 2
+        --- stdout
+        --- stderr
+        error: the message of commit [HEAD] is 1048631 bytes, over the limit of [limit]
+
+        $ aiprov attest
+        exit: 2
+        --- stdout
+        --- stderr
+        error: the message of commit [HEAD] is 1048631 bytes, over the limit of [limit]
+        ");
 }
 
 #[test]
@@ -198,12 +235,14 @@ fn a_mail_over_the_limit_is_an_error() {
     mail.resize(max + 1, b'x');
     let path = f.tmp.path().join("big.patch");
     std::fs::write(&path, &mail).expect("write mail");
-    let (code, _, err) = run(&f, &["verify", "--mbox", path.to_str().expect("path")]);
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("mail 1 of") && err.contains(&format!("over the limit of {max}")),
-        "{err}"
-    );
+    let path = path.to_str().expect("path");
+    insta::assert_snapshot!(run(&f, &["verify", "--mbox", path], max), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: mail 1 of [TMP]/big.patch
+        caused by: mail is [limit + 1] bytes, over the limit of [limit]
+        ");
 }
 
 #[test]
@@ -211,21 +250,15 @@ fn a_key_file_over_the_limit_is_an_error() {
     let (f, _) = attested();
     let big = f.tmp.path().join("big-key");
     std::fs::write(&big, vec![b'A'; 1 << 20]).expect("write");
-    let (code, _, err) = run(
-        &f,
-        &[
-            "attest",
-            "-q",
-            "--yes",
-            "--key",
-            big.to_str().expect("path"),
-        ],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("big-key") && err.contains("over the limit"),
-        "{err}"
-    );
+    let big = big.to_str().expect("path");
+    let max = aiprov::signing::MAX_KEY_FILE_BYTES as usize;
+    insta::assert_snapshot!(run(&f, &["attest", "-q", "--yes", "--key", big], max), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: cannot read key file [TMP]/big-key
+        caused by: over the limit of [limit] bytes for a key file
+        ");
 }
 
 #[test]
@@ -235,15 +268,12 @@ fn a_keyring_directory_file_over_the_limit_is_an_error() {
     let dir = f.tmp.path().join("trust");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("keyring.toml"), vec![b'#'; max + 1]).expect("write");
-    let (code, _, err) = run(
-        &f,
-        &["verify", "--keyring", dir.to_str().expect("path"), "HEAD"],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.starts_with("error: ")
-            && err.contains("keyring.toml")
-            && err.contains("over the limit"),
-        "{err}"
-    );
+    let dir = dir.to_str().expect("path");
+    insta::assert_snapshot!(run(&f, &["verify", "--keyring", dir, "HEAD"], max), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: reading [TMP]/trust/keyring.toml
+        caused by: over the limit of [limit] bytes for a trust file
+        ");
 }

@@ -328,19 +328,31 @@ fn softfail_reports_the_findings_and_applies_anyway() {
     let path = m.tmp.path().join("tampered.mbox");
     std::fs::write(&path, tampered).unwrap();
     let before = m.git(&["rev-parse", "HEAD"]).trim().to_string();
-    let out = m
-        .aiprov()
-        .args(["am", "--softfail", "--color", "never"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "the findings still decide the exit code: {stdout}"
+    // The findings still decide the exit code.
+    let outcome = m.outcome(
+        m.aiprov()
+            .args(["am", "--softfail", "--color", "never"])
+            .arg(&path),
     );
-    assert!(stdout.contains("coverage.digest-mismatch"), "{stdout}");
+    insta::assert_snapshot!(common::snapshot::without_git_advice(&outcome), @"
+        exit: 1
+        --- stdout
+        PASS patch 1/5 hw/dev: fix line ten (attested by alice@example.org)
+        PASS patch 2/5 tests: cover line ten (attested by alice@example.org)
+        PASS patch 3/5 docs: explain line ten (attested by alice@example.org)
+        PASS patch 4/5 hw/dev: fix line forty by hand (attested by alice@example.org)
+        FAIL patch 5/5 hw/new: add a helper (attested by alice@example.org)
+            error [coverage.digest-mismatch] hw/new.c: the changed lines differ from those alice@example.org attested
+        verification failed: 4 passed, 1 failed
+        Applying: hw/dev: fix line ten
+        Applying: tests: cover line ten
+        Applying: docs: explain line ten
+        Applying: hw/dev: fix line forty by hand
+        Applying: hw/new: add a helper
+        --- stderr
+        skipping cover letter: [PATCH 0/5] *** SUBJECT HERE ***
+        applied 5 patches; their attestations are notes in refs/notes/aiprov
+        ");
     assert_eq!(
         m.git(&["rev-list", "--count", &format!("{before}..HEAD")])
             .trim(),

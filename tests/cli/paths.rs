@@ -352,11 +352,19 @@ fn names_and_titles_cannot_forge_report_lines_or_drive_the_terminal() {
         .args(["verify", "main"])
         .output()
         .expect("run aiprov");
-    assert_eq!(out.status.code(), Some(1));
+    // The title's escape and the name's newline are shown quoted.
+    insta::assert_snapshot!(f.render(&out), @r"
+        exit: 1
+        --- stdout
+        FAIL [id] Clear the screen \u{1b}[2J (attested by alice@example.org)
+            error [coverage.file-extra] ok.txt is attested but the change does not touch it
+            error [coverage.file-missing] x\nPASS 000000000000 all good (added) is not covered by the attestation
+        verification failed: 0 passed, 1 failed
+        --- stderr
+        ");
+    // Invisible in a snapshot: no escape character reaches the terminal, no line is forged.
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(!text.contains('\u{1b}'), "{text}");
-    assert!(text.contains("Clear the screen \\u{1b}[2J"), "{text}");
-    assert!(text.contains("x\\nPASS 000000000000 all good"), "{text}");
     assert!(!text.lines().any(|l| l.starts_with("PASS")), "{text}");
     let shown = f
         .aiprov()

@@ -224,6 +224,7 @@ fn trees_as_deep_as_git_allows_verify_on_worker_threads_and_deeper_ones_are_refu
     // git fast-import makes a tree of 20,000 levels; aiprov refuses it instead of overflowing.
     let (g, key) = trusted_repo();
     deep_commits(&g, 20_000);
+    let mut transcript = String::new();
     for args in [
         vec![
             "attest",
@@ -235,16 +236,25 @@ fn trees_as_deep_as_git_allows_verify_on_worker_threads_and_deeper_ones_are_refu
         vec!["verify", "HEAD"],
     ] {
         let out = g.aiprov().args(&args).output().expect("run aiprov");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(
-            err.contains(&format!(
-                "the tree is deeper than {} levels",
-                aiprov::git::MAX_TREE_DEPTH
-            )),
-            "{args:?}: {err}"
-        );
+        let max = aiprov::git::MAX_TREE_DEPTH.to_string();
+        let outcome = common::snapshot::render_naming(&out, &[g.tmp.path()], &[(&max, "limit")]);
+        transcript.push_str(&format!("$ aiprov {}\n{outcome}\n", args[0]));
     }
+    insta::assert_snapshot!(transcript, @"
+        $ aiprov attest
+        exit: 2
+        --- stdout
+        --- stderr
+        error: reading commit [id]
+        caused by: the tree is deeper than [limit] levels (at d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/...)
+
+        $ aiprov verify
+        exit: 2
+        --- stdout
+        --- stderr
+        error: reading commit [id]
+        caused by: the tree is deeper than [limit] levels (at d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/...)
+        ");
 }
 
 #[test]

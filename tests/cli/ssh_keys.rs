@@ -6,7 +6,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{lines, Fixture};
+use common::{lines, snapshot, Fixture};
 
 const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
 
@@ -56,12 +56,17 @@ fn ssh_keygen_reads_keys_that_aiprov_makes() {
         }
     }
     // Never overwrites.
-    f.aiprov()
-        .args(["keygen", "-f"])
-        .arg(f.tmp.path().join("kfalse"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("already exists"));
+    let outcome = f.outcome(
+        f.aiprov()
+            .args(["keygen", "-f"])
+            .arg(f.tmp.path().join("kfalse")),
+    );
+    insta::assert_snapshot!(outcome, @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: [TMP]/kfalse already exists; not overwriting it
+        ");
 }
 
 /// A repository with alice's key (made by ssh-keygen) trusted, and one change to attest.
@@ -102,12 +107,18 @@ fn aiprov_signs_with_keys_that_ssh_keygen_makes_and_rejects_other_types() {
         .success();
 
     let ecdsa = make_ssh_key(tmp.path(), "ec", "ecdsa");
-    f.aiprov()
+    let out = f
+        .aiprov()
         .args(["attest", "--key"])
         .arg(&ecdsa)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("keys are not supported"));
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(snapshot::render(&out, &[f.tmp.path(), tmp.path()]), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: ecdsa-sha2-nistp256 keys are not supported; aiprov signs with Ed25519 keys (ssh-keygen -t ed25519)
+        ");
 }
 
 /// A real ssh-agent on a private socket, killed when dropped.
@@ -166,13 +177,19 @@ fn signing_through_ssh_agent_and_git_user_signing_key() {
     let pubkey = key.with_extension("pub");
 
     // The agent does not hold the key yet: a clear error.
-    f.aiprov()
+    let out = f
+        .aiprov()
         .args(["attest", "--key"])
         .arg(&pubkey)
         .env("SSH_AUTH_SOCK", &agent.socket)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("does not hold key"));
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(snapshot::render(&out, &[f.tmp.path(), tmp.path()]), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: ssh-agent: the agent does not hold key [id] (add it with ssh-add)
+        ");
     agent.add(&key);
     f.aiprov()
         .args(["attest", "--key"])

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod release;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -164,6 +165,18 @@ impl Fixture {
         }
         c.env("AIPROV_NOW", "2026-01-02T00:00:00Z");
         c
+    }
+
+    /// Runs `cmd` (from [`Fixture::aiprov`]) and renders its exit code, stdout and stderr for a
+    /// snapshot (`common::snapshot`).
+    pub fn outcome(&self, cmd: &mut assert_cmd::Command) -> String {
+        self.render(&cmd.output().expect("run aiprov"))
+    }
+
+    /// A finished command's exit code, stdout and stderr for a snapshot, this fixture's
+    /// temporary directory shown as `[TMP]` (`common::snapshot`).
+    pub fn render(&self, out: &Output) -> String {
+        snapshot::render(out, &[self.tmp.path()])
     }
 }
 
