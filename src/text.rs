@@ -1,7 +1,12 @@
 //! Text as aiprov shows it and paths as it names them: [`printable`] spells control characters
-//! as escapes (for terminals and one-line findings); [`path_name`] names a path's bytes
+//! as escapes (for terminals and one-line findings), [`count`] says how many; [`path_name`] names a path's bytes
 //! one-to-one with git's C-quoting, which [`path_bytes`] and [`unquote_bytes`] undo. The bottom
 //! of the ladder (`ARCHITECTURE.md`, "Layers"): it uses no other module.
+
+/// `n` with its noun, singular or plural: `1 file`, `2 files`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// Text from a commit, a mail or an attestation as a terminal may show it: control characters
 /// (newlines, escape sequences, C1 controls) spelled as escapes, so that a file name or a title

@@ -34,9 +34,12 @@ impl Error {
         })
     }
 
-    /// The message and its causes, outermost first.
+    /// The message and its causes, outermost first. A cause that says what the one before it
+    /// said (an error that repeats its source's message) is said once.
     pub fn chain(&self) -> Vec<String> {
-        self.error.chain().map(|e| e.to_string()).collect()
+        let mut chain: Vec<String> = self.error.chain().map(|e| e.to_string()).collect();
+        chain.dedup();
+        chain
     }
 }
 

@@ -24,9 +24,10 @@ pub struct Options<'a> {
 fn warn_replace_refs(repo: Option<&Repo>, ui: &Output) {
     if let Some(n) = repo.map(Repo::replace_refs).filter(|&n| n > 0) {
         ui.warn(format!(
-            "the repository has {n} replace refs (refs/replace/); aiprov verifies the history as \
+            "the repository has {} (refs/replace/); aiprov verifies the history as \
              recorded and ignores them, but other git commands show the replacements \
-             (compare with `git --no-replace-objects log`)"
+             (compare with `git --no-replace-objects log`)",
+            crate::text::count(n, "replace ref", "replace refs")
         ));
     }
 }

@@ -114,10 +114,10 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         format!("AI used for {}", done.categories.join(", "))
     };
     ctx.out.status(format!(
-        "attested {} {} ({what}; {} files) as {}",
+        "attested {} {} ({what}; {}) as {}",
         &done.commit.to_string()[..12],
         done.title,
-        done.files,
+        crate::text::count(done.files, "file", "files"),
         done.signer
     ));
     Ok(0)

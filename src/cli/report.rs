@@ -92,8 +92,9 @@ fn from_archive(
             &summary.predicate.changes,
         )),
         _ => Err(Error::msg(format!(
-            "{} does not verify ({problems} problems)",
-            path.display()
+            "{} does not verify ({})",
+            path.display(),
+            crate::text::count(problems, "problem", "problems")
         ))
         .hint(format!(
             "`aiprov verify --archive {}` lists them",

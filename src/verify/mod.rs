@@ -152,8 +152,8 @@ pub fn verify_change<S: ChangeSource + ?Sized>(
             Code::SignatureMissing,
             if merge {
                 format!(
-                    "no attestation for this merge, which carries changes of its own: its tree differs from the automatic merge of its parents in {} files",
-                    change.files.len()
+                    "no attestation for this merge, which carries changes of its own: its tree differs from the automatic merge of its parents in {}",
+                    crate::text::count(change.files.len(), "file", "files")
                 )
             } else {
                 "no attestation for this change".to_string()

@@ -304,7 +304,7 @@ fn a_replace_graft_does_not_hide_a_commit() {
         PASS [id] Three (attested by alice@example.org)
         verification failed: 2 passed, 1 failed
         --- stderr
-        warning: the repository has 1 replace refs (refs/replace/); aiprov verifies the history as recorded and ignores them, but other git commands show the replacements (compare with `git --no-replace-objects log`)
+        warning: the repository has 1 replace ref (refs/replace/); aiprov verifies the history as recorded and ignores them, but other git commands show the replacements (compare with `git --no-replace-objects log`)
         ");
     let (code, verdicts) = r.verify(&[&r.range()]);
     assert_eq!((code, verdicts), (1, vec![pass(), missing(), pass()]));

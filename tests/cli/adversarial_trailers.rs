@@ -198,7 +198,7 @@ fn fix_trailer_adds_categories_keeps_the_explanation_and_moves() {
         --- stdout
         --- stderr
         amended [id]: moved `AI-used-for: code` above the Signed-off-by lines
-        attested [id] Change (AI used for code; 1 files) as alice@example.org
+        attested [id] Change (AI used for code; 1 file) as alice@example.org
         ");
     assert_eq!(
         r.message(),

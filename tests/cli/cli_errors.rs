@@ -96,8 +96,6 @@ fn an_unreadable_or_malformed_key_file() {
         --- stderr
         error: [TMP]/bad-private is not an OpenSSH private key
         caused by: PEM Base64 error: invalid Base64 encoding
-        caused by: PEM Base64 error: invalid Base64 encoding
-        caused by: PEM Base64 error: invalid Base64 encoding
         ");
     let outcome = f.outcome(
         f.aiprov()

@@ -151,7 +151,7 @@ fn the_report_counts_what_git_counts_and_the_archive_gives_the_same_report() {
         exit: 2
         --- stdout
         --- stderr
-        error: [TMP]/tampered.jsonl does not verify (1 problems)
+        error: [TMP]/tampered.jsonl does not verify (1 problem)
         hint: `aiprov verify --archive [TMP]/tampered.jsonl` lists them
         ");
 
