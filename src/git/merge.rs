@@ -3,6 +3,7 @@
 //! "evil merge", a conflict resolution) is verified like any commit's change.
 
 use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
 use std::sync::{Mutex, OnceLock};
 
 use git2::{Commit, Oid, Repository};
@@ -16,7 +17,7 @@ use super::{git_command, read, CommitId, GitError, Repo, Result};
 /// repository may be read-only).
 #[derive(Default)]
 pub(super) struct Merges {
-    pub(super) trees: Trees,
+    pub(super) trees: std::sync::Arc<Trees>,
     scratch: OnceLock<tempfile::TempDir>,
 }
 
@@ -63,7 +64,7 @@ impl Repo {
             return Ok(0);
         }
         // Without git, each merge left open is made alone later, and says why it fails.
-        let batch = Batch::start(self.merges.clone(), self.merge_tree_command()?).ok();
+        let batch = Batch::start(self.merges.trees.clone(), self.merge_tree_command()?).ok();
         let batch = Mutex::new(batch);
         let chunk = merges.len().div_ceil(jobs.max(1));
         let parts = merges
@@ -209,9 +210,11 @@ impl Repo {
             .map(std::path::PathBuf::from)
             .into_iter()
             .chain([std::path::PathBuf::from("/dev/shm")]);
+        // Only this user may read it: it holds contents of the repository.
+        let private = std::fs::Permissions::from_mode(0o700);
         let builder = || {
             let mut b = tempfile::Builder::new();
-            b.prefix("aiprov-objects-");
+            b.prefix("aiprov-objects-").permissions(private.clone());
             b
         };
         let dir = in_memory

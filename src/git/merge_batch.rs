@@ -10,8 +10,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use git2::Oid;
 
-use super::merge::Merges;
-
 /// A merge left to git: the commit, its two parents, and their merge base when there is exactly
 /// one (git then need not look for it again).
 pub(super) struct Pending {
@@ -79,7 +77,7 @@ impl Trees {
 
 /// The writing end of the background `git merge-tree --stdin`; dropping it lets git finish.
 pub(super) struct Batch {
-    merges: Arc<Merges>,
+    trees: Arc<Trees>,
     stdin: Option<ChildStdin>,
     /// The merges written to git and not yet answered, in the order written (git answers in it).
     order: Arc<Mutex<VecDeque<Oid>>>,
@@ -88,10 +86,7 @@ pub(super) struct Batch {
 impl Batch {
     /// Starts `command` (`git merge-tree --write-tree` made by the repository) with `--stdin`,
     /// and a thread that takes its answers.
-    pub fn start(
-        merges: Arc<Merges>,
-        mut command: std::process::Command,
-    ) -> std::io::Result<Batch> {
+    pub fn start(trees: Arc<Trees>, mut command: std::process::Command) -> std::io::Result<Batch> {
         let mut child = command
             .args(["--stdin", "--no-messages", "--name-only"])
             .stdin(Stdio::piped())
@@ -100,12 +95,13 @@ impl Batch {
             .spawn()?;
         let stdin = child.stdin.take();
         let order = Arc::new(Mutex::new(VecDeque::new()));
-        let (reader_merges, reader_order) = (merges.clone(), order.clone());
+        // The reader holds the trees only: the scratch directory goes with the last handle.
+        let (reader_trees, reader_order) = (trees.clone(), order.clone());
         std::thread::Builder::new()
             .name("git merge-tree".into())
-            .spawn(move || read_answers(child, &reader_merges.trees, &reader_order))?;
+            .spawn(move || read_answers(child, &reader_trees, &reader_order))?;
         Ok(Batch {
-            merges,
+            trees,
             stdin,
             order,
         })
@@ -120,12 +116,12 @@ impl Batch {
             Some(base) => format!("{base} -- {} {}\n", p.ours, p.theirs),
             None => format!("{} {}\n", p.ours, p.theirs),
         };
-        self.merges.trees.ask(p.merge);
+        self.trees.ask(p.merge);
         lock(&self.order).push_back(p.merge);
         if stdin.write_all(line.as_bytes()).is_err() {
             self.stdin = None;
             // The reader answers (with nothing) what git was given and will not answer.
-            self.merges.trees.answer(p.merge, None);
+            self.trees.answer(p.merge, None);
         }
     }
 }
