@@ -1,7 +1,6 @@
 //! Verifying many commits on several threads, results in order.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
 use super::Error;
@@ -64,26 +63,26 @@ pub fn in_parallel<T: Send>(
 /// nothing else is left, waiting then).
 #[derive(Default)]
 struct Queue {
-    next: AtomicUsize,
-    put_off: Mutex<Vec<usize>>,
+    /// The next target not yet taken, and those put off.
+    state: Mutex<(usize, Vec<usize>)>,
 }
 
 impl Queue {
     fn next(&self, repo: &Repo, targets: &[Target]) -> Option<usize> {
-        let mut put_off = self.put_off.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (next, put_off) = &mut *state;
         if let Some(at) = put_off
             .iter()
             .position(|&i| !repo.merge_pending(targets[i].commit))
         {
             return Some(put_off.remove(at));
         }
-        loop {
-            let i = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(target) = targets.get(i) else { break };
+        while let Some(target) = targets.get(*next) {
+            *next += 1;
             if !repo.merge_pending(target.commit) {
-                return Some(i);
+                return Some(*next - 1);
             }
-            put_off.push(i);
+            put_off.push(*next - 1);
         }
         (!put_off.is_empty()).then(|| put_off.remove(0))
     }

@@ -88,7 +88,7 @@ pub(crate) fn file_changes(diff: &Diff<'_>) -> Vec<FileChange> {
 }
 
 /// Git's rule for binary content: a NUL byte among the first 8000 bytes.
-fn looks_binary(content: &[u8]) -> bool {
+pub(super) fn looks_binary(content: &[u8]) -> bool {
     content.iter().take(8000).any(|&b| b == 0)
 }
 

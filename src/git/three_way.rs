@@ -8,12 +8,6 @@ fn lines(text: &[u8]) -> Vec<&[u8]> {
     text.split_inclusive(|&b| b == b'\n').collect()
 }
 
-/// Whether git takes `text` for binary: a NUL in its first 8,000 bytes. Binary files are not
-/// merged line by line.
-fn is_binary(text: &[u8]) -> bool {
-    text[..text.len().min(8000)].contains(&0)
-}
-
 /// What a side changed of the base, as a diff that first sets aside the common beginning and
 /// end of the two texts sees it (xdiff does): the base's lines `start..end` became the side's
 /// lines `start..side_end`.
@@ -53,7 +47,11 @@ impl Changed {
 /// change's lines), so that any diff of either side keeps the changes apart. `None` otherwise,
 /// or when a text is binary.
 pub(super) fn clean_merge(base: &[u8], ours: &[u8], theirs: &[u8]) -> Option<Vec<u8>> {
-    if [base, ours, theirs].iter().any(|t| is_binary(t)) {
+    // Binary files are not merged line by line.
+    if [base, ours, theirs]
+        .iter()
+        .any(|t| super::diff::looks_binary(t))
+    {
         return None;
     }
     let (b, o, t) = (lines(base), lines(ours), lines(theirs));
