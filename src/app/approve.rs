@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::signer::{load_signer, now};
+use super::signer::{identity, load_signer, now};
+use super::trust::Source;
 use super::Error;
 use crate::change::Change;
 use crate::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
@@ -12,6 +13,7 @@ use crate::git::CommitId;
 use crate::git::{notes, Repo};
 use crate::mail::PatchMail;
 use crate::model::{Approval, ApprovalStatement, Subject, APPROVAL_PREDICATE_TYPE, STATEMENT_TYPE};
+use crate::output::Output;
 use crate::signing::{self, Signer};
 use crate::trailers::Identity;
 
@@ -52,16 +54,10 @@ fn approval(
 /// Who approves, with which key, and why.
 pub struct Options<'a> {
     pub key: Option<&'a Path>,
+    /// `--signer EMAIL`: the identity to approve as.
+    pub sign_as: Option<&'a str>,
     pub comment: Option<&'a str>,
     pub notes_ref: &'a str,
-}
-
-/// The approver: git's user.
-fn approver(repo: &Repo) -> Result<Identity, Error> {
-    repo.user().ok_or_else(|| {
-        Error::msg("no approver identity: git's user.email is not set")
-            .hint("git config user.email you@example.org")
-    })
 }
 
 /// Approves the AI use in a commit: the approval is stored in its note.
@@ -69,11 +65,25 @@ pub fn approve_commit(
     repo: &Repo,
     rev: &str,
     options: &Options<'_>,
+    ui: &Output,
 ) -> Result<(CommitId, String, Identity), Error> {
-    let approver = approver(repo)?;
     let id = repo.commit_id(rev)?;
     let signer = load_signer(repo, options.key)?;
     let change = repo.change(id, |_| true)?;
+    // Verified against the keyring of the commit's parent, as its attestation is.
+    let trusted = change
+        .parent
+        .as_deref()
+        .map(|p| repo.commit_id(p))
+        .transpose()?;
+    let approver = identity(
+        repo,
+        ui,
+        signer.public_key(),
+        Source::default(),
+        trusted,
+        options.sign_as,
+    )?;
     let envelope = approval(&change, &approver, options.comment, signer.as_ref())?;
     notes::update_note(repo, options.notes_ref, id, "aiprov approve", |old| {
         crate::note::with_envelope(old, &envelope)
@@ -87,9 +97,19 @@ pub fn approve_series(
     repo: &Repo,
     mails: &[(Vec<u8>, PatchMail)],
     options: &Options<'_>,
+    ui: &Output,
 ) -> Result<Vec<(String, Envelope)>, Error> {
-    let approver = approver(repo)?;
     let signer = load_signer(repo, options.key)?;
+    // Mails are verified against the keyring at HEAD.
+    let head = repo.commit_id("HEAD").ok();
+    let approver = identity(
+        repo,
+        ui,
+        signer.public_key(),
+        Source::default(),
+        head,
+        options.sign_as,
+    )?;
     mails
         .iter()
         .filter(|(_, m)| !m.is_cover_letter())

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::signer::{load_signer, now};
+use super::signer::{self, load_signer, now};
 use super::trust::load_rev_policy;
 use super::{Error, WithHint};
 use crate::attest::{
@@ -16,7 +16,7 @@ use crate::model::Tool;
 use crate::output::Output;
 use crate::policy::{Convention, Policy};
 use crate::signing;
-use crate::trailers::{self, MessageTrailers};
+use crate::trailers::{self, Identity, MessageTrailers};
 
 /// What to attest, and how.
 pub struct Options<'a> {
@@ -33,6 +33,8 @@ pub struct Options<'a> {
     /// Sign without asking, even on a terminal.
     pub yes: bool,
     pub notes_ref: &'a str,
+    /// `--signer EMAIL`: the identity to sign as.
+    pub sign_as: Option<&'a str>,
 }
 
 /// Keyless signing with Sigstore: the OIDC token, and the Fulcio and Rekor of another instance.
@@ -69,16 +71,33 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Attested
         Some(_) => None,
         None => Some(load_signer(repo, options.key)?),
     };
-    let identity = repo.user().ok_or_else(|| {
-        Error::msg("no signer identity: git's user.email is not set")
-            .hint("git config user.email you@example.org")
-    })?;
-
     let mut change = repo.change(id, |_| true)?;
-    // The policy the commit will be judged by: its parent's (the trusted revision).
-    let policy = match &change.parent {
-        Some(parent) => load_rev_policy(repo, repo.commit_id(parent)?)?,
+    // The policy and keyring the commit will be judged by: its parent's (the trusted revision).
+    let trusted = change
+        .parent
+        .as_deref()
+        .map(|p| repo.commit_id(p))
+        .transpose()?;
+    let policy = match trusted {
+        Some(parent) => load_rev_policy(repo, parent)?,
         None => crate::policy::Policy::default(),
+    };
+    let identity = match &signer {
+        Some(key) => {
+            let source = Default::default();
+            signer::identity(repo, ui, key.public_key(), source, trusted, options.sign_as)?
+        }
+        None => options
+            .sign_as
+            .map(|email| Identity {
+                name: String::new(),
+                email: email.to_string(),
+            })
+            .or_else(|| repo.user())
+            .ok_or_else(|| {
+                Error::msg("no signer identity: git's user.email is not set")
+                    .hint("pass --signer EMAIL, or git config user.email you@example.org")
+            })?,
     };
     let mut trailers = MessageTrailers::from_message(&change.message);
     let plan = plan(&change, &trailers, rules, options.research, &policy.classes);
@@ -98,6 +117,12 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Attested
     };
     check_declaration(&signed_trailers, &plan, policy.convention)
         .hint(declaration_hint(policy.convention))?;
+    if !crate::verify::message::signer_signed_off(&signed_trailers, &identity.email) {
+        ui.warn(format!(
+            "{} is not among the commit's Signed-off-by identities: verify will report signature.signer-not-signed-off (hint: sign off as {0}, e.g. `git commit --amend --no-edit --trailer \"Signed-off-by: {} <{0}>\"`)",
+            identity.email, identity.name
+        ));
+    }
     confirm(ui, &change.title(), &plan, options.yes)?;
     if let Some((message, what)) = fix {
         id = repo.amend_message(id, &message).hint(

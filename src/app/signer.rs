@@ -1,10 +1,15 @@
-//! Loading the signing key and the signer's identity, shared by `attest` and `approve`.
+//! Loading the signing key and choosing the identity it signs for, shared by `attest`,
+//! `approve` and `archive`.
 
 use std::path::Path;
 
+use super::trust::Source;
 use super::Error;
-use crate::git::Repo;
-use crate::signing::{self, KeySource, Signer};
+use crate::git::{CommitId, Repo};
+use crate::keyring::{PrincipalList, Trust};
+use crate::output::Output;
+use crate::signing::{self, KeySource, PublicKey, Signer};
+use crate::trailers::Identity;
 
 /// The signing time: now, or `AIPROV_NOW` (an RFC 3339 time) for reproducible tests.
 pub fn now() -> Result<jiff::Timestamp, Error> {
@@ -40,4 +45,135 @@ pub fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, E
     };
     let passphrase = std::env::var("AIPROV_KEY_PASSPHRASE").ok();
     Ok(source.signer(passphrase.as_deref())?)
+}
+
+/// Whom a signature speaks for, chosen so that it verifies: `--signer EMAIL` when given, else
+/// git's user when the keyring of `source`, or else at `trusted`, trusts the key for it, else the one
+/// identity the keyring names for the key. Refused when that keyring would not trust the key for
+/// the identity (revoked, out of its validity, another identity, or several to choose from); a
+/// key in no keyring yet signs for `--signer` or git's user, with a warning on how to add it.
+pub fn identity(
+    repo: &Repo,
+    ui: &Output,
+    key: &PublicKey,
+    source: Source<'_>,
+    trusted: Option<CommitId>,
+    chosen: Option<&str>,
+) -> Result<Identity, Error> {
+    let user = repo.user();
+    let name = |email: &str| Identity {
+        // The key holder is git's user, under another address.
+        name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+        email: email.to_string(),
+    };
+    let fallback = || {
+        chosen.map(name).or_else(|| user.clone()).ok_or_else(|| {
+            Error::msg("no signer identity: git's user.email is not set")
+                .hint("pass --signer EMAIL, or git config user.email you@example.org")
+        })
+    };
+    let signed_at = now()?;
+    let (keyring, at) = match (source.keyring, source.trust_ref) {
+        (Some(dir), _) => (
+            Some(super::trust::load_dir(dir)?),
+            format!("the keyring in {}", dir.display()),
+        ),
+        (None, rev) => {
+            let rev = match rev {
+                Some(rev) => Some(repo.commit_id(rev)?),
+                None => trusted,
+            };
+            match rev {
+                Some(rev) => (
+                    super::trust::load_rev(repo, rev)?,
+                    format!("the keyring at {}", &rev.to_string()[..12]),
+                ),
+                None => (None, "a keyring (there is no trusted revision)".into()),
+            }
+        }
+    };
+    let fingerprint = key.fingerprint();
+    let add_hint = |email: &str| {
+        format!(
+            "aiprov keyring add {email} KEY.pub, and commit .aiprov/keyring.toml, so that what it signs verifies"
+        )
+    };
+    let principals = match keyring.as_ref().map(|k| k.trust(key, signed_at)) {
+        None | Some(Trust::Unknown) => {
+            let identity = fallback()?;
+            ui.warn(format!(
+                "the key {fingerprint} is in no keyring at {at}; signing as {}, which will not verify until the key is trusted for it (hint: {})",
+                identity.email,
+                add_hint(&identity.email)
+            ));
+            return Ok(identity);
+        }
+        Some(Trust::Revoked { reason }) => {
+            let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
+            return Err(Error::msg(format!(
+                "the key {fingerprint} is revoked in {at}{why}; a signature with it would not verify"
+            ))
+            .hint("sign with another key (--key FILE)"));
+        }
+        Some(Trust::OutsideValidity { window }) => {
+            return Err(Error::msg(format!(
+                "the key {fingerprint} is not valid now in {at} ({window}); a signature with it would not verify"
+            ))
+            .hint("sign with a key valid now (--key FILE), or extend its validity in the keyring"));
+        }
+        Some(Trust::Trusted { principals }) => principals,
+    };
+    let trusted_for = |email: &str| principals.iter().any(|p| p.matches(email));
+    let listed = listed_identities(&principals);
+    if let Some(email) = chosen {
+        if trusted_for(email) {
+            return Ok(name(email));
+        }
+        return Err(Error::msg(format!(
+            "{at} does not trust the key {fingerprint} for {email}; a signature as {email} would not verify"
+        ))
+        .hint(trusted_hint(&principals, &add_hint(email))));
+    }
+    if let Some(user) = user.as_ref().filter(|u| trusted_for(&u.email)) {
+        return Ok(user.clone());
+    }
+    match listed.as_slice() {
+        [only] => {
+            if let Some(user) = &user {
+                ui.status(format!(
+                    "signing as {only}, whom {at} trusts the key for (git's user.email is {})",
+                    user.email
+                ));
+            }
+            Ok(name(only))
+        }
+        _ => {
+            let shown = user
+                .as_ref()
+                .map_or("git's user.email is not set".into(), |u| {
+                    format!("git's user.email is {}", u.email)
+                });
+            Err(Error::msg(format!(
+                "{at} trusts the key {fingerprint} for several identities, and {shown}: which one signs?"
+            ))
+            .hint(trusted_hint(&principals, "pass --signer EMAIL")))
+        }
+    }
+}
+
+/// The identities a key's principal lists name outright (no wildcard, not negated), in order.
+fn listed_identities(principals: &[PrincipalList]) -> Vec<String> {
+    let mut listed: Vec<String> = Vec::new();
+    let patterns = principals.iter().flat_map(|p| p.patterns.split(','));
+    for pattern in patterns.filter(|p| !p.starts_with('!') && !p.contains(['*', '?'])) {
+        if !listed.iter().any(|l| l.eq_ignore_ascii_case(pattern)) {
+            listed.push(pattern.to_string());
+        }
+    }
+    listed
+}
+
+fn trusted_hint(principals: &[PrincipalList], then: &str) -> String {
+    let lists: Vec<String> = principals.iter().map(|p| p.to_string()).collect();
+    format!("the key is trusted for {}; {then}", lists.join(", "))
 }

@@ -235,7 +235,7 @@ fn repo_path(path: &str) -> Result<String, KeyringError> {
     Ok(parts.join("/"))
 }
 
-fn load_rev(repo: &Repo, rev: CommitId) -> Result<Option<Keyring>, Error> {
+pub(super) fn load_rev(repo: &Repo, rev: CommitId) -> Result<Option<Keyring>, Error> {
     let origin = format!("{AIPROV_DIR} at {}", &rev.to_string()[..12]);
     Keyring::load(&origin, |path| {
         let path = repo_path(path)?;
@@ -276,7 +276,7 @@ fn load_dir_policy(dir: &Path) -> Result<Policy, Error> {
     }
 }
 
-fn load_dir(dir: &Path) -> Result<Keyring, Error> {
+pub(super) fn load_dir(dir: &Path) -> Result<Keyring, Error> {
     if !dir.is_dir() {
         return Err(Error::msg(format!(
             "keyring directory {} does not exist",

@@ -22,6 +22,10 @@ pub struct Args {
     /// Signing key (as for `aiprov attest`)
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// Approve as EMAIL [default: the identity the keyring at the trusted revision trusts the
+    /// key for, else git's user.email]
+    #[arg(long, value_name = "EMAIL")]
+    signer: Option<String>,
     /// A note for the record, e.g. why the AI use is fine
     #[arg(long)]
     comment: Option<String>,
@@ -30,18 +34,19 @@ pub struct Args {
 pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     let options = Options {
         key: args.key.as_deref(),
+        sign_as: args.signer.as_deref(),
         comment: args.comment.as_deref(),
         notes_ref: &ctx.notes_ref,
     };
     if let Some(path) = &args.mbox {
         let mails = read_mbox(path)?;
-        for (subject, envelope) in approve_series(repo, &mails, &options)? {
+        for (subject, envelope) in approve_series(repo, &mails, &options, &ctx.out)? {
             writeln!(ctx.out.stdout(), "{}", envelope.to_json())?;
             ctx.out.status(format!("approved {subject}"));
         }
         return Ok(0);
     }
-    let (id, title, approver) = approve_commit(repo, &args.rev, &options)?;
+    let (id, title, approver) = approve_commit(repo, &args.rev, &options, &ctx.out)?;
     ctx.out.status(format!(
         "approved {} {title} as {}",
         &id.to_string()[..12],

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Context, JobsArg, TrustArgs};
 use crate::app::release;
-use crate::app::signer::{load_signer, now};
+use crate::app::signer::{identity, load_signer, now};
 use crate::app::Error;
 use crate::archive;
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
@@ -30,6 +30,10 @@ pub struct Args {
     /// The release manager's signing key (as for `aiprov attest`)
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// Sign as EMAIL [default: the identity the keyring of the release base (or --trust-ref,
+    /// --keyring) trusts the key for, else git's user.email]
+    #[arg(long, value_name = "EMAIL")]
+    signer: Option<String>,
     /// A release tarball to name in the summary by its SHA-256 (repeatable)
     #[arg(long, value_name = "FILE")]
     tarball: Vec<PathBuf>,
@@ -65,10 +69,6 @@ fn tarball_subject(path: &Path) -> Result<Subject, Error> {
 }
 
 pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Error> {
-    let signer_identity = repo.user().ok_or_else(|| {
-        Error::msg("no release manager identity: git's user.email is not set")
-            .hint("git config user.email you@example.org")
-    })?;
     let range = release::resolve(repo, &args.range)?;
     let mut subject = vec![Subject {
         name: range.tip_name.clone(),
@@ -79,6 +79,21 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Er
     }
     // Fail on a missing key before the long part.
     let signer = load_signer(repo, args.key.as_deref())?;
+    // `verify --archive` checks the summary with the keyring of the release base.
+    let base = range
+        .release
+        .base
+        .as_deref()
+        .map(|b| repo.commit_id(b))
+        .transpose()?;
+    let signer_identity = identity(
+        repo,
+        &ctx.out,
+        signer.public_key(),
+        args.trust.options(),
+        base,
+        args.signer.as_deref(),
+    )?;
     let options = release::Options {
         trust: args.trust.options(),
         jobs: args.jobs.jobs,

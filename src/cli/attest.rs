@@ -58,6 +58,10 @@ pub struct Args {
     /// Rekor of another Sigstore instance [default: the public-good instance]
     #[arg(long, value_name = "URL", requires_all = ["sigstore", "fulcio_url"])]
     rekor_url: Option<String>,
+    /// Sign as EMAIL [default: the identity the keyring at the commit's parent trusts the key
+    /// for, else git's user.email]
+    #[arg(long, value_name = "EMAIL")]
+    signer: Option<String>,
     /// Do not ask for confirmation on a terminal
     #[arg(short = 'y', long)]
     yes: bool,
@@ -101,6 +105,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         keyless,
         yes: args.yes,
         notes_ref: &ctx.notes_ref,
+        sign_as: args.signer.as_deref(),
     };
     let done = attest(repo, options, &ctx.out)?;
     if !done.stored {

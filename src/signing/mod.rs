@@ -90,6 +90,12 @@ impl PublicKey {
         key.to_openssh().expect("an Ed25519 key always encodes")
     }
 
+    /// The key's fingerprint as `ssh-keygen -l` prints it (`SHA256:...`).
+    pub fn fingerprint(&self) -> String {
+        let key = ssh_key::PublicKey::from(ssh_key::public::Ed25519PublicKey(self.key.to_bytes()));
+        key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
+    }
+
     pub fn to_bytes(&self) -> [u8; 32] {
         self.key.to_bytes()
     }

@@ -2,7 +2,7 @@
 
 mod coverage;
 mod envelopes;
-mod message;
+pub mod message;
 mod policy;
 #[cfg(feature = "sigstore")]
 mod sigstore;

@@ -38,6 +38,7 @@ mod paths;
 mod policy;
 mod report;
 mod scaling;
+mod signer_identity;
 mod sigstore_bundles;
 mod sigstore_conformance;
 mod ssh_keys;
