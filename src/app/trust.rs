@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::git::CommitId;
 
 use super::{Error, WithHint};
-use crate::git::Repo;
+use crate::git::{Mailmap, Repo};
 use crate::keyring::{Keyring, KeyringError, AIPROV_DIR, KEYRING_PATH};
 use crate::mail::patatt::PatattKeyring;
 use crate::output::Output;
@@ -32,6 +32,7 @@ struct Loaded {
     keyring: Option<Keyring>,
     policy: Option<Policy>,
     maintainers: Option<Option<Maintainers>>,
+    mailmap: Option<Option<Mailmap>>,
     patatt: Option<PatattKeyring>,
 }
 
@@ -113,6 +114,10 @@ impl<'r> Trust<'r> {
             let maintainers = load_maintainers(repo, dir.as_deref(), trusted)?;
             self.entry(trusted).maintainers = Some(maintainers);
         }
+        if self.entry(trusted).mailmap.is_none() {
+            let mailmap = load_mailmap(repo, dir.as_deref(), trusted)?;
+            self.entry(trusted).mailmap = Some(mailmap);
+        }
         Ok(())
     }
 
@@ -129,6 +134,7 @@ impl<'r> Trust<'r> {
                 .expect("loaded before")
                 .as_ref()
                 .map(|m| m as &dyn crate::policy::maintainers::MaintainerLookup),
+            mailmap: loaded.mailmap.as_ref().expect("loaded before").as_ref(),
         }
     }
 
@@ -212,6 +218,28 @@ pub(super) fn load_maintainers(
     Ok(text
         .map(|t| Maintainers::parse_in_tree(&String::from_utf8_lossy(&t), &is_dir))
         .transpose()?)
+}
+
+/// Whose addresses are one person's: `.mailmap` at the trusted revision's root (or in the
+/// `--keyring` directory), as git reads it from the top of the tree.
+fn load_mailmap(
+    repo: Option<&Repo>,
+    dir: Option<&Path>,
+    trusted: Option<CommitId>,
+) -> Result<Option<Mailmap>, Error> {
+    let text = match (dir, repo, trusted) {
+        (Some(dir), ..) => match read_bounded(&dir.join(".mailmap")) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                let path = dir.join(".mailmap");
+                return Err(Error::msg(format!("cannot read {}: {e}", path.display())));
+            }
+        },
+        (None, Some(repo), Some(rev)) => repo.file_at(rev, ".mailmap")?,
+        _ => None,
+    };
+    Ok(text.map(|t| Mailmap::parse(&t)))
 }
 
 /// `.aiprov/<path>` inside the repository; `..` may reach the rest of the repository, no further.

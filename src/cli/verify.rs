@@ -55,6 +55,12 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
             args.revs
         };
         verify_range(&repo?, &specs, &options, &ctx.out, |r| Ok(printer.add(r)?))?;
+        if printer.is_empty() {
+            ctx.out.warn(format!(
+                "{} names no commits: nothing was verified",
+                specs.join(" ")
+            ));
+        }
     }
     Ok(printer.finish()?)
 }

@@ -149,6 +149,11 @@ impl<'o> Printer<'o> {
         Ok(())
     }
 
+    /// Whether no change has been reported.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
     pub fn finish(self) -> std::io::Result<i32> {
         let report = Report::new(self.changes);
         if self.out.json() {

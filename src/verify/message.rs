@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 use crate::change::Change;
 use crate::finding::{Code, Finding};
+use crate::git::Mailmap;
 use crate::model::AiUsage;
 use crate::policy::Convention;
-use crate::trailers::{Category, ForeignAiKind, MessageTrailers, AI_USED_FOR};
+use crate::trailers::{Category, ForeignAiKind, Identity, MessageTrailers, AI_USED_FOR};
 
 fn list(categories: &BTreeSet<Category>) -> String {
     let names: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
@@ -118,22 +119,31 @@ pub fn check_against_attestation(trailers: &MessageTrailers, predicate: &AiUsage
     }
 }
 
-/// The Developer's Certificate of Origin: a `Signed-off-by`, and one by the author.
-pub fn check_dco(change: &Change, trailers: &MessageTrailers) -> Vec<Finding> {
+/// The Developer's Certificate of Origin: a `Signed-off-by`, and one by the author, who may sign
+/// off under another of their addresses that `mailmap` (the trusted revision's) joins to theirs.
+pub fn check_dco(
+    change: &Change,
+    trailers: &MessageTrailers,
+    mailmap: Option<&Mailmap>,
+) -> Vec<Finding> {
     if trailers.signed_off_by.is_empty() {
         return vec![Finding::new(Code::DcoMissing, "no Signed-off-by")];
     }
-    let author = &change.author.email;
+    let canonical = |i: &Identity| match mailmap {
+        Some(m) => m.resolve(i).email,
+        None => i.email.clone(),
+    };
+    let author = canonical(&change.author);
     if !trailers
         .signed_off_by
         .iter()
-        .any(|i| i.email.eq_ignore_ascii_case(author))
+        .any(|i| canonical(i).eq_ignore_ascii_case(&author))
     {
         return vec![Finding::new(
             Code::AuthorNotSignedOff,
             format!(
-                "the author {} <{author}> has no Signed-off-by",
-                change.author.name
+                "the author {} <{}> has no Signed-off-by",
+                change.author.name, change.author.email
             ),
         )];
     }

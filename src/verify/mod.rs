@@ -37,6 +37,8 @@ pub struct Trusted<'a> {
     pub policy: &'a Policy,
     /// The MAINTAINERS file, when the trusted revision has one: who may approve AI use.
     pub maintainers: Option<&'a dyn MaintainerLookup>,
+    /// The `.mailmap` of the trusted revision: whose addresses are one person's.
+    pub mailmap: Option<&'a crate::git::Mailmap>,
 }
 
 /// Where a verified change comes from, a commit or a patch mail: what verification asks of it.
@@ -193,7 +195,7 @@ pub fn verify_change<S: ChangeSource + ?Sized>(
         ));
     }
     findings.extend(message::check_trailers(&trailers, policy.convention));
-    findings.extend(message::check_dco(&change, &trailers));
+    findings.extend(message::check_dco(&change, &trailers, trust.mailmap));
     let findings = with_severities(findings, policy);
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = if failed { Verdict::Fail } else { Verdict::Pass };

@@ -217,12 +217,15 @@ fn a_negated_principal_cannot_sign() {
     let base = f.commit_all(&format!("Trust\n\n{SOB}"));
     f.write("hw/dev.c", lines("dev", 3));
     f.commit_all("Change\n\nSigned-off-by: Mallory <mallory@example.org>");
+    // aiprov attest refuses to sign as mallory with this key, as verify would refuse it ...
     f.aiprov()
         .args(["attest", "-y", "--human", "**", "--key"])
         .arg(&key.private)
         .env("GIT_COMMITTER_EMAIL", "mallory@example.org")
         .assert()
-        .success();
+        .code(2);
+    // ... and verify refuses such a signature made without aiprov.
+    common::attest_unchecked(&f, &key.private, "mallory@example.org", &["--human", "**"]);
     let out = f
         .aiprov()
         .args(["verify", "--format", "json", &format!("{base}..HEAD")])

@@ -95,6 +95,7 @@ impl Trust {
             keyring: &self.keyring,
             policy: &self.policy,
             maintainers: None,
+            mailmap: None,
         }
     }
 }

@@ -122,7 +122,7 @@ fn attest_asks_on_a_terminal_and_signs_nothing_when_told_no() {
         keyless: None,
         yes,
         notes_ref: notes::DEFAULT_REF,
-        sign_as: None,
+        sign_as: Some("alice@example.org"),
     };
     let head = repo.commit_id("HEAD").expect("HEAD");
     let note = || notes::read_note(&repo, notes::DEFAULT_REF, head).expect("notes");

@@ -277,7 +277,9 @@ fn an_expired_key_is_untrusted() {
     let base = s.f.commit_all(&format!("Key expires\n\n{SOB}"));
     s.f.write("src/main.c", "changed\n");
     s.f.commit_all(&format!("Change\n\n{SOB}"));
-    s.attest(&[]).success();
+    // aiprov attest refuses to sign with this key; verify refuses a signature made without it.
+    s.attest(&[]).code(2);
+    common::attest_unchecked(&s.f, &s.alice_key, "alice@example.org", &[]);
     let s = Setup { base, ..s };
     let (code, codes) = s.codes();
     assert_eq!((code, codes), (1, vec!["signature.untrusted".to_string()]));
@@ -294,7 +296,9 @@ fn a_revoked_key_is_untrusted() {
     let base = s.f.commit_all(&format!("Revoke a key\n\n{SOB}"));
     s.f.write("src/main.c", "changed\n");
     s.f.commit_all(&format!("Change\n\n{SOB}"));
-    s.attest(&[]).success();
+    // aiprov attest refuses to sign with this key; verify refuses a signature made without it.
+    s.attest(&[]).code(2);
+    common::attest_unchecked(&s.f, &s.alice_key, "alice@example.org", &[]);
     let s = Setup { base, ..s };
     let (code, codes) = s.codes();
     assert_eq!((code, codes), (1, vec!["signature.untrusted".to_string()]));
@@ -414,7 +418,32 @@ fn a_keyring_backed_by_git_allowed_signers() {
         bob_key: bob,
     };
     assert_eq!(s.codes(), (0, vec![]));
-    // bob's key is trusted only for bob@elsewhere.org, not for the signer alice@example.org.
-    s.attest_as(&s.bob_key, &[]).success();
+    // bob's key is trusted only for bob@elsewhere.org, not for the signer alice@example.org:
+    // aiprov attest refuses to sign so, and verify refuses such a signature made without it.
+    s.attest_as(&s.bob_key, &["--signer", "alice@example.org"])
+        .code(2);
+    common::attest_unchecked(&s.f, &s.bob_key, "alice@example.org", &[]);
     assert_eq!(s.codes(), (1, vec!["signature.untrusted".to_string()]));
+}
+
+#[test]
+fn an_empty_range_says_that_nothing_was_verified() {
+    let s = setup();
+    let outcome = s.f.outcome(s.f.aiprov().args(["verify", "HEAD..HEAD"]));
+    insta::assert_snapshot!(outcome, @"
+    exit: 0
+    --- stdout
+    verified: 0 passed, 0 failed
+    --- stderr
+    warning: HEAD..HEAD names no commits: nothing was verified
+    ");
+    let json = s
+        .f
+        .aiprov()
+        .args(["verify", "--format", "json", "HEAD..HEAD"])
+        .output()
+        .expect("verify");
+    assert!(String::from_utf8_lossy(&json.stderr).contains("nothing was verified"));
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(doc["changes"], serde_json::json!([]));
 }

@@ -222,3 +222,57 @@ pub fn qemu_tree() -> PathBuf {
         })
         .clone()
 }
+
+/// Attests HEAD as `email` with `key` the way someone going around aiprov's checks would: the
+/// statement `aiprov attest` makes, signed with `key` whatever the keyring says of it, added to
+/// HEAD's note. For testing what verify makes of signatures that `aiprov attest` refuses to write.
+pub fn attest_unchecked(f: &Fixture, key: &Path, email: &str, extra: &[&str]) {
+    let throwaway = f.tmp.path().join("keys/unchecked");
+    if !throwaway.exists() {
+        f.keygen("unchecked");
+    }
+    let out = f
+        .aiprov()
+        .args(["attest", "--stdout", "-y", "--signer", email, "--key"])
+        .arg(&throwaway)
+        .args(extra)
+        .output()
+        .expect("run aiprov attest");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let envelope = aiprov::dsse::Envelope::parse(&out.stdout).expect("an envelope");
+    let signer = aiprov::signing::KeySource::from_path(key)
+        .expect("a key")
+        .signer(None)
+        .expect("an unencrypted key");
+    let line = aiprov::signing::sign_envelope(
+        aiprov::dsse::INTOTO_PAYLOAD_TYPE,
+        &envelope.payload,
+        signer.as_ref(),
+    )
+    .expect("signed")
+    .to_json();
+    let old = git_cmd(&f.repo)
+        .args(["notes", "--ref=aiprov", "show", "HEAD"])
+        .output()
+        .expect("run git");
+    let mut note = String::from_utf8_lossy(&old.stdout).trim_end().to_string();
+    if !note.is_empty() {
+        note.push('\n');
+    }
+    note.push_str(&line);
+    let file = f.tmp.path().join("unchecked-note");
+    std::fs::write(&file, note + "\n").expect("write note");
+    f.git(&[
+        "notes",
+        "--ref=aiprov",
+        "add",
+        "-f",
+        "-F",
+        file.to_str().expect("path"),
+        "HEAD",
+    ]);
+}
