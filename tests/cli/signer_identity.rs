@@ -160,7 +160,7 @@ fn several_identities_for_one_key_need_a_choice() {
     let f2 = setup(&["alice@personal.example"]).0;
     as_user(&f2)
         .args(["attest", "-y", "--human", "**", "--key"])
-        .arg(&key_of(&f2))
+        .arg(key_of(&f2))
         .assert()
         .success();
 }
@@ -257,4 +257,66 @@ fn an_approval_is_signed_as_the_maintainer_the_keyring_names() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("as bob@maintainers.example"));
     let (code, doc) = verify(&f, &format!("{base}..HEAD"));
     assert_eq!(code, 0, "{doc:#}");
+}
+
+#[test]
+fn a_release_summary_is_signed_as_the_release_manager_the_keyring_names() {
+    let f = Fixture::new();
+    let rita = f.keygen("rita");
+    f.init_trusting("rita@release.example", &rita);
+    f.commit_all("Trust the release manager\n\nSigned-off-by: Alice Author <alice@example.org>");
+    f.git(&["tag", "v1.0"]);
+    f.write("a.c", lines("a", 3));
+    f.commit_all("Change\n\nSigned-off-by: Alice Author <alice@example.org>");
+    f.git(&["tag", "v1.1"]);
+    let archive = f.tmp.path().join("release.intoto.jsonl");
+    let rm = |cmd: &mut assert_cmd::Command| {
+        cmd.env("GIT_COMMITTER_EMAIL", "rita@home.example")
+            .args(["archive", "v1.0..v1.1", "--key"])
+            .arg(&rita)
+            .arg("-o")
+            .arg(&archive)
+            .output()
+            .expect("archive")
+    };
+    let out = rm(&mut f.aiprov());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("signed by rita@release.example"),
+        "{stdout}"
+    );
+    let verified = f
+        .aiprov()
+        .args(["verify", "--archive"])
+        .arg(&archive)
+        .output()
+        .expect("verify --archive");
+    let report = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && report.contains("archive verified"),
+        "{report}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    // A key the release base does not trust for the identity asked for is refused.
+    let refused = f
+        .aiprov()
+        .args([
+            "archive",
+            "v1.0..v1.1",
+            "--signer",
+            "mallory@release.example",
+            "--key",
+        ])
+        .arg(&rita)
+        .arg("-o")
+        .arg(f.tmp.path().join("refused.jsonl"))
+        .output()
+        .expect("archive");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!f.tmp.path().join("refused.jsonl").exists());
 }

@@ -437,12 +437,11 @@ fn an_empty_range_says_that_nothing_was_verified() {
     --- stderr
     warning: HEAD..HEAD names no commits: nothing was verified
     ");
-    let json = s
-        .f
-        .aiprov()
-        .args(["verify", "--format", "json", "HEAD..HEAD"])
-        .output()
-        .expect("verify");
+    let json =
+        s.f.aiprov()
+            .args(["verify", "--format", "json", "HEAD..HEAD"])
+            .output()
+            .expect("verify");
     assert!(String::from_utf8_lossy(&json.stderr).contains("nothing was verified"));
     let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(doc["changes"], serde_json::json!([]));
