@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::change::{Change, FileChange};
 use crate::finding::{Code, Finding};
-use crate::model::{AiUsage, FileEntry};
+use crate::model::{AiCodeShare, AiUsage, FileEntry};
 use crate::policy::{comments, PathClass, Policy};
 use crate::trailers::{Category, ForeignAiKind, MessageTrailers};
 
@@ -58,16 +58,18 @@ fn code_line_count(facts: &dyn FileFacts, file: &FileChange) -> usize {
     }
 }
 
-/// The category rules of the policy (QEMU's profile) for one attested change.
+/// The category rules of the policy (QEMU's profiles) for one attested change, and the AI code
+/// it counts toward the small-fix limit of its series.
 pub fn check_categories(
     change: &Change,
     predicate: &AiUsage,
     policy: &Policy,
     facts: &dyn FileFacts,
     approved: &dyn Fn(&str) -> bool,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, AiCodeShare) {
+    let mut share = AiCodeShare::default();
     if !policy.restrict_categories {
-        return Vec::new();
+        return (Vec::new(), share);
     }
     let mut findings = Vec::new();
     let mut needs_approval: BTreeSet<String> = BTreeSet::new();
@@ -86,7 +88,12 @@ pub fn check_categories(
         let file = &file;
         let class = policy.classes.classify(&entry.path);
         for category in &ai.categories {
+            let known =
+                *category == Category::Research || policy.accepts_category(category.as_str());
             let refusal = match (category, class) {
+                _ if !known => Some(format!(
+                    "AI use for {category} is not allowed by the policy"
+                )),
                 (Category::Tests, PathClass::Tests)
                 | (Category::Docs, PathClass::Docs | PathClass::Tests) => None,
                 (Category::Code, PathClass::Tests) => None,
@@ -105,8 +112,13 @@ pub fn check_categories(
                             .any(|x| e.to_lowercase().contains(&x.to_lowercase()))
                     });
                     if !excepted {
-                        code_lines += code_line_count(facts, file);
+                        let lines = code_line_count(facts, file);
+                        code_lines += lines;
                         code_files.push(entry.path.clone());
+                        if !approved(&entry.path) {
+                            share.lines += lines;
+                            share.files.push(entry.path.clone());
+                        }
                     }
                     None
                 }
@@ -133,16 +145,17 @@ pub fn check_categories(
         ));
         needs_approval.extend(unapproved_code);
     }
-    for path in needs_approval {
-        findings.push(
-            Finding::new(
-                Code::ApprovalMissing,
-                format!("{path}: the AI use needs the approval of one of its maintainers"),
-            )
-            .in_file(&path),
-        );
-    }
-    findings
+    findings.extend(needs_approval.iter().map(|p| approval_missing(p)));
+    (findings, share)
+}
+
+/// A file whose AI use needs a maintainer's approval.
+pub fn approval_missing(path: &str) -> Finding {
+    Finding::new(
+        Code::ApprovalMissing,
+        format!("{path}: the AI use needs the approval of one of its maintainers"),
+    )
+    .in_file(path)
 }
 
 /// The kernel convention: `Assisted-by: AGENT:MODEL [TOOL...]` against the attested tools
