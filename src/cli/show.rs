@@ -172,7 +172,8 @@ fn print_predicate(out: &mut impl Write, p: &AiUsage) -> std::io::Result<()> {
             side(&f.new_mode)
         );
         if let Some(lines) = &f.lines {
-            detail.push_str(&format!(", {} added lines", lines.added));
+            let added = crate::text::count(lines.added as usize, "added line", "added lines");
+            detail.push_str(&format!(", {added}"));
             if let Some(ai) = lines.added_by_ai {
                 detail.push_str(&format!(" ({ai} by AI)"));
             }

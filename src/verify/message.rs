@@ -32,11 +32,13 @@ pub fn check_trailers(trailers: &MessageTrailers, policy: &Policy) -> Vec<Findin
                 ),
             ));
         }
-        for f in trailers
-            .foreign
-            .iter()
-            .filter(|f| !matches!(f.kind, ForeignAiKind::AssistedBy(_)))
-        {
+        for f in &trailers.foreign {
+            if let ForeignAiKind::AssistedBy(parsed) = &f.kind {
+                if let Err(e) = parsed {
+                    findings.push(Finding::new(Code::TrailerMalformed, e.to_string()));
+                }
+                continue;
+            }
             findings.push(Finding::new(
                 Code::TrailerForeign,
                 format!(
@@ -75,30 +77,30 @@ pub fn check_trailers(trailers: &MessageTrailers, policy: &Policy) -> Vec<Findin
     findings
 }
 
-/// The category names of a well-formed `AI-used-for:` value against those the policy accepts:
-/// `research` and `analysis` are one category where it accepts both, and a clear finding where
-/// it knows the category by its other name.
+/// The names of AI used with none of its output in the change, in a well-formed `AI-used-for:`
+/// value, against those the policy accepts: `research` and `analysis` are one category where it
+/// accepts both, and a clear finding where it knows the category by its other name.
 fn check_category_names(value: &str, policy: &Policy) -> Vec<Finding> {
     let mut findings = Vec::new();
     for name in written_categories(value) {
         if policy.accepts_category(name) {
             continue;
         }
-        let lower = name.to_ascii_lowercase();
-        let other = match lower.as_str() {
-            "research" => Some("analysis"),
-            "analysis" => Some("research"),
-            _ => None,
+        // Code, tests and docs are judged file by file (`policy::check_categories`).
+        let other = match name.to_ascii_lowercase().as_str() {
+            "research" => "analysis",
+            "analysis" => "research",
+            _ => continue,
         };
-        findings.push(match other.filter(|o| policy.accepts_category(o)) {
-            Some(other) => Finding::new(
+        findings.push(match policy.accepts_category(other) {
+            true => Finding::new(
                 Code::TrailerMalformed,
                 format!(
                     "AI-used-for: {value}: the policy (profile {}) calls this category '{other}', not '{name}'",
                     policy.profile
                 ),
             ),
-            None => Finding::new(
+            false => Finding::new(
                 Code::CategoryNotAllowed,
                 format!(
                     "AI-used-for: {value}: the policy (profile {}) does not allow AI use for '{name}'",

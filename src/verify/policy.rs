@@ -171,13 +171,15 @@ pub fn check_assisted_by(trailers: &MessageTrailers, predicate: &AiUsage) -> Vec
         .collect();
     let mut findings = Vec::new();
     let mut from_trailer: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+    // A malformed value is reported with the trailers (`message::check_trailers`).
+    let mut malformed = false;
     for parsed in &declared {
         match parsed {
             Ok(a) => {
                 from_trailer.insert((a.agent.to_lowercase(), Some(a.model.to_lowercase())));
                 from_trailer.extend(a.tools.iter().map(|t| (t.to_lowercase(), None)));
             }
-            Err(e) => findings.push(Finding::new(Code::TrailerMalformed, e.to_string())),
+            Err(_) => malformed = true,
         }
     }
     let attested: BTreeSet<(String, Option<String>)> = predicate
@@ -201,7 +203,7 @@ pub fn check_assisted_by(trailers: &MessageTrailers, predicate: &AiUsage) -> Vec
             Code::TrailerUnexpected,
             "Assisted-by is present but the attestation declares no AI use",
         ));
-    } else if findings.is_empty() && !declared.is_empty() && from_trailer != attested {
+    } else if !malformed && !declared.is_empty() && from_trailer != attested {
         let show = |s: &BTreeSet<(String, Option<String>)>| {
             s.iter()
                 .map(|(n, v)| v.as_ref().map_or(n.clone(), |v| format!("{n}:{v}")))

@@ -395,9 +395,17 @@ fn show_prints_the_attestation() {
         exit: 0
         --- stdout
         attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
-          change:   Change the device
-          AI used:  code
+          change:            Change the device
+          author:            Alice Author <alice@example.org>
+          signed off by:     Alice Author <alice@example.org>
+          AI-used-for:       code
+          commit:            [id]
+          base:              [id]
+          AI used:           code
+          research/analysis: no
+          tools:             none
             M hw/dev.c  AI: code
+              digest [id], blobs [id] -> [id], modes 100644 -> 100644, 1 added line
         --- stderr
         ");
     let out = f
