@@ -54,6 +54,16 @@ fn show_without_a_policy_file_is_the_newest_qemu_profile() {
     ] {
         assert!(text.contains(line), "{line} in {text}");
     }
+    // Each profile, spelled out, is a policy file the schema accepts.
+    for profile in ["qemu", "qemu-2026-05", "kernel"] {
+        let out = f
+            .aiprov()
+            .args(["--format", "json", "policy", "show", "--profile", profile])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        common::assert_schema_valid("policy.schema.json", &doc["policy"]);
+    }
     let out = f
         .aiprov()
         .args(["--format", "json", "policy", "show", "--profile", "kernel"])
