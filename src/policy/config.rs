@@ -487,6 +487,7 @@ code-exceptions = ["mechanical", "generated"]
                 "{profile}"
             );
             assert!(shown.contains("small-fix-limit = 7\n"), "{shown}");
+            assert!(shown.contains("series-limit = false\n"), "{shown}");
             assert!(shown.contains("\"dco.missing\" = \"warning\""), "{shown}");
             assert!(shown.contains("docs = [\"man/\"]"), "{shown}");
         }
