@@ -66,28 +66,31 @@ pub fn topics(
         .collect())
 }
 
-/// Hands reports on in order, holding back each one with AI code that counts toward the limit
-/// until every report of its series is in; then the series is checked as a whole. A report
-/// without such code waits only for those before it.
+/// Hands reports on in order, holding back each one with AI code that counts toward a limit
+/// over its series until every report of the series is in; then the series is checked as a
+/// whole. A report without such code waits only for those before it. The topics are worked out
+/// when the first report with such code comes, so a history without any costs nothing.
 pub struct Gate<'p, F> {
-    topic: Vec<usize>,
+    find_topics: Box<dyn FnMut() -> Result<Vec<usize>, Error> + 'p>,
+    topic: Option<Vec<usize>>,
     left: HashMap<usize, usize>,
-    held: VecDeque<(usize, ChangeReport)>,
+    held: VecDeque<(usize, bool, ChangeReport)>,
     seen: usize,
     policy: &'p dyn Fn(usize) -> &'p Policy,
     emit: F,
 }
 
 impl<'p, F: FnMut(ChangeReport) -> Result<(), Error>> Gate<'p, F> {
-    /// A gate for reports that come in the order of `topic` (the topic of each).
-    pub fn new(topic: Vec<usize>, policy: &'p dyn Fn(usize) -> &'p Policy, emit: F) -> Self {
-        let mut left = HashMap::new();
-        for &t in &topic {
-            *left.entry(t).or_insert(0) += 1;
-        }
+    /// A gate for reports that come in order; `find_topics` gives the topic of each.
+    pub fn new(
+        find_topics: impl FnMut() -> Result<Vec<usize>, Error> + 'p,
+        policy: &'p dyn Fn(usize) -> &'p Policy,
+        emit: F,
+    ) -> Self {
         Gate {
-            topic,
-            left,
+            find_topics: Box::new(find_topics),
+            topic: None,
+            left: HashMap::new(),
             held: VecDeque::new(),
             seen: 0,
             policy,
@@ -99,25 +102,40 @@ impl<'p, F: FnMut(ChangeReport) -> Result<(), Error>> Gate<'p, F> {
     pub fn push(&mut self, report: ChangeReport) -> Result<(), Error> {
         let i = self.seen;
         self.seen += 1;
-        let topic = self.topic.get(i).copied().unwrap_or(usize::MAX);
-        self.held.push_back((i, report));
+        let rule = (self.policy)(i);
+        let counts = report.ai_code.lines > 0 && rule.series_limit && rule.restrict_categories;
+        if counts && self.topic.is_none() {
+            let topic = (self.find_topics)()?;
+            for &t in topic.iter().skip(i) {
+                *self.left.entry(t).or_insert(0) += 1;
+            }
+            self.topic = Some(topic);
+        }
+        let Some(topics) = &self.topic else {
+            return (self.emit)(report);
+        };
+        let topic = topics.get(i).copied().unwrap_or(usize::MAX);
+        self.held.push_back((i, counts, report));
         let left = self.left.entry(topic).or_insert(1);
         *left = left.saturating_sub(1);
         if *left == 0 {
             let mut members: Vec<&mut ChangeReport> = self
                 .held
                 .iter_mut()
-                .filter(|(j, _)| self.topic.get(*j) == Some(&topic))
-                .map(|(_, r)| r)
+                .filter(|(j, _, _)| topics.get(*j) == Some(&topic))
+                .map(|(_, _, r)| r)
                 .collect();
-            check(&mut members, (self.policy)(i));
+            check(&mut members, rule);
         }
-        while let Some((j, front)) = self.held.front() {
-            let complete = self.left.get(&self.topic[*j]).is_none_or(|&n| n == 0);
-            if front.ai_code.lines > 0 && !complete {
+        while let Some((j, counts, _)) = self.held.front() {
+            let complete = topics
+                .get(*j)
+                .and_then(|t| self.left.get(t))
+                .is_none_or(|&n| n == 0);
+            if *counts && !complete {
                 break;
             }
-            let (_, report) = self.held.pop_front().expect("the front exists");
+            let (_, _, report) = self.held.pop_front().expect("the front exists");
             (self.emit)(report)?;
         }
         Ok(())
@@ -125,7 +143,7 @@ impl<'p, F: FnMut(ChangeReport) -> Result<(), Error>> Gate<'p, F> {
 
     /// Hands on what is still held (a verification that ended early).
     pub fn finish(mut self) -> Result<(), Error> {
-        while let Some((_, report)) = self.held.pop_front() {
+        while let Some((_, _, report)) = self.held.pop_front() {
             (self.emit)(report)?;
         }
         Ok(())

@@ -50,11 +50,11 @@ pub fn verify_range(
         .map(|r| repo.commit_id(r))
         .transpose()?;
     let mut targets = Vec::new();
-    let mut topics = Vec::new();
+    let mut listed = Vec::new();
     for spec in specs {
-        let listed = repo.targets(spec)?;
-        topics.extend(series::topics(repo, spec, &listed, topics.len())?);
-        targets.extend(listed);
+        let first = targets.len();
+        targets.extend(repo.targets(spec)?);
+        listed.push((spec, first..targets.len()));
     }
     for target in &targets {
         let what = format!("the root commit {}", &target.commit.to_string()[..12]);
@@ -74,7 +74,19 @@ pub fn verify_range(
         )?)
     };
     let policy_of = |i: usize| trusted[&trust_ref.or(targets[i].trusted)].policy;
-    let mut gate = Gate::new(topics, &policy_of, emit);
+    let find_topics = || {
+        let mut topics = Vec::with_capacity(targets.len());
+        for (spec, range) in &listed {
+            topics.extend(series::topics(
+                repo,
+                spec,
+                &targets[range.clone()],
+                range.start,
+            )?);
+        }
+        Ok(topics)
+    };
+    let mut gate = Gate::new(find_topics, &policy_of, emit);
     in_parallel(
         repo,
         &targets,

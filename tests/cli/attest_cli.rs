@@ -429,7 +429,15 @@ fn show_prints_everything_the_attestation_says_analysis_included() {
         "Change the device\n\nAI-used-for: analysis\n{SOB_ALICE}"
     ));
     f.aiprov()
-        .args(["attest", "--human", "**", "--research", "--tool", "Claude@opus-4", "--key"])
+        .args([
+            "attest",
+            "--human",
+            "**",
+            "--research",
+            "--tool",
+            "Claude@opus-4",
+            "--key",
+        ])
         .arg(&keys.alice)
         .assert()
         .success();
