@@ -122,8 +122,7 @@ fn show(ctx: &Context, repo: Result<Repo, Error>, args: ShowArgs) -> Result<i32,
         }))?;
         return Ok(0);
     }
-    let text = toml::to_string(&effective)
-        .map_err(|e| Error::msg(format!("cannot write the policy as TOML: {e}")))?;
+    let text = policy.effective_toml();
     let mut out = ctx.out.stdout();
     writeln!(
         out,

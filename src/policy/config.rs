@@ -312,6 +312,13 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// [`Policy::effective`] as the TOML of a policy file.
+    pub fn effective_toml(&self) -> String {
+        toml::to_string(&self.effective()).expect("the effective policy is plain TOML")
+    }
+}
+
 /// `'a', 'b' and 'c'`.
 fn names<const N: usize>(all: [&str; N]) -> String {
     let quoted: Vec<String> = all.iter().map(|n| format!("'{n}'")).collect();
