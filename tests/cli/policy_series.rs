@@ -192,4 +192,16 @@ fn a_mail_series_is_one_series() {
     std::fs::write(m.path("one.mbox"), one).unwrap();
     let (code, _, _) = verify(&m, &["--mbox", "one.mbox"]);
     assert_eq!(code, 0);
+    // `aiprov am` judges the series the same way before it applies anything.
+    let head = m.git(&["rev-parse", "HEAD"]);
+    let out = m.aiprov().args(["am", "series.mbox"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(m.git(&["rev-parse", "HEAD"]), head, "nothing applied");
+    m.aiprov().args(["am", "one.mbox"]).assert().success();
+    assert_ne!(m.git(&["rev-parse", "HEAD"]), head);
 }
