@@ -257,6 +257,10 @@ pub fn policy(data: &[u8]) -> Outcome {
         for path in ["tests/a.c", "docs/x.rst", "hw/net/e1000.c", "", "a/b/../c"] {
             let _ = policy.classes.classify(path);
         }
+        // `aiprov policy show` prints a policy file that reads back as the same policy.
+        let shown = policy.effective_toml();
+        let again = Policy::parse(shown.as_bytes(), "shown").expect("the shown policy parses");
+        assert_eq!(again.effective_toml(), shown);
     }
     for lang in [
         Language::C,

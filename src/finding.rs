@@ -35,6 +35,8 @@ pub enum Code {
     DcoMissing,
     #[serde(rename = "dco.author-not-signed-off")]
     AuthorNotSignedOff,
+    #[serde(rename = "dco.agent-signed-off")]
+    AgentSignedOff,
     #[serde(rename = "policy.category-not-allowed")]
     CategoryNotAllowed,
     #[serde(rename = "policy.fix-too-large")]
@@ -52,7 +54,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::SignatureMissing,
         Code::SignatureInvalid,
         Code::SignatureUntrusted,
@@ -68,6 +70,7 @@ impl Code {
         Code::TrailerForeign,
         Code::DcoMissing,
         Code::AuthorNotSignedOff,
+        Code::AgentSignedOff,
         Code::CategoryNotAllowed,
         Code::FixTooLarge,
         Code::ApprovalMissing,
@@ -95,6 +98,7 @@ impl Code {
             Code::TrailerForeign => "trailer.foreign",
             Code::DcoMissing => "dco.missing",
             Code::AuthorNotSignedOff => "dco.author-not-signed-off",
+            Code::AgentSignedOff => "dco.agent-signed-off",
             Code::CategoryNotAllowed => "policy.category-not-allowed",
             Code::FixTooLarge => "policy.fix-too-large",
             Code::ApprovalMissing => "policy.approval-missing",

@@ -1,6 +1,7 @@
 //! `am`: verify a patch series, apply it with `git am` in a quarantine, verify the commits it
 //! made, and only then move the branch and attach each patch's attestations as notes.
 
+use super::series;
 use super::trust::Trust;
 use super::Error;
 use crate::git::{notes, CommitId, Repo, Target};
@@ -73,17 +74,27 @@ pub fn apply_series(
     let mut printer = Printer::new(ui);
     let mut failed = 0;
     let blobs = MailBlobs::new(Some(repo));
+    // The patches are one series (the small-fix limit over a series): all verified, then checked
+    // together, then printed.
+    let mut reports = Vec::new();
     for (i, (raw, mail)) in mails.iter().enumerate() {
         let patatt = trust.patatt(Some(trusted))?.clone();
         let trusted = trust.trusted_for(&format!("patch {}", i + 1), Some(trusted))?;
-        let report = verify_mail(
+        reports.push(verify_mail(
             mail,
             raw,
             &blobs,
             &trusted,
             Some(&patatt),
             options.notes_ref,
-        )?;
+        )?);
+    }
+    let policy = trust
+        .trusted_for("the series", Some(trusted))?
+        .policy
+        .clone();
+    series::check(&mut reports.iter_mut().collect::<Vec<_>>(), &policy);
+    for report in reports {
         failed += usize::from(report.verdict == Verdict::Fail);
         printer.add(report)?;
     }
@@ -129,6 +140,7 @@ pub fn apply_series(
         )));
     }
     let mut wrong = Vec::new();
+    let mut reports = Vec::new();
     for (i, (commit, (_, mail))) in applied.iter().zip(&mails).enumerate() {
         let note = mail.note_lines(options.notes_ref).join("\n");
         let target = Target {
@@ -136,7 +148,15 @@ pub fn apply_series(
             trusted: Some(trusted),
         };
         let trusted = trust.trusted_for(&format!("patch {}", i + 1), Some(trusted))?;
-        let report = verify_commit_note(repo, &target, &trusted, Some(note.as_bytes()))?;
+        reports.push(verify_commit_note(
+            repo,
+            &target,
+            &trusted,
+            Some(note.as_bytes()),
+        )?);
+    }
+    series::check(&mut reports.iter_mut().collect::<Vec<_>>(), &policy);
+    for (i, (report, (_, mail))) in reports.iter().zip(&mails).enumerate() {
         if report.verdict == Verdict::Fail {
             let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
             wrong.push(format!(

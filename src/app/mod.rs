@@ -9,6 +9,7 @@ pub mod attest;
 mod error;
 pub mod parallel;
 pub mod release;
+pub mod series;
 pub mod signer;
 pub mod trust;
 pub mod verify;

@@ -9,6 +9,7 @@ use crate::verify::{verify_commit, verify_mail, MailBlobs, Trusted};
 use std::collections::HashMap;
 
 use super::parallel::{in_parallel, jobs};
+use super::series::{self, Gate};
 use super::trust::{Source, Trust};
 use super::Error;
 
@@ -49,8 +50,11 @@ pub fn verify_range(
         .map(|r| repo.commit_id(r))
         .transpose()?;
     let mut targets = Vec::new();
+    let mut listed = Vec::new();
     for spec in specs {
+        let first = targets.len();
         targets.extend(repo.targets(spec)?);
+        listed.push((spec, first..targets.len()));
     }
     for target in &targets {
         let what = format!("the root commit {}", &target.commit.to_string()[..12]);
@@ -69,14 +73,29 @@ pub fn verify_range(
             notes,
         )?)
     };
+    let policy_of = |i: usize| trusted[&trust_ref.or(targets[i].trusted)].policy;
+    let find_topics = || {
+        let mut topics = Vec::with_capacity(targets.len());
+        for (spec, range) in &listed {
+            topics.extend(series::topics(
+                repo,
+                spec,
+                &targets[range.clone()],
+                range.start,
+            )?);
+        }
+        Ok(topics)
+    };
+    let mut gate = Gate::new(find_topics, &policy_of, emit);
     in_parallel(
         repo,
         &targets,
         options.notes_ref,
         jobs(options.jobs),
         &work,
-        emit,
-    )
+        |report| gate.push(report),
+    )?;
+    gate.finish()
 }
 
 /// Verifies the patch mails of a series (cover letters skipped) before they are applied, each
@@ -88,7 +107,7 @@ pub fn verify_series(
     mails: &[(Vec<u8>, PatchMail)],
     options: &Options<'_>,
     ui: &Output,
-    mut emit: impl FnMut(ChangeReport) -> Result<(), Error>,
+    emit: impl FnMut(ChangeReport) -> Result<(), Error>,
 ) -> Result<(), Error> {
     if mails.iter().all(|(_, m)| m.is_cover_letter()) {
         return Err(Error::msg(
@@ -103,6 +122,9 @@ pub fn verify_series(
         _ => None,
     };
     let blobs = MailBlobs::new(repo);
+    // The patches are one series: their reports are checked together before any is handed on.
+    let mut reports = Vec::new();
+    let mut policy = None;
     for (i, (raw, mail)) in mails.iter().enumerate() {
         if mail.is_cover_letter() {
             ui.status(format!(
@@ -113,16 +135,20 @@ pub fn verify_series(
         }
         let patatt = trust.patatt(trusted)?.clone();
         let trust = trust.trusted_for(&format!("mail {}", i + 1), trusted)?;
-        emit(verify_mail(
+        policy.get_or_insert_with(|| trust.policy.clone());
+        reports.push(verify_mail(
             mail,
             raw,
             &blobs,
             &trust,
             Some(&patatt),
             options.notes_ref,
-        )?)?;
+        )?);
     }
-    Ok(())
+    if let Some(policy) = &policy {
+        series::check(&mut reports.iter_mut().collect::<Vec<_>>(), policy);
+    }
+    reports.into_iter().try_for_each(emit)
 }
 
 /// Reads and parses the patch mails of an mbox, `.patch` file or standard input, each with its

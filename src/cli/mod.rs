@@ -10,6 +10,7 @@ mod completions;
 mod init;
 mod keygen;
 mod keyring;
+mod policy;
 mod report;
 mod show;
 mod verify;
@@ -64,6 +65,8 @@ pub enum Command {
     Show(show::Args),
     Archive(archive::Args),
     Report(report::Args),
+    #[command(subcommand)]
+    Policy(policy::Command),
     #[cfg(feature = "sigstore")]
     VerifyBundle(verify_bundle::Args),
     Completions(completions::Args),
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Show(args) => show::run(&ctx, &repo()?, args),
         Command::Archive(args) => archive::run(&ctx, &repo()?, args),
         Command::Report(args) => report::run(&ctx, repo(), args),
+        Command::Policy(cmd) => policy::run(&ctx, repo(), cmd),
         #[cfg(feature = "sigstore")]
         Command::VerifyBundle(args) => verify_bundle::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),

@@ -7,7 +7,7 @@ use crate::app::trust::Trust;
 use crate::app::Error;
 use crate::dsse::Envelope;
 use crate::git::{notes, Repo};
-use crate::model::{AiUsageStatement, ApprovalStatement};
+use crate::model::{AiUsage, AiUsageStatement, ApprovalStatement};
 use crate::output::{BOLD, DIM, ERROR, GOOD};
 use crate::text::printable;
 use crate::verify::check_note;
@@ -96,36 +96,89 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
             printable(&p.signer.email),
             printable(&p.created_at)
         )?;
-        writeln!(out, "  change:   {}", printable(&p.change.title))?;
-        let categories: Vec<String> = p.categories().iter().map(|c| c.to_string()).collect();
-        let used = if categories.is_empty() {
-            "none".to_string()
-        } else {
-            categories.join(", ")
-        };
-        writeln!(out, "  AI used:  {used}")?;
-        if !p.tools.is_empty() {
-            let tools: Vec<String> = p
-                .tools
-                .iter()
-                .map(|t| match &t.version {
-                    Some(v) => format!("{} {}", printable(&t.name), printable(v)),
-                    None => printable(&t.name).into_owned(),
-                })
-                .collect();
-            writeln!(out, "  tools:    {}", tools.join(", "))?;
-        }
-        for f in &p.files {
-            let ai = match &f.ai {
-                Some(a) => printable(&a.to_string()).into_owned(),
-                None => format!("{DIM}no AI{DIM:#}"),
-            };
-            let name = match &f.old_path {
-                Some(old) => format!("{} -> {}", printable(old), printable(&f.path)),
-                None => printable(&f.path).into_owned(),
-            };
-            writeln!(out, "    {} {name}  {ai}", f.status_letter())?;
-        }
+        print_predicate(&mut out, p)?;
     }
     Ok(0)
+}
+
+/// Everything the AI-usage predicate says, one field a line.
+fn print_predicate(out: &mut impl Write, p: &AiUsage) -> std::io::Result<()> {
+    let id =
+        |i: &crate::trailers::Identity| format!("{} <{}>", printable(&i.name), printable(&i.email));
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    let c = &p.change;
+    writeln!(out, "  change:            {}", printable(&c.title))?;
+    writeln!(out, "  author:            {}", id(&c.author))?;
+    let sign_offs = c.signed_off_by.iter().map(id).collect();
+    writeln!(out, "  signed off by:     {}", list(sign_offs))?;
+    let trailers = c
+        .ai_used_for
+        .iter()
+        .map(|t| printable(t).into_owned())
+        .collect();
+    writeln!(out, "  AI-used-for:       {}", list(trailers))?;
+    if let Some(commit) = &c.commit {
+        writeln!(out, "  commit:            {}", printable(commit))?;
+    }
+    if let Some(base) = &c.base {
+        writeln!(out, "  base:              {}", printable(base))?;
+    }
+    let used = p.categories().iter().map(|c| c.to_string()).collect();
+    writeln!(out, "  AI used:           {}", list(used))?;
+    writeln!(
+        out,
+        "  research/analysis: {}",
+        if p.research {
+            "yes (AI used for research, analysis or debugging; none of its output is in the change)"
+        } else {
+            "no"
+        }
+    )?;
+    let tools = p
+        .tools
+        .iter()
+        .map(|t| match &t.version {
+            Some(v) => format!("{} {}", printable(&t.name), printable(v)),
+            None => printable(&t.name).into_owned(),
+        })
+        .collect();
+    writeln!(out, "  tools:             {}", list(tools))?;
+    for f in &p.files {
+        let ai = match &f.ai {
+            Some(a) => printable(&a.to_string()).into_owned(),
+            None => format!("{DIM}no AI{DIM:#}"),
+        };
+        let name = match &f.old_path {
+            Some(old) => format!("{} -> {}", printable(old), printable(&f.path)),
+            None => printable(&f.path).into_owned(),
+        };
+        writeln!(out, "    {} {name}  {ai}", f.status_letter())?;
+        let side = |s: &Option<String>| {
+            s.as_deref()
+                .map_or("-".to_string(), |v| printable(v).into_owned())
+        };
+        let mut detail = format!(
+            "digest {}, blobs {} -> {}, modes {} -> {}",
+            printable(&f.digest),
+            side(&f.old_blob),
+            side(&f.new_blob),
+            side(&f.old_mode),
+            side(&f.new_mode)
+        );
+        if let Some(lines) = &f.lines {
+            let added = crate::text::count(lines.added as usize, "added line", "added lines");
+            detail.push_str(&format!(", {added}"));
+            if let Some(ai) = lines.added_by_ai {
+                detail.push_str(&format!(" ({ai} by AI)"));
+            }
+        }
+        writeln!(out, "      {DIM}{detail}{DIM:#}")?;
+    }
+    Ok(())
 }

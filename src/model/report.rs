@@ -48,6 +48,20 @@ pub struct ChangeReport {
     /// who signed off), which archives and reports read the declared AI use from.
     #[serde(skip)]
     pub governing: Option<Box<AiUsage>>,
+    /// The change's AI-written code that the small-fix limit counts, for the limit over a
+    /// series (`verify::check_series`).
+    #[serde(skip)]
+    pub ai_code: AiCodeShare,
+}
+
+/// AI-written code that the small-fix limit counts: not on a test path, no code exception in
+/// its explanation, and no maintainer's approval of its file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AiCodeShare {
+    /// Changed lines of code (comments and blank lines not counted, where they can be told).
+    pub lines: usize,
+    /// The files they are in.
+    pub files: Vec<String>,
 }
 
 /// The result of one signature of a patch mail itself.

@@ -16,6 +16,7 @@ pub struct PathGlobError {
 #[derive(Debug, Clone)]
 pub struct PathGlob {
     set: GlobSet,
+    patterns: Vec<String>,
 }
 
 /// The globs for one pattern: a pattern without `/` matches a name at any depth, a trailing `/`
@@ -56,7 +57,15 @@ impl PathGlob {
             glob: String::new(),
             source,
         })?;
-        Ok(PathGlob { set })
+        Ok(PathGlob {
+            set,
+            patterns: patterns.iter().map(|p| p.as_ref().to_string()).collect(),
+        })
+    }
+
+    /// The patterns as written.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
     }
 
     pub fn is_match(&self, path: &str) -> bool {

@@ -5,9 +5,13 @@ pub mod comments;
 mod config;
 mod glob;
 pub mod maintainers;
+mod profiles;
 
-pub use config::{Convention, Level, Policy, PolicyError, Profile, POLICY_PATH};
+pub use config::{
+    EffectivePolicy, Level, Location, Policy, PolicyError, CATEGORY_NAMES, POLICY_PATH,
+};
 pub use glob::{PathGlob, PathGlobError};
+pub use profiles::{Convention, Profile};
 
 use crate::trailers::Category;
 
@@ -72,6 +76,16 @@ impl PathClasses {
             tests: tests.unwrap_or(self.tests),
             docs: docs.unwrap_or(self.docs),
         }
+    }
+
+    /// The globs of the tests class.
+    pub fn tests(&self) -> &PathGlob {
+        &self.tests
+    }
+
+    /// The globs of the docs class.
+    pub fn docs(&self) -> &PathGlob {
+        &self.docs
     }
 
     pub fn classify(&self, path: &str) -> PathClass {

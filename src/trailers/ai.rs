@@ -69,19 +69,49 @@ impl fmt::Display for Category {
 impl FromStr for Category {
     type Err = TrailerError;
 
-    /// Parses a category name, ignoring ASCII case.
+    /// Parses a category name, ignoring ASCII case. `analysis` (QEMU's newer drafts) is
+    /// `research` (its May 2026 v2): AI used with none of its output in the change. Whether a
+    /// project accepts the name is the policy's to say.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case(ANALYSIS) {
+            return Ok(Self::Research);
+        }
         Self::ALL
             .into_iter()
             .find(|c| c.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                malformed(
-                    AI_USED_FOR,
-                    s,
-                    format!("unknown category {s:?} (expected code, tests, docs or research)"),
-                )
-            })
+            .ok_or_else(|| malformed(AI_USED_FOR, s, unknown_category(s)))
     }
+}
+
+/// QEMU's newer name for [`Category::Research`].
+pub const ANALYSIS: &str = "analysis";
+
+fn unknown_category(name: &str) -> String {
+    format!("unknown category {name:?} (expected code, tests, docs, analysis or research)")
+}
+
+/// The category names of a well-formed `AI-used-for:` value as written (trimmed, case kept),
+/// explanations left out: `code (refactoring), analysis` gives `code`, `analysis`.
+pub fn written_categories(value: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = value;
+    loop {
+        let end = rest.find(['(', ',']).unwrap_or(rest.len());
+        names.push(git_trim(&rest[..end]));
+        rest = &rest[end..];
+        if let Some(open) = rest.strip_prefix('(') {
+            let Some(close) = matching_paren(open) else {
+                break;
+            };
+            rest = git_trim(&open[close + 1..]);
+        }
+        match rest.strip_prefix(',') {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
 }
 
 /// The value of an `AI-used-for:` trailer.
@@ -138,11 +168,9 @@ impl FromStr for AiUsedFor {
             if name.is_empty() {
                 return Err(err("empty category"));
             }
-            let category = name.parse::<Category>().map_err(|_| {
-                err(&format!(
-                    "unknown category {name:?} (expected code, tests, docs or research)"
-                ))
-            })?;
+            let category = name
+                .parse::<Category>()
+                .map_err(|_| err(&unknown_category(name)))?;
             categories.insert(category);
             rest = &rest[name_end..];
             if let Some(open) = rest.strip_prefix('(') {
@@ -239,48 +267,52 @@ impl fmt::Display for Identity {
     }
 }
 
-/// The kernel's `Assisted-by: AGENT:MODEL [TOOL1] [TOOL2]` value, e.g.
-/// `Claude:claude-3-opus coccinelle sparse`.
+/// The kernel's `Assisted-by: AGENT_NAME:MODEL_VERSION [TOOL1] [TOOL2]` value, e.g.
+/// `Claude:claude-3-opus coccinelle sparse` (Documentation/process/coding-assistants.rst).
+///
+/// Well-formed exactly when checkpatch.pl does not warn `BAD_SIGN_OFF` on it: the value
+/// matches `^\S+:\S+`, so neither the agent name nor the model version has a space. Values
+/// written as prose (`Claude Opus 4.6`, `GitHub Copilot (Claude Sonnet 4.5)`,
+/// `GitHub Copilot:Claude Sonnet 4.6`) are malformed, with the expected form in the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AssistedBy {
-    /// The agent or framework (may contain spaces, e.g. `Claude Code`).
+    /// The agent or framework, without spaces (`Claude`, `Cursor`).
     pub agent: String,
-    /// The model version.
+    /// The model version, without spaces.
     pub model: String,
     /// Specialised analysis tools; surrounding brackets are dropped.
     pub tools: Vec<String>,
 }
 
+/// The form the kernel documents, for the reasons of malformed values.
+pub const ASSISTED_BY_FORM: &str =
+    "expected `AGENT_NAME:MODEL_VERSION [TOOL1] [TOOL2]` with no space in the agent name or the model version, e.g. `Assisted-by: Claude:claude-opus-4-6 coccinelle`";
+
 impl FromStr for AssistedBy {
     type Err = TrailerError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let err = |reason: &str| malformed(ASSISTED_BY, value, reason);
-        let (agent, rest) = git_trim(value)
-            .split_once(':')
-            .ok_or_else(|| err("expected `AGENT:MODEL [TOOL...]`"))?;
-        let agent = git_trim(agent);
-        if agent.is_empty() {
-            return Err(err("empty agent"));
-        }
-        let mut words = rest.split_whitespace();
-        let model = words.next().ok_or_else(|| err("empty model"))?;
+        let err = || malformed(ASSISTED_BY, value, ASSISTED_BY_FORM);
+        let mut words = value.split_whitespace();
+        let first = words.next().ok_or_else(err)?;
+        // checkpatch's `^\S+:\S+`: a colon in the first word with something on either side.
+        let colon = first
+            .char_indices()
+            .find(|&(i, c)| c == ':' && i > 0 && i + 1 < first.len())
+            .map(|(i, _)| i)
+            .ok_or_else(err)?;
         let tools = words
             .map(|w| {
-                let tool = w
-                    .strip_prefix('[')
+                w.strip_prefix('[')
                     .and_then(|t| t.strip_suffix(']'))
-                    .unwrap_or(w);
-                if tool.is_empty() {
-                    Err(err("empty tool"))
-                } else {
-                    Ok(tool.to_owned())
-                }
+                    .unwrap_or(w)
             })
-            .collect::<Result<_, _>>()?;
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
         Ok(Self {
-            agent: agent.to_owned(),
-            model: model.to_owned(),
+            agent: first[..colon].to_owned(),
+            model: first[colon + 1..].to_owned(),
             tools,
         })
     }

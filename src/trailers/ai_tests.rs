@@ -39,7 +39,7 @@ fn category_names() {
     let err = "doc".parse::<Category>().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "malformed AI-used-for trailer \"doc\": unknown category \"doc\" (expected code, tests, docs or research)"
+        "malformed AI-used-for trailer \"doc\": unknown category \"doc\" (expected code, tests, docs, analysis or research)"
     );
 }
 
@@ -99,15 +99,15 @@ fn ai_used_for_malformed() {
         ("   ", "empty value"),
         (
             "coding",
-            "unknown category \"coding\" (expected code, tests, docs or research)",
+            "unknown category \"coding\" (expected code, tests, docs, analysis or research)",
         ),
         (
             "code, ai",
-            "unknown category \"ai\" (expected code, tests, docs or research)",
+            "unknown category \"ai\" (expected code, tests, docs, analysis or research)",
         ),
         (
             "code tests",
-            "unknown category \"code tests\" (expected code, tests, docs or research)",
+            "unknown category \"code tests\" (expected code, tests, docs, analysis or research)",
         ),
         ("code (refactoring", "unbalanced parentheses"),
         ("code (a (b)", "unbalanced parentheses"),
@@ -172,21 +172,43 @@ fn assisted_by_kernel_dialect() {
         }
     );
     assert_eq!(parsed.to_string(), "Claude:claude-3-opus coccinelle sparse");
-    let parsed: AssistedBy = "Claude Code:claude-opus-4 [smatch]".parse().unwrap();
+    let parsed: AssistedBy = "Cursor:claude-4-sonnet [smatch]".parse().unwrap();
     assert_eq!(
         (parsed.agent.as_str(), parsed.model.as_str(), parsed.tools),
-        ("Claude Code", "claude-opus-4", vec!["smatch".to_owned()])
+        ("Cursor", "claude-4-sonnet", vec!["smatch".to_owned()])
     );
-    for (value, expected) in [
-        ("GitHub Copilot", "expected `AGENT:MODEL [TOOL...]`"),
-        (":gpt-4o", "empty agent"),
-        ("Cursor:", "empty model"),
-        ("Cursor:  ", "empty model"),
-        ("Cursor:m []", "empty tool"),
+    // checkpatch's `^\S+:\S+`: the first colon with something on both sides splits.
+    let parsed: AssistedBy = "a::".parse().unwrap();
+    assert_eq!((parsed.agent.as_str(), parsed.model.as_str()), ("a", ":"));
+    // Real values from git's and the kernel's history that checkpatch warns about.
+    for value in [
+        "Claude Opus 4.6",
+        "Opus 4.7",
+        "GitHub Copilot (Claude Sonnet 4.5)",
+        "GitHub Copilot:Claude Sonnet 4.6 linux-kernel-oops-x86.",
+        "Claude Code:claude-opus-4 [smatch]",
+        "Junio C Hamano <gitster@pobox.com>",
+        ":gpt-4o",
+        "Cursor:",
+        "Cursor: claude",
+        "",
+        "   ",
     ] {
         let err = value.parse::<AssistedBy>().unwrap_err();
-        assert_eq!(reason(err), expected, "{value:?}");
+        assert_eq!(reason(err), crate::trailers::ASSISTED_BY_FORM, "{value:?}");
     }
+}
+
+#[test]
+fn analysis_is_research_and_names_are_kept_as_written() {
+    let v: AiUsedFor = "Analysis".parse().unwrap();
+    assert_eq!(v, ai(&[Research], None));
+    let v: AiUsedFor = "code (x, y), analysis, research".parse().unwrap();
+    assert_eq!(v, ai(&[Code, Research], Some("x, y")));
+    assert_eq!(
+        crate::trailers::written_categories("code (x, (y)), Analysis ,tests"),
+        vec!["code", "Analysis", "tests"]
+    );
 }
 
 #[test]
@@ -264,7 +286,10 @@ fn message_classification() {
     );
     assert_eq!(
         m.ai_used_for[1].clone().map_err(reason),
-        Err("unknown category \"magic\" (expected code, tests, docs or research)".to_owned())
+        Err(
+            "unknown category \"magic\" (expected code, tests, docs, analysis or research)"
+                .to_owned()
+        )
     );
     assert!(m.ai_used_for_misplaced);
     let kinds: Vec<_> = m.foreign.iter().map(|f| f.kind.clone()).collect();

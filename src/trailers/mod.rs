@@ -18,8 +18,9 @@ mod git;
 mod message;
 
 pub use ai::{
-    looks_like_ai_agent, AiUsedFor, AssistedBy, Category, Identity, AI_AGENT_EMAILS,
-    AI_AGENT_WORDS, AI_USED_FOR, ASSISTED_BY, CO_AUTHORED_BY, GENERATED_BY, SIGNED_OFF_BY,
+    looks_like_ai_agent, written_categories, AiUsedFor, AssistedBy, Category, Identity,
+    AI_AGENT_EMAILS, AI_AGENT_WORDS, AI_USED_FOR, ANALYSIS, ASSISTED_BY, ASSISTED_BY_FORM,
+    CO_AUTHORED_BY, GENERATED_BY, SIGNED_OFF_BY,
 };
 pub use git::{parse, trailer_block, BlockEntry, Trailer, TrailerBlock};
 pub use message::{

@@ -6,8 +6,10 @@ use crate::change::Change;
 use crate::finding::{Code, Finding};
 use crate::git::Mailmap;
 use crate::model::AiUsage;
-use crate::policy::Convention;
-use crate::trailers::{Category, ForeignAiKind, Identity, MessageTrailers, AI_USED_FOR};
+use crate::policy::{Convention, Policy};
+use crate::trailers::{
+    written_categories, Category, ForeignAiKind, Identity, MessageTrailers, AI_USED_FOR,
+};
 
 fn list(categories: &BTreeSet<Category>) -> String {
     let names: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
@@ -18,10 +20,11 @@ fn list(categories: &BTreeSet<Category>) -> String {
     }
 }
 
-/// Findings about the trailers themselves, whatever was attested, under a trailer convention.
-pub fn check_trailers(trailers: &MessageTrailers, convention: Convention) -> Vec<Finding> {
+/// Findings about the trailers themselves, whatever was attested, under the policy's trailer
+/// convention and category names.
+pub fn check_trailers(trailers: &MessageTrailers, policy: &Policy) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if convention == Convention::AssistedBy {
+    if policy.convention == Convention::AssistedBy {
         // The kernel's own trailer is checked against the attestation; QEMU's is foreign here.
         for t in trailers.trailers.iter().filter(|t| t.is(AI_USED_FOR)) {
             findings.push(Finding::new(
@@ -32,11 +35,13 @@ pub fn check_trailers(trailers: &MessageTrailers, convention: Convention) -> Vec
                 ),
             ));
         }
-        for f in trailers
-            .foreign
-            .iter()
-            .filter(|f| !matches!(f.kind, ForeignAiKind::AssistedBy(_)))
-        {
+        for f in &trailers.foreign {
+            if let ForeignAiKind::AssistedBy(parsed) = &f.kind {
+                if let Err(e) = parsed {
+                    findings.push(Finding::new(Code::TrailerMalformed, e.to_string()));
+                }
+                continue;
+            }
             findings.push(Finding::new(
                 Code::TrailerForeign,
                 format!(
@@ -50,6 +55,11 @@ pub fn check_trailers(trailers: &MessageTrailers, convention: Convention) -> Vec
     for t in &trailers.ai_used_for {
         if let Err(e) = t {
             findings.push(Finding::new(Code::TrailerMalformed, e.to_string()));
+        }
+    }
+    for t in trailers.trailers.iter().filter(|t| t.is(AI_USED_FOR)) {
+        if t.value.parse::<crate::trailers::AiUsedFor>().is_ok() {
+            findings.extend(check_category_names(&t.value, policy));
         }
     }
     if trailers.ai_used_for_misplaced {
@@ -66,6 +76,41 @@ pub fn check_trailers(trailers: &MessageTrailers, convention: Convention) -> Vec
                 f.trailer.key, f.trailer.value
             ),
         ));
+    }
+    findings
+}
+
+/// The names of AI used with none of its output in the change, in a well-formed `AI-used-for:`
+/// value, against those the policy accepts: `research` and `analysis` are one category where it
+/// accepts both, and a clear finding where it knows the category by its other name.
+fn check_category_names(value: &str, policy: &Policy) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for name in written_categories(value) {
+        if policy.accepts_category(name) {
+            continue;
+        }
+        // Code, tests and docs are judged file by file (`policy::check_categories`).
+        let other = match name.to_ascii_lowercase().as_str() {
+            "research" => "analysis",
+            "analysis" => "research",
+            _ => continue,
+        };
+        findings.push(match policy.accepts_category(other) {
+            true => Finding::new(
+                Code::TrailerMalformed,
+                format!(
+                    "AI-used-for: {value}: the policy (profile {}) calls this category '{other}', not '{name}'",
+                    policy.profile
+                ),
+            ),
+            false => Finding::new(
+                Code::CategoryNotAllowed,
+                format!(
+                    "AI-used-for: {value}: the policy (profile {}) does not allow AI use for '{name}'",
+                    policy.profile
+                ),
+            ),
+        });
     }
     findings
 }
@@ -119,9 +164,33 @@ pub fn check_against_attestation(trailers: &MessageTrailers, predicate: &AiUsage
     }
 }
 
-/// The Developer's Certificate of Origin: a `Signed-off-by`, and one by the author, who may sign
-/// off under another of their addresses that `mailmap` (the trusted revision's) joins to theirs.
+/// The Developer's Certificate of Origin: a `Signed-off-by`, one by the author (who may sign off
+/// under another of their addresses that `mailmap`, the trusted revision's, joins to theirs), and
+/// none by an AI agent (only a person can certify the DCO; the kernel's coding-assistants.rst
+/// says so).
 pub fn check_dco(
+    change: &Change,
+    trailers: &MessageTrailers,
+    mailmap: Option<&Mailmap>,
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = trailers
+        .signed_off_by
+        .iter()
+        .filter(|i| i.looks_like_ai_agent())
+        .map(|i| {
+            Finding::new(
+                Code::AgentSignedOff,
+                format!(
+                    "Signed-off-by: {i} names an AI agent; only a person can certify the DCO (an agent discloses itself with a disclosure trailer instead)"
+                ),
+            )
+        })
+        .collect();
+    findings.extend(check_sign_offs(change, trailers, mailmap));
+    findings
+}
+
+fn check_sign_offs(
     change: &Change,
     trailers: &MessageTrailers,
     mailmap: Option<&Mailmap>,

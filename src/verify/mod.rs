@@ -4,6 +4,7 @@ mod coverage;
 mod envelopes;
 pub mod message;
 mod policy;
+mod series;
 #[cfg(feature = "sigstore")]
 mod sigstore;
 mod sources;
@@ -13,6 +14,7 @@ pub use envelopes::{
     check_note, check_release_summary, parse_statement, Attestation, NoteCheck, ParsedStatement,
     MAX_NOTE_ENVELOPES,
 };
+pub use series::check_series;
 pub use sources::{
     verify_commit, verify_commit_change, verify_commit_note, verify_mail, MailBlobs,
 };
@@ -24,7 +26,7 @@ use std::rc::Rc;
 use crate::change::Change;
 use crate::finding::{Code, Finding, Severity};
 use crate::keyring::Keyring;
-use crate::model::{AiUsage, AttestationSummary, ChangeReport, FileEntry, Verdict};
+use crate::model::{AiCodeShare, AiUsage, AttestationSummary, ChangeReport, FileEntry, Verdict};
 use crate::policy::maintainers::MaintainerLookup;
 use crate::policy::{Convention, Policy};
 use crate::trailers::MessageTrailers;
@@ -162,6 +164,7 @@ pub fn verify_change<S: ChangeSource + ?Sized>(
             },
         ));
     }
+    let mut ai_code = AiCodeShare::default();
     if let Some(att) = governing {
         let predicate = &att.statement.predicate;
         let signer = &predicate.signer.email;
@@ -190,17 +193,19 @@ pub fn verify_change<S: ChangeSource + ?Sized>(
                     && a.files.iter().any(|(n, d)| n == path && Some(d) == digest)
             })
         };
-        findings.extend(policy::check_categories(
-            &change, predicate, policy, &asked, &approved,
-        ));
+        let (found, share) =
+            policy::check_categories(&change, predicate, policy, &asked, &approved);
+        findings.extend(found);
+        ai_code = share;
     }
-    findings.extend(message::check_trailers(&trailers, policy.convention));
+    findings.extend(message::check_trailers(&trailers, policy));
     findings.extend(message::check_dco(&change, &trailers, trust.mailmap));
     let findings = with_severities(findings, policy);
     let failed = findings.iter().any(|f| f.severity == Severity::Error);
     let verdict = if failed { Verdict::Fail } else { Verdict::Pass };
     let governing = governing.map(|a| Box::new(a.statement.predicate.clone()));
-    let verified = report(&change, verdict, findings, &checked.attestations, governing);
+    let mut verified = report(&change, verdict, findings, &checked.attestations, governing);
+    verified.ai_code = ai_code;
     Ok((verified, change))
 }
 
@@ -258,6 +263,7 @@ fn report(
         attestations,
         mail_signatures: Vec::new(),
         governing,
+        ai_code: AiCodeShare::default(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::change::{Change, FileChange};
 use crate::finding::{Code, Finding};
-use crate::model::{AiUsage, FileEntry};
+use crate::model::{AiCodeShare, AiUsage, FileEntry};
 use crate::policy::{comments, PathClass, Policy};
 use crate::trailers::{Category, ForeignAiKind, MessageTrailers};
 
@@ -58,16 +58,18 @@ fn code_line_count(facts: &dyn FileFacts, file: &FileChange) -> usize {
     }
 }
 
-/// The category rules of the policy (QEMU's profile) for one attested change.
+/// The category rules of the policy (QEMU's profiles) for one attested change, and the AI code
+/// it counts toward the small-fix limit of its series.
 pub fn check_categories(
     change: &Change,
     predicate: &AiUsage,
     policy: &Policy,
     facts: &dyn FileFacts,
     approved: &dyn Fn(&str) -> bool,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, AiCodeShare) {
+    let mut share = AiCodeShare::default();
     if !policy.restrict_categories {
-        return Vec::new();
+        return (Vec::new(), share);
     }
     let mut findings = Vec::new();
     let mut needs_approval: BTreeSet<String> = BTreeSet::new();
@@ -86,7 +88,12 @@ pub fn check_categories(
         let file = &file;
         let class = policy.classes.classify(&entry.path);
         for category in &ai.categories {
+            let known =
+                *category == Category::Research || policy.accepts_category(category.as_str());
             let refusal = match (category, class) {
+                _ if !known => Some(format!(
+                    "AI use for {category} is not allowed by the policy"
+                )),
                 (Category::Tests, PathClass::Tests)
                 | (Category::Docs, PathClass::Docs | PathClass::Tests) => None,
                 (Category::Code, PathClass::Tests) => None,
@@ -105,8 +112,13 @@ pub fn check_categories(
                             .any(|x| e.to_lowercase().contains(&x.to_lowercase()))
                     });
                     if !excepted {
-                        code_lines += code_line_count(facts, file);
+                        let lines = code_line_count(facts, file);
+                        code_lines += lines;
                         code_files.push(entry.path.clone());
+                        if !approved(&entry.path) {
+                            share.lines += lines;
+                            share.files.push(entry.path.clone());
+                        }
                     }
                     None
                 }
@@ -133,16 +145,17 @@ pub fn check_categories(
         ));
         needs_approval.extend(unapproved_code);
     }
-    for path in needs_approval {
-        findings.push(
-            Finding::new(
-                Code::ApprovalMissing,
-                format!("{path}: the AI use needs the approval of one of its maintainers"),
-            )
-            .in_file(&path),
-        );
-    }
-    findings
+    findings.extend(needs_approval.iter().map(|p| approval_missing(p)));
+    (findings, share)
+}
+
+/// A file whose AI use needs a maintainer's approval.
+pub fn approval_missing(path: &str) -> Finding {
+    Finding::new(
+        Code::ApprovalMissing,
+        format!("{path}: the AI use needs the approval of one of its maintainers"),
+    )
+    .in_file(path)
 }
 
 /// The kernel convention: `Assisted-by: AGENT:MODEL [TOOL...]` against the attested tools
@@ -158,13 +171,15 @@ pub fn check_assisted_by(trailers: &MessageTrailers, predicate: &AiUsage) -> Vec
         .collect();
     let mut findings = Vec::new();
     let mut from_trailer: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+    // A malformed value is reported with the trailers (`message::check_trailers`).
+    let mut malformed = false;
     for parsed in &declared {
         match parsed {
             Ok(a) => {
                 from_trailer.insert((a.agent.to_lowercase(), Some(a.model.to_lowercase())));
                 from_trailer.extend(a.tools.iter().map(|t| (t.to_lowercase(), None)));
             }
-            Err(e) => findings.push(Finding::new(Code::TrailerMalformed, e.to_string())),
+            Err(_) => malformed = true,
         }
     }
     let attested: BTreeSet<(String, Option<String>)> = predicate
@@ -188,7 +203,7 @@ pub fn check_assisted_by(trailers: &MessageTrailers, predicate: &AiUsage) -> Vec
             Code::TrailerUnexpected,
             "Assisted-by is present but the attestation declares no AI use",
         ));
-    } else if findings.is_empty() && !declared.is_empty() && from_trailer != attested {
+    } else if !malformed && !declared.is_empty() && from_trailer != attested {
         let show = |s: &BTreeSet<(String, Option<String>)>| {
             s.iter()
                 .map(|(n, v)| v.as_ref().map_or(n.clone(), |v| format!("{n}:{v}")))

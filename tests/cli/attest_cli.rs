@@ -395,9 +395,17 @@ fn show_prints_the_attestation() {
         exit: 0
         --- stdout
         attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
-          change:   Change the device
-          AI used:  code
+          change:            Change the device
+          author:            Alice Author <alice@example.org>
+          signed off by:     Alice Author <alice@example.org>
+          AI-used-for:       code
+          commit:            [id]
+          base:              [id]
+          AI used:           code
+          research/analysis: no
+          tools:             none
             M hw/dev.c  AI: code
+              digest [id], blobs [id] -> [id], modes 100644 -> 100644, 1 added line
         --- stderr
         ");
     let out = f
@@ -411,6 +419,45 @@ fn show_prints_the_attestation() {
         "ai-usage-statement.schema.json",
         &doc["attestations"][0]["statement"],
     );
+}
+
+#[test]
+fn show_prints_everything_the_attestation_says_analysis_included() {
+    let (f, keys, _) = setup();
+    f.write("hw/dev.c", lines("dev", 22));
+    f.commit_all(&format!(
+        "Change the device\n\nAI-used-for: analysis\n{SOB_ALICE}"
+    ));
+    f.aiprov()
+        .args([
+            "attest",
+            "--human",
+            "**",
+            "--research",
+            "--tool",
+            "Claude@opus-4",
+            "--key",
+        ])
+        .arg(&keys.alice)
+        .assert()
+        .success();
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["show", "--color", "never"])), @"
+        exit: 0
+        --- stdout
+        attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
+          change:            Change the device
+          author:            Alice Author <alice@example.org>
+          signed off by:     Alice Author <alice@example.org>
+          AI-used-for:       analysis
+          commit:            [id]
+          base:              [id]
+          AI used:           research
+          research/analysis: yes (AI used for research, analysis or debugging; none of its output is in the change)
+          tools:             Claude opus-4
+            M hw/dev.c  no AI
+              digest [id], blobs [id] -> [id], modes 100644 -> 100644, 2 added lines
+        --- stderr
+        ");
 }
 
 #[test]

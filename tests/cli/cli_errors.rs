@@ -276,7 +276,7 @@ fn usage_errors_exit_2() {
         --- stdout
         --- stderr
         error: invalid --ai rule '*=magic'
-        caused by: malformed AI-used-for trailer "magic": unknown category "magic" (expected code, tests, docs or research)
+        caused by: malformed AI-used-for trailer "magic": unknown category "magic" (expected code, tests, docs, analysis or research)
         "#);
     let outcome = f.outcome(f.aiprov().args([
         "keyring",

@@ -95,7 +95,7 @@ fn ai_tests_and_docs_where_they_belong_pass() {
 #[test]
 fn a_small_ai_fix_passes_and_a_large_one_needs_approval() {
     let (f, key, base) = repo(None);
-    edit_dev(&f, 15);
+    edit_dev(&f, 8);
     let (code, list) = findings(
         &f,
         &key,
@@ -407,4 +407,64 @@ fn a_large_ai_fix_passes_after_a_maintainers_approval_and_only_then() {
         .output()
         .unwrap();
     insta::assert_snapshot!("approval_missing_report", f.render(&out));
+}
+
+#[test]
+fn analysis_and_research_are_one_category_where_the_profile_has_both() {
+    let v2 = "version = 1\nprofile = \"qemu-2026-05\"\n";
+    let only_analysis =
+        "version = 1\n[ai]\ncategories = [\"code\", \"tests\", \"docs\", \"analysis\"]\n";
+    let neither = "version = 1\n[ai]\ncategories = [\"code\", \"tests\", \"docs\"]\n";
+    let mut seen = Vec::new();
+    for (policy, name) in [
+        (None, "analysis"),
+        (None, "Research"),
+        (Some(v2), "research"),
+        (Some(v2), "analysis"),
+        (Some(only_analysis), "research"),
+        (Some(neither), "analysis"),
+    ] {
+        let (f, key, base) = repo(policy);
+        f.write("hw/net/dev.c", lines("int dev", 101));
+        let (code, list) = findings(
+            &f,
+            &key,
+            &base,
+            &format!("hw/net: one more line\n\nAI-used-for: {name}\n{SOB}"),
+            &[],
+        );
+        seen.push(format!(
+            "{} {name}: {code} {list:?}",
+            policy.map_or("qemu", |p| p.lines().nth(1).unwrap_or(p))
+        ));
+    }
+    insta::assert_snapshot!(seen.join("\n"), @r#"
+    qemu analysis: 0 []
+    qemu Research: 0 []
+    profile = "qemu-2026-05" research: 0 []
+    profile = "qemu-2026-05" analysis: 1 ["error trailer.malformed -: AI-used-for: analysis: the policy (profile qemu-2026-05) calls this category 'research', not 'analysis'"]
+    [ai] research: 1 ["error trailer.malformed -: AI-used-for: research: the policy (profile qemu) calls this category 'analysis', not 'research'"]
+    [ai] analysis: 1 ["error policy.category-not-allowed -: AI-used-for: analysis: the policy (profile qemu) does not allow AI use for 'analysis'"]
+    "#);
+}
+
+#[test]
+fn the_newest_qemu_draft_allows_about_ten_lines_and_the_may_v2_twenty() {
+    for (policy, changed, expected) in [
+        (None, 10, 0),
+        (None, 11, 1),
+        (Some("version = 1\nprofile = \"qemu-2026-05\"\n"), 20, 0),
+        (Some("version = 1\nprofile = \"qemu-2026-05\"\n"), 21, 1),
+    ] {
+        let (f, key, base) = repo(policy);
+        edit_dev(&f, changed);
+        let (code, _) = findings(
+            &f,
+            &key,
+            &base,
+            &format!("hw/net: fix\n\nAI-used-for: code\n{SOB}"),
+            &[],
+        );
+        assert_eq!(code, expected, "{policy:?} with {changed} lines");
+    }
 }

@@ -307,7 +307,7 @@ fn a_mail_of_5000_ai_written_files_is_verified() {
         .collect();
     assert_eq!(
         too_large,
-        ["5000 changed lines of AI-written code, over the small-fix limit of 20 (tests not counted)"]
+        ["5000 changed lines of AI-written code, over the small-fix limit of 10 (tests not counted)"]
     );
     let approvals = findings
         .iter()

@@ -508,9 +508,17 @@ fn a_keyless_attestation_verifies_and_its_forgeries_do_not() {
         exit: 0
         --- stdout
         attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
-          change:   hw: two more lines
-          AI used:  none
+          change:            hw: two more lines
+          author:            Alice Author <alice@example.org>
+          signed off by:     Alice Author <alice@example.org>
+          AI-used-for:       none
+          commit:            [id]
+          base:              [id]
+          AI used:           none
+          research/analysis: no
+          tools:             none
             M hw/dev.c  no AI
+              digest [id], blobs [id] -> [id], modes 100644 -> 100644, 2 added lines
         --- stderr
         ");
 

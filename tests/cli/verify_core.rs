@@ -128,7 +128,7 @@ fn attest_then_verify_passes_for_every_kind_of_file_change() {
         "commit",
         "-q",
         "-m",
-        &format!("Everything at once\n\nAI-used-for: code, docs\n{SOB}"),
+        &format!("Everything at once\n\nAI-used-for: code, docs (mechanical)\n{SOB}"),
     ]);
     let status = f.git(&["show", "--format=", "--name-status", "HEAD"]);
     for kind in ["M\t", "A\t", "D\t", "R100\t", "T\t"] {
