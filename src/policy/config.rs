@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use thiserror::Error;
 
+use super::maintainers::Dialect;
 use super::{PathClasses, PathGlob};
 use crate::finding::{Code, Severity};
 
@@ -60,6 +61,8 @@ pub struct Policy {
     pub small_fix_limit: usize,
     /// Explanations that allow AI code of any size, e.g. `mechanical`.
     pub code_exceptions: Vec<String>,
+    /// Whose get_maintainer.pl MAINTAINERS is read like; `None`: the one the file shows.
+    pub maintainers: Option<Dialect>,
     levels: BTreeMap<Code, Level>,
 }
 
@@ -81,6 +84,7 @@ impl Policy {
             restrict_categories: profile == Profile::Qemu,
             small_fix_limit: 20,
             code_exceptions: vec!["mechanical".into()],
+            maintainers: None,
             levels,
         }
     }
@@ -110,6 +114,7 @@ impl Policy {
             )));
         }
         let mut policy = Policy::profile(file.profile.unwrap_or(Profile::Qemu));
+        policy.maintainers = file.maintainers;
         if let Some(paths) = file.paths {
             let tests = paths.tests.map(|g| PathGlob::new(&g)).transpose();
             let docs = paths.docs.map(|g| PathGlob::new(&g)).transpose();
@@ -153,6 +158,7 @@ impl Default for Policy {
 struct PolicyFile {
     version: u32,
     profile: Option<Profile>,
+    maintainers: Option<Dialect>,
     paths: Option<PathsSection>,
     ai: Option<AiSection>,
     #[serde(default)]
@@ -214,11 +220,15 @@ code-exceptions = ["mechanical", "generated"]
             "version = 1\n[severity]\n\"dco.missing\" = \"loud\"",
             "version = 1\n[ai]\nsmall-fix = 3",
             "version = 1\n[paths]\ntests = [\"[\"]",
+            "version = 1\nmaintainers = \"freebsd\"",
         ] {
             let e = Policy::parse(bad.as_bytes(), ".aiprov/policy.toml").unwrap_err();
             assert!(e.to_string().starts_with(".aiprov/policy.toml: "), "{e}");
         }
         let kernel = Policy::parse(b"version = 1\nprofile = \"kernel\"", "p").unwrap();
+        assert_eq!(kernel.maintainers, None, "the dialect MAINTAINERS shows");
+        let xen = Policy::parse(b"version = 1\nmaintainers = \"xen\"", "p").unwrap();
+        assert_eq!(xen.maintainers, Some(Dialect::Xen));
         assert_eq!(kernel.convention, Convention::AssistedBy);
         assert!(!kernel.restrict_categories);
     }
