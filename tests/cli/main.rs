@@ -30,6 +30,7 @@ mod layers;
 mod limits;
 mod mail_vs_mailinfo;
 mod mail_workflow;
+mod maintainers_trust;
 mod maintainers_vs_get_maintainer;
 mod mutation;
 mod notes;
