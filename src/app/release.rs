@@ -51,9 +51,10 @@ pub fn resolve(repo: &Repo, spec: &str) -> Result<Range, Error> {
     })
 }
 
-/// The MAINTAINERS file of a revision, if it has one.
+/// The MAINTAINERS file of a revision, if it has one, in the dialect its policy names.
 pub fn maintainers_at(repo: &Repo, rev: CommitId) -> Result<Option<Maintainers>, Error> {
-    super::trust::load_maintainers(Some(repo), None, Some(rev))
+    let dialect = super::trust::load_rev_policy(repo, rev)?.maintainers;
+    super::trust::load_maintainers(Some(repo), None, Some(rev), dialect)
 }
 
 /// Verifies every commit of `range` as `aiprov verify` does, with the envelopes `note_of`

@@ -11,7 +11,7 @@ use crate::git::{Mailmap, Repo};
 use crate::keyring::{Keyring, KeyringError, AIPROV_DIR, KEYRING_PATH};
 use crate::mail::patatt::PatattKeyring;
 use crate::output::Output;
-use crate::policy::maintainers::Maintainers;
+use crate::policy::maintainers::{Dialect, Maintainers};
 use crate::policy::{Policy, POLICY_PATH};
 use crate::verify::Trusted;
 
@@ -111,7 +111,15 @@ impl<'r> Trust<'r> {
             self.entry(trusted).policy = Some(policy);
         }
         if self.entry(trusted).maintainers.is_none() {
-            let maintainers = load_maintainers(repo, dir.as_deref(), trusted)?;
+            let dialect = self
+                .entry(trusted)
+                .policy
+                .as_ref()
+                .and_then(|p| p.maintainers);
+            let maintainers = load_maintainers(repo, dir.as_deref(), trusted, dialect)?;
+            if let Some(m) = &maintainers {
+                warn_maintainers(self.out, m, dir.as_deref(), trusted);
+            }
             self.entry(trusted).maintainers = Some(maintainers);
         }
         if self.entry(trusted).mailmap.is_none() {
@@ -185,12 +193,32 @@ impl<'r> Trust<'r> {
     }
 }
 
+/// Says which lines of MAINTAINERS were read differently from the project's script (each
+/// matches no file), naming the file and line.
+pub(super) fn warn_maintainers(
+    out: &Output,
+    m: &Maintainers,
+    dir: Option<&Path>,
+    trusted: Option<CommitId>,
+) {
+    let file = match (dir, trusted) {
+        (Some(dir), _) => dir.join("MAINTAINERS").display().to_string(),
+        (None, Some(rev)) => format!("MAINTAINERS at {}", &rev.to_string()[..12]),
+        (None, None) => "MAINTAINERS".to_string(),
+    };
+    for w in &m.warnings {
+        out.warn(format!("{file} {w} ({} dialect)", m.dialect.as_str()));
+    }
+}
+
 /// Who may approve AI use: MAINTAINERS at the trusted revision's root (or in the `--keyring`
-/// directory). Like get_maintainer.pl, an F: pattern naming a directory of the tree covers it.
+/// directory), read in `dialect` (by default the one the file shows). Like get_maintainer.pl,
+/// an F: pattern naming a directory of the tree covers it.
 pub(super) fn load_maintainers(
     repo: Option<&Repo>,
     dir: Option<&Path>,
     trusted: Option<CommitId>,
+    dialect: Option<Dialect>,
 ) -> Result<Option<Maintainers>, Error> {
     let (text, is_dir): (_, Box<IsDir<'_>>) = match (dir, repo, trusted) {
         (Some(dir), repo, _) => (
@@ -215,9 +243,7 @@ pub(super) fn load_maintainers(
         ),
         _ => (None, Box::new(|_: &str| false)),
     };
-    Ok(text
-        .map(|t| Maintainers::parse_in_tree(&String::from_utf8_lossy(&t), &is_dir))
-        .transpose()?)
+    Ok(text.map(|t| Maintainers::parse_in_tree(&String::from_utf8_lossy(&t), dialect, &is_dir)))
 }
 
 /// Whose addresses are one person's: `.mailmap` at the trusted revision's root (or in the

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use toml::Spanned;
 
+use super::maintainers::Dialect;
 use super::profiles::{Convention, Profile};
 use super::{PathClasses, PathGlob};
 use crate::finding::{Code, Severity};
@@ -122,6 +123,8 @@ pub struct Policy {
     /// Whether the project asks that commit messages and cover letters be written by humans.
     /// Nothing in a commit can show who wrote its message: shown, not checked.
     pub human_messages: bool,
+    /// Whose get_maintainer.pl MAINTAINERS is read like; `None`: the one the file shows.
+    pub maintainers: Option<Dialect>,
     levels: BTreeMap<Code, Level>,
 }
 
@@ -141,6 +144,7 @@ impl Policy {
             series_limit: rules.series_limit,
             code_exceptions: vec!["mechanical".into()],
             human_messages: rules.human_messages,
+            maintainers: None,
             levels,
         }
     }
@@ -210,6 +214,7 @@ impl Policy {
             }),
         };
         let mut policy = Policy::profile(profile);
+        policy.maintainers = file.maintainers;
         if let Some(paths) = file.paths {
             let mut glob = |globs: Option<Spanned<Vec<String>>>| {
                 let globs = globs?;
@@ -291,6 +296,7 @@ impl Policy {
         EffectivePolicy {
             version: VERSION,
             profile: self.profile.name().to_string(),
+            maintainers: self.maintainers,
             paths: EffectivePaths {
                 tests: self.classes.tests().patterns().to_vec(),
                 docs: self.classes.docs().patterns().to_vec(),
@@ -340,6 +346,8 @@ impl Default for Policy {
 pub struct EffectivePolicy {
     pub version: u32,
     pub profile: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintainers: Option<Dialect>,
     pub paths: EffectivePaths,
     pub ai: EffectiveAi,
     pub severity: BTreeMap<String, Level>,
@@ -369,6 +377,7 @@ pub struct EffectiveAi {
 struct PolicyFile {
     version: Spanned<u32>,
     profile: Option<Spanned<String>>,
+    maintainers: Option<Dialect>,
     paths: Option<PathsSection>,
     ai: Option<AiSection>,
     #[serde(default)]
@@ -440,6 +449,7 @@ code-exceptions = ["mechanical", "generated"]
             ),
             ("version = 1\n[ai]\ntrailer = \"Co-authored-by\"", 3, 11),
             ("version = 1\n[paths]\ntests = [\"[\"]", 3, 9),
+            ("version = 1\nmaintainers = \"freebsd\"", 2, 15),
         ] {
             let e = Policy::parse(bad.as_bytes(), ".aiprov/policy.toml").unwrap_err();
             let at = e.at.clone().unwrap_or_else(|| panic!("no line: {e}"));
@@ -449,6 +459,10 @@ code-exceptions = ["mechanical", "generated"]
             assert!(e.excerpt().unwrap().contains(&at.text), "{e}");
         }
         let kernel = Policy::parse(b"version = 1\nprofile = \"kernel\"", "p").unwrap();
+        assert_eq!(kernel.maintainers, None, "the dialect MAINTAINERS shows");
+        let xen = Policy::parse(b"version = 1\nmaintainers = \"xen\"", "p").unwrap();
+        assert_eq!(xen.maintainers, Some(Dialect::Xen));
+        assert!(xen.effective_toml().contains("maintainers = \"xen\""));
         assert_eq!(kernel.convention, Convention::AssistedBy);
         assert!(!kernel.restrict_categories);
     }

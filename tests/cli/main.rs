@@ -32,6 +32,7 @@ mod limits;
 mod mail_vs_mailinfo;
 mod mail_workflow;
 mod mailmap;
+mod maintainers_trust;
 mod maintainers_vs_get_maintainer;
 mod mutation;
 mod notes;

@@ -276,3 +276,23 @@ pub fn attest_unchecked(f: &Fixture, key: &Path, email: &str, extra: &[&str]) {
         "HEAD",
     ]);
 }
+
+/// Linux's or Xen's tree as `scripts/fetch-maintainers-tree PROJECT` makes it (its directories,
+/// its files empty but `MAINTAINERS` and `scripts/get_maintainer.pl`), or `AIPROV_LINUX_SOURCE`
+/// / `AIPROV_XEN_SOURCE`. One test asks for each.
+pub fn skeleton_tree(project: &str) -> PathBuf {
+    if let Ok(dir) = std::env::var(format!("AIPROV_{}_SOURCE", project.to_uppercase())) {
+        return PathBuf::from(dir);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fetch-maintainers-tree");
+    let out = Command::new(&script)
+        .arg(project)
+        .output()
+        .expect("run scripts/fetch-maintainers-tree");
+    assert!(
+        out.status.success(),
+        "scripts/fetch-maintainers-tree {project} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
