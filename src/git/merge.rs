@@ -116,9 +116,9 @@ impl Repo {
     fn merge_tree_in_process(&self, commit: &Commit<'_>) -> Result<Decided> {
         let what = || format!("merge {}", commit.id());
         if let [ours, theirs] = commit.parent_ids().collect::<Vec<_>>().as_slice() {
+            // Without a merge base (unrelated histories), the base is the empty tree.
             let bases = self.merge_bases(*ours, *theirs)?;
-            let clean = !bases.is_empty()
-                && in_process_clean(&self.inner, commit, &bases).map_err(read(what()))?;
+            let clean = in_process_clean(&self.inner, commit, &bases).map_err(read(what()))?;
             return Ok(if clean {
                 Decided::Tree(commit.tree_id())
             } else {
@@ -195,7 +195,9 @@ impl Repo {
             "GIT_ALTERNATE_OBJECT_DIRECTORIES",
             self.inner.commondir().join("objects"),
         )
-        .args(["merge-tree", "--write-tree"]);
+        // A merge of unrelated histories (a subproject merged in) has the empty tree as its
+        // base, as `git merge --allow-unrelated-histories` made it.
+        .args(["merge-tree", "--write-tree", "--allow-unrelated-histories"]);
         Ok(c)
     }
 
@@ -258,7 +260,8 @@ enum Decided {
 /// ours) can differ from ours in the automatic merge; for each, the merge must hold what a
 /// three-way merge makes of base, ours and theirs: the side that changed, or a clean merge of
 /// the file's contents (`merge_file`). With several merge bases (git merges them into a virtual
-/// base), every such path must be the same in all of them. Anything else (a conflict, a type
+/// base), every such path must be the same in all of them; with none (unrelated histories), the
+/// base is the empty tree. Anything else (a conflict, a type
 /// change, a merge that differs) is left to `git merge-tree`, the authority. Soundness does not
 /// rest on merging contents as git does: each line of a clean three-way merge comes from the
 /// base or a parent, whose changes are verified in their own commits.
@@ -279,8 +282,12 @@ fn in_process_clean<'r>(
         .into_iter()
         .map(|(path, ..)| path)
         .collect();
-    for base_tree in &base_trees {
-        let by_theirs = changed_entries(repo, Some(base_tree), Some(&theirs_tree))?;
+    for base_tree in base_trees
+        .iter()
+        .map(Some)
+        .chain(bases.is_empty().then_some(None))
+    {
+        let by_theirs = changed_entries(repo, base_tree, Some(&theirs_tree))?;
         paths.extend(by_theirs.into_iter().map(|(path, ..)| path));
     }
     paths.sort_unstable();

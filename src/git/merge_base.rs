@@ -28,10 +28,12 @@ impl Repo {
                 .merge_bases(one, two)
                 .map_err(read(what())),
             Some(_) => Ok(vec![one]),
-            None => {
-                let bases = self.inner.merge_bases(one, two).map_err(read(what()))?;
-                Ok(bases.iter().copied().collect())
-            }
+            None => match self.inner.merge_bases(one, two) {
+                Ok(bases) => Ok(bases.iter().copied().collect()),
+                // Unrelated histories: no base, as with the commit-graph.
+                Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(Vec::new()),
+                Err(e) => Err(read(what())(e)),
+            },
         }
     }
 

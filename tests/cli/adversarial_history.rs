@@ -496,3 +496,51 @@ fn merges_left_to_git_are_judged_alike_in_a_range_and_alone() {
         assert_eq!(&verdicts[at], want, "merge {m} in the range");
     }
 }
+
+/// An unrelated history (a subproject, as gitk and git-gui came into git) merged into main with
+/// `--allow-unrelated-histories`, after `edit` on the merged work tree; back on main.
+fn merge_unrelated(r: &Repo, edit: impl FnOnce(&Repo)) {
+    r.f.git(&["checkout", "-q", "--orphan", "subproject"]);
+    r.f.git(&["rm", "-rq", "--cached", "."]);
+    r.f.git(&["clean", "-fdq"]);
+    r.change("tool/tool.c", &lines("tool", 8), "Subproject");
+    r.f.git(&["checkout", "-q", "main"]);
+    let merged = common::git_cmd(&r.f.repo)
+        .args(["merge", "-q", "--no-commit", "--allow-unrelated-histories"])
+        .arg("subproject")
+        .output()
+        .expect("git merge");
+    assert!(merged.status.success(), "{merged:?}");
+    edit(r);
+    r.f.git(&["add", "-A"]);
+    r.f.git(&["commit", "-q", "-m", &format!("Merge subproject\n\n{SOB}")]);
+}
+
+#[test]
+fn a_merge_of_an_unrelated_history_is_judged_against_the_empty_base() {
+    // Clean: the merge holds both trees, nothing else; in a range and alone.
+    let r = repo();
+    merge_unrelated(&r, |_| {});
+    assert_eq!(r.verify(&["HEAD"]), (0, vec![skipped()]));
+    let (code, verdicts) = r.verify(&[&r.range()]);
+    assert_eq!(code, 0, "{verdicts:?}");
+    assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+    // Evil: a file added while concluding it, and a subproject file edited.
+    for edit in [
+        Box::new(|r: &Repo| r.f.write("hw/backdoor.c", lines("evil", 3))) as Edit,
+        Box::new(|r: &Repo| r.f.write("tool/tool.c", lines("tool-evil", 8))),
+    ] {
+        let r = repo();
+        merge_unrelated(&r, edit);
+        // Merge bases read with libgit2, then from a commit-graph.
+        for graph in [false, true] {
+            if graph {
+                r.f.git(&["commit-graph", "write", "--reachable"]);
+            }
+            assert_eq!(r.verify(&["HEAD"]), (1, vec![missing()]), "graph {graph}");
+            let (code, verdicts) = r.verify(&[&r.range()]);
+            assert_eq!(code, 1, "{verdicts:?}");
+            assert!(verdicts.contains(&missing()), "{verdicts:?}");
+        }
+    }
+}
