@@ -23,6 +23,7 @@ mod merge;
 mod merge_base;
 mod merge_batch;
 pub mod notes;
+mod notes_tree;
 mod range;
 mod repo;
 mod three_way;

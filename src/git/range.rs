@@ -146,6 +146,15 @@ impl Repo {
         Ok(commit.parent_ids().next().map(CommitId::from_git2))
     }
 
+    /// Whether a commit has more than one parent.
+    pub fn is_merge(&self, id: CommitId) -> Result<bool> {
+        let commit = self
+            .inner
+            .find_commit(id.to_git2())
+            .map_err(read(format!("commit {id}")))?;
+        Ok(commit.parent_count() > 1)
+    }
+
     /// The committer time of a commit, in seconds since the epoch.
     pub fn commit_time(&self, id: CommitId) -> Result<i64> {
         let commit = self

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{git, git_stdin, lines, Fixture};
+use common::{fast_history as history, git, git_stdin, lines, Fixture};
 
 /// 300 commits, each with a note written by git fast-import (which fans the notes tree out).
 fn many_notes() -> Fixture {
@@ -117,4 +117,149 @@ fn concurrent_attestations_lose_no_line() {
         assert!(found, "the line of {s} is missing");
     }
     assert_eq!(note.lines().count(), signers.len());
+}
+
+/// The paths of a notes tree, its directories included.
+fn layout(f: &Fixture, notes_ref: &str) -> Vec<String> {
+    f.git(&["ls-tree", "-r", "-t", "--name-only", notes_ref])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// aiprov's notes and git's side by side, in one repository: aiprov attests into
+/// `refs/notes/aiprov`, `git notes` writes `refs/notes/git`.
+struct SideBySide {
+    f: Fixture,
+    key: std::path::PathBuf,
+    first: Option<String>,
+}
+
+impl SideBySide {
+    /// One commit noted by each: `aiprov attest C` and `git notes add C`.
+    fn add_one(&mut self, commit: &str) {
+        self.f
+            .aiprov()
+            .args(["attest", "-q", "-y", "--key"])
+            .arg(&self.key)
+            .arg(commit)
+            .assert()
+            .success();
+        self.f
+            .git(&["notes", "--ref=git", "add", "-m", &format!("note of {commit}"), commit]);
+        self.first.get_or_insert_with(|| commit.to_string());
+    }
+
+    /// Commits noted in one notes commit by each: `aiprov attest C1 C2...`, and `git notes copy
+    /// --stdin` (the first note copied to each).
+    fn add_many(&self, commits: &[String]) {
+        self.f
+            .aiprov()
+            .args(["attest", "-q", "-y", "--key"])
+            .arg(&self.key)
+            .args(commits)
+            .assert()
+            .success();
+        let first = self.first.as_deref().expect("a first note to copy");
+        let pairs: String = commits.iter().map(|c| format!("{first} {c}\n")).collect();
+        let out = git_stdin(
+            &self.f.repo,
+            &["notes", "--ref=git", "copy", "--stdin"],
+            pairs.as_bytes(),
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn assert_same_layout(&self, step: &str) -> Vec<String> {
+        let ours = layout(&self.f, "refs/notes/aiprov");
+        let git = layout(&self.f, "refs/notes/git");
+        assert_eq!(ours, git, "after {step}: aiprov's notes tree differs from git's");
+        ours
+    }
+}
+
+#[test]
+fn notes_are_fanned_out_exactly_as_git_notes_does() {
+    let f = Fixture::new();
+    let ids = history(&f, 20_000);
+    // git adds a level of directories below a trie level whose 16 branches all hold more than
+    // one note: 2 notes for each first hex digit fan the root out, and a directory `xy/` with 2
+    // notes for each third digit fans out again. Ids are fixed, so the choice is too.
+    let mut buckets: std::collections::BTreeMap<&str, Vec<&String>> = Default::default();
+    for id in &ids {
+        buckets.entry(&id[..2]).or_default().push(id);
+    }
+    let full = |b: &[&String]| {
+        (0..16).all(|d| {
+            let d = format!("{d:x}");
+            b.iter().filter(|id| id[2..3] == d).count() >= 2
+        })
+    };
+    let (prefix, bucket) = buckets
+        .iter()
+        .find(|(_, b)| b.len() > 9 && full(&b[..b.len() - 3]))
+        .expect("a directory that fans out");
+    let spread: Vec<String> = (0..16)
+        .flat_map(|d| {
+            let d = format!("{d:x}");
+            ids.iter()
+                .filter(move |id| id[..1] == d && !id.starts_with(prefix))
+                .take(3)
+                .cloned()
+        })
+        .collect();
+    let bucket: Vec<String> = bucket.iter().map(|s| s.to_string()).collect();
+
+    let key = f.tmp.path().join("alice");
+    f.aiprov().args(["keygen", "-f"]).arg(&key).assert().success();
+    let mut both = SideBySide { f, key, first: None };
+    both.add_one(&spread[0]);
+    both.assert_same_layout("one note");
+    both.add_many(&spread[1..20]);
+    let flat = both.assert_same_layout("20 notes");
+    assert!(flat.iter().all(|p| !p.contains('/')), "{flat:?}");
+    both.add_many(&spread[20..]);
+    let fanned = both.assert_same_layout("48 notes");
+    assert!(fanned.iter().any(|p| p.len() == 2), "the root fanned out: {fanned:?}");
+    for (i, id) in bucket[..6].iter().enumerate() {
+        both.add_one(id);
+        both.assert_same_layout(&format!("a single note {i} in {prefix}/"));
+    }
+    let (bulk, last) = bucket[6..].split_at(bucket.len() - 9);
+    both.add_many(bulk);
+    let deep = both.assert_same_layout(&format!("all of {prefix}/"));
+    assert!(
+        deep.iter().any(|p| p.matches('/').count() == 2),
+        "{prefix}/ fanned out again: {deep:?}"
+    );
+    // Single notes into the directory fanned out twice and into others, then many at once.
+    let noted: std::collections::HashSet<&String> = spread.iter().chain(&bucket).collect();
+    // (the last three of the directory are among the single notes)
+    let fresh: Vec<String> = ids
+        .iter()
+        .filter(|id| !noted.contains(id))
+        .take(303)
+        .cloned()
+        .collect();
+    for id in fresh[..3].iter().chain(last) {
+        both.add_one(id);
+        both.assert_same_layout(&format!("a single note {id}"));
+    }
+    both.add_many(&fresh[3..]);
+    both.assert_same_layout("300 more notes at once");
+    // git reads every note aiprov wrote.
+    let listed = both.f.git(&["notes", "--ref=aiprov", "list"]);
+    assert_eq!(listed.lines().count(), layout_notes(&both.f, "refs/notes/git"));
+    for line in listed.lines().step_by(37) {
+        let commit = line.split(' ').nth(1).expect("annotated commit");
+        let note = both.f.git(&["notes", "--ref=aiprov", "show", commit]);
+        assert!(note.starts_with("{\"payloadType\""), "{note}");
+    }
+}
+
+/// The number of notes git lists under `notes_ref`.
+fn layout_notes(f: &Fixture, notes_ref: &str) -> usize {
+    f.git(&["notes", &format!("--ref={notes_ref}"), "list"])
+        .lines()
+        .count()
 }
