@@ -180,6 +180,11 @@ fn attest_of_a_range_asks_once_on_a_terminal() {
     let text = terminal.stderr_text();
     let text = text.replace(&head.short(), "[HEAD]");
     let parent = repo.commit_id("HEAD~1").expect("HEAD~1");
-    insta::assert_snapshot!(text.replace(&parent.short(), "[HEAD~1]"), @"");
+    insta::assert_snapshot!(text.replace(&parent.short(), "[HEAD~1]"), @r"
+    Attesting 2 commits:
+      [HEAD~1] Add a: no AI
+      [HEAD] Add b: no AI
+    Sign these attestations? [Y/n]
+    ");
     assert_eq!(f.git(&["rev-parse", "refs/notes/aiprov"]), tip_before, "nothing was signed");
 }
