@@ -90,9 +90,13 @@ pub fn approve_commits(
         envelopes.insert(id, envelope);
         commits.push((id, change.title()));
     }
-    notes::update_notes(repo, options.notes_ref, &ids, "aiprov approve", |id, old| {
-        crate::note::with_envelope(old, &envelopes[&id])
-    })?;
+    notes::update_notes(
+        repo,
+        options.notes_ref,
+        &ids,
+        "aiprov approve",
+        |id, old| crate::note::with_envelope(old, &envelopes[&id]),
+    )?;
     Ok(Approved {
         commits,
         approver,

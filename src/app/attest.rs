@@ -193,7 +193,7 @@ pub(super) fn commits(repo: &Repo, revs: &[String]) -> Result<(Vec<CommitId>, us
     }
     if ids.is_empty() {
         return Err(Error::msg(format!("no commit in {}", revs.join(" ")))
-        .hint("a range A..B names the commits reachable from B and not from A"));
+            .hint("a range A..B names the commits reachable from B and not from A"));
     }
     Ok((ids, merges))
 }
@@ -251,7 +251,7 @@ fn plan_one(
         None => p.trailers.clone(),
     };
     check_declaration(&signed_trailers, &p.plan, policy.convention)
-        .hint(declaration_hint(policy.convention))?;
+        .hint(declaration_hint(policy.convention, true))?;
     confirm(ui, &p.change.title(), &p.plan, options.yes)?;
     if let Some((message, what)) = fix {
         p.id = repo.amend_message(p.id, &message).hint(
@@ -266,11 +266,7 @@ fn plan_one(
 
 /// Many commits planned on `options.jobs` threads, in order, each declaration checked; the
 /// first that fails is the error, naming its commit.
-fn plan_many(
-    repo: &Repo,
-    ids: &[CommitId],
-    options: &Options<'_>,
-) -> Result<Vec<Planned>, Error> {
+fn plan_many(repo: &Repo, ids: &[CommitId], options: &Options<'_>) -> Result<Vec<Planned>, Error> {
     let targets: Vec<Target> = ids
         .iter()
         .map(|&commit| Target {
@@ -282,15 +278,22 @@ fn plan_many(
         let id = target.commit;
         let (p, policy) = plan_commit(repo, id, options).map_err(|e| about(e, id, None))?;
         check_declaration(&p.trailers, &p.plan, policy.convention)
-            .hint(declaration_hint(policy.convention))
+            .hint(declaration_hint(policy.convention, false))
             .map_err(|e| about(e, id, Some(&p.change.title())))?;
         Ok(p)
     };
     let mut planned = Vec::with_capacity(ids.len());
-    in_parallel(repo, &targets, options.notes_ref, options.jobs, &work, |p| {
-        planned.push(p);
-        Ok(())
-    })?;
+    in_parallel(
+        repo,
+        &targets,
+        options.notes_ref,
+        options.jobs,
+        &work,
+        |p| {
+            planned.push(p);
+            Ok(())
+        },
+    )?;
     Ok(planned)
 }
 
@@ -330,11 +333,15 @@ fn confirm_many(ui: &Output, planned: &[Planned], yes: bool) -> Result<(), Error
     }
 }
 
-/// How to fix a commit whose trailers the plan would understate.
-fn declaration_hint(convention: Convention) -> String {
+/// How to fix a commit whose trailers the plan would understate (`alone`: attested on its own,
+/// where --fix-trailer applies).
+fn declaration_hint(convention: Convention, alone: bool) -> String {
     match convention {
-        Convention::AiUsedFor => format!(
+        Convention::AiUsedFor if alone => format!(
             "the trailer reads {AI_USED_FOR_GRAMMAR}; correct it with `git commit --amend`, or say with --ai GLOB=CATEGORY what AI did and add --fix-trailer"
+        ),
+        Convention::AiUsedFor => format!(
+            "the trailer reads {AI_USED_FOR_GRAMMAR}; correct it with `git commit --amend`, or attest this commit on its own with --ai GLOB=CATEGORY for what AI did"
         ),
         Convention::AssistedBy => format!(
             "the trailer reads {ASSISTED_BY_GRAMMAR}; correct it with `git commit --amend`, and say with --ai GLOB=CATEGORY what AI did"

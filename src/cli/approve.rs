@@ -15,7 +15,11 @@ use crate::git::Repo;
 pub struct Args {
     /// The commits to approve: REV, or a range A..B (its merges left out); all stored in one
     /// notes commit
-    #[arg(default_value = "HEAD", value_name = "REV|RANGE", conflicts_with = "mbox")]
+    #[arg(
+        default_value = "HEAD",
+        value_name = "REV|RANGE",
+        conflicts_with = "mbox"
+    )]
     revs: Vec<String>,
     /// Approve the patches of an mbox instead: print one approval envelope per patch
     #[arg(long, value_name = "FILE")]

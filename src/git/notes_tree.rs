@@ -167,10 +167,10 @@ impl<'r> NotesTree<'r> {
     fn load_subtree(&mut self, subtree: &Subtree, node: &mut Node, n: usize) -> Result<()> {
         let len = subtree.len;
         let dir = hex_path(&subtree.prefix[..len]);
-        let tree = self
-            .repo
-            .find_tree(subtree.tree)
-            .map_err(read(format!("notes tree {}", String::from_utf8_lossy(&dir))))?;
+        let tree = self.repo.find_tree(subtree.tree).map_err(read(format!(
+            "notes tree {}",
+            String::from_utf8_lossy(&dir)
+        )))?;
         for entry in tree.iter() {
             let name = entry.name_bytes();
             let mode = entry.filemode();
@@ -311,9 +311,11 @@ impl<'r> NotesTree<'r> {
                 let only = used.next();
                 let foldable = used.next().is_none() && matches!(only, None | Some(Slot::Note(_)));
                 if foldable {
-                    let note = child.0.iter_mut().map(std::mem::take).find(|s| {
-                        matches!(s, Slot::Note(_))
-                    });
+                    let note = child
+                        .0
+                        .iter_mut()
+                        .map(std::mem::take)
+                        .find(|s| matches!(s, Slot::Note(_)));
                     node.0[i] = note.unwrap_or_default();
                 }
                 Ok(foldable && n > 0)

@@ -407,7 +407,10 @@ fn a_repository_that_cannot_be_written_gives_a_clear_error() {
 
 /// Makes a lock file look a minute old: older than a writer ever holds one.
 fn backdate(lock: &std::path::Path) {
-    let file = std::fs::File::options().write(true).open(lock).expect("open the lock");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(lock)
+        .expect("open the lock");
     file.set_modified(std::time::SystemTime::now() - Duration::from_secs(60))
         .expect("set the lock's time");
 }
@@ -445,7 +448,11 @@ fn a_fresh_notes_lock_is_waited_for() {
     std::thread::sleep(Duration::from_secs(1));
     std::fs::remove_file(&lock).expect("release the lock");
     let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(notes_intact(&f), 1);
 }
 
@@ -485,7 +492,11 @@ fn eight_writers_of_a_hundred_commits_each_leave_800_notes() {
         .collect();
     for writer in writers {
         let out = writer.wait_with_output().expect("wait");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     assert_eq!(notes_intact(&f), 800);
     f.git(&["fsck", "--no-progress"]);

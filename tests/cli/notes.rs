@@ -145,8 +145,14 @@ impl SideBySide {
             .arg(commit)
             .assert()
             .success();
-        self.f
-            .git(&["notes", "--ref=git", "add", "-m", &format!("note of {commit}"), commit]);
+        self.f.git(&[
+            "notes",
+            "--ref=git",
+            "add",
+            "-m",
+            &format!("note of {commit}"),
+            commit,
+        ]);
         self.first.get_or_insert_with(|| commit.to_string());
     }
 
@@ -167,13 +173,20 @@ impl SideBySide {
             &["notes", "--ref=git", "copy", "--stdin"],
             pairs.as_bytes(),
         );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn assert_same_layout(&self, step: &str) -> Vec<String> {
         let ours = layout(&self.f, "refs/notes/aiprov");
         let git = layout(&self.f, "refs/notes/git");
-        assert_eq!(ours, git, "after {step}: aiprov's notes tree differs from git's");
+        assert_eq!(
+            ours, git,
+            "after {step}: aiprov's notes tree differs from git's"
+        );
         ours
     }
 }
@@ -211,8 +224,16 @@ fn notes_are_fanned_out_exactly_as_git_notes_does() {
     let bucket: Vec<String> = bucket.iter().map(|s| s.to_string()).collect();
 
     let key = f.tmp.path().join("alice");
-    f.aiprov().args(["keygen", "-f"]).arg(&key).assert().success();
-    let mut both = SideBySide { f, key, first: None };
+    f.aiprov()
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    let mut both = SideBySide {
+        f,
+        key,
+        first: None,
+    };
     both.add_one(&spread[0]);
     both.assert_same_layout("one note");
     both.add_many(&spread[1..20]);
@@ -220,7 +241,10 @@ fn notes_are_fanned_out_exactly_as_git_notes_does() {
     assert!(flat.iter().all(|p| !p.contains('/')), "{flat:?}");
     both.add_many(&spread[20..]);
     let fanned = both.assert_same_layout("48 notes");
-    assert!(fanned.iter().any(|p| p.len() == 2), "the root fanned out: {fanned:?}");
+    assert!(
+        fanned.iter().any(|p| p.len() == 2),
+        "the root fanned out: {fanned:?}"
+    );
     for (i, id) in bucket[..6].iter().enumerate() {
         both.add_one(id);
         both.assert_same_layout(&format!("a single note {i} in {prefix}/"));
@@ -249,7 +273,10 @@ fn notes_are_fanned_out_exactly_as_git_notes_does() {
     both.assert_same_layout("300 more notes at once");
     // git reads every note aiprov wrote.
     let listed = both.f.git(&["notes", "--ref=aiprov", "list"]);
-    assert_eq!(listed.lines().count(), layout_notes(&both.f, "refs/notes/git"));
+    assert_eq!(
+        listed.lines().count(),
+        layout_notes(&both.f, "refs/notes/git")
+    );
     for line in listed.lines().step_by(37) {
         let commit = line.split(' ').nth(1).expect("annotated commit");
         let note = both.f.git(&["notes", "--ref=aiprov", "show", commit]);

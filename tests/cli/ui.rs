@@ -186,5 +186,9 @@ fn attest_of_a_range_asks_once_on_a_terminal() {
       [HEAD] Add b: no AI
     Sign these attestations? [Y/n]
     ");
-    assert_eq!(f.git(&["rev-parse", "refs/notes/aiprov"]), tip_before, "nothing was signed");
+    assert_eq!(
+        f.git(&["rev-parse", "refs/notes/aiprov"]),
+        tip_before,
+        "nothing was signed"
+    );
 }

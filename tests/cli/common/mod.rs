@@ -193,10 +193,17 @@ pub fn fast_history(f: &Fixture, n: usize) -> Vec<String> {
         if i > 1 {
             stream.push_str(&format!("from :{}\n", i - 1));
         }
-        stream.push_str(&format!("M 644 inline f.txt\ndata {}\n{i}\n\n", format!("{i}\n").len()));
+        stream.push_str(&format!(
+            "M 644 inline f.txt\ndata {}\n{i}\n\n",
+            format!("{i}\n").len()
+        ));
     }
     let out = git_stdin(&f.repo, &["fast-import", "--quiet"], stream.as_bytes());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     f.git(&["reset", "-q", "--hard", "main"]);
     f.git(&["rev-list", "--reverse", "main"])
         .lines()
