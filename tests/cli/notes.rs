@@ -249,6 +249,7 @@ fn notes_are_fanned_out_exactly_as_git_notes_does() {
         both.add_one(id);
         both.assert_same_layout(&format!("a single note {i} in {prefix}/"));
     }
+    // The directory's last three are left for single notes into it once it is fanned out.
     let (bulk, last) = bucket[6..].split_at(bucket.len() - 9);
     both.add_many(bulk);
     let deep = both.assert_same_layout(&format!("all of {prefix}/"));
@@ -258,7 +259,6 @@ fn notes_are_fanned_out_exactly_as_git_notes_does() {
     );
     // Single notes into the directory fanned out twice and into others, then many at once.
     let noted: std::collections::HashSet<&String> = spread.iter().chain(&bucket).collect();
-    // (the last three of the directory are among the single notes)
     let fresh: Vec<String> = ids
         .iter()
         .filter(|id| !noted.contains(id))
@@ -269,8 +269,45 @@ fn notes_are_fanned_out_exactly_as_git_notes_does() {
         both.add_one(id);
         both.assert_same_layout(&format!("a single note {id}"));
     }
-    both.add_many(&fresh[3..]);
+    both.add_many(&fresh[3..fresh.len() - 1]);
     both.assert_same_layout("300 more notes at once");
+    // One more note rewrites only the trees on its path: the root (at most 256 directories) and
+    // one or two directories, a few KiB whatever the number of notes (a flat root of these 670
+    // notes would be 45 KiB).
+    both.add_one(&fresh[fresh.len() - 1]);
+    both.assert_same_layout("a last single note");
+    let f = &both.f;
+    let changed = f.git(&[
+        "diff-tree",
+        "-r",
+        "-t",
+        "refs/notes/aiprov^",
+        "refs/notes/aiprov",
+    ]);
+    let mut trees = vec![f
+        .git(&["rev-parse", "refs/notes/aiprov^{tree}"])
+        .trim()
+        .to_string()];
+    trees.extend(
+        changed
+            .lines()
+            .filter(|l| l.contains(" tree "))
+            .map(|l| l.split(' ').nth(3).expect("the new tree").to_string()),
+    );
+    assert!(trees.len() <= 3, "{changed}");
+    let bytes: usize = trees
+        .iter()
+        .map(|t| {
+            f.git(&["cat-file", "-s", t])
+                .trim()
+                .parse::<usize>()
+                .expect("a size")
+        })
+        .sum();
+    assert!(
+        bytes < 10_000,
+        "one note rewrote {bytes} bytes of trees: {changed}"
+    );
     // git reads every note aiprov wrote.
     let listed = both.f.git(&["notes", "--ref=aiprov", "list"]);
     assert_eq!(
@@ -289,4 +326,147 @@ fn layout_notes(f: &Fixture, notes_ref: &str) -> usize {
     f.git(&["notes", &format!("--ref={notes_ref}"), "list"])
         .lines()
         .count()
+}
+
+/// A tree made by `git mktree` from `(mode, type, id, name)` entries.
+fn mktree(f: &Fixture, entries: &[(&str, &str, String, String)]) -> String {
+    let text: String = entries
+        .iter()
+        .map(|(mode, kind, id, name)| format!("{mode} {kind} {id}\t{name}\n"))
+        .collect();
+    let out = git_stdin(&f.repo, &["mktree"], text.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Points the notes ref at a new notes commit of `tree`.
+fn set_notes_tree(f: &Fixture, tree: &str) {
+    let commit = f.git(&["commit-tree", "-m", "notes", tree]);
+    f.git(&["update-ref", "refs/notes/aiprov", commit.trim()]);
+}
+
+/// A note's blob as a notes tree entry at `dirs` levels of fan-out: `ab/cd/ef...` for 2,
+/// directories made with `git mktree`.
+fn fanned(
+    f: &Fixture,
+    commit: &str,
+    blob: &str,
+    dirs: usize,
+) -> (&'static str, &'static str, String, String) {
+    let mut entry = (
+        "100644",
+        "blob",
+        blob.to_string(),
+        commit[2 * dirs..].to_string(),
+    );
+    for level in (0..dirs).rev() {
+        let tree = mktree(f, &[entry]);
+        entry = (
+            "040000",
+            "tree",
+            tree,
+            commit[2 * level..2 * level + 2].to_string(),
+        );
+    }
+    entry
+}
+
+#[test]
+fn notes_are_read_from_every_layout_git_reads() {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    let base = f.commit_all("Trust alice\n\nSigned-off-by: Alice Author <alice@example.org>");
+    let mut commits = Vec::new();
+    for i in 0..3 {
+        f.write("a.c", lines("a", i + 1));
+        commits.push(f.commit_all(&format!(
+            "Change {i}\n\nSigned-off-by: Alice Author <alice@example.org>"
+        )));
+    }
+    // Distinct first digits, so that no two notes share a directory.
+    assert!(commits[0][..2] != commits[1][..2] && commits[1][..2] != commits[2][..2]);
+    let range = format!("{base}..HEAD");
+    f.aiprov()
+        .args(["attest", "-q", "-y", "--key"])
+        .arg(&key)
+        .arg(&range)
+        .assert()
+        .success();
+    let blobs: Vec<String> = commits
+        .iter()
+        .map(|c| {
+            f.git(&["rev-parse", &format!("refs/notes/aiprov:{c}")])
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let layouts: [(&str, [usize; 3]); 4] = [
+        ("flat", [0, 0, 0]),
+        ("fanned out once", [1, 1, 1]),
+        ("fanned out twice", [2, 2, 2]),
+        ("mixed", [0, 1, 2]),
+    ];
+    for (name, dirs) in layouts {
+        let entries: Vec<_> = (0..3)
+            .map(|i| fanned(&f, &commits[i], &blobs[i], dirs[i]))
+            .collect();
+        set_notes_tree(&f, &mktree(&f, &entries));
+        for c in &commits {
+            f.git(&["notes", "--ref=aiprov", "show", c]);
+        }
+        let out = f
+            .aiprov()
+            .args(["verify", "-q", &range])
+            .output()
+            .expect("run aiprov");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // The same commit noted twice, at the root and in a directory: git shows the two joined
+    // (a blank line between), aiprov reads both in git's order, and writing the note leaves it
+    // at one place.
+    let other = git_stdin(
+        &f.repo,
+        &["hash-object", "-w", "--stdin"],
+        b"a line of another tool\n",
+    );
+    let other = String::from_utf8_lossy(&other.stdout).trim().to_string();
+    let twice = mktree(
+        &f,
+        &[
+            fanned(&f, &commits[0], &blobs[0], 0),
+            fanned(&f, &commits[0], &other, 1),
+            fanned(&f, &commits[1], &blobs[1], 0),
+        ],
+    );
+    set_notes_tree(&f, &twice);
+    let shown = f.git(&["notes", "--ref=aiprov", "show", &commits[0]]);
+    let alice = f.git(&["cat-file", "blob", &blobs[0]]);
+    // (the directory's first: git loads it when the root's note of the same commit comes)
+    assert_eq!(shown, format!("a line of another tool\n\n{alice}"));
+    let bob = f.keygen("bob");
+    f.aiprov()
+        .args(["attest", "-q", "-y", "--key"])
+        .arg(&bob)
+        .arg(&commits[0])
+        .env("GIT_COMMITTER_EMAIL", "bob@example.org")
+        .assert()
+        .success();
+    let note = f.git(&["notes", "--ref=aiprov", "show", &commits[0]]);
+    let lines: Vec<&str> = note.lines().collect();
+    assert_eq!(lines.len(), 3, "{note}");
+    assert_eq!(lines[..2], ["a line of another tool", alice.trim()]);
+    assert!(lines[2].starts_with("{\"payloadType\""), "{note}");
+    let paths = f.git(&["ls-tree", "-r", "--name-only", "refs/notes/aiprov"]);
+    assert_eq!(paths.lines().count(), 2, "{paths}");
 }
