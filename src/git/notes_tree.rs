@@ -501,3 +501,62 @@ impl Dir {
         odb.write(ObjectType::Tree, &buf).map_err(write_error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(hex: &str) -> Key {
+        let mut key = [0; RAW];
+        hex_into(hex.as_bytes(), &mut key).expect("hex");
+        key
+    }
+
+    const ID: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    #[test]
+    fn paths_have_one_directory_per_level_of_fan_out() {
+        let k = key(ID);
+        let path = |f| String::from_utf8(fanout_path(&k, f)).expect("ASCII");
+        assert_eq!(path(0), ID);
+        assert_eq!(path(1), format!("01/{}", &ID[2..]));
+        assert_eq!(path(2), format!("01/23/{}", &ID[4..]));
+        assert_eq!(hex_path(&k[..2]), b"01/23/");
+    }
+
+    #[test]
+    fn hex_digits_are_read_in_either_case_and_nothing_else() {
+        let mut out = [0; 2];
+        assert_eq!(hex_into(b"aB0f", &mut out), Some(()));
+        assert_eq!(out, [0xab, 0x0f]);
+        assert_eq!(hex_into(b"zz00", &mut out), None);
+        assert_eq!(nibble(0, &key(ID)), 0);
+        assert_eq!(nibble(3, &key(ID)), 3);
+        assert_eq!(nibble(39, &key(ID)), 7);
+    }
+
+    #[test]
+    fn a_level_fans_out_when_all_16_branches_hold_more_than_one_note() {
+        let mut node = Node::default();
+        for (i, slot) in node.0.iter_mut().enumerate() {
+            *slot = match i {
+                0 => Slot::Subtree(Box::new(Subtree {
+                    prefix: [0; RAW],
+                    len: 1,
+                    tree: Oid::zero(),
+                })),
+                _ => Slot::Node(Box::default()),
+            };
+        }
+        assert_eq!(determine_fanout(&node, 0, 0), 1);
+        assert_eq!(determine_fanout(&node, 2, 1), 2);
+        // Only at even levels, and only one level more than the level above has.
+        assert_eq!(determine_fanout(&node, 1, 0), 0);
+        assert_eq!(determine_fanout(&node, 2, 0), 0);
+        node.0[5] = Slot::Note(Box::new(Note {
+            key: key(ID),
+            blobs: vec![Oid::zero()],
+        }));
+        assert_eq!(determine_fanout(&node, 0, 0), 0);
+    }
+}
