@@ -470,3 +470,62 @@ fn notes_are_read_from_every_layout_git_reads() {
     let paths = f.git(&["ls-tree", "-r", "--name-only", "refs/notes/aiprov"]);
     assert_eq!(paths.lines().count(), 2, "{paths}");
 }
+
+#[test]
+fn one_note_reads_and_writes_only_the_directories_on_its_path() {
+    let f = Fixture::new();
+    let ids = history(&f, 400);
+    let key = f.tmp.path().join("alice");
+    f.aiprov()
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    f.aiprov()
+        .args(["attest", "-q", "-y", "--key"])
+        .arg(&key)
+        .args(&ids[..300])
+        .assert()
+        .success();
+    // A directory of the notes tree that the next note does not go through, gone from the
+    // object store (aiprov wrote it as a loose object): the note is still written.
+    let target = &ids[350];
+    let root = f.git(&["ls-tree", "refs/notes/aiprov"]);
+    let (name, tree) = root
+        .lines()
+        .map(|l| {
+            let (meta, name) = l.split_once('\t').expect("an entry");
+            (
+                name.to_string(),
+                meta.split(' ').nth(2).expect("an id").to_string(),
+            )
+        })
+        .find(|(name, _)| name.len() == 2 && !target.starts_with(name.as_str()))
+        .expect("another directory");
+    let object = f
+        .repo
+        .join(".git/objects")
+        .join(&tree[..2])
+        .join(&tree[2..]);
+    let saved = std::fs::read(&object).expect("a loose tree object");
+    std::fs::remove_file(&object).expect("remove the tree object");
+    let out = f
+        .aiprov()
+        .args(["attest", "-q", "-y", "--key"])
+        .arg(&key)
+        .arg(target)
+        .output()
+        .expect("run aiprov");
+    std::fs::write(&object, saved).expect("restore the tree object");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept = f.git(&["rev-parse", &format!("refs/notes/aiprov:{name}")]);
+    assert_eq!(kept.trim(), tree, "the directory {name}/ is kept as it was");
+    assert!(f
+        .git(&["notes", "--ref=aiprov", "show", target])
+        .starts_with("{\"payloadType\""));
+    f.git(&["fsck", "--no-progress"]);
+}
