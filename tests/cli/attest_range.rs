@@ -205,6 +205,26 @@ fn an_empty_range_is_an_error() {
 }
 
 #[test]
+fn a_bad_revision_among_several_is_an_error_and_nothing_is_stored() {
+    let (f, key, _, topic) = series();
+    let out = f
+        .aiprov()
+        .args(["attest", "-y", "--key"])
+        .arg(&key)
+        .args([topic[0].as_str(), "nope..HEAD"])
+        .output()
+        .expect("run aiprov");
+    insta::assert_snapshot!(render(&f, &out, &[]), @"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: unknown revision 'nope'
+    caused by: revspec 'nope' not found; class=Reference (4); code=NotFound (-3)
+    ");
+    assert!(f.git_cmd_fails(&["rev-parse", "-q", "--verify", "refs/notes/aiprov"]));
+}
+
+#[test]
 fn a_range_is_approved_in_one_notes_commit() {
     let (f, key, base, topic) = series();
     f.aiprov()
