@@ -529,3 +529,45 @@ fn one_note_reads_and_writes_only_the_directories_on_its_path() {
         .starts_with("{\"payloadType\""));
     f.git(&["fsck", "--no-progress"]);
 }
+
+#[test]
+fn notes_removed_fold_the_tree_back_as_git_notes_remove_does() {
+    let f = Fixture::new();
+    let ids = history(&f, 420);
+    let key = f.tmp.path().join("alice");
+    f.aiprov()
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    let mut both = SideBySide {
+        f,
+        key,
+        first: None,
+    };
+    both.add_one(&ids[0]);
+    both.add_many(&ids[1..400]);
+    both.assert_same_layout("400 notes");
+    let repo = aiprov::git::Repo::discover(&both.f.repo).expect("the repository");
+    // An empty note removes it (`notes::update_notes`), as `git notes remove` does: each batch in
+    // one notes commit on both sides.
+    for (from, to) in [(0, 100), (100, 150), (150, 350), (350, 396)] {
+        let batch = &ids[from..to];
+        let commits: Vec<aiprov::git::CommitId> =
+            batch.iter().map(|c| c.parse().expect("an id")).collect();
+        aiprov::git::notes::update_notes(&repo, "refs/notes/aiprov", &commits, "remove", |_, _| {
+            Vec::new()
+        })
+        .expect("notes removed");
+        let mut args = vec!["notes", "--ref=git", "remove"];
+        args.extend(batch.iter().map(String::as_str));
+        both.f.git(&args);
+        let left = both.assert_same_layout(&format!("{} notes removed", to));
+        assert_eq!(left.iter().filter(|p| p.len() >= 38).count(), 400 - to);
+    }
+    let flat = layout(&both.f, "refs/notes/aiprov");
+    assert!(
+        flat.iter().all(|p| !p.contains('/')),
+        "4 notes are flat again: {flat:?}"
+    );
+}
