@@ -281,31 +281,37 @@ impl Drop for Quarantine {
 }
 
 /// Attaches each applied patch's attestation lines to the commit it produced, as `attest` adds
-/// a line: one by the same signer of the same kind is replaced, every other line kept.
+/// a line: one by the same signer of the same kind is replaced, every other line kept. All the
+/// notes go in one notes commit.
 fn attach(
     repo: &Repo,
     notes_ref: &str,
     applied: &[CommitId],
     mails: &[(Vec<u8>, PatchMail)],
 ) -> Result<(), Error> {
+    let mut carried = std::collections::HashMap::new();
     for (commit, (_, mail)) in applied.iter().zip(mails) {
         let lines = mail.note_lines(notes_ref).join("\n");
-        let lines = crate::note::lines(lines.as_bytes());
-        if lines.is_empty() {
-            continue;
+        if !crate::note::lines(lines.as_bytes()).is_empty() {
+            carried.insert(*commit, lines);
         }
-        notes::update_note(repo, notes_ref, *commit, "aiprov am", |old| {
-            let mut note = old.map(<[u8]>::to_vec);
-            for &line in &lines {
-                let payload = crate::dsse::Envelope::of_line(line).map(|e| e.payload);
-                note = Some(crate::note::with_line(
-                    note.as_deref(),
-                    line,
-                    &payload.unwrap_or_default(),
-                ));
-            }
-            note.unwrap_or_default()
-        })?;
     }
+    let commits: Vec<CommitId> = applied
+        .iter()
+        .filter(|c| carried.contains_key(c))
+        .copied()
+        .collect();
+    notes::update_notes(repo, notes_ref, &commits, "aiprov am", |commit, old| {
+        let mut note = old.map(<[u8]>::to_vec);
+        for line in crate::note::lines(carried[&commit].as_bytes()) {
+            let payload = crate::dsse::Envelope::of_line(line).map(|e| e.payload);
+            note = Some(crate::note::with_line(
+                note.as_deref(),
+                line,
+                &payload.unwrap_or_default(),
+            ));
+        }
+        note.unwrap_or_default()
+    })?;
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! `approve`: a maintainer's signed approval of the AI use in a change, bound to the change's
 //! file-change digests.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use super::signer::{identity, load_signer, now};
+use super::signer::{identity, identity_for_commits, load_signer, now};
 use super::trust::Source;
 use super::Error;
 use crate::change::Change;
@@ -60,35 +60,50 @@ pub struct Options<'a> {
     pub notes_ref: &'a str,
 }
 
-/// Approves the AI use in a commit: the approval is stored in its note.
-pub fn approve_commit(
+/// What `approve_commits` did: each commit approved with its title, the approver, and the
+/// merges of ranges left out.
+pub struct Approved {
+    pub commits: Vec<(CommitId, String)>,
+    pub approver: Identity,
+    pub merges_skipped: usize,
+}
+
+/// Approves the AI use in commits (`REV`, or the commits of a range `A..B` but its merges): the
+/// approvals are stored in their notes, all in one notes commit.
+pub fn approve_commits(
     repo: &Repo,
-    rev: &str,
+    revs: &[String],
     options: &Options<'_>,
     ui: &Output,
-) -> Result<(CommitId, String, Identity), Error> {
-    let id = repo.commit_id(rev)?;
+) -> Result<Approved, Error> {
+    let (ids, merges_skipped) = super::attest::commits(repo, revs)?;
     let signer = load_signer(repo, options.key)?;
-    let change = repo.change(id, |_| true)?;
-    // Verified against the keyring of the commit's parent, as its attestation is.
-    let trusted = change
-        .parent
-        .as_deref()
-        .map(|p| repo.commit_id(p))
-        .transpose()?;
-    let approver = identity(
+    // Verified against the keyring of each commit's parent, as its attestation is.
+    let parents = ids
+        .iter()
+        .map(|&id| Ok(repo.parents(id)?.first().copied()))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let approver = identity_for_commits(repo, ui, signer.public_key(), parents, options.sign_as)?;
+    let mut envelopes = HashMap::new();
+    let mut commits = Vec::with_capacity(ids.len());
+    for &id in &ids {
+        let change = repo.change(id, |_| true)?;
+        let envelope = approval(&change, &approver, options.comment, signer.as_ref())?;
+        envelopes.insert(id, envelope);
+        commits.push((id, change.title()));
+    }
+    notes::update_notes(
         repo,
-        ui,
-        signer.public_key(),
-        Source::default(),
-        trusted,
-        options.sign_as,
+        options.notes_ref,
+        &ids,
+        "aiprov approve",
+        |id, old| crate::note::with_envelope(old, &envelopes[&id]),
     )?;
-    let envelope = approval(&change, &approver, options.comment, signer.as_ref())?;
-    notes::update_note(repo, options.notes_ref, id, "aiprov approve", |old| {
-        crate::note::with_envelope(old, &envelope)
-    })?;
-    Ok((id, change.title(), approver))
+    Ok(Approved {
+        commits,
+        approver,
+        merges_skipped,
+    })
 }
 
 /// Approves the AI use in each patch of a series (cover letters skipped): one envelope each,

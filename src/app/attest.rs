@@ -1,38 +1,45 @@
-//! `attest`: sign an AI-usage attestation for a commit and store it as a note.
+//! `attest`: sign AI-usage attestations for commits or ranges and store them as notes, all in
+//! one notes commit.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
-use super::signer::{self, load_signer, now};
+use super::parallel::in_parallel;
+use super::signer::{identity_for_commits, load_signer, now};
 use super::trust::load_rev_policy;
 use super::{Error, WithHint};
 use crate::attest::{
     check_declaration, plan, statement, Plan, Rule, AI_USED_FOR_GRAMMAR, ASSISTED_BY_GRAMMAR,
 };
+use crate::change::Change;
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
-use crate::git::CommitId;
-use crate::git::{notes, Repo};
+use crate::git::{notes, CommitId, Repo, Target};
 use crate::model::Tool;
 use crate::output::Output;
 use crate::policy::{Convention, Policy};
 use crate::signing;
 use crate::trailers::{self, Identity, MessageTrailers};
+use crate::verify::message::signer_signed_off;
 
 /// What to attest, and how.
 pub struct Options<'a> {
-    pub rev: &'a str,
+    /// Commits (`REV`) and ranges (`A..B`, whose merges are left out).
+    pub revs: &'a [String],
     pub key: Option<&'a Path>,
     /// `--ai` rules in order (later wins), then `--human` rules, which win over any `--ai`.
     pub rules: Vec<Rule>,
     pub research: bool,
     pub tools: Vec<Tool>,
     pub fix_trailer: bool,
-    /// Return the envelope instead of storing it.
+    /// Return the envelopes instead of storing them.
     pub to_stdout: bool,
     pub keyless: Option<Keyless<'a>>,
     /// Sign without asking, even on a terminal.
     pub yes: bool,
     pub notes_ref: &'a str,
+    /// Threads planning the commits of a range.
+    pub jobs: usize,
     /// `--signer EMAIL`: the identity to sign as.
     pub sign_as: Option<&'a str>,
 }
@@ -58,11 +65,34 @@ pub struct Attested {
     pub stored: bool,
 }
 
-/// Plans the attestation of a commit from its trailer, the rules and the policy of its parent
-/// (the revision it will be verified against), asks on a terminal, signs and stores it.
-pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Attested, Error> {
-    let rules = &options.rules;
-    let mut id = repo.commit_id(options.rev)?;
+/// What `attest` did: the attestations in the order of the commits, and the merges of ranges
+/// left out.
+pub struct Outcome {
+    pub attested: Vec<Attested>,
+    pub merges_skipped: usize,
+}
+
+/// One commit planned: its change, its trailers and the plan of its attestation.
+struct Planned {
+    id: CommitId,
+    change: Change,
+    trailers: MessageTrailers,
+    plan: Plan,
+}
+
+/// Plans the attestation of each commit from its trailer, the rules and the policy of its
+/// parent (the revision it will be verified against), asks on a terminal, signs them and stores
+/// them all in one notes commit. A range is planned on several threads; one commit that cannot
+/// be attested stops the whole, before anything is stored.
+pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome, Error> {
+    let (ids, merges_skipped) = commits(repo, options.revs)?;
+    if options.fix_trailer && ids.len() != 1 {
+        return Err(Error::msg(format!(
+            "--fix-trailer amends HEAD, so it attests one commit, and {} were given",
+            ids.len()
+        ))
+        .hint("fix the trailers of a series commit by commit: git rebase --exec 'aiprov attest --fix-trailer -y' BASE"));
+    }
     let keyless = options.keyless;
     if keyless.is_some() && !cfg!(feature = "keyless") {
         return Err(no_keyless());
@@ -71,21 +101,24 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Attested
         Some(_) => None,
         None => Some(load_signer(repo, options.key)?),
     };
-    let mut change = repo.change(id, |_| true)?;
-    // The policy and keyring the commit will be judged by: its parent's (the trusted revision).
-    let trusted = change
-        .parent
-        .as_deref()
-        .map(|p| repo.commit_id(p))
-        .transpose()?;
-    let policy = match trusted {
-        Some(parent) => load_rev_policy(repo, parent)?,
-        None => crate::policy::Policy::default(),
+    let planned = match &ids[..] {
+        [id] => vec![plan_one(repo, *id, &options, ui)?],
+        _ => plan_many(repo, &ids, &options)?,
     };
+    // Each commit is verified against its parent's keyring.
     let identity = match &signer {
         Some(key) => {
-            let source = Default::default();
-            signer::identity(repo, ui, key.public_key(), source, trusted, options.sign_as)?
+            let parents = planned
+                .iter()
+                .map(|p| {
+                    p.change
+                        .parent
+                        .as_deref()
+                        .map(|r| repo.commit_id(r))
+                        .transpose()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            identity_for_commits(repo, ui, key.public_key(), parents, options.sign_as)?
         }
         None => options
             .sign_as
@@ -99,87 +132,256 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Attested
                     .hint("pass --signer EMAIL, or git config user.email you@example.org")
             })?,
     };
-    let mut trailers = MessageTrailers::from_message(&change.message);
-    let plan = plan(&change, &trailers, rules, options.research, &policy.classes);
+    let unsigned: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| !signer_signed_off(&p.trailers, &identity.email))
+        .collect();
+    if let [first, ..] = unsigned.as_slice() {
+        let which = match unsigned.len() {
+            1 if planned.len() == 1 => "the commit's".to_string(),
+            1 => format!("{}'s", first.id.short()),
+            n => format!("{n} of the commits' (the first {})", first.id.short()),
+        };
+        ui.warn(format!(
+            "{} is not among {which} Signed-off-by identities: verify will report signature.signer-not-signed-off (hint: sign off as {0}, e.g. `git commit --amend --no-edit --trailer \"Signed-off-by: {} <{0}>\"`)",
+            identity.email, identity.name
+        ));
+    }
+    if planned.len() > 1 {
+        confirm_many(ui, &planned, options.yes)?;
+    }
+    let now = now()?;
+    let mut attested = Vec::with_capacity(planned.len());
+    let mut payloads = Vec::with_capacity(planned.len());
+    for p in planned {
+        let statement = statement(
+            &p.change,
+            &p.trailers,
+            &p.plan,
+            identity.clone(),
+            options.tools.clone(),
+            now,
+        );
+        let payload = serde_json::to_vec(&statement)?;
+        let line = match &signer {
+            Some(signer) => {
+                signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?.to_json()
+            }
+            None => sign_keyless(ui, keyless, &payload)?,
+        };
+        if line.len() > crate::dsse::MAX_ENVELOPE_BYTES {
+            return Err(Error::msg(format!(
+                "the attestation of {} is {} bytes ({} files), over the envelope limit of {} bytes",
+                p.id.short(),
+                line.len(),
+                p.change.files.len(),
+                crate::dsse::MAX_ENVELOPE_BYTES
+            ))
+            .hint("split the commit: verifiers refuse envelopes over the limit"));
+        }
+        payloads.push(payload);
+        attested.push(Attested {
+            commit: p.id,
+            title: p.change.title(),
+            files: p.change.files.len(),
+            categories: p.plan.categories().iter().map(|c| c.to_string()).collect(),
+            signer: identity.email.clone(),
+            line,
+            stored: !options.to_stdout,
+        });
+    }
+    if !options.to_stdout {
+        let lines: HashMap<CommitId, (&[u8], &[u8])> = attested
+            .iter()
+            .zip(&payloads)
+            .map(|(a, p)| (a.commit, (a.line.as_bytes(), p.as_slice())))
+            .collect();
+        let ids: Vec<CommitId> = attested.iter().map(|a| a.commit).collect();
+        notes::update_notes(repo, options.notes_ref, &ids, "aiprov attest", |id, old| {
+            let (line, payload) = lines[&id];
+            crate::note::with_line(old, line, payload)
+        })?;
+    }
+    Ok(Outcome {
+        attested,
+        merges_skipped,
+    })
+}
+
+/// The commits that `revs` name, each once, in order: a `REV` as it is, a range's commits
+/// oldest first without its merges (whose own changes, if any, are attested by naming them).
+/// Returns them and the number of merges left out.
+pub(super) fn commits(repo: &Repo, revs: &[String]) -> Result<(Vec<CommitId>, usize), Error> {
+    let mut seen = HashSet::new();
+    let mut ids = Vec::new();
+    let mut merges = 0;
+    for rev in revs {
+        if rev.contains("..") {
+            for target in repo.targets(rev)? {
+                if repo.is_merge(target.commit)? {
+                    merges += 1;
+                } else if seen.insert(target.commit) {
+                    ids.push(target.commit);
+                }
+            }
+        } else {
+            let id = repo.commit_id(rev)?;
+            if seen.insert(id) {
+                ids.push(id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(Error::msg(format!("no commit in {}", revs.join(" ")))
+            .hint("a range A..B names the commits reachable from B and not from A"));
+    }
+    Ok((ids, merges))
+}
+
+/// A commit's change, trailers and plan, and the policy of its parent.
+fn plan_commit(
+    repo: &Repo,
+    id: CommitId,
+    options: &Options<'_>,
+) -> Result<(Planned, Policy), Error> {
+    let change = repo.change(id, |_| true)?;
+    // The policy the commit will be judged by: its parent's (the trusted revision).
+    let policy = match &change.parent {
+        Some(parent) => load_rev_policy(repo, repo.commit_id(parent)?)?,
+        None => Policy::default(),
+    };
+    let trailers = MessageTrailers::from_message(&change.message);
+    let plan = plan(
+        &change,
+        &trailers,
+        &options.rules,
+        options.research,
+        &policy.classes,
+    );
+    let planned = Planned {
+        id,
+        change,
+        trailers,
+        plan,
+    };
+    Ok((planned, policy))
+}
+
+/// One commit planned, its trailer fixed with `--fix-trailer` (HEAD amended), after asking on a
+/// terminal.
+fn plan_one(
+    repo: &Repo,
+    id: CommitId,
+    options: &Options<'_>,
+    ui: &Output,
+) -> Result<Planned, Error> {
+    let (mut p, policy) = plan_commit(repo, id, options)?;
     let fix = match options.fix_trailer {
         true => fixed_message(
-            &change.message,
-            &trailers,
-            &plan,
-            !rules.is_empty(),
+            &p.change.message,
+            &p.trailers,
+            &p.plan,
+            !options.rules.is_empty(),
             &policy,
         )?,
         false => None,
     };
     let signed_trailers = match &fix {
         Some((message, _)) => MessageTrailers::from_message(message),
-        None => trailers.clone(),
+        None => p.trailers.clone(),
     };
-    check_declaration(&signed_trailers, &plan, policy.convention)
-        .hint(declaration_hint(policy.convention))?;
-    if !crate::verify::message::signer_signed_off(&signed_trailers, &identity.email) {
-        ui.warn(format!(
-            "{} is not among the commit's Signed-off-by identities: verify will report signature.signer-not-signed-off (hint: sign off as {0}, e.g. `git commit --amend --no-edit --trailer \"Signed-off-by: {} <{0}>\"`)",
-            identity.email, identity.name
-        ));
-    }
-    confirm(ui, &change.title(), &plan, options.yes)?;
+    check_declaration(&signed_trailers, &p.plan, policy.convention)
+        .hint(declaration_hint(policy.convention, true))?;
+    confirm(ui, &p.change.title(), &p.plan, options.yes)?;
     if let Some((message, what)) = fix {
-        id = repo.amend_message(id, &message).hint(
+        p.id = repo.amend_message(p.id, &message).hint(
             "--fix-trailer rewrites the commit, so it only works on HEAD; use `git rebase -i` for older commits",
         )?;
-        ui.status(format!("amended {}: {what}", &id.to_string()[..12]));
-        change = repo.change(id, |_| true)?;
-        trailers = MessageTrailers::from_message(&change.message);
+        ui.status(format!("amended {}: {what}", p.id.short()));
+        p.change = repo.change(p.id, |_| true)?;
+        p.trailers = MessageTrailers::from_message(&p.change.message);
     }
-
-    let now = now()?;
-    let statement = statement(
-        &change,
-        &trailers,
-        &plan,
-        identity.clone(),
-        options.tools,
-        now,
-    );
-    let payload = serde_json::to_vec(&statement)?;
-    let line = match &signer {
-        Some(signer) => {
-            signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?.to_json()
-        }
-        None => sign_keyless(ui, keyless, &payload)?,
-    };
-    if line.len() > crate::dsse::MAX_ENVELOPE_BYTES {
-        return Err(Error::msg(format!(
-            "the attestation of {} is {} bytes ({} files), over the envelope limit of {} bytes",
-            &id.to_string()[..12],
-            line.len(),
-            change.files.len(),
-            crate::dsse::MAX_ENVELOPE_BYTES
-        ))
-        .hint("split the commit: verifiers refuse envelopes over the limit"));
-    }
-    if !options.to_stdout {
-        notes::update_note(repo, options.notes_ref, id, "aiprov attest", |old| {
-            crate::note::with_line(old, line.as_bytes(), &payload)
-        })?;
-    }
-    Ok(Attested {
-        commit: id,
-        title: change.title(),
-        files: change.files.len(),
-        categories: plan.categories().iter().map(|c| c.to_string()).collect(),
-        signer: identity.email,
-        line,
-        stored: !options.to_stdout,
-    })
+    Ok(p)
 }
 
-/// How to fix a commit whose trailers the plan would understate.
-fn declaration_hint(convention: Convention) -> String {
+/// Many commits planned on `options.jobs` threads, in order, each declaration checked; the
+/// first that fails is the error, naming its commit.
+fn plan_many(repo: &Repo, ids: &[CommitId], options: &Options<'_>) -> Result<Vec<Planned>, Error> {
+    let targets: Vec<Target> = ids
+        .iter()
+        .map(|&commit| Target {
+            commit,
+            trusted: None,
+        })
+        .collect();
+    let work = |repo: &Repo, target: &Target, _: &notes::Reader<'_>| {
+        let id = target.commit;
+        let (p, policy) = plan_commit(repo, id, options).map_err(|e| about(e, id, None))?;
+        check_declaration(&p.trailers, &p.plan, policy.convention)
+            .hint(declaration_hint(policy.convention, false))
+            .map_err(|e| about(e, id, Some(&p.change.title())))?;
+        Ok(p)
+    };
+    let mut planned = Vec::with_capacity(ids.len());
+    in_parallel(
+        repo,
+        &targets,
+        options.notes_ref,
+        options.jobs,
+        &work,
+        |p| {
+            planned.push(p);
+            Ok(())
+        },
+    )?;
+    Ok(planned)
+}
+
+/// `error` said of the commit `id` (with its title when known).
+fn about(error: Error, id: CommitId, title: Option<&str>) -> Error {
+    let what = match title {
+        Some(title) => format!("cannot attest {} {title}", id.short()),
+        None => format!("cannot attest {}", id.short()),
+    };
+    Error {
+        error: error.error.context(what),
+        hint: error.hint,
+    }
+}
+
+/// On a terminal, lists the commits with their AI use and asks once before signing them all.
+fn confirm_many(ui: &Output, planned: &[Planned], yes: bool) -> Result<(), Error> {
+    if yes || !ui.interactive() {
+        return Ok(());
+    }
+    let mut e = ui.stderr();
+    writeln!(e, "Attesting {} commits:", planned.len())?;
+    for p in planned {
+        let categories: Vec<String> = p.plan.categories().iter().map(|c| c.to_string()).collect();
+        let what = match categories.is_empty() {
+            true => "no AI".to_string(),
+            false => format!("AI used for {}", categories.join(", ")),
+        };
+        writeln!(e, "  {} {}: {what}", p.id.short(), p.change.title())?;
+    }
+    drop(e);
+    match ui.confirm("Sign these attestations?")? {
+        Some(false) => {
+            Err(Error::msg("not signed").hint("use --ai and --human to say which files AI touched"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How to fix a commit whose trailers the plan would understate (`alone`: attested on its own,
+/// where --fix-trailer applies).
+fn declaration_hint(convention: Convention, alone: bool) -> String {
     match convention {
-        Convention::AiUsedFor => format!(
+        Convention::AiUsedFor if alone => format!(
             "the trailer reads {AI_USED_FOR_GRAMMAR}; correct it with `git commit --amend`, or say with --ai GLOB=CATEGORY what AI did and add --fix-trailer"
+        ),
+        Convention::AiUsedFor => format!(
+            "the trailer reads {AI_USED_FOR_GRAMMAR}; correct it with `git commit --amend`, or attest this commit on its own with --ai GLOB=CATEGORY for what AI did"
         ),
         Convention::AssistedBy => format!(
             "the trailer reads {ASSISTED_BY_GRAMMAR}; correct it with `git commit --amend`, and say with --ai GLOB=CATEGORY what AI did"

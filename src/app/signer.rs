@@ -84,11 +84,14 @@ pub fn identity(
                 None => trusted,
             };
             match rev {
-                Some(rev) => (
-                    super::trust::load_rev(repo, rev)?,
-                    format!("the keyring at {}", &rev.to_string()[..12]),
-                ),
-                None => (None, "a keyring (there is no trusted revision)".into()),
+                Some(rev) => match super::trust::load_rev(repo, rev)? {
+                    Some(keyring) => (
+                        Some(keyring),
+                        format!("the keyring at {}", &rev.to_string()[..12]),
+                    ),
+                    None => (None, format!("there is none at {}", &rev.to_string()[..12])),
+                },
+                None => (None, "a root commit has no trusted revision".into()),
             }
         }
     };
@@ -101,8 +104,12 @@ pub fn identity(
     let principals = match keyring.as_ref().map(|k| k.trust(key, signed_at)) {
         None | Some(Trust::Unknown) => {
             let identity = fallback()?;
+            let missing = match &keyring {
+                Some(_) => format!("{at} does not list the key {fingerprint}"),
+                None => format!("no keyring trusts the key {fingerprint} ({at})"),
+            };
             ui.warn(format!(
-                "the key {fingerprint} is in no keyring at {at}; signing as {}, which will not verify until the key is trusted for it (hint: {})",
+                "{missing}; signing as {}, which will not verify until the key is trusted for it (hint: {})",
                 identity.email,
                 add_hint(&identity.email)
             ));
@@ -176,4 +183,40 @@ fn listed_identities(principals: &[PrincipalList]) -> Vec<String> {
 fn trusted_hint(principals: &[PrincipalList], then: &str) -> String {
     let lists: Vec<String> = principals.iter().map(|p| p.to_string()).collect();
     format!("the key is trusted for {}; {then}", lists.join(", "))
+}
+
+/// [`identity`] for commits each verified against its parent's keyring: worked out once per
+/// distinct keyring file among the parents, and the same for all, or refused.
+pub fn identity_for_commits(
+    repo: &Repo,
+    ui: &Output,
+    key: &PublicKey,
+    parents: impl IntoIterator<Item = Option<CommitId>>,
+    chosen: Option<&str>,
+) -> Result<Identity, Error> {
+    let mut seen: Vec<Option<Vec<u8>>> = Vec::new();
+    let mut found: Option<Identity> = None;
+    for parent in parents {
+        let keyring = match parent {
+            Some(rev) => repo.file_at(rev, crate::keyring::KEYRING_PATH)?,
+            None => None,
+        };
+        if seen.contains(&keyring) {
+            continue;
+        }
+        seen.push(keyring);
+        let this = identity(repo, ui, key, Source::default(), parent, chosen)?;
+        match &found {
+            Some(first) if !first.email.eq_ignore_ascii_case(&this.email) => {
+                return Err(Error::msg(format!(
+                    "the keyrings these commits are verified with trust the key for {} and for {}",
+                    first.email, this.email
+                ))
+                .hint("attest them in parts, or choose with --signer EMAIL"));
+            }
+            Some(_) => {}
+            None => found = Some(this),
+        }
+    }
+    found.ok_or_else(|| Error::msg("no commit to sign for"))
 }

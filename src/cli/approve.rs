@@ -1,21 +1,26 @@
-//! `aiprov approve REV|--mbox FILE`: a maintainer's signed approval of the AI use in a change,
+//! `aiprov approve [REV|RANGE]...|--mbox FILE`: a maintainer's signed approval of the AI use in a change,
 //! bound to the change's file-change digests.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use super::Context;
-use crate::app::approve::{approve_commit, approve_series, Options};
+use crate::app::approve::{approve_commits, approve_series, Options};
 use crate::app::verify::read_mbox;
 use crate::app::Error;
 use crate::git::Repo;
 
-/// Approve, as a maintainer, the AI use in a commit or in the patches of an mbox
+/// Approve, as a maintainer, the AI use in commits or in the patches of an mbox
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The commit to approve
-    #[arg(default_value = "HEAD", conflicts_with = "mbox")]
-    rev: String,
+    /// The commits to approve: REV, or a range A..B (its merges left out); all stored in one
+    /// notes commit
+    #[arg(
+        default_value = "HEAD",
+        value_name = "REV|RANGE",
+        conflicts_with = "mbox"
+    )]
+    revs: Vec<String>,
     /// Approve the patches of an mbox instead: print one approval envelope per patch
     #[arg(long, value_name = "FILE")]
     mbox: Option<PathBuf>,
@@ -46,11 +51,19 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         }
         return Ok(0);
     }
-    let (id, title, approver) = approve_commit(repo, &args.rev, &options, &ctx.out)?;
-    ctx.out.status(format!(
-        "approved {} {title} as {}",
-        &id.to_string()[..12],
-        approver.email
-    ));
+    let approved = approve_commits(repo, &args.revs, &options, &ctx.out)?;
+    for (id, title) in &approved.commits {
+        ctx.out.status(format!(
+            "approved {} {title} as {}",
+            id.short(),
+            approved.approver.email
+        ));
+    }
+    if approved.merges_skipped > 0 {
+        ctx.out.status(format!(
+            "left out {}: a merge with changes of its own is approved by naming it",
+            crate::text::count(approved.merges_skipped, "merge", "merges"),
+        ));
+    }
     Ok(0)
 }

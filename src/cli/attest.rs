@@ -1,21 +1,25 @@
-//! `aiprov attest [REV]`: sign an AI-usage attestation for a commit and store it as a note.
+//! `aiprov attest [REV|RANGE]...`: sign AI-usage attestations for commits and store them as
+//! notes, all in one notes commit.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use super::Context;
 use crate::app::attest::{attest, Keyless, Options};
+use crate::app::parallel::jobs;
 use crate::app::Error;
 use crate::attest::Rule;
 use crate::git::Repo;
 use crate::model::Tool;
 
-/// Sign an AI-usage attestation for a commit and store it in the notes
+/// Sign an AI-usage attestation for a commit, or each commit of a series, and store them in the
+/// notes
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The commit to attest
-    #[arg(default_value = "HEAD")]
-    rev: String,
+    /// The commits to attest: REV, or a range A..B (its merges left out); all stored in one
+    /// notes commit
+    #[arg(default_value = "HEAD", value_name = "REV|RANGE")]
+    revs: Vec<String>,
     /// Signing key: an OpenSSH Ed25519 private key, or a public key held by ssh-agent
     /// [default: git's user.signingKey when gpg.format=ssh, else the aiprov key from `aiprov keygen`]
     #[arg(long, value_name = "FILE")]
@@ -32,10 +36,10 @@ pub struct Args {
     /// An AI tool used, as NAME or NAME@VERSION (repeatable)
     #[arg(long = "tool", value_name = "NAME[@VERSION]")]
     tools: Vec<String>,
-    /// Add or correct the commit's AI-used-for trailer to match (amends HEAD)
+    /// Add or correct the commit's AI-used-for trailer to match (amends HEAD; one commit only)
     #[arg(long)]
     fix_trailer: bool,
-    /// Print the envelope instead of storing it
+    /// Print the envelopes instead of storing them, one line per commit
     #[arg(long)]
     stdout: bool,
     /// Sign keylessly with Sigstore instead of a key: an OIDC identity (--identity-token, a CI
@@ -65,6 +69,9 @@ pub struct Args {
     /// Do not ask for confirmation on a terminal
     #[arg(short = 'y', long)]
     yes: bool,
+    /// Threads reading the commits of a range [default: the number of cores]
+    #[arg(short, long, value_name = "N", env = "AIPROV_JOBS")]
+    jobs: Option<usize>,
 }
 
 pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
@@ -95,7 +102,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         services: args.fulcio_url.as_deref().zip(args.rekor_url.as_deref()),
     });
     let options = Options {
-        rev: &args.rev,
+        revs: &args.revs,
         key: args.key.as_deref(),
         rules,
         research: args.research,
@@ -106,24 +113,38 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         yes: args.yes,
         notes_ref: &ctx.notes_ref,
         sign_as: args.signer.as_deref(),
+        jobs: jobs(args.jobs),
     };
-    let done = attest(repo, options, &ctx.out)?;
-    if !done.stored {
-        let mut out = ctx.out.stdout();
-        writeln!(out, "{}", done.line)?;
-        return Ok(0);
+    let outcome = attest(repo, options, &ctx.out)?;
+    for done in &outcome.attested {
+        if !done.stored {
+            writeln!(ctx.out.stdout(), "{}", done.line)?;
+            continue;
+        }
+        let what = if done.categories.is_empty() {
+            "no AI use".to_string()
+        } else {
+            format!("AI used for {}", done.categories.join(", "))
+        };
+        ctx.out.status(format!(
+            "attested {} {} ({what}; {}) as {}",
+            done.commit.short(),
+            done.title,
+            crate::text::count(done.files, "file", "files"),
+            done.signer
+        ));
     }
-    let what = if done.categories.is_empty() {
-        "no AI use".to_string()
-    } else {
-        format!("AI used for {}", done.categories.join(", "))
-    };
-    ctx.out.status(format!(
-        "attested {} {} ({what}; {}) as {}",
-        &done.commit.to_string()[..12],
-        done.title,
-        crate::text::count(done.files, "file", "files"),
-        done.signer
-    ));
+    if outcome.attested.len() > 1 && outcome.attested[0].stored {
+        ctx.out.status(format!(
+            "attested {}, in one notes commit",
+            crate::text::count(outcome.attested.len(), "commit", "commits")
+        ));
+    }
+    if outcome.merges_skipped > 0 {
+        ctx.out.status(format!(
+            "left out {}: a merge with changes of its own is attested by naming it",
+            crate::text::count(outcome.merges_skipped, "merge", "merges"),
+        ));
+    }
     Ok(0)
 }

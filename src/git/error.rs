@@ -48,8 +48,6 @@ pub enum GitError {
     },
     #[error("the notes ref {notes_ref} is locked ({lock} exists): another git or aiprov is writing it, or one was killed while writing (remove the lock if none is running)")]
     NotesLocked { notes_ref: String, lock: PathBuf },
-    #[error("the notes ref {notes_ref} kept moving; gave up after {attempts} attempts")]
-    NotesContention { notes_ref: String, attempts: u32 },
 }
 
 /// What libgit2 said went wrong, as the cause of a [`GitError`]: its message, without naming

@@ -6,7 +6,7 @@
 //! of a given pairing, `diff.rs` and `tree_diff.rs` the diffs and digests behind it; a merge's
 //! automatic merge in `merge.rs`, with `merge_base.rs` (merge bases), `three_way.rs` (a file's
 //! clean merge without a diff) and `merge_batch.rs` (git's merges in the background);
-//! `notes.rs` the notes, `config.rs` config and identity, `amend.rs` amending HEAD's message,
+//! `notes.rs` the notes (with `notes_tree.rs`, the notes tree by git's rules), `config.rs` config and identity, `amend.rs` amending HEAD's message,
 //! `content.rs` contents without a repository, `command.rs` every git process, `error.rs` the
 //! errors. Commits are named by [`CommitId`] (`id.rs`), so that nothing outside this module
 //! names git2; of aiprov, this module uses only the change model.
@@ -24,6 +24,7 @@ mod merge;
 mod merge_base;
 mod merge_batch;
 pub mod notes;
+mod notes_tree;
 mod range;
 mod repo;
 mod three_way;

@@ -1,29 +1,46 @@
 //! Attestations stored as git notes (`refs/notes/aiprov` by default), one envelope per line.
 //!
-//! Writing is compare-and-swap on the notes ref: the new notes commit is built on the ref's current
-//! value and the ref only moves if nobody else moved it meanwhile; otherwise the edit is retried on
-//! top of the other writer's note, so no writer's line is ever lost.
+//! The notes tree is read and written by git's rules (`notes_tree.rs`): every layout git reads
+//! (flat, fanned out, mixed) is read, and the trees written are those `git notes` writes, so a
+//! change rewrites only the trees on its path, whatever the number of notes.
+//!
+//! Writing never loses another writer's line: each edit is applied to the note as it is in the
+//! commit the ref points to, and the ref is moved under its lock (git's `.lock` file). The new
+//! notes commit is built first without the lock; when the ref moved meanwhile, it is built again
+//! on the new tip while the lock is held, so a writer that has the lock always succeeds and
+//! nobody retries for ever. A lock is waited for while it is fresh; one that stays longer than
+//! [`STALE_LOCK`] is reported.
 
-use git2::{ErrorCode, FileMode, Oid, Repository, Signature, Tree};
+use std::time::{Duration, Instant, SystemTime};
 
+use git2::{ErrorCode, Oid, Repository, Signature};
+
+use super::notes_tree::{joined, NotesTree};
 use super::{read, CommitId, GitError, Repo, Result};
 
 /// Where aiprov keeps attestations unless told otherwise.
 pub const DEFAULT_REF: &str = "refs/notes/aiprov";
 
-const MAX_ATTEMPTS: u32 = 32;
+/// How long a lock on the notes ref may stay before it is taken for a writer that died: a
+/// writer holds it for as long as it takes to write a notes commit.
+pub const STALE_LOCK: Duration = Duration::from_secs(10);
 
 /// The largest note aiprov reads or writes: a few envelopes of the largest size
 /// ([`crate::dsse::MAX_ENVELOPE_BYTES`]). Its size is read from the object header, so a larger
 /// note is refused before it is inflated.
 pub const MAX_NOTE_BYTES: usize = 64 << 20;
 
-/// The content of the note blob `id` of `commit`, refused when over [`MAX_NOTE_BYTES`].
-fn note_blob(repo: &Repository, id: Oid, commit: CommitId, path: &str) -> Result<Vec<u8>> {
-    let (size, _) = repo
-        .odb()
-        .and_then(|odb| odb.read_header(id))
-        .map_err(read(format!("note {path}")))?;
+/// The content of the note of `commit`, whose blobs are `blobs` (two or more joined, as git
+/// joins them), refused when over [`MAX_NOTE_BYTES`].
+fn note_content(repo: &Repository, blobs: &[Oid], commit: CommitId) -> Result<Vec<u8>> {
+    let odb = repo.odb().map_err(read("the object database"))?;
+    let mut size = 0;
+    for &id in blobs {
+        let (len, _) = odb
+            .read_header(id)
+            .map_err(read(format!("the note of commit {commit}")))?;
+        size += len;
+    }
     if size > MAX_NOTE_BYTES {
         return Err(GitError::TooLarge {
             what: format!("the note of commit {commit}"),
@@ -31,8 +48,13 @@ fn note_blob(repo: &Repository, id: Oid, commit: CommitId, path: &str) -> Result
             max: MAX_NOTE_BYTES,
         });
     }
-    let blob = repo.find_blob(id).map_err(read(format!("note {path}")))?;
-    Ok(blob.content().to_vec())
+    joined(repo, blobs)
+}
+
+fn key(commit: CommitId) -> [u8; 20] {
+    let mut key = [0; 20];
+    key.copy_from_slice(commit.to_git2().as_bytes());
+    key
 }
 
 /// The note attached to `commit`, if any.
@@ -40,53 +62,36 @@ pub fn read_note(repo: &Repo, notes_ref: &str, commit: CommitId) -> Result<Optio
     Reader::new(repo, notes_ref)?.read(commit)
 }
 
-/// Reads many notes of one notes ref: the notes trees are parsed once and kept (libgit2 caches
-/// no tree over 4 KiB, and a notes tree of a few thousand notes is far larger).
+/// Reads many notes of one notes ref: the directories of the notes tree are read once each, as
+/// the look-ups reach them.
 pub struct Reader<'r> {
     repo: &'r Repository,
-    root: Option<Tree<'r>>,
-    subtrees: std::cell::RefCell<std::collections::HashMap<Oid, Tree<'r>>>,
+    tree: std::cell::RefCell<NotesTree<'r>>,
 }
 
 impl<'r> Reader<'r> {
     pub fn new(repo: &'r Repo, notes_ref: &str) -> Result<Reader<'r>> {
         let repo = repo.raw();
-        let root = match current_tip(repo, notes_ref)? {
+        let tree = match current_tip(repo, notes_ref)? {
             Some(tip) => Some(
                 repo.find_commit(tip)
-                    .and_then(|c| c.tree())
+                    .map(|c| c.tree_id())
                     .map_err(read(format!("notes commit {tip}")))?,
             ),
             None => None,
         };
         Ok(Reader {
             repo,
-            root,
-            subtrees: Default::default(),
+            tree: std::cell::RefCell::new(NotesTree::load(repo, tree)?),
         })
     }
 
     /// The note attached to `commit`, if any.
     pub fn read(&self, commit: CommitId) -> Result<Option<Vec<u8>>> {
-        let Some(root) = &self.root else {
-            return Ok(None);
-        };
-        let subtree = |id: Oid, path: &str| -> Result<Tree<'r>> {
-            let mut cache = self.subtrees.borrow_mut();
-            if let Some(t) = cache.get(&id) {
-                return Ok(t.clone());
-            }
-            let tree = self
-                .repo
-                .find_tree(id)
-                .map_err(read(format!("notes tree {path}")))?;
-            cache.insert(id, tree.clone());
-            Ok(tree)
-        };
-        let Some((path, blob)) = locate(root, commit, subtree)? else {
-            return Ok(None);
-        };
-        Ok(Some(note_blob(self.repo, blob, commit, &path)?))
+        let blobs = self.tree.borrow_mut().get(&key(commit))?;
+        blobs
+            .map(|blobs| note_content(self.repo, &blobs, commit))
+            .transpose()
     }
 }
 
@@ -98,48 +103,83 @@ pub fn update_note(
     message: &str,
     edit: impl Fn(Option<&[u8]>) -> Vec<u8>,
 ) -> Result<()> {
+    update_notes(repo, notes_ref, &[commit], message, |_, old| edit(old))
+}
+
+/// Replaces the note of each of `commits` with `edit(commit, current note)`, all in one notes
+/// commit, atomically; an empty result removes the note.
+pub fn update_notes(
+    repo: &Repo,
+    notes_ref: &str,
+    commits: &[CommitId],
+    message: &str,
+    edit: impl Fn(CommitId, Option<&[u8]>) -> Vec<u8>,
+) -> Result<()> {
     let git = repo.raw();
-    let write = |what: &str| {
-        let what = what.to_string();
-        move |source: git2::Error| GitError::Write {
-            what,
-            source: source.into(),
-        }
-    };
     let sig = git
         .signature()
         .or_else(|_| Signature::now("aiprov", "aiprov@localhost"))
         .map_err(write("notes commit signature"))?;
-    let mut locked = 0;
-    for attempt in 0..MAX_ATTEMPTS {
+    let build = |tip: Option<Oid>| build(git, tip, commits, &edit, &sig, message);
+    let mut waited = Waiting::default();
+    loop {
         let tip = current_tip(git, notes_ref)?;
-        let parent = match tip {
-            Some(id) => Some(
-                git.find_commit(id)
-                    .map_err(read(format!("notes commit {id}")))?,
-            ),
-            None => None,
-        };
-        let tree = match &parent {
-            Some(c) => Some(c.tree().map_err(read("notes tree"))?),
-            None => None,
-        };
-        let (path, old) = match &tree {
-            Some(t) => match locate(t, commit, |id, path| {
-                git.find_tree(id)
-                    .map_err(read(format!("notes tree {path}")))
-            })? {
-                Some((path, id)) => {
-                    let old = note_blob(git, id, commit, &path)?;
-                    (path, Some(old))
-                }
-                None => (new_note_path(t, commit), None),
-            },
-            None => (commit.to_string(), None),
-        };
-        let new = edit(old.as_deref());
-        if old.as_deref() == Some(new.as_slice()) {
+        let Some(new) = build(tip)? else {
             return Ok(());
+        };
+        let mut lock = git.transaction().map_err(write(notes_ref))?;
+        match lock.lock_ref(notes_ref) {
+            Ok(()) => {}
+            Err(e) if e.code() == ErrorCode::Locked => {
+                waited.wait(git, notes_ref, tip)?;
+                continue;
+            }
+            Err(e) => return Err(write(&format!("notes ref {notes_ref}"))(e)),
+        }
+        // Nobody moves the ref while we hold its lock: built again on the new tip, the commit
+        // goes in.
+        let now = current_tip(git, notes_ref)?;
+        let new = match now == tip {
+            true => new,
+            false => match build(now)? {
+                Some(new) => new,
+                None => return Ok(()),
+            },
+        };
+        lock.set_target(notes_ref, new, Some(&sig), message)
+            .and_then(|()| lock.commit())
+            .map_err(write(&format!("notes ref {notes_ref}")))?;
+        return Ok(());
+    }
+}
+
+/// The notes commit that applies `edit` to each of `commits` on top of `tip`, or `None` when no
+/// note changes.
+fn build(
+    git: &Repository,
+    tip: Option<Oid>,
+    commits: &[CommitId],
+    edit: &impl Fn(CommitId, Option<&[u8]>) -> Vec<u8>,
+    sig: &Signature<'_>,
+    message: &str,
+) -> Result<Option<Oid>> {
+    let parent = match tip {
+        Some(id) => Some(
+            git.find_commit(id)
+                .map_err(read(format!("notes commit {id}")))?,
+        ),
+        None => None,
+    };
+    let mut tree = NotesTree::load(git, parent.as_ref().map(|c| c.tree_id()))?;
+    let mut changed = false;
+    for &commit in commits {
+        let old = match tree.get(&key(commit))? {
+            Some(blobs) => Some(note_content(git, &blobs, commit)?),
+            None => None,
+        };
+        let new = edit(commit, old.as_deref());
+        if old.as_deref() == Some(new.as_slice()) || (old.is_none() && new.is_empty()) {
+            continue;
         }
         if new.len() > MAX_NOTE_BYTES {
             return Err(GitError::TooLarge {
@@ -148,50 +188,68 @@ pub fn update_note(
                 max: MAX_NOTE_BYTES,
             });
         }
-        let blob = if new.is_empty() {
-            None
-        } else {
-            Some(git.blob(&new).map_err(write("note blob"))?)
+        let blob = match new.is_empty() {
+            true => None,
+            false => Some(git.blob(&new).map_err(write("note blob"))?),
         };
-        let parts: Vec<&str> = path.split('/').collect();
-        let new_tree = set_path(git, tree.as_ref(), &parts, blob).map_err(write("notes tree"))?;
-        let new_tree = git.find_tree(new_tree).map_err(read("notes tree"))?;
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        let new_commit = git
-            .commit(None, &sig, &sig, message, &new_tree, &parents)
-            .map_err(write("notes commit"))?;
-        // Compare-and-swap under the ref's lock; a zero id means the ref must not exist yet
-        // (`reference` with `force` false checks that before taking the lock, so two first
-        // writers could both pass and the second overwrite the first).
-        let expected = tip.unwrap_or_else(git2::Oid::zero);
-        let moved = git.reference_matching(notes_ref, new_commit, true, expected, message);
-        match moved {
-            Ok(_) => return Ok(()),
-            // Another writer moved the ref (or holds its lock): rebuild on top of theirs.
-            Err(e) if e.code() == ErrorCode::Locked => {
-                // The lock is held while the other writer moves the ref: wait a little longer
-                // each time (32 attempts take about half a second).
-                locked += 1;
-                std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt)));
-                continue;
-            }
-            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
-                std::thread::yield_now();
-                continue;
-            }
-            Err(e) => return Err(write(&format!("notes ref {notes_ref}"))(e)),
+        tree.set(&key(commit), blob)?;
+        changed = true;
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let root = tree.write()?;
+    let root = git.find_tree(root).map_err(read("notes tree"))?;
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    let commit = git
+        .commit(None, sig, sig, message, &root, &parents)
+        .map_err(write("notes commit"))?;
+    Ok(Some(commit))
+}
+
+/// Waiting for another writer's lock on the notes ref to go.
+#[derive(Default)]
+struct Waiting {
+    /// Since when the lock has been seen with the ref at `tip`.
+    since: Option<(Instant, Option<Oid>)>,
+    rounds: u32,
+}
+
+impl Waiting {
+    /// Sleeps a little (longer each time, up to 20 ms, with a jitter so that writers do not
+    /// wake together), or reports the lock when it has been there for [`STALE_LOCK`] by its age
+    /// on disk, or when the ref has stayed at `tip` for three times that while this writer
+    /// waited.
+    fn wait(&mut self, git: &Repository, notes_ref: &str, tip: Option<Oid>) -> Result<()> {
+        let lock = git.path().join(format!("{notes_ref}.lock"));
+        let age = std::fs::metadata(&lock)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| SystemTime::now().duration_since(t).ok());
+        let since = match self.since {
+            Some((since, seen)) if seen == tip => since,
+            _ => self.since.insert((Instant::now(), tip)).0,
+        };
+        if age.is_some_and(|a| a > STALE_LOCK) || since.elapsed() > 3 * STALE_LOCK {
+            return Err(GitError::NotesLocked {
+                notes_ref: notes_ref.to_string(),
+                lock,
+            });
         }
+        self.rounds += 1;
+        let jitter = u64::from(std::process::id() ^ self.rounds.wrapping_mul(2654435761)) % 5;
+        let ms = u64::from(self.rounds.min(20)) + jitter;
+        std::thread::sleep(Duration::from_millis(ms));
+        Ok(())
     }
-    if locked == MAX_ATTEMPTS {
-        return Err(GitError::NotesLocked {
-            notes_ref: notes_ref.to_string(),
-            lock: git.path().join(format!("{notes_ref}.lock")),
-        });
+}
+
+fn write(what: &str) -> impl Fn(git2::Error) -> GitError {
+    let what = what.to_string();
+    move |source| GitError::Write {
+        what: what.clone(),
+        source: source.into(),
     }
-    Err(GitError::NotesContention {
-        notes_ref: notes_ref.to_string(),
-        attempts: MAX_ATTEMPTS,
-    })
 }
 
 fn current_tip(repo: &Repository, notes_ref: &str) -> Result<Option<Oid>> {
@@ -200,87 +258,4 @@ fn current_tip(repo: &Repository, notes_ref: &str) -> Result<Option<Oid>> {
         Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
         Err(e) => Err(read(format!("notes ref {notes_ref}"))(e)),
     }
-}
-
-/// Finds the note for `commit` in a notes tree, whatever its fan-out (`ab/cdef...`, `ab/cd/ef...`);
-/// `subtree` reads a fan-out tree by id (and its path, for errors).
-fn locate<'t>(
-    tree: &Tree<'t>,
-    commit: CommitId,
-    mut subtree: impl FnMut(Oid, &str) -> Result<Tree<'t>>,
-) -> Result<Option<(String, Oid)>> {
-    let hex = commit.to_string();
-    let mut tree = tree.clone();
-    let mut path = String::new();
-    let mut rest = hex.as_str();
-    loop {
-        if let Some(e) = tree.get_name(rest) {
-            if e.kind() == Some(git2::ObjectType::Blob) {
-                return Ok(Some((format!("{path}{rest}"), e.id())));
-            }
-        }
-        let dir = rest
-            .get(..2)
-            .and_then(|d| tree.get_name(d))
-            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
-            .map(|e| e.id());
-        let Some(id) = dir.filter(|_| rest.len() > 2) else {
-            return Ok(None);
-        };
-        path.push_str(&rest[..2]);
-        path.push('/');
-        tree = subtree(id, &path)?;
-        rest = &rest[2..];
-    }
-}
-
-/// Where a new note goes: at the fan-out level the tree already uses.
-fn new_note_path(tree: &Tree<'_>, commit: CommitId) -> String {
-    let hex = commit.to_string();
-    let fanned = tree.iter().any(|e| {
-        e.kind() == Some(git2::ObjectType::Tree) && e.name().is_some_and(|n| n.len() == 2)
-    });
-    if fanned {
-        format!("{}/{}", &hex[..2], &hex[2..])
-    } else {
-        hex
-    }
-}
-
-/// Writes (or with `None`, removes) the blob at `parts` under `tree`, returning the new tree id.
-fn set_path(
-    repo: &Repository,
-    tree: Option<&Tree<'_>>,
-    parts: &[&str],
-    blob: Option<Oid>,
-) -> std::result::Result<Oid, git2::Error> {
-    let mut builder = repo.treebuilder(tree)?;
-    match parts {
-        [] => {}
-        [name] => match blob {
-            Some(id) => {
-                builder.insert(name, id, FileMode::Blob.into())?;
-            }
-            None => {
-                if builder.get(name)?.is_some() {
-                    builder.remove(name)?;
-                }
-            }
-        },
-        [dir, rest @ ..] => {
-            let sub = match builder.get(dir)? {
-                Some(e) => Some(repo.find_tree(e.id())?),
-                None => None,
-            };
-            let sub_id = set_path(repo, sub.as_ref(), rest, blob)?;
-            if repo.find_tree(sub_id)?.is_empty() {
-                if builder.get(dir)?.is_some() {
-                    builder.remove(dir)?;
-                }
-            } else {
-                builder.insert(dir, sub_id, FileMode::Tree.into())?;
-            }
-        }
-    }
-    builder.write()
 }

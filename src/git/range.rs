@@ -155,6 +155,11 @@ impl Repo {
         Ok(commit.parent_ids().map(CommitId::from_git2).collect())
     }
 
+    /// Whether a commit has more than one parent.
+    pub fn is_merge(&self, id: CommitId) -> Result<bool> {
+        Ok(self.parents(id)?.len() > 1)
+    }
+
     /// The committer time of a commit, in seconds since the epoch.
     pub fn commit_time(&self, id: CommitId) -> Result<i64> {
         let commit = self

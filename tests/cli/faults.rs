@@ -160,8 +160,10 @@ fn attest_killed_at_any_point_leaves_the_notes_intact() {
             }
         }
         if lock.exists() {
-            // Killed while holding the ref's lock: the next writer says so, and nothing else.
+            // Killed while holding the ref's lock: once the lock is old, the next writer says
+            // so, and nothing else.
             stale_locks += 1;
+            backdate(&lock);
             let out = f
                 .aiprov()
                 .args(["attest", "-q", "--yes", "--key", key_s, id])
@@ -403,11 +405,23 @@ fn a_repository_that_cannot_be_written_gives_a_clear_error() {
     notes_intact(&f);
 }
 
+/// Makes a lock file look a minute old: older than a writer ever holds one.
+fn backdate(lock: &std::path::Path) {
+    let file = std::fs::File::options()
+        .write(true)
+        .open(lock)
+        .expect("open the lock");
+    file.set_modified(std::time::SystemTime::now() - Duration::from_secs(60))
+        .expect("set the lock's time");
+}
+
 #[test]
 fn a_stale_notes_lock_is_named() {
     let (f, key, _) = repo_with_commits(1);
     std::fs::create_dir_all(f.repo.join(".git/refs/notes")).expect("mkdir");
-    std::fs::write(f.repo.join(".git/refs/notes/aiprov.lock"), "").expect("lock");
+    let lock = f.repo.join(".git/refs/notes/aiprov.lock");
+    std::fs::write(&lock, "").expect("lock");
+    backdate(&lock);
     let out = f
         .aiprov()
         .args(["attest", "-q", "--yes", "--key"])
@@ -420,4 +434,70 @@ fn a_stale_notes_lock_is_named() {
         --- stderr
         error: the notes ref refs/notes/aiprov is locked ([TMP]/repo/.git/refs/notes/aiprov.lock exists): another git or aiprov is writing it, or one was killed while writing (remove the lock if none is running)
         ");
+}
+
+#[test]
+fn a_fresh_notes_lock_is_waited_for() {
+    let (f, key, _) = repo_with_commits(1);
+    std::fs::create_dir_all(f.repo.join(".git/refs/notes")).expect("mkdir");
+    let lock = f.repo.join(".git/refs/notes/aiprov.lock");
+    std::fs::write(&lock, "").expect("lock");
+    let key_s = key.to_str().expect("path");
+    let child = spawn(&f, &["attest", "-q", "--yes", "--key", key_s], &[]);
+    // Another writer holds the lock for a second, then lets it go.
+    std::thread::sleep(Duration::from_secs(1));
+    std::fs::remove_file(&lock).expect("release the lock");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(notes_intact(&f), 1);
+}
+
+#[test]
+fn eight_writers_of_a_hundred_commits_each_leave_800_notes() {
+    let f = Fixture::new();
+    let ids = common::fast_history(&f, 800);
+    let key = f.keygen("alice");
+    let bin = assert_cmd::cargo::cargo_bin("aiprov");
+    // Each writer attests its 100 commits in runs of 1 to 4: single commits and short series,
+    // each run its own notes commit, racing the other writers' on the one notes ref.
+    let writers: Vec<Child> = ids
+        .chunks(100)
+        .map(|mine| {
+            let mut script = String::new();
+            let (mut rest, mut size) = (mine, 1);
+            while !rest.is_empty() {
+                let (now, later) = rest.split_at(size.min(rest.len()));
+                script.push_str(&format!(
+                    "\"$AIPROV\" attest -q -y --key \"$KEY\" {} || exit 1\n",
+                    now.join(" ")
+                ));
+                (rest, size) = (later, size % 4 + 1);
+            }
+            let mut c = Command::new("sh");
+            common::hermetic(&mut c, &f.repo);
+            c.current_dir(&f.repo)
+                .args(["-c", &script])
+                .env("AIPROV", &bin)
+                .env("KEY", &key)
+                .env("AIPROV_NOW", "2026-01-02T00:00:00Z")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn a writer")
+        })
+        .collect();
+    for writer in writers {
+        let out = writer.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(notes_intact(&f), 800);
+    f.git(&["fsck", "--no-progress"]);
 }

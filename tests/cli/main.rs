@@ -12,6 +12,7 @@ mod adversarial_policy;
 mod adversarial_trailers;
 mod archive;
 mod attest_cli;
+mod attest_range;
 mod ci_recipes;
 mod cli_errors;
 mod cli_reference;

@@ -185,7 +185,8 @@ fn a_key_in_no_keyring_signs_with_a_warning_on_how_to_trust_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("is in no keyring")
+        stderr.contains("no keyring trusts the key SHA256:")
+            && stderr.contains("there is none at")
             && stderr.contains("aiprov keyring add alice@personal.example"),
         "{stderr}"
     );

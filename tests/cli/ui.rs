@@ -111,8 +111,9 @@ fn the_json_report_goes_to_the_captured_stdout_whole() {
 fn attest_asks_on_a_terminal_and_signs_nothing_when_told_no() {
     let (f, key) = repository();
     let repo = Repo::discover(&f.repo).expect("the repository");
+    let head_rev = ["HEAD".to_string()];
     let options = |yes| aiprov::app::attest::Options {
-        rev: "HEAD",
+        revs: &head_rev,
         key: Some(&key),
         rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
         research: false,
@@ -123,6 +124,7 @@ fn attest_asks_on_a_terminal_and_signs_nothing_when_told_no() {
         yes,
         notes_ref: notes::DEFAULT_REF,
         sign_as: Some("alice@example.org"),
+        jobs: 1,
     };
     let head = repo.commit_id("HEAD").expect("HEAD");
     let note = || notes::read_note(&repo, notes::DEFAULT_REF, head).expect("notes");
@@ -142,11 +144,53 @@ fn attest_asks_on_a_terminal_and_signs_nothing_when_told_no() {
     let terminal = Captured::interactive(&["y"]);
     let done = aiprov::app::attest::attest(&repo, options(false), &ui(&terminal, Format::Human))
         .expect("signed");
-    assert!(done.stored && note().is_some());
+    assert!(done.attested[0].stored && note().is_some());
 
     // Where nobody can answer (not a terminal), nothing is asked.
     let terminal = Captured::default();
     aiprov::app::attest::attest(&repo, options(false), &ui(&terminal, Format::Human))
         .expect("signed");
     assert_eq!(terminal.stderr_text(), "");
+}
+
+#[test]
+fn attest_of_a_range_asks_once_on_a_terminal() {
+    let (f, key) = repository();
+    let repo = Repo::discover(&f.repo).expect("the repository");
+    let range = ["HEAD~2..HEAD".to_string()];
+    let options = aiprov::app::attest::Options {
+        revs: &range,
+        key: Some(&key),
+        rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
+        research: false,
+        tools: Vec::new(),
+        fix_trailer: false,
+        to_stdout: false,
+        keyless: None,
+        yes: false,
+        notes_ref: notes::DEFAULT_REF,
+        jobs: 2,
+        sign_as: Some("alice@example.org"),
+    };
+    let head = repo.commit_id("HEAD").expect("HEAD");
+    let tip_before = f.git(&["rev-parse", "refs/notes/aiprov"]);
+    let terminal = Captured::interactive(&["n"]);
+    let err = aiprov::app::attest::attest(&repo, options, &ui(&terminal, Format::Human))
+        .err()
+        .expect("refused");
+    assert_eq!(err.chain()[0], "not signed");
+    let text = terminal.stderr_text();
+    let text = text.replace(&head.short(), "[HEAD]");
+    let parent = repo.commit_id("HEAD~1").expect("HEAD~1");
+    insta::assert_snapshot!(text.replace(&parent.short(), "[HEAD~1]"), @r"
+    Attesting 2 commits:
+      [HEAD~1] Add a: no AI
+      [HEAD] Add b: no AI
+    Sign these attestations? [Y/n]
+    ");
+    assert_eq!(
+        f.git(&["rev-parse", "refs/notes/aiprov"]),
+        tip_before,
+        "nothing was signed"
+    );
 }

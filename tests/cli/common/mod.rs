@@ -180,6 +180,37 @@ impl Fixture {
     }
 }
 
+/// `n` commits on `main` made by git fast-import (fixed dates, so fixed ids), each changing
+/// `f.txt`; their ids, oldest first.
+pub fn fast_history(f: &Fixture, n: usize) -> Vec<String> {
+    let mut stream = String::new();
+    for i in 1..=n {
+        let msg = format!("commit {i}\n\nSigned-off-by: Alice Author <alice@example.org>\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{i}\ncommitter Alice Author <alice@example.org> 1767268800 +0000\ndata {}\n{msg}",
+            msg.len()
+        ));
+        if i > 1 {
+            stream.push_str(&format!("from :{}\n", i - 1));
+        }
+        stream.push_str(&format!(
+            "M 644 inline f.txt\ndata {}\n{i}\n\n",
+            format!("{i}\n").len()
+        ));
+    }
+    let out = git_stdin(&f.repo, &["fast-import", "--quiet"], stream.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    f.git(&["reset", "-q", "--hard", "main"]);
+    f.git(&["rev-list", "--reverse", "main"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Lines of C-like source text, for fixtures.
 pub fn lines(prefix: &str, n: usize) -> String {
     (1..=n).map(|i| format!("{prefix} line {i}\n")).collect()
