@@ -8,25 +8,13 @@ use common::{fast_history as history, git, git_stdin, lines, Fixture};
 /// 300 commits, each with a note written by git fast-import (which fans the notes tree out).
 fn many_notes() -> Fixture {
     let f = Fixture::new();
-    let mut stream = String::new();
-    for i in 1..=300 {
-        let msg = format!("commit {i}\n\nSigned-off-by: Alice Author <alice@example.org>\n");
-        stream.push_str(&format!(
-            "commit refs/heads/main\nmark :{i}\ncommitter Alice Author <alice@example.org> 1767268800 +0000\ndata {}\n{msg}",
-            msg.len()
-        ));
-        if i > 1 {
-            stream.push_str(&format!("from :{}\n", i - 1));
-        }
-        stream.push_str(&format!(
-            "M 644 inline f.txt\ndata {}\n{i}\n\n",
-            format!("{i}\n").len()
-        ));
-    }
-    stream.push_str("commit refs/notes/aiprov\ncommitter Alice Author <alice@example.org> 1767268800 +0000\ndata 5\nnotes\n");
-    for i in 1..=300 {
-        let note = format!("note {i}\n");
-        stream.push_str(&format!("N inline :{i}\ndata {}\n{note}", note.len()));
+    let ids = history(&f, 300);
+    let mut stream = String::from(
+        "commit refs/notes/aiprov\ncommitter Alice Author <alice@example.org> 1767268800 +0000\ndata 5\nnotes\n",
+    );
+    for (i, id) in ids.iter().enumerate() {
+        let note = format!("note {}\n", i + 1);
+        stream.push_str(&format!("N inline {id}\ndata {}\n{note}", note.len()));
     }
     stream.push('\n');
     let out = git_stdin(&f.repo, &["fast-import", "--quiet"], stream.as_bytes());
@@ -35,7 +23,6 @@ fn many_notes() -> Fixture {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    f.git(&["reset", "-q", "--hard", "main"]);
     f
 }
 
@@ -136,6 +123,21 @@ struct SideBySide {
 }
 
 impl SideBySide {
+    /// `f`, and a key to attest with.
+    fn new(f: Fixture) -> SideBySide {
+        let key = f.tmp.path().join("alice");
+        f.aiprov()
+            .args(["keygen", "-f"])
+            .arg(&key)
+            .assert()
+            .success();
+        SideBySide {
+            f,
+            key,
+            first: None,
+        }
+    }
+
     /// One commit noted by each: `aiprov attest C` and `git notes add C`.
     fn add_one(&mut self, commit: &str) {
         self.f
@@ -223,17 +225,7 @@ fn notes_are_fanned_out_exactly_as_git_notes_does() {
         .collect();
     let bucket: Vec<String> = bucket.iter().map(|s| s.to_string()).collect();
 
-    let key = f.tmp.path().join("alice");
-    f.aiprov()
-        .args(["keygen", "-f"])
-        .arg(&key)
-        .assert()
-        .success();
-    let mut both = SideBySide {
-        f,
-        key,
-        first: None,
-    };
+    let mut both = SideBySide::new(f);
     both.add_one(&spread[0]);
     both.assert_same_layout("one note");
     both.add_many(&spread[1..20]);
@@ -534,17 +526,7 @@ fn one_note_reads_and_writes_only_the_directories_on_its_path() {
 fn notes_removed_fold_the_tree_back_as_git_notes_remove_does() {
     let f = Fixture::new();
     let ids = history(&f, 420);
-    let key = f.tmp.path().join("alice");
-    f.aiprov()
-        .args(["keygen", "-f"])
-        .arg(&key)
-        .assert()
-        .success();
-    let mut both = SideBySide {
-        f,
-        key,
-        first: None,
-    };
+    let mut both = SideBySide::new(f);
     both.add_one(&ids[0]);
     both.add_many(&ids[1..400]);
     both.assert_same_layout("400 notes");
