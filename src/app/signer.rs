@@ -131,7 +131,10 @@ pub fn identity(
         Some(Trust::Trusted { principals }) => principals,
     };
     let trusted_for = |email: &str| principals.iter().any(|p| p.matches(email));
-    let listed = listed_identities(&principals);
+    let listed: Vec<String> = listed_identities(&principals)
+        .into_iter()
+        .filter(|l| trusted_for(l))
+        .collect();
     if let Some(email) = chosen {
         if trusted_for(email) {
             return Ok(name(email));
