@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use super::{Context, JobsArg, TrustArgs};
 use crate::app::verify::{read_mbox, verify_range, verify_series, Options};
 use crate::app::Error;
-use crate::git::Repo;
+use crate::finding::Code;
+use crate::git::{notes, Repo};
 use crate::output::report::Printer;
 
 /// Verify the attestations of commits or patch mails: signatures, coverage, trailers, sign-offs
@@ -54,7 +55,15 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
         } else {
             args.revs
         };
-        verify_range(&repo?, &specs, &options, &ctx.out, |r| Ok(printer.add(r)?))?;
+        let repo = repo?;
+        let mut missing = 0;
+        verify_range(&repo, &specs, &options, &ctx.out, |r| {
+            missing += usize::from(r.findings.iter().any(|f| f.code == Code::SignatureMissing));
+            Ok(printer.add(r)?)
+        })?;
+        if missing > 0 && !notes::exists(&repo, &ctx.notes_ref)? {
+            ctx.out.warn(no_notes_hint(&repo, &ctx.notes_ref));
+        }
         if printer.is_empty() {
             ctx.out.warn(format!(
                 "{} names no commits: nothing was verified",
@@ -91,4 +100,21 @@ fn verify_archive(
     } else {
         0
     })
+}
+
+/// What to say when attestations are missing and the repository has no notes at all: notes
+/// travel apart from commits, and a clone has none until they are fetched.
+fn no_notes_hint(repo: &Repo, notes_ref: &str) -> String {
+    let remote = repo
+        .remote_names()
+        .into_iter()
+        .find(|r| r == "origin")
+        .or_else(|| repo.remote_names().into_iter().next());
+    let fetch = match remote {
+        Some(remote) => format!("`git fetch {remote} {notes_ref}:{notes_ref}`"),
+        None => format!("`git fetch REMOTE {notes_ref}:{notes_ref}` from where they were pushed"),
+    };
+    format!(
+        "this repository has no attestation notes ({notes_ref} does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: {fetch})"
+    )
 }

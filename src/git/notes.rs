@@ -57,6 +57,12 @@ fn key(commit: CommitId) -> [u8; 20] {
     key
 }
 
+/// Whether the notes ref exists: notes travel apart from commits, and a clone has none until
+/// they are fetched.
+pub fn exists(repo: &Repo, notes_ref: &str) -> Result<bool> {
+    Ok(current_tip(repo.raw(), notes_ref)?.is_some())
+}
+
 /// The note attached to `commit`, if any.
 pub fn read_note(repo: &Repo, notes_ref: &str, commit: CommitId) -> Result<Option<Vec<u8>>> {
     Reader::new(repo, notes_ref)?.read(commit)

@@ -100,6 +100,14 @@ impl Repo {
             .unwrap_or(0)
     }
 
+    /// The names of the repository's remotes (`git remote`).
+    pub fn remote_names(&self) -> Vec<String> {
+        self.inner
+            .remotes()
+            .map(|names| names.iter().flatten().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
     /// The work tree, if the repository has one.
     pub fn workdir(&self) -> Option<&Path> {
         self.inner.workdir()

@@ -446,3 +446,42 @@ fn an_empty_range_says_that_nothing_was_verified() {
     let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(doc["changes"], serde_json::json!([]));
 }
+
+#[test]
+fn a_clone_without_the_notes_says_how_to_fetch_them() {
+    let s = setup();
+    s.f.write("src/main.c", "changed\n");
+    s.f.commit_all(&format!("Change\n\n{SOB}"));
+    s.attest(&[]).success();
+    let clone = s.f.tmp.path().join("clone");
+    common::git(
+        s.f.tmp.path(),
+        &["clone", "-q", s.f.repo.to_str().expect("path"), "clone"],
+    );
+    let range = format!("{}..HEAD", s.base);
+    let verify = || {
+        s.f.aiprov()
+            .current_dir(&clone)
+            .args(["verify", &range])
+            .output()
+            .expect("verify")
+    };
+    let before = verify();
+    let stderr = String::from_utf8_lossy(&before.stderr);
+    assert_eq!(before.status.code(), Some(1), "{stderr}");
+    let fetch = "git fetch origin refs/notes/aiprov:refs/notes/aiprov";
+    assert!(
+        stderr.contains("has no attestation notes") && stderr.contains(fetch),
+        "{stderr}"
+    );
+    // Fetched as the hint says, the notes are there and the change verifies.
+    common::git(&clone, &fetch.split(' ').skip(1).collect::<Vec<_>>());
+    let after = verify();
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&after.stdout)
+    );
+    assert!(!String::from_utf8_lossy(&after.stderr).contains("no attestation notes"));
+}
