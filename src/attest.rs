@@ -106,6 +106,8 @@ pub fn check_declaration(
 pub struct Rule {
     glob: PathGlob,
     ai: Option<AiUse>,
+    /// The rule as given, for messages: `--ai 'GLOB=CATEGORY'` or `--human 'GLOB'`.
+    given: String,
 }
 
 impl Rule {
@@ -128,6 +130,7 @@ impl Rule {
                 categories: parsed.categories,
                 explanation: parsed.explanation,
             }),
+            given: format!("--ai '{rule}'"),
         })
     }
 
@@ -136,7 +139,19 @@ impl Rule {
         Ok(Rule {
             glob: PathGlob::new(&[glob])?,
             ai: None,
+            given: format!("--human '{glob}'"),
         })
+    }
+
+    /// Whether the rule is about `path`.
+    pub fn matches(&self, path: &str) -> bool {
+        self.glob.is_match(path)
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.given)
     }
 }
 

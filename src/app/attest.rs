@@ -148,6 +148,7 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome,
         ));
     }
     if planned.len() > 1 {
+        warn_unmatched(ui, &options.rules, &planned);
         confirm_many(ui, &planned, options.yes)?;
     }
     let now = now()?;
@@ -292,6 +293,7 @@ fn plan_one(
     };
     check_declaration(&signed_trailers, &p.plan, policy.convention)
         .hint(declaration_hint(policy.convention, true))?;
+    warn_unmatched(ui, &options.rules, std::slice::from_ref(&p));
     confirm(ui, &p.change.title(), &p.plan, options.yes)?;
     if let Some((message, what)) = fix {
         p.id = repo.amend_message(p.id, &message).hint(
@@ -523,4 +525,20 @@ pub fn no_keyless() -> Error {
     Error::msg("this build of aiprov cannot sign keylessly with Sigstore").hint(
         "install a build with keyless signing (`cargo install --locked aiprov --features keyless`), or sign with a key (--key)",
     )
+}
+
+/// Warns of each rule about no file of the planned changes: most likely a mistyped glob.
+fn warn_unmatched(ui: &Output, rules: &[Rule], planned: &[Planned]) {
+    for rule in rules {
+        let matched = planned
+            .iter()
+            .any(|p| p.change.files.iter().any(|f| rule.matches(&f.path)));
+        if !matched {
+            let of = match planned {
+                [one] => format!("the change of {}", one.id.short()),
+                all => format!("the changes of the {} commits", all.len()),
+            };
+            ui.warn(format!("{rule} matches no file of {of}"));
+        }
+    }
 }

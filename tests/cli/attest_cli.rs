@@ -571,3 +571,26 @@ fn toml_to_json(text: &str) -> Value {
     let v: toml::Value = toml::from_str(text).expect("TOML");
     serde_json::to_value(v).expect("JSON")
 }
+
+#[test]
+fn a_rule_about_no_file_of_the_change_is_a_warning() {
+    let (f, keys, _) = setup();
+    f.write("hw/dev.c", lines("dev", 22));
+    f.commit_all(&format!("Change dev\n\n{SOB_ALICE}"));
+    let out = f
+        .aiprov()
+        .args(["attest", "-y", "--stdout", "--key"])
+        .arg(&keys.alice)
+        .args(["--ai", "hw/net/**=code", "--human", "hw/**", "--human", "doc/**"])
+        .output()
+        .expect("attest");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: --ai 'hw/net/**=code' matches no file of the change of")
+            && stderr.contains("warning: --human 'doc/**' matches no file"),
+        "{stderr}"
+    );
+    // The rule that matched says nothing.
+    assert!(!stderr.contains("--human 'hw/**'"), "{stderr}");
+}
