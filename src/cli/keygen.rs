@@ -22,15 +22,18 @@ pub struct Args {
     comment: Option<String>,
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<i32, Error> {
+pub fn run(ctx: &Context, repo: Option<crate::git::Repo>, args: Args) -> Result<i32, Error> {
     let path = match args.file {
         Some(p) => p,
         None => signing::default_key_path().ok_or_else(|| {
             Error::msg("cannot tell where the user's config directory is").hint("pass -f FILE")
         })?,
     };
+    // The repository's identity when run in one (its own user.email may differ from the
+    // global one), else the user's.
     let comment = args
         .comment
+        .or_else(|| repo.and_then(|r| r.user()).map(|u| u.email))
         .or_else(crate::git::default_user_email)
         .unwrap_or_else(|| "aiprov".into());
     let passphrase = args.passphrase.filter(|p| !p.is_empty());

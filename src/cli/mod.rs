@@ -88,7 +88,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     };
     match cli.command {
         Command::Init(args) => init::run(&ctx, &repo()?, args),
-        Command::Keygen(args) => keygen::run(&ctx, args),
+        Command::Keygen(args) => keygen::run(&ctx, repo().ok(), args),
         Command::Keyring(cmd) => keyring::run(&ctx, &repo()?, cmd),
         Command::Attest(args) => attest::run(&ctx, &repo()?, args),
         Command::Verify(args) => verify::run(&ctx, repo(), args),

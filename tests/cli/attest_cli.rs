@@ -581,7 +581,14 @@ fn a_rule_about_no_file_of_the_change_is_a_warning() {
         .aiprov()
         .args(["attest", "-y", "--stdout", "--key"])
         .arg(&keys.alice)
-        .args(["--ai", "hw/net/**=code", "--human", "hw/**", "--human", "doc/**"])
+        .args([
+            "--ai",
+            "hw/net/**=code",
+            "--human",
+            "hw/**",
+            "--human",
+            "doc/**",
+        ])
         .output()
         .expect("attest");
     assert!(out.status.success());
@@ -593,4 +600,20 @@ fn a_rule_about_no_file_of_the_change_is_a_warning() {
     );
     // The rule that matched says nothing.
     assert!(!stderr.contains("--human 'hw/**'"), "{stderr}");
+}
+
+#[test]
+fn keygen_names_the_key_after_the_repositorys_user() {
+    let f = Fixture::new();
+    f.git(&["config", "user.email", "dev@project.example"]);
+    let key = f.tmp.path().join("k");
+    f.aiprov()
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .env_remove("EMAIL")
+        .args(["keygen", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    assert!(public.trim_end().ends_with(" dev@project.example"), "{public}");
 }
