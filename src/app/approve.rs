@@ -77,7 +77,7 @@ pub fn approve_commits(
     ui: &Output,
 ) -> Result<Approved, Error> {
     let (ids, merges_skipped) = super::attest::commits(repo, revs)?;
-    let signer = load_signer(repo, options.key)?;
+    let signer = load_signer(repo, options.key, ui)?;
     // Verified against the keyring of each commit's parent, as its attestation is.
     let parents = ids
         .iter()
@@ -114,7 +114,7 @@ pub fn approve_series(
     options: &Options<'_>,
     ui: &Output,
 ) -> Result<Vec<(String, Envelope)>, Error> {
-    let signer = load_signer(repo, options.key)?;
+    let signer = load_signer(repo, options.key, ui)?;
     // Mails are verified against the keyring at HEAD.
     let head = repo.commit_id("HEAD").ok();
     let approver = identity(

@@ -99,7 +99,7 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome,
     }
     let signer = match keyless {
         Some(_) => None,
-        None => Some(load_signer(repo, options.key)?),
+        None => Some(load_signer(repo, options.key, ui)?),
     };
     let planned = match &ids[..] {
         [id] => vec![plan_one(repo, *id, &options, ui)?],

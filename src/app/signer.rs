@@ -8,7 +8,7 @@ use super::Error;
 use crate::git::{CommitId, Repo};
 use crate::keyring::{PrincipalList, Trust};
 use crate::output::Output;
-use crate::signing::{self, KeySource, PublicKey, Signer};
+use crate::signing::{self, KeySource, PublicKey, SignError, Signer};
 use crate::trailers::Identity;
 
 /// The signing time: now, or `AIPROV_NOW` (an RFC 3339 time) for reproducible tests.
@@ -21,8 +21,10 @@ pub fn now() -> Result<jiff::Timestamp, Error> {
     }
 }
 
-/// The signer: `--key`, else git's `user.signingKey` (SSH), else the default aiprov key.
-pub fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, Error> {
+/// The signer: `--key`, else git's `user.signingKey` (SSH), else the default aiprov key. An
+/// encrypted key is opened with `AIPROV_KEY_PASSPHRASE`, through ssh-agent when it holds it, or
+/// with a passphrase asked on a terminal.
+pub fn load_signer(repo: &Repo, key: Option<&Path>, ui: &Output) -> Result<Box<dyn Signer>, Error> {
     let source = if let Some(path) = key {
         KeySource::from_path(path)?
     } else if let Some(value) = repo
@@ -44,7 +46,21 @@ pub fn load_signer(repo: &Repo, key: Option<&Path>) -> Result<Box<dyn Signer>, E
         }
     };
     let passphrase = std::env::var("AIPROV_KEY_PASSPHRASE").ok();
-    Ok(source.signer(passphrase.as_deref())?)
+    match source.signer(passphrase.as_deref()) {
+        Err(SignError::Encrypted { path }) => {
+            let asked = ui
+                .ask_secret(&format!("Passphrase for {}:", path.display()))
+                .map_err(|e| Error::msg(format!("cannot read the passphrase: {e}")))?;
+            match asked {
+                Some(passphrase) => Ok(source.signer(Some(&passphrase))?),
+                None => Err(Error::from(SignError::Encrypted { path: path.clone() }).hint(format!(
+                    "set AIPROV_KEY_PASSPHRASE, or add the key to ssh-agent (`ssh-add {}`); on a terminal aiprov asks for it",
+                    path.display()
+                ))),
+            }
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Whom a signature speaks for, chosen so that it verifies: `--signer EMAIL` when given, else

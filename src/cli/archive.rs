@@ -78,7 +78,7 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Er
         subject.push(tarball_subject(t)?);
     }
     // Fail on a missing key before the long part.
-    let signer = load_signer(repo, args.key.as_deref())?;
+    let signer = load_signer(repo, args.key.as_deref(), &ctx.out)?;
     // `verify --archive` checks the summary with the keyring of the release base.
     let base = range
         .release

@@ -118,6 +118,19 @@ impl Output {
         )))
     }
 
+    /// Asks for a secret (a passphrase) on a terminal, without echoing it; `None` where nobody
+    /// can answer.
+    pub fn ask_secret(&self, question: &str) -> std::io::Result<Option<String>> {
+        if !self.interactive() {
+            return Ok(None);
+        }
+        let mut e = self.stderr();
+        write!(e, "{question} ")?;
+        e.flush()?;
+        let answer = self.terminal.read_secret()?;
+        Ok(Some(answer.trim_end_matches(['\r', '\n']).to_string()))
+    }
+
     /// A progress bar on stderr for long runs, only on a terminal and never with JSON or `-q`.
     pub fn progress(&self, len: usize, what: &str) -> indicatif::ProgressBar {
         if self.json() || self.quiet || !self.terminal.stderr_is_terminal() || len < 2 {

@@ -9,6 +9,8 @@ pub trait Terminal: Send + Sync {
     fn stderr(&self) -> Box<dyn Write + Send>;
     /// One line of an answer, from standard input.
     fn read_line(&self) -> std::io::Result<String>;
+    /// A secret typed at the terminal, not echoed (a passphrase).
+    fn read_secret(&self) -> std::io::Result<String>;
     fn stdout_is_terminal(&self) -> bool;
     fn stderr_is_terminal(&self) -> bool;
     fn stdin_is_terminal(&self) -> bool;
@@ -30,6 +32,10 @@ impl Terminal for Std {
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
         Ok(line)
+    }
+
+    fn read_secret(&self) -> std::io::Result<String> {
+        rpassword::read_password()
     }
 
     fn stdout_is_terminal(&self) -> bool {
@@ -102,6 +108,10 @@ impl Terminal for Captured {
     fn read_line(&self) -> std::io::Result<String> {
         let answer = self.answers.lock().expect("not poisoned").pop();
         answer.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))
+    }
+
+    fn read_secret(&self) -> std::io::Result<String> {
+        self.read_line()
     }
 
     fn stdout_is_terminal(&self) -> bool {

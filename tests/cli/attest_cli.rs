@@ -615,5 +615,8 @@ fn keygen_names_the_key_after_the_repositorys_user() {
         .assert()
         .success();
     let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
-    assert!(public.trim_end().ends_with(" dev@project.example"), "{public}");
+    assert!(
+        public.trim_end().ends_with(" dev@project.example"),
+        "{public}"
+    );
 }

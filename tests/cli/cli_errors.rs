@@ -125,6 +125,7 @@ fn an_encrypted_key_without_passphrase_or_with_a_wrong_one() {
         --- stdout
         --- stderr
         error: [TMP]/enc is encrypted and no passphrase was given
+        hint: set AIPROV_KEY_PASSPHRASE, or add the key to ssh-agent (`ssh-add [TMP]/enc`); on a terminal aiprov asks for it
         ");
     let outcome = f.outcome(
         f.aiprov()

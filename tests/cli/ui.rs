@@ -194,3 +194,67 @@ fn attest_of_a_range_asks_once_on_a_terminal() {
         "nothing was signed"
     );
 }
+
+#[test]
+fn an_encrypted_key_asks_for_its_passphrase_on_a_terminal_and_says_how_elsewhere() {
+    let (f, _) = repository();
+    let key = f.tmp.path().join("keys/locked");
+    f.aiprov()
+        .args(["keygen", "-N", "correct horse", "-f"])
+        .arg(&key)
+        .assert()
+        .success();
+    f.aiprov()
+        .args(["keyring", "add", "alice@example.org"])
+        .arg(key.with_extension("pub"))
+        .assert()
+        .success();
+    f.commit_all(&format!("Trust the locked key{SIGNED_OFF}"));
+    f.write("c.c", "int c;\n");
+    f.commit_all(&format!("Add c{SIGNED_OFF}"));
+    let repo = Repo::discover(&f.repo).expect("the repository");
+    let attest = |terminal: &Captured| {
+        let options = aiprov::app::attest::Options {
+            revs: &["HEAD".to_string()],
+            key: Some(&key),
+            rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
+            research: false,
+            tools: Vec::new(),
+            fix_trailer: false,
+            to_stdout: true,
+            keyless: None,
+            yes: true,
+            notes_ref: notes::DEFAULT_REF,
+            jobs: 1,
+            sign_as: Some("alice@example.org"),
+        };
+        aiprov::app::attest::attest(&repo, options, &ui(terminal, Format::Human))
+    };
+    // On a terminal: asked, and signed with the right one; refused with a wrong one.
+    let terminal = Captured::interactive(&["correct horse"]);
+    let done = attest(&terminal).expect("signed");
+    assert_eq!(done.attested.len(), 1);
+    assert!(
+        terminal.stderr_text().contains("Passphrase for "),
+        "{}",
+        terminal.stderr_text()
+    );
+    let wrong = attest(&Captured::interactive(&["battery staple"]))
+        .err()
+        .expect("refused");
+    assert!(
+        wrong.chain()[0].contains("passphrase"),
+        "{:?}",
+        wrong.chain()
+    );
+    // Where nobody can answer: what to do instead.
+    let err = attest(&Captured::default()).err().expect("refused");
+    let hint = err.hint.clone().unwrap_or_default();
+    assert!(
+        err.chain()[0].contains("is encrypted")
+            && hint.contains("AIPROV_KEY_PASSPHRASE")
+            && hint.contains("ssh-add"),
+        "{:?} {hint}",
+        err.chain()
+    );
+}
