@@ -55,9 +55,11 @@ pub enum GitError {
 #[derive(Debug)]
 pub struct Cause(git2::Error);
 
+/// libgit2's message only: its class and code (`class=Reference (4); code=NotFound (-3)`) are
+/// its internals, not something a user can act on.
 impl std::fmt::Display for Cause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        f.write_str(self.0.message())
     }
 }
 

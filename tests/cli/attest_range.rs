@@ -219,7 +219,7 @@ fn a_bad_revision_among_several_is_an_error_and_nothing_is_stored() {
     --- stdout
     --- stderr
     error: unknown revision 'nope'
-    caused by: revspec 'nope' not found; class=Reference (4); code=NotFound (-3)
+    caused by: revspec 'nope' not found
     ");
     assert!(f.git_cmd_fails(&["rev-parse", "-q", "--verify", "refs/notes/aiprov"]));
 }

@@ -29,7 +29,7 @@ fn a_directory_that_is_not_a_repository() {
         --- stdout
         --- stderr
         error: not a git repository: [TMP]/plain
-        caused by: could not find repository at '[TMP]/plain'; class=Repository (6); code=NotFound (-3)
+        caused by: could not find repository at '[TMP]/plain'
         ");
 }
 
@@ -41,21 +41,21 @@ fn an_unknown_revision() {
         --- stdout
         --- stderr
         error: unknown revision 'no-such-branch'
-        caused by: revspec 'no-such-branch' not found; class=Reference (4); code=NotFound (-3)
+        caused by: revspec 'no-such-branch' not found
         ");
     insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "HEAD..nope"])), @"
         exit: 2
         --- stdout
         --- stderr
         error: unknown revision 'nope'
-        caused by: revspec 'nope' not found; class=Reference (4); code=NotFound (-3)
+        caused by: revspec 'nope' not found
         ");
     insta::assert_snapshot!(f.outcome(f.aiprov().args(["attest", "deadbeef"])), @"
         exit: 2
         --- stdout
         --- stderr
         error: unknown revision 'deadbeef'
-        caused by: revspec 'deadbeef' not found; class=Reference (4); code=NotFound (-3)
+        caused by: revspec 'deadbeef' not found
         ");
 }
 
@@ -239,7 +239,7 @@ fn errors_are_json_with_format_json() {
         {
           "error": {
             "causes": [
-              "revspec 'nope' not found; class=Reference (4); code=NotFound (-3)"
+              "revspec 'nope' not found"
             ],
             "hint": null,
             "message": "unknown revision 'nope'"
