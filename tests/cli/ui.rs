@@ -32,6 +32,27 @@ fn repository() -> (Fixture, std::path::PathBuf) {
     (f, key)
 }
 
+/// Attesting `revs` with `key` as alice, no AI use, asking on a terminal, one thread.
+fn attest_options<'a>(
+    revs: &'a [String],
+    key: &'a std::path::Path,
+) -> aiprov::app::attest::Options<'a> {
+    aiprov::app::attest::Options {
+        revs,
+        key: Some(key),
+        rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
+        research: false,
+        tools: Vec::new(),
+        fix_trailer: false,
+        to_stdout: false,
+        keyless: None,
+        yes: false,
+        notes_ref: notes::DEFAULT_REF,
+        jobs: 1,
+        sign_as: Some("alice@example.org"),
+    }
+}
+
 fn ui(terminal: &Captured, format: Format) -> Output {
     Output::on(
         Arc::new(terminal.clone()),
@@ -113,18 +134,8 @@ fn attest_asks_on_a_terminal_and_signs_nothing_when_told_no() {
     let repo = Repo::discover(&f.repo).expect("the repository");
     let head_rev = ["HEAD".to_string()];
     let options = |yes| aiprov::app::attest::Options {
-        revs: &head_rev,
-        key: Some(&key),
-        rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
-        research: false,
-        tools: Vec::new(),
-        fix_trailer: false,
-        to_stdout: false,
-        keyless: None,
         yes,
-        notes_ref: notes::DEFAULT_REF,
-        sign_as: Some("alice@example.org"),
-        jobs: 1,
+        ..attest_options(&head_rev, &key)
     };
     let head = repo.commit_id("HEAD").expect("HEAD");
     let note = || notes::read_note(&repo, notes::DEFAULT_REF, head).expect("notes");
@@ -159,18 +170,8 @@ fn attest_of_a_range_asks_once_on_a_terminal() {
     let repo = Repo::discover(&f.repo).expect("the repository");
     let range = ["HEAD~2..HEAD".to_string()];
     let options = aiprov::app::attest::Options {
-        revs: &range,
-        key: Some(&key),
-        rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
-        research: false,
-        tools: Vec::new(),
-        fix_trailer: false,
-        to_stdout: false,
-        keyless: None,
-        yes: false,
-        notes_ref: notes::DEFAULT_REF,
         jobs: 2,
-        sign_as: Some("alice@example.org"),
+        ..attest_options(&range, &key)
     };
     let head = repo.commit_id("HEAD").expect("HEAD");
     let tip_before = f.git(&["rev-parse", "refs/notes/aiprov"]);
@@ -213,20 +214,12 @@ fn an_encrypted_key_asks_for_its_passphrase_on_a_terminal_and_says_how_elsewhere
     f.write("c.c", "int c;\n");
     f.commit_all(&format!("Add c{SIGNED_OFF}"));
     let repo = Repo::discover(&f.repo).expect("the repository");
+    let head = ["HEAD".to_string()];
     let attest = |terminal: &Captured| {
         let options = aiprov::app::attest::Options {
-            revs: &["HEAD".to_string()],
-            key: Some(&key),
-            rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
-            research: false,
-            tools: Vec::new(),
-            fix_trailer: false,
             to_stdout: true,
-            keyless: None,
             yes: true,
-            notes_ref: notes::DEFAULT_REF,
-            jobs: 1,
-            sign_as: Some("alice@example.org"),
+            ..attest_options(&head, &key)
         };
         aiprov::app::attest::attest(&repo, options, &ui(terminal, Format::Human))
     };
