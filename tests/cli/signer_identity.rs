@@ -35,6 +35,15 @@ fn as_user(f: &Fixture) -> assert_cmd::Command {
     c
 }
 
+/// `aiprov attest -y --human '**' --key KEY` of HEAD as git's user alice@personal.example.
+fn attest(f: &Fixture, key: &std::path::Path) -> std::process::Output {
+    as_user(f)
+        .args(["attest", "-y", "--human", "**", "--key"])
+        .arg(key)
+        .output()
+        .expect("run aiprov attest")
+}
+
 fn notes(f: &Fixture) -> String {
     f.git(&["notes", "--ref=aiprov", "list"])
 }
@@ -61,11 +70,7 @@ fn signers(doc: &Value) -> Vec<String> {
 #[test]
 fn attest_signs_as_the_identity_the_keyring_trusts_the_key_for() {
     let (f, key, base) = setup(&[]);
-    let out = as_user(&f)
-        .args(["attest", "-y", "--human", "**", "--key"])
-        .arg(&key)
-        .output()
-        .unwrap();
+    let out = attest(&f, &key);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -177,11 +182,7 @@ fn a_key_in_no_keyring_signs_with_a_warning_on_how_to_trust_it() {
     f.commit_all("First\n\nSigned-off-by: Alice <alice@personal.example>");
     f.write("a.c", lines("a", 3));
     f.commit_all("Second\n\nSigned-off-by: Alice <alice@personal.example>");
-    let out = as_user(&f)
-        .args(["attest", "-y", "--human", "**", "--key"])
-        .arg(&key)
-        .output()
-        .unwrap();
+    let out = attest(&f, &key);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
