@@ -1,7 +1,7 @@
 //! Verifying many commits on several threads, results in order.
 
 use std::collections::BTreeMap;
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Condvar, Mutex};
 
 use super::Error;
 use crate::git::{notes, CommitId, Repo, Target};
@@ -10,7 +10,8 @@ use crate::git::{notes, CommitId, Repo, Target};
 /// notes reader), handing the results to `emit` in the order of `targets` as soon as each one
 /// and all before it are done. The automatic merges of the merge commits among them are worked
 /// out first, all together ([`Repo::prepare_merges`]); a merge whose tree git is still making
-/// is put off until git has answered, or nothing else is left.
+/// is put off until git has answered, or nothing else is left. At most [`WINDOW`] results wait
+/// for one before them, so memory does not grow with the number of targets.
 pub fn in_parallel<T: Send>(
     repo: &Repo,
     targets: &[Target],
@@ -26,7 +27,9 @@ pub fn in_parallel<T: Send>(
     if jobs <= 1 || targets.len() < 2 {
         let notes = notes::Reader::new(repo, notes_ref)?;
         while let Some(i) = queue.next(repo, targets) {
-            ordered.done(i, work(repo, &targets[i], &notes)?)?;
+            let result = work(repo, &targets[i], &notes)?;
+            repo.merge_verified(targets[i].commit);
+            queue.emitted(ordered.done(i, result)?);
         }
         return Ok(());
     }
@@ -43,6 +46,7 @@ pub fn in_parallel<T: Send>(
                 };
                 while let Some(i) = queue.next(&repo, targets) {
                     let result = work(&repo, &targets[i], &notes);
+                    repo.merge_verified(targets[i].commit);
                     let failed = result.is_err();
                     if tx.send((i, result)).is_err() || failed {
                         break;
@@ -51,40 +55,86 @@ pub fn in_parallel<T: Send>(
             });
         }
         drop(tx);
-        for (i, result) in rx {
-            ordered.done(i, result?)?;
-        }
-        Ok(())
+        let all = rx.into_iter().try_for_each(|(i, result)| {
+            queue.emitted(ordered.done(i, result?)?);
+            Ok(())
+        });
+        // The other threads stop at their next target (a failure ends the verification).
+        queue.close();
+        all
     })
 }
 
+/// How far the threads may go past the first target whose result is not handed on yet.
+const WINDOW: usize = 2048;
+
 /// Which target to verify next: the range's order, except that a merge whose tree the
 /// background git is still making is put off, and taken up once git has answered it (or when
-/// nothing else is left, waiting then).
+/// nothing else may be taken, waiting then). No target more than [`WINDOW`] past the first one
+/// not handed on is taken: a thread waits for the results before it instead.
 #[derive(Default)]
 struct Queue {
-    /// The next target not yet taken, and those put off.
-    state: Mutex<(usize, Vec<usize>)>,
+    state: Mutex<QueueState>,
+    progress: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    /// The next target not yet taken.
+    next: usize,
+    /// Targets put off, in order.
+    put_off: Vec<usize>,
+    /// How many results have been handed on.
+    emitted: usize,
+    closed: bool,
 }
 
 impl Queue {
     fn next(&self, repo: &Repo, targets: &[Target]) -> Option<usize> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (next, put_off) = &mut *state;
-        if let Some(at) = put_off
-            .iter()
-            .position(|&i| !repo.merge_pending(targets[i].commit))
-        {
-            return Some(put_off.remove(at));
-        }
-        while let Some(target) = targets.get(*next) {
-            *next += 1;
-            if !repo.merge_pending(target.commit) {
-                return Some(*next - 1);
+        loop {
+            let QueueState {
+                next,
+                put_off,
+                emitted,
+                closed,
+            } = &mut *state;
+            if *closed {
+                return None;
             }
-            put_off.push(*next - 1);
+            if let Some(at) = put_off
+                .iter()
+                .position(|&i| !repo.merge_pending(targets[i].commit))
+            {
+                return Some(put_off.remove(at));
+            }
+            while *next < targets.len().min(*emitted + WINDOW) {
+                *next += 1;
+                if !repo.merge_pending(targets[*next - 1].commit) {
+                    return Some(*next - 1);
+                }
+                put_off.push(*next - 1);
+            }
+            if !put_off.is_empty() {
+                return Some(put_off.remove(0));
+            }
+            if *next == targets.len() {
+                return None;
+            }
+            state = self.progress.wait(state).unwrap_or_else(|e| e.into_inner());
         }
-        (!put_off.is_empty()).then(|| put_off.remove(0))
+    }
+
+    /// Says that `n` results in all have been handed on.
+    fn emitted(&self, n: usize) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).emitted = n;
+        self.progress.notify_all();
+    }
+
+    /// Ends the verification: no target is handed out any more.
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        self.progress.notify_all();
     }
 }
 
@@ -104,13 +154,14 @@ impl<T, E: FnMut(T) -> Result<(), Error>> Ordered<T, E> {
         }
     }
 
-    fn done(&mut self, i: usize, result: T) -> Result<(), Error> {
+    /// Takes the result of target `i`; returns how many results have been handed on.
+    fn done(&mut self, i: usize, result: T) -> Result<usize, Error> {
         self.waiting.insert(i, result);
         while let Some(result) = self.waiting.remove(&self.next) {
             (self.emit)(result)?;
             self.next += 1;
         }
-        Ok(())
+        Ok(self.next)
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use git2::{Commit, Oid, Repository};
@@ -40,8 +42,19 @@ impl Repo {
                 tree
             }
         };
-        self.attach_scratch()?;
+        let objects = self.merges.trees.objects_of(commit.id()).or_else(|| {
+            let scratch = self.merges.scratch.get()?;
+            Some(scratch.path().join(ALONE))
+        });
+        if let Some(dir) = objects {
+            self.attach_objects(&dir)?;
+        }
         Ok(tree)
+    }
+
+    /// Says that the merge `commit` has been verified: what was kept to verify it can go.
+    pub fn merge_verified(&self, commit: CommitId) {
+        self.merges.trees.verified(commit.to_git2());
     }
 
     /// Works out the trees of many merges ahead of verifying them, in process on `jobs`
@@ -64,19 +77,24 @@ impl Repo {
             return Ok(0);
         }
         // Without git, each merge left open is made alone later, and says why it fails.
-        let batch = Batch::start(self.merges.trees.clone(), self.merge_tree_command()?).ok();
+        let command = self.merge_tree_command()?;
+        let batch = Batch::start(self.merges.trees.clone(), command, self.scratch()?).ok();
         let batch = Mutex::new(batch);
-        let chunk = merges.len().div_ceil(jobs.max(1));
-        let parts = merges
-            .chunks(chunk)
-            .map(|part| Ok((self.reopen()?, part)))
+        // The threads take the merges in the range's order, so that git is asked (and answers)
+        // in about the order the merges are verified.
+        let taken = AtomicUsize::new(0);
+        let repos = (0..jobs.clamp(1, merges.len()))
+            .map(|_| self.reopen())
             .collect::<Result<Vec<_>>>()?;
         let left = std::thread::scope(|scope| {
-            let threads: Vec<_> = parts
+            let threads: Vec<_> = repos
                 .into_iter()
-                .map(|(repo, part)| {
-                    let batch = &batch;
-                    scope.spawn(move || repo.prepare_part(part, batch))
+                .map(|repo| {
+                    let (batch, taken, merges) = (&batch, &taken, &merges);
+                    scope.spawn(move || {
+                        let next = || merges.get(taken.fetch_add(1, Ordering::Relaxed)).copied();
+                        repo.prepare_part(std::iter::from_fn(next), batch)
+                    })
                 })
                 .collect();
             threads.into_iter().map(|t| t.join().unwrap_or(0)).sum()
@@ -90,9 +108,13 @@ impl Repo {
         self.merges.trees.pending(commit.to_git2())
     }
 
-    fn prepare_part(&self, merges: &[Oid], batch: &Mutex<Option<Batch>>) -> usize {
+    fn prepare_part(
+        &self,
+        merges: impl Iterator<Item = Oid>,
+        batch: &Mutex<Option<Batch>>,
+    ) -> usize {
         let mut left = 0;
-        for &id in merges {
+        for id in merges {
             let Ok(commit) = self.inner.find_commit(id) else {
                 continue;
             };
@@ -149,8 +171,7 @@ impl Repo {
                 p.ours, p.theirs, p.merge
             )
         };
-        let out = self
-            .merge_tree_command()?
+        let out = self.merge_tree_command()?(&self.alone_objects()?)
             .args(["--no-messages", &p.ours.to_string(), &p.theirs.to_string()])
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -177,28 +198,30 @@ impl Repo {
     /// uncompressed (they are read once, then deleted), with its pack windows and delta cache
     /// bounded as libgit2's are here (`bound_memory`): a batch of merges otherwise maps ever more
     /// of the packs.
-    fn merge_tree_command(&self) -> Result<std::process::Command> {
-        let scratch = self.scratch()?;
-        let mut c = git_command();
-        c.args([
-            "-c",
-            "core.packedGitWindowSize=1m",
-            "-c",
-            "core.packedGitLimit=32m",
-        ])
-        .args(["-c", "core.deltaBaseCacheLimit=4m"])
-        .args(["-c", "core.looseCompression=0"])
-        .arg("--git-dir")
-        .arg(self.inner.path())
-        .env("GIT_OBJECT_DIRECTORY", scratch)
-        .env(
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-            self.inner.commondir().join("objects"),
-        )
-        // A merge of unrelated histories (a subproject merged in) has the empty tree as its
-        // base, as `git merge --allow-unrelated-histories` made it.
-        .args(["merge-tree", "--write-tree", "--allow-unrelated-histories"]);
-        Ok(c)
+    fn merge_tree_command(
+        &self,
+    ) -> Result<impl Fn(&Path) -> std::process::Command + Send + 'static> {
+        let git_dir = self.inner.path().to_path_buf();
+        let objects = self.inner.commondir().join("objects");
+        Ok(move |scratch: &Path| {
+            let mut c = git_command();
+            c.args([
+                "-c",
+                "core.packedGitWindowSize=1m",
+                "-c",
+                "core.packedGitLimit=32m",
+            ])
+            .args(["-c", "core.deltaBaseCacheLimit=4m"])
+            .args(["-c", "core.looseCompression=0"])
+            .arg("--git-dir")
+            .arg(&git_dir)
+            .env("GIT_OBJECT_DIRECTORY", scratch)
+            .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", &objects)
+            // A merge of unrelated histories (a subproject merged in) has the empty tree as its
+            // base, as `git merge --allow-unrelated-histories` made it.
+            .args(["merge-tree", "--write-tree", "--allow-unrelated-histories"]);
+            c
+        })
     }
 
     /// The scratch object directory, made on first use, in memory where the system offers a
@@ -231,22 +254,33 @@ impl Repo {
         Ok(self.merges.scratch.get_or_init(|| dir).path())
     }
 
-    /// Adds the scratch object directory, once there is one, to this handle's object database.
-    fn attach_scratch(&self) -> Result<()> {
-        let Some(dir) = self.merges.scratch.get() else {
-            return Ok(());
-        };
-        if self.scratch_attached.get().is_some() {
+    /// Where the merges made alone write their objects (kept to the end).
+    fn alone_objects(&self) -> Result<PathBuf> {
+        let dir = self.scratch()?.join(ALONE);
+        std::fs::create_dir_all(&dir).map_err(|e| GitError::Merge {
+            what: "a scratch object directory".into(),
+            reason: e.to_string(),
+        })?;
+        Ok(dir)
+    }
+
+    /// Adds a directory of objects `git merge-tree` wrote to this handle's object database,
+    /// once.
+    fn attach_objects(&self, dir: &Path) -> Result<()> {
+        if self.scratch_attached.borrow().contains(dir) || !dir.is_dir() {
             return Ok(());
         }
         self.inner
             .odb()
-            .and_then(|odb| odb.add_disk_alternate(&dir.path().to_string_lossy()))
+            .and_then(|odb| odb.add_disk_alternate(&dir.to_string_lossy()))
             .map_err(read("the scratch object directory"))?;
-        let _ = self.scratch_attached.set(());
+        self.scratch_attached.borrow_mut().insert(dir.to_path_buf());
         Ok(())
     }
 }
+
+/// The scratch directory of the merges made alone, one process each.
+const ALONE: &str = "alone";
 
 /// What the in-process proof decides of a merge: the tree it is measured from, or that only
 /// git can tell.

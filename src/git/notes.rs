@@ -68,12 +68,18 @@ pub fn read_note(repo: &Repo, notes_ref: &str, commit: CommitId) -> Result<Optio
     Reader::new(repo, notes_ref)?.read(commit)
 }
 
-/// Reads many notes of one notes ref: the directories of the notes tree are read once each, as
-/// the look-ups reach them.
+/// Reads many notes of one notes ref: the directories of the notes tree are read as the look-ups
+/// reach them, and kept until they hold [`READER_ENTRIES`] entries; then they are let go and read
+/// again as needed, so that memory stays bounded however many notes there are.
 pub struct Reader<'r> {
     repo: &'r Repository,
+    root: Option<Oid>,
     tree: std::cell::RefCell<NotesTree<'r>>,
 }
+
+/// The most entries of the notes tree a [`Reader`] keeps loaded (about 10 MB): git's fan-out
+/// puts a few hundred notes in a directory, so a look-up loads at most that many more.
+const READER_ENTRIES: usize = 100_000;
 
 impl<'r> Reader<'r> {
     pub fn new(repo: &'r Repo, notes_ref: &str) -> Result<Reader<'r>> {
@@ -88,13 +94,19 @@ impl<'r> Reader<'r> {
         };
         Ok(Reader {
             repo,
+            root: tree,
             tree: std::cell::RefCell::new(NotesTree::load(repo, tree)?),
         })
     }
 
     /// The note attached to `commit`, if any.
     pub fn read(&self, commit: CommitId) -> Result<Option<Vec<u8>>> {
-        let blobs = self.tree.borrow_mut().get(&key(commit))?;
+        let mut tree = self.tree.borrow_mut();
+        if tree.loaded() > READER_ENTRIES {
+            *tree = NotesTree::load(self.repo, self.root)?;
+        }
+        let blobs = tree.get(&key(commit))?;
+        drop(tree);
         blobs
             .map(|blobs| note_content(self.repo, &blobs, commit))
             .transpose()

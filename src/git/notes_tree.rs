@@ -95,6 +95,8 @@ pub(super) struct NotesTree<'r> {
     root: Node,
     /// Entries that are not notes, by full path: written back where they were.
     non_notes: BTreeMap<Vec<u8>, (i32, Oid)>,
+    /// How many entries the directories loaded so far held.
+    loaded: usize,
 }
 
 impl<'r> NotesTree<'r> {
@@ -104,6 +106,7 @@ impl<'r> NotesTree<'r> {
             repo,
             root: Node::default(),
             non_notes: BTreeMap::new(),
+            loaded: 0,
         };
         if let Some(tree) = tree {
             let root = Subtree {
@@ -124,6 +127,11 @@ impl<'r> NotesTree<'r> {
         let found = self.find(&mut root, 0, key);
         self.root = root;
         found
+    }
+
+    /// How many entries the directories loaded so far held: what the tree holds in memory.
+    pub(super) fn loaded(&self) -> usize {
+        self.loaded
     }
 
     /// Sets the note of `key` to the blob `note`, or with `None` removes it.
@@ -171,6 +179,7 @@ impl<'r> NotesTree<'r> {
             "notes tree {}",
             String::from_utf8_lossy(&dir)
         )))?;
+        self.loaded += tree.len();
         for entry in tree.iter() {
             let name = entry.name_bytes();
             let mode = entry.filemode();

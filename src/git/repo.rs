@@ -10,7 +10,8 @@ use super::range::shallow_commits;
 use super::{CommitId, GitError, Result};
 
 /// Keeps libgit2's memory bounded whatever the range: by default it may map 8 GiB of pack
-/// windows, which shows as resident memory growing with the history read.
+/// windows and keep 256 MiB of parsed commits and trees in its object cache, both of which show
+/// as resident memory growing with the history read.
 fn bound_memory() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -19,9 +20,18 @@ fn bound_memory() {
         unsafe {
             let _ = git2::opts::set_mwindow_size(16 << 20);
             let _ = git2::opts::set_mwindow_mapped_limit(48 << 20);
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as std::ffi::c_int,
+                OBJECT_CACHE_BYTES,
+            );
         }
     });
 }
+
+/// The most libgit2 keeps in its object cache, all repository handles together. The objects a
+/// commit's verification reads again (its trees, its parents' trees) are read within moments, so
+/// a small cache keeps nearly all of the benefit.
+const OBJECT_CACHE_BYTES: isize = 24 << 20;
 
 /// A repository opened for aiprov.
 pub struct Repo {
@@ -31,8 +41,9 @@ pub struct Repo {
     pub(super) shallow: std::collections::HashSet<CommitId>,
     /// The automatic merges of merge commits, shared by every handle (see `merge.rs`).
     pub(super) merges: std::sync::Arc<merge::Merges>,
-    /// Whether this handle reads the objects `git merge-tree` wrote (see `merge.rs`).
-    pub(super) scratch_attached: std::cell::OnceCell<()>,
+    /// The directories of objects `git merge-tree` wrote that this handle reads (see
+    /// `merge.rs`).
+    pub(super) scratch_attached: std::cell::RefCell<std::collections::HashSet<std::path::PathBuf>>,
     /// The commit-graph, read on the first merge base asked for (see `merge_base.rs`).
     pub(super) graph: std::cell::OnceCell<Option<gix_commitgraph::Graph>>,
 }

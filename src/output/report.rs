@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{Output, DIM, ERROR, GOOD, WARNING};
 use crate::finding::{Finding, Severity};
-use crate::model::{ChangeReport, Report, Verdict};
+use crate::model::{ChangeReport, Report, Verdict, REPORT_SCHEMA_VERSION};
 use crate::text::printable;
 
 /// Commit ids and keyids are shown abbreviated; mail ids as they are.
@@ -95,75 +95,125 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
     Ok(())
 }
 
+/// How many changes passed, failed and were skipped.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub pass: usize,
+    pub fail: usize,
+    pub skip: usize,
+}
+
+impl Tally {
+    fn count(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Fail => self.fail += 1,
+            Verdict::Skipped => self.skip += 1,
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        if self.fail > 0 {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
 /// Writes the closing summary line.
-pub fn write_summary(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let count = |v: Verdict| report.changes.iter().filter(|c| c.verdict == v).count();
-    let (pass, fail, skip) = (
-        count(Verdict::Pass),
-        count(Verdict::Fail),
-        count(Verdict::Skipped),
-    );
-    let (style, word) = match report.verdict {
+pub fn write_summary(out: &mut impl Write, tally: &Tally) -> io::Result<()> {
+    let (style, word) = match tally.verdict() {
         Verdict::Fail => (ERROR, "verification failed"),
         _ => (GOOD, "verified"),
     };
-    let skipped = if skip > 0 {
-        format!(", {skip} skipped")
+    let skipped = if tally.skip > 0 {
+        format!(", {} skipped", tally.skip)
     } else {
         String::new()
     };
     writeln!(
         out,
-        "{style}{word}{style:#}: {pass} passed, {fail} failed{skipped}"
+        "{style}{word}{style:#}: {} passed, {} failed{skipped}",
+        tally.pass, tally.fail
     )
 }
 
 /// Writes a whole report.
 pub fn write_report(out: &mut impl Write, report: &Report, verbose: u8) -> io::Result<()> {
+    let mut tally = Tally::default();
     for change in &report.changes {
         write_change(out, change, verbose)?;
+        tally.count(change.verdict);
     }
-    write_summary(out, report)
+    write_summary(out, &tally)
 }
 
-/// Prints each change as it is verified (human) or the whole report at the end (JSON).
+/// Prints the changes of a verification as they come, and the verdict at the end. Nothing is
+/// kept but the counts: the JSON report is written change by change too (its `verdict` after
+/// its `changes`), so memory does not grow with the number of changes.
 pub struct Printer<'o> {
     out: &'o Output,
-    changes: Vec<ChangeReport>,
+    tally: Tally,
 }
 
 impl<'o> Printer<'o> {
     pub fn new(out: &'o Output) -> Self {
         Printer {
             out,
-            changes: Vec::new(),
+            tally: Tally::default(),
         }
     }
 
-    pub fn add(&mut self, report: ChangeReport) -> std::io::Result<()> {
+    pub fn add(&mut self, report: ChangeReport) -> io::Result<()> {
         let out = self.out;
-        if !out.json() && (!out.quiet || report.verdict == Verdict::Fail) {
-            write_change(&mut out.stdout(), &report, out.verbose)?;
+        // One write per change: standard output may flush at every line.
+        let mut text = Vec::new();
+        if out.json() {
+            if self.is_empty() {
+                write!(
+                    text,
+                    "{{\n  \"schemaVersion\": {REPORT_SCHEMA_VERSION},\n  \"changes\": [\n"
+                )?;
+            } else {
+                writeln!(text, ",")?;
+            }
+            let json = serde_json::to_string_pretty(&report)?;
+            for (i, line) in json.lines().enumerate() {
+                let newline = if i == 0 { "" } else { "\n" };
+                write!(text, "{newline}    {line}")?;
+            }
+        } else if !out.quiet || report.verdict == Verdict::Fail {
+            write_change(&mut text, &report, out.verbose)?;
         }
-        self.changes.push(report);
+        out.stdout().write_all(&text)?;
+        self.tally.count(report.verdict);
         Ok(())
     }
 
     /// Whether no change has been reported.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.tally.pass + self.tally.fail + self.tally.skip == 0
     }
 
-    pub fn finish(self) -> std::io::Result<i32> {
-        let report = Report::new(self.changes);
+    /// Closes the report: the summary line, or the end of the JSON document. Returns the exit
+    /// code of the verdict.
+    pub fn finish(self) -> io::Result<i32> {
+        let mut out = self.out.stdout();
+        let verdict = self.tally.verdict();
         if self.out.json() {
-            self.out.print_json(&report)?;
+            let verdict = serde_json::to_string(&verdict)?;
+            if self.is_empty() {
+                let empty = Report::new(Vec::new());
+                self.out.print_json(&empty)?;
+            } else {
+                writeln!(out, "\n  ],\n  \"verdict\": {verdict}\n}}")?;
+            }
         } else {
-            let mut out = self.out.stdout();
-            write_summary(&mut out, &report)?;
-            out.flush()?;
+            write_summary(&mut out, &self.tally)?;
         }
-        Ok(if report.verdict == Verdict::Fail {
+        out.flush()?;
+        Ok(if self.tally.verdict() == Verdict::Fail {
             1
         } else {
             0
