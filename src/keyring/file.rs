@@ -65,13 +65,27 @@ impl KeyringFile {
             message,
         };
         let text = std::str::from_utf8(text).map_err(|_| invalid("not UTF-8 text".into()))?;
-        let file: KeyringFile =
-            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
+        let at = |span: std::ops::Range<usize>, message: String| KeyringError::At {
+            origin: origin.to_string(),
+            message,
+            at: crate::text::locate(text, span),
+        };
+        let file: KeyringFile = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().replace('\n', " ");
+            match e.span() {
+                Some(span) => at(span, message),
+                None => invalid(message),
+            }
+        })?;
         if file.version != VERSION {
-            return Err(invalid(format!(
+            let message = format!(
                 "unsupported keyring version {} (this aiprov reads version {VERSION})",
                 file.version
-            )));
+            );
+            return Err(match version_span(text) {
+                Some(span) => at(span, message),
+                None => invalid(message),
+            });
         }
         let paths = file.allowed_signers.iter().map(|p| ("allowed-signers", p));
         let roots = file
@@ -155,6 +169,17 @@ pub fn skeleton() -> String {
          # identity = \"alice@example.org\"\n\
          # issuer = \"https://github.com/login/oauth\"\n"
     )
+}
+
+/// Where the value of the top-level `version` key is.
+fn version_span(text: &str) -> Option<std::ops::Range<usize>> {
+    #[derive(Deserialize)]
+    struct Version {
+        version: toml::Spanned<toml::Value>,
+    }
+    toml::from_str::<Version>(text)
+        .ok()
+        .map(|v| v.version.span())
 }
 
 fn toml_string(s: &str) -> String {
