@@ -4,6 +4,7 @@ use super::Context;
 use crate::app::Error;
 use crate::git::Repo;
 use crate::keyring::{file::skeleton, AIPROV_DIR, KEYRING_PATH};
+use crate::output::setup::{Hook, Initialized, KeyringFileState, Setting};
 
 /// Set up a repository for aiprov: .aiprov/ keyring and the git config that carries notes along
 #[derive(Debug, clap::Args)]
@@ -25,57 +26,67 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         .workdir()
         .ok_or_else(|| Error::msg("aiprov init needs a work tree (this is a bare repository)"))?;
     let keyring = workdir.join(KEYRING_PATH);
-    if keyring.exists() {
-        ctx.out
-            .status(format!("{KEYRING_PATH} already exists; left as it is"));
-    } else {
+    let created = !keyring.exists();
+    if created {
         std::fs::create_dir_all(workdir.join(AIPROV_DIR))
             .map_err(|e| Error::msg(format!("cannot create {AIPROV_DIR}/: {e}")))?;
         std::fs::write(&keyring, skeleton())
             .map_err(|e| Error::msg(format!("cannot write {KEYRING_PATH}: {e}")))?;
-        ctx.out.status(format!("created {KEYRING_PATH}"));
     }
     let notes_ref = &ctx.notes_ref;
+    let mut config = Vec::new();
+    let mut set = |key: &str, value: &str, add: bool| -> Result<(), Error> {
+        if add {
+            repo.add_config_value(key, value)?;
+        } else {
+            repo.set_config(key, value)?;
+        }
+        config.push(Setting {
+            key: key.into(),
+            value: value.into(),
+        });
+        Ok(())
+    };
     // Attestations follow `git commit --amend` and `git rebase` (both on by default in git,
     // set explicitly so a global config cannot turn them off for this repository).
-    repo.add_config_value("notes.rewriteRef", notes_ref)?;
-    repo.set_config("notes.rewrite.amend", "true")?;
-    repo.set_config("notes.rewrite.rebase", "true")?;
+    set("notes.rewriteRef", notes_ref, true)?;
+    set("notes.rewrite.amend", "true", false)?;
+    set("notes.rewrite.rebase", "true", false)?;
     // `git format-patch` puts the attestations below the `---` line of each patch mail.
-    repo.add_config_value("format.notes", notes_ref)?;
+    set("format.notes", notes_ref, true)?;
+    let mut hooks = Vec::new();
     if args.hooks {
-        install_hook(
-            ctx,
+        hooks.push(install_hook(
             repo,
             "sendemail-validate",
             "refuse to send a patch whose attestation is missing or does not verify",
             "verify -q --mbox \"$1\"",
-        )?;
+        )?);
     }
     if args.auto_attest {
-        install_hook(
-            ctx,
+        hooks.push(install_hook(
             repo,
             "post-commit",
             "attest every new commit",
             "attest -q -y HEAD",
-        )?;
+        )?);
     }
-    ctx.out.status(format!(
-        "configured notes.rewriteRef and format.notes for {notes_ref}\n\
-         next: `aiprov keygen`, then `aiprov keyring add $(git config user.email) <key>.pub` and commit {AIPROV_DIR}/"
-    ));
+    ctx.out.result(&Initialized {
+        schema_version: 1,
+        keyring: KeyringFileState {
+            path: KEYRING_PATH.into(),
+            created,
+        },
+        notes_ref: notes_ref.clone(),
+        config,
+        hooks,
+        trust_dir: AIPROV_DIR.into(),
+    })?;
     Ok(0)
 }
 
 /// Writes `.git/hooks/NAME` (or under `core.hooksPath`) running `aiprov ARGS`.
-fn install_hook(
-    ctx: &Context,
-    repo: &Repo,
-    name: &str,
-    what: &str,
-    args: &str,
-) -> Result<(), Error> {
+fn install_hook(repo: &Repo, name: &str, what: &str, args: &str) -> Result<Hook, Error> {
     let dir = match repo.config_string("core.hooksPath") {
         Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
         None => repo.git_dir().join("hooks"),
@@ -103,6 +114,9 @@ fn install_hook(
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
         })
         .map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))?;
-    ctx.out.status(format!("installed the {name} hook: {what}"));
-    Ok(())
+    Ok(Hook {
+        name: name.into(),
+        path: path.display().to_string(),
+        purpose: what.into(),
+    })
 }

@@ -1,8 +1,12 @@
 //! Rendering for people and machines: human text with optional colour, or JSON. Results go to
 //! stdout, diagnostics to stderr.
 
+pub mod am;
 pub mod archive;
 pub mod report;
+pub mod setup;
+pub mod show;
+pub mod signed;
 mod terminal;
 
 pub use report::write_report;
@@ -21,6 +25,12 @@ pub struct ErrorReport {
     /// The file (as the error names it) and the place in it.
     pub at: Option<(String, crate::text::Location)>,
     pub hint: Option<String>,
+}
+
+/// A command's result: one JSON document with `--format json`, else text for people.
+pub trait Results: serde::Serialize {
+    /// Writes the result for people: results on stdout, what was done as status on stderr.
+    fn human(&self, out: &Output) -> std::io::Result<()>;
 }
 
 /// Output format of results.
@@ -166,6 +176,15 @@ impl Output {
     pub fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             let _ = writeln!(self.stderr(), "{WARNING}warning:{WARNING:#} {message}");
+        }
+    }
+
+    /// A command's result, as JSON or for people.
+    pub fn result(&self, result: &impl Results) -> std::io::Result<()> {
+        if self.json() {
+            self.print_json(result)
+        } else {
+            result.human(self)
         }
     }
 

@@ -154,19 +154,29 @@ impl<'o> Printer<'o> {
         self.changes.is_empty()
     }
 
+    /// Prints the whole report (JSON) or the summary line; the exit code of the report.
     pub fn finish(self) -> std::io::Result<i32> {
-        let report = Report::new(self.changes);
-        if self.out.json() {
-            self.out.print_json(&report)?;
-        } else {
-            let mut out = self.out.stdout();
-            write_summary(&mut out, &report)?;
-            out.flush()?;
+        let out = self.out;
+        let report = self.finish_report()?;
+        if out.json() {
+            out.print_json(&report)?;
         }
         Ok(if report.verdict == Verdict::Fail {
             1
         } else {
             0
         })
+    }
+
+    /// The report, for a command whose JSON document holds it (`am`): for people, its summary
+    /// line is printed; JSON is left to the caller.
+    pub fn finish_report(self) -> std::io::Result<Report> {
+        let report = Report::new(self.changes);
+        if !self.out.json() {
+            let mut out = self.out.stdout();
+            write_summary(&mut out, &report)?;
+            out.flush()?;
+        }
+        Ok(report)
     }
 }
