@@ -146,9 +146,9 @@ pub fn apply_series(
     let applied = repo.first_parent_commits(base, &tip.to_string())?;
     if applied.len() != mails.len() {
         return Err(Error::msg(format!(
-            "git am made {} commits of {} patches; nothing was applied",
-            applied.len(),
-            mails.len()
+            "git am made {} of {}; nothing was applied",
+            crate::text::count(applied.len(), "commit", "commits"),
+            crate::text::count(mails.len(), "patch", "patches")
         )));
     }
     let mut wrong = Vec::new();
@@ -184,9 +184,10 @@ pub fn apply_series(
             ui.warn(format!("the commit git am made of {w}"));
         }
         return Err(Error::msg(format!(
-            "not applying: {} of {} commits git am made do not verify; your branch is unchanged",
+            "not applying: {} of the {} git am made {} not verify; your branch is unchanged",
             wrong.len(),
-            mails.len()
+            crate::text::count(mails.len(), "commit", "commits"),
+            if wrong.len() == 1 { "does" } else { "do" }
         )));
     }
     attach(repo, options.notes_ref, &applied, &mails)?;
