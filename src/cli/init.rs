@@ -1,5 +1,7 @@
 //! `aiprov init`: set up a repository: keyring skeleton, notes rewriting, notes in format-patch.
 
+use std::path::{Path, PathBuf};
+
 use super::Context;
 use crate::app::Error;
 use crate::git::Repo;
@@ -25,6 +27,19 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     let workdir = repo
         .workdir()
         .ok_or_else(|| Error::msg("aiprov init needs a work tree (this is a bare repository)"))?;
+    // The hooks asked for, each checked before anything is changed: a hook aiprov did not
+    // write is never replaced.
+    let mut wanted = Vec::new();
+    if args.hooks {
+        wanted.push(SEND_EMAIL_HOOK);
+    }
+    if args.auto_attest {
+        wanted.push(POST_COMMIT_HOOK);
+    }
+    let hook_paths = wanted
+        .iter()
+        .map(|hook| hook_path(repo, hook))
+        .collect::<Result<Vec<_>, Error>>()?;
     let keyring = workdir.join(KEYRING_PATH);
     let created = !keyring.exists();
     if created {
@@ -54,23 +69,11 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     set("notes.rewrite.rebase", "true", false)?;
     // `git format-patch` puts the attestations below the `---` line of each patch mail.
     set("format.notes", notes_ref, true)?;
-    let mut hooks = Vec::new();
-    if args.hooks {
-        hooks.push(install_hook(
-            repo,
-            "sendemail-validate",
-            "refuse to send a patch whose attestation is missing or does not verify",
-            "verify -q --mbox \"$1\"",
-        )?);
-    }
-    if args.auto_attest {
-        hooks.push(install_hook(
-            repo,
-            "post-commit",
-            "attest every new commit",
-            "attest -q -y HEAD",
-        )?);
-    }
+    let hooks = wanted
+        .iter()
+        .zip(hook_paths)
+        .map(|(hook, path)| install_hook(hook, &path))
+        .collect::<Result<Vec<_>, Error>>()?;
     ctx.out.result(&Initialized {
         schema_version: 1,
         keyring: KeyringFileState {
@@ -85,38 +88,65 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     Ok(0)
 }
 
-/// Writes `.git/hooks/NAME` (or under `core.hooksPath`) running `aiprov ARGS`.
-fn install_hook(repo: &Repo, name: &str, what: &str, args: &str) -> Result<Hook, Error> {
+/// A hook aiprov installs: its name, what it does, and the aiprov command it runs.
+struct HookSpec {
+    name: &'static str,
+    what: &'static str,
+    args: &'static str,
+}
+
+const SEND_EMAIL_HOOK: HookSpec = HookSpec {
+    name: "sendemail-validate",
+    what: "refuse to send a patch whose attestation is missing or does not verify",
+    args: "verify -q --mbox \"$1\"",
+};
+
+const POST_COMMIT_HOOK: HookSpec = HookSpec {
+    name: "post-commit",
+    what: "attest every new commit",
+    args: "attest -q -y HEAD",
+};
+
+/// Where `.git/hooks/NAME` (or NAME under `core.hooksPath`) is; refused when a hook aiprov did
+/// not write is there.
+fn hook_path(repo: &Repo, hook: &HookSpec) -> Result<PathBuf, Error> {
     let dir = match repo.config_string("core.hooksPath") {
         Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
         None => repo.git_dir().join("hooks"),
     };
-    let path = dir.join(name);
+    let path = dir.join(hook.name);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         if !existing.contains(HOOK_MARKER) {
             return Err(Error::msg(format!(
                 "{} exists and is not aiprov's; not replacing it",
                 path.display()
             ))
-            .hint(format!("add `aiprov {args}` to it yourself")));
+            .hint(format!("add `aiprov {}` to it yourself", hook.args)));
         }
     }
+    Ok(path)
+}
+
+/// Writes the hook at `path`, running `aiprov ARGS`.
+fn install_hook(hook: &HookSpec, path: &Path) -> Result<Hook, Error> {
+    let HookSpec { name, what, args } = hook;
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string().replace('\'', "'\\''"))
         .unwrap_or_else(|_| "aiprov".into());
     let script = format!(
         "#!/bin/sh\n{HOOK_MARKER}: {what}.\naiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
     );
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&path, script))
+    let dir = path.parent().expect("a hook path has a directory");
+    std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(path, script))
         .and_then(|_| {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
         })
         .map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))?;
     Ok(Hook {
-        name: name.into(),
+        name: name.to_string(),
         path: path.display().to_string(),
-        purpose: what.into(),
+        purpose: what.to_string(),
     })
 }

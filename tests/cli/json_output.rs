@@ -434,3 +434,66 @@ fn one_is_singular() {
     assert!(stdout.contains(": 1 change;"), "{stdout}");
     assert!(stdout.contains("archive verified: 1 change as recorded"), "{stdout}");
 }
+
+#[test]
+fn show_numbers_note_lines_as_verify_does() {
+    let f = Fixture::new();
+    let alice = f.keygen("alice");
+    f.init_trusting("alice@example.org", &alice);
+    f.write("a.txt", "a\n");
+    f.commit_all(&format!("Base\n\n{SOB_ALICE}"));
+    f.write("a.txt", "a\nb\n");
+    f.commit_all(&format!("Change\n\n{SOB_ALICE}"));
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&alice)
+        .assert()
+        .success();
+    // A note whose first line is blank and whose second is not an envelope.
+    let envelope = f.git(&["notes", "--ref=aiprov", "show", "HEAD"]);
+    let note = f.tmp.path().join("note");
+    std::fs::write(&note, format!("\nnot an envelope\n{envelope}")).expect("write");
+    // As a blob, so that git keeps the blank line (`-F` would strip it).
+    let blob = f.git(&["hash-object", "-w", path(&note)]);
+    f.git(&["notes", "--ref=aiprov", "add", "-f", "-C", blob.trim(), "HEAD"]);
+    let verified = f.outcome(f.aiprov().args(["verify", "--color", "never", "HEAD"]));
+    assert!(verified.contains("note line 2: "), "{verified}");
+    let shown = f.outcome(f.aiprov().args(["show", "--color", "never"]));
+    let heads: Vec<&str> = shown.lines().filter(|l| l.starts_with("note line")).collect();
+    insta::assert_snapshot!(heads.join("\n"), @"
+    note line 2: unreadable (signature.invalid: not a valid envelope: expected ident at line 1 column 2)
+    note line 3: attestation by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
+    ");
+    let doc = ok(&f, "show.schema.json", &["show"]);
+    let numbers: Vec<&Value> = doc["attestations"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| &l["line"])
+        .collect();
+    assert_eq!(numbers, [&Value::from(2), &Value::from(3)]);
+    assert_eq!(doc["attestations"][0]["kind"], "unreadable");
+    assert_eq!(doc["attestations"][0]["statement"], Value::Null);
+}
+
+#[test]
+fn a_keyring_value_that_is_wrong_is_shown_where_it_is() {
+    let f = Fixture::new();
+    let alice = f.keygen("alice");
+    f.init_trusting("alice@example.org", &alice);
+    let text = std::fs::read_to_string(f.path(".aiprov/keyring.toml")).expect("the keyring");
+    f.write(
+        ".aiprov/keyring.toml",
+        text.replace("[[signer]]", "[[signer]]\nvalid-after = \"yesterday\""),
+    );
+    let bob = f.keygen("bob");
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["keyring", "add", "bob@example.org"]).arg(bob.with_extension("pub"))), @r#"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: .aiprov/keyring.toml:13:15: signer 1 (alice@example.org): invalid date 'yesterday' (expected YYYY-MM-DD or an RFC 3339 time such as 2026-01-31T12:00:00Z)
+       |
+    13 | valid-after = "yesterday"
+       |               ^^^^^^^^^^^
+    "#);
+}
