@@ -183,11 +183,13 @@ pub fn apply_series(
         for w in &wrong {
             ui.warn(format!("the commit git am made of {w}"));
         }
+        let which = match (wrong.len(), mails.len()) {
+            (_, 1) => "the commit git am made does".to_string(),
+            (1, all) => format!("1 of the {all} commits git am made does"),
+            (n, all) => format!("{n} of the {all} commits git am made do"),
+        };
         return Err(Error::msg(format!(
-            "not applying: {} of the {} git am made {} not verify; your branch is unchanged",
-            wrong.len(),
-            crate::text::count(mails.len(), "commit", "commits"),
-            if wrong.len() == 1 { "does" } else { "do" }
+            "not applying: {which} not verify; your branch is unchanged"
         )));
     }
     attach(repo, options.notes_ref, &applied, &mails)?;
