@@ -44,7 +44,9 @@ impl Error {
             chain: self.chain(),
             at: self.error.chain().find_map(|e| {
                 if let Some(PolicyError {
-                    origin, at: Some(at), ..
+                    origin,
+                    at: Some(at),
+                    ..
                 }) = e.downcast_ref::<PolicyError>()
                 {
                     return Some((origin.clone(), at.clone()));

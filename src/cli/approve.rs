@@ -10,7 +10,7 @@ use crate::app::Error;
 use crate::dsse::Envelope;
 use crate::git::Repo;
 use crate::model::ApprovalStatement;
-use crate::output::signed::{ApprovedChange, Approvals};
+use crate::output::signed::{Approvals, ApprovedChange};
 use crate::trailers::Identity;
 
 /// Approve, as a maintainer, the AI use in commits or in the patches of an mbox

@@ -10,7 +10,7 @@ use crate::app::Error;
 use crate::attest::Rule;
 use crate::git::Repo;
 use crate::model::Tool;
-use crate::output::signed::{AttestedCommit, Attestations};
+use crate::output::signed::{Attestations, AttestedCommit};
 
 /// Sign an AI-usage attestation for a commit, or each commit of a series, and store them in the
 /// notes

@@ -40,7 +40,9 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
                     Some(f) => format!(
                         "{}: {}",
                         f.code,
-                        f.message.strip_prefix("note line 1: ").unwrap_or(&f.message)
+                        f.message
+                            .strip_prefix("note line 1: ")
+                            .unwrap_or(&f.message)
                     ),
                     None if checked.attestations.is_empty() && checked.approvals.is_empty() => {
                         "not an AI-usage attestation".into()

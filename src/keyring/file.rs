@@ -129,12 +129,12 @@ impl KeyringFile {
         let mut keyring = Keyring::default();
         for (i, s) in self.signer.iter().enumerate() {
             let what = format!("signer {} ({})", i + 1, s.identity);
-            let invalid = |field: &str, message: String| mistake("signer", i, field, what.clone(), message);
+            let invalid =
+                |field: &str, message: String| mistake("signer", i, field, what.clone(), message);
             if s.identity.trim().is_empty() {
                 return Err(invalid("identity", "empty identity".into()));
             }
-            let key =
-                PublicKey::from_openssh(&s.key).map_err(|e| invalid("key", e.to_string()))?;
+            let key = PublicKey::from_openssh(&s.key).map_err(|e| invalid("key", e.to_string()))?;
             let date = |d: &Option<String>| d.as_deref().map(parse_date).transpose();
             let valid_after = date(&s.valid_after).map_err(|e| invalid("valid-after", e))?;
             let valid_before = date(&s.valid_before).map_err(|e| invalid("valid-before", e))?;
@@ -173,7 +173,13 @@ impl KeyringFile {
         }
         for (i, r) in self.revoked.iter().enumerate() {
             let key = PublicKey::from_openssh(&r.key).map_err(|e| {
-                mistake("revoked", i, "key", format!("revoked key {}", i + 1), e.to_string())
+                mistake(
+                    "revoked",
+                    i,
+                    "key",
+                    format!("revoked key {}", i + 1),
+                    e.to_string(),
+                )
             })?;
             keyring.revoked.push(Revocation {
                 key,

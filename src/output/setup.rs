@@ -57,7 +57,10 @@ impl Results for Initialized {
             out.status(format!("{path} already exists; left as it is"));
         }
         for hook in &self.hooks {
-            out.status(format!("installed the {} hook: {}", hook.name, hook.purpose));
+            out.status(format!(
+                "installed the {} hook: {}",
+                hook.name, hook.purpose
+            ));
         }
         let mut keys: Vec<&str> = Vec::new();
         for s in &self.config {

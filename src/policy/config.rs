@@ -13,8 +13,8 @@ use super::maintainers::Dialect;
 use super::profiles::{Convention, Profile};
 use super::{PathClasses, PathGlob};
 use crate::finding::{Code, Severity};
-pub use crate::text::Location;
 use crate::text::locate;
+pub use crate::text::Location;
 
 /// Where the policy lives, relative to the repository root.
 pub const POLICY_PATH: &str = ".aiprov/policy.toml";

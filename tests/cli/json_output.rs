@@ -64,7 +64,10 @@ fn every_command_prints_one_document_its_schema_accepts() {
     let public = std::fs::read_to_string(alice.with_extension("pub")).expect("the .pub file");
     assert_eq!(
         public.trim(),
-        format!("{} alice@example.org", doc["openssh"].as_str().expect("openssh"))
+        format!(
+            "{} alice@example.org",
+            doc["openssh"].as_str().expect("openssh")
+        )
     );
     let doc = ok(
         &f,
@@ -79,11 +82,17 @@ fn every_command_prints_one_document_its_schema_accepts() {
     assert_eq!(doc["keyring"]["path"], ".aiprov/keyring.toml");
     assert!(f.path(".aiprov/keyring.toml").exists());
     let config = doc["config"].as_array().expect("config");
-    assert!(config.contains(&serde_json::json!({"key": "notes.rewriteRef", "value": "refs/notes/aiprov"})));
-    assert!(config.contains(&serde_json::json!({"key": "format.notes", "value": "refs/notes/aiprov"})));
+    assert!(config
+        .contains(&serde_json::json!({"key": "notes.rewriteRef", "value": "refs/notes/aiprov"})));
+    assert!(
+        config.contains(&serde_json::json!({"key": "format.notes", "value": "refs/notes/aiprov"}))
+    );
     assert_eq!(doc["hooks"][0]["name"], "sendemail-validate");
     let doc = ok(&f, "init.schema.json", &["init"]);
-    assert_eq!(doc["keyring"]["created"], false, "an existing keyring is left alone");
+    assert_eq!(
+        doc["keyring"]["created"], false,
+        "an existing keyring is left alone"
+    );
     assert_eq!(doc["hooks"], serde_json::json!([]));
 
     // keyring add, again (nothing to do), revoke, list.
@@ -120,14 +129,19 @@ fn every_command_prints_one_document_its_schema_accepts() {
     f.write("tests/test-dev.c", lines("test", 5));
     f.commit_all(&format!("Base\n\n{SOB_ALICE}"));
     f.write("tests/test-dev.c", lines("test", 9));
-    let head = f.commit_all(&format!("Cover the device\n\nAI-used-for: tests\n{SOB_ALICE}"));
+    let head = f.commit_all(&format!(
+        "Cover the device\n\nAI-used-for: tests\n{SOB_ALICE}"
+    ));
     let doc = ok(
         &f,
         "attest.schema.json",
         &["attest", "--stdout", "--key", path(&alice)],
     );
     assert_eq!(doc["stored"], false);
-    assert!(f.git_cmd_fails(&["notes", "--ref=aiprov", "show", "HEAD"]), "--stdout stores nothing");
+    assert!(
+        f.git_cmd_fails(&["notes", "--ref=aiprov", "show", "HEAD"]),
+        "--stdout stores nothing"
+    );
     let doc = ok(&f, "attest.schema.json", &["attest", "--key", path(&alice)]);
     assert_eq!(doc["stored"], true);
     assert_eq!(doc["notesRef"], "refs/notes/aiprov");
@@ -140,7 +154,11 @@ fn every_command_prints_one_document_its_schema_accepts() {
     assert_eq!(note_lines(&f, "HEAD"), vec![attested["envelope"].clone()]);
 
     // approve: the commit approved, by whom; its envelope is the note's second line.
-    let doc = ok(&f, "approve.schema.json", &["approve", "--key", path(&alice)]);
+    let doc = ok(
+        &f,
+        "approve.schema.json",
+        &["approve", "--key", path(&alice)],
+    );
     assert_eq!(doc["stored"], true);
     assert_eq!(doc["approver"]["email"], "alice@example.org");
     assert_eq!(doc["approved"][0]["commit"], head.as_str());
@@ -151,8 +169,14 @@ fn every_command_prints_one_document_its_schema_accepts() {
     assert_eq!(doc["commit"], head.as_str());
     let shown = doc["attestations"].as_array().expect("lines");
     assert_eq!(shown.len(), 2);
-    assert_eq!((shown[0]["line"].clone(), shown[0]["kind"].clone()), (1.into(), "attestation".into()));
-    assert_eq!((shown[1]["line"].clone(), shown[1]["kind"].clone()), (2.into(), "approval".into()));
+    assert_eq!(
+        (shown[0]["line"].clone(), shown[0]["kind"].clone()),
+        (1.into(), "attestation".into())
+    );
+    assert_eq!(
+        (shown[1]["line"].clone(), shown[1]["kind"].clone()),
+        (2.into(), "approval".into())
+    );
     assert_eq!(shown[0]["verified"], true);
     assert_schema_valid("ai-usage-statement.schema.json", &shown[0]["statement"]);
 
@@ -184,8 +208,11 @@ fn every_command_prints_one_document_its_schema_accepts() {
     f.git(&["reset", "-q", "--hard", "HEAD~1"]);
     let tampered = f.tmp.path().join("tampered.mbox");
     assert!(patch.contains("+test line 9\n"));
-    std::fs::write(&tampered, patch.replace("+test line 9\n", "+test line nine\n"))
-        .expect("write the mbox");
+    std::fs::write(
+        &tampered,
+        patch.replace("+test line 9\n", "+test line nine\n"),
+    )
+    .expect("write the mbox");
     let (code, doc) = json(&f, &["am", path(&tampered)]);
     assert_eq!(code, 1, "{doc:#}");
     assert_schema_valid("am.schema.json", &doc);
@@ -228,7 +255,10 @@ fn every_error_is_one_json_document_with_format_json() {
         assert_eq!(code, 2, "aiprov {args:?}: {doc:#}");
         assert_schema_valid("error.schema.json", &doc);
         assert!(
-            !doc["error"]["message"].as_str().unwrap_or_default().is_empty(),
+            !doc["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
             "aiprov {args:?}: {doc:#}"
         );
     }
@@ -239,7 +269,10 @@ fn every_error_is_one_json_document_with_format_json() {
         .output()
         .expect("run");
     let doc: Value = serde_json::from_slice(&out.stdout).expect("a JSON error");
-    assert_eq!(doc["error"]["message"], "unexpected argument '--bogus' found");
+    assert_eq!(
+        doc["error"]["message"],
+        "unexpected argument '--bogus' found"
+    );
     assert_eq!(out.status.code(), Some(2));
     // Help is not an error.
     f.aiprov()
@@ -279,7 +312,10 @@ fn a_format_that_means_nothing_for_a_command_is_refused() {
         assert!(out.stdout.is_empty(), "aiprov {args:?} printed a result");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.starts_with(&format!("error: `aiprov {}` has no markdown output", args[0])),
+            stderr.starts_with(&format!(
+                "error: `aiprov {}` has no markdown output",
+                args[0]
+            )),
             "aiprov {args:?}: {stderr}"
         );
     }
@@ -309,7 +345,12 @@ fn a_format_that_means_nothing_for_a_command_is_refused() {
         .args(["--format", "markdown", "report", "HEAD~1..HEAD"])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("# "));
 }
 
@@ -420,7 +461,9 @@ fn one_is_singular() {
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.starts_with("archived 1 change of HEAD~1..HEAD (1 passed, 0 failed, 0 skipped; 1 envelope)"),
+        stdout.starts_with(
+            "archived 1 change of HEAD~1..HEAD (1 passed, 0 failed, 0 skipped; 1 envelope)"
+        ),
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -432,7 +475,10 @@ fn one_is_singular() {
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(": 1 change;"), "{stdout}");
-    assert!(stdout.contains("archive verified: 1 change as recorded"), "{stdout}");
+    assert!(
+        stdout.contains("archive verified: 1 change as recorded"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -455,11 +501,22 @@ fn show_numbers_note_lines_as_verify_does() {
     std::fs::write(&note, format!("\nnot an envelope\n{envelope}")).expect("write");
     // As a blob, so that git keeps the blank line (`-F` would strip it).
     let blob = f.git(&["hash-object", "-w", path(&note)]);
-    f.git(&["notes", "--ref=aiprov", "add", "-f", "-C", blob.trim(), "HEAD"]);
+    f.git(&[
+        "notes",
+        "--ref=aiprov",
+        "add",
+        "-f",
+        "-C",
+        blob.trim(),
+        "HEAD",
+    ]);
     let verified = f.outcome(f.aiprov().args(["verify", "--color", "never", "HEAD"]));
     assert!(verified.contains("note line 2: "), "{verified}");
     let shown = f.outcome(f.aiprov().args(["show", "--color", "never"]));
-    let heads: Vec<&str> = shown.lines().filter(|l| l.starts_with("note line")).collect();
+    let heads: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("note line"))
+        .collect();
     insta::assert_snapshot!(heads.join("\n"), @"
     note line 2: unreadable (signature.invalid: not a valid envelope: expected ident at line 1 column 2)
     note line 3: attestation by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)

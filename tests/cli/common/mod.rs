@@ -238,7 +238,10 @@ pub fn schema_validator(schema_name: &str) -> jsonschema::Validator {
         let path = entry.expect("an entry").path();
         if path.to_string_lossy().ends_with(".schema.json") {
             let doc = read(&path);
-            let id = doc["$id"].as_str().expect("a schema with an $id").to_string();
+            let id = doc["$id"]
+                .as_str()
+                .expect("a schema with an $id")
+                .to_string();
             let resource = jsonschema::Resource::from_contents(doc).expect("a schema resource");
             options = options.with_resource(id, resource);
         }
