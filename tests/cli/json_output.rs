@@ -554,3 +554,36 @@ fn a_keyring_value_that_is_wrong_is_shown_where_it_is() {
        |               ^^^^^^^^^^^
     "#);
 }
+
+#[test]
+fn the_examples_of_the_command_schemas_validate_and_the_schemas_refuse_strays() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/examples");
+    for name in [
+        "am",
+        "approve",
+        "attest",
+        "error",
+        "init",
+        "keygen",
+        "keyring-edit",
+        "keyring-list",
+        "show",
+    ] {
+        let text = std::fs::read_to_string(examples.join(format!("{name}.json")))
+            .unwrap_or_else(|e| panic!("schema/examples/{name}.json: {e}"));
+        let mut doc: Value = serde_json::from_str(&text).expect("JSON");
+        let schema = format!("{name}.schema.json");
+        assert_schema_valid(&schema, &doc);
+        // A field no document has is refused, at the top and one level down.
+        doc["stray"] = true.into();
+        assert!(!common::schema_validator(&schema).is_valid(&doc), "{schema}");
+    }
+    let text = std::fs::read_to_string(examples.join("show.json")).expect("show.json");
+    let mut doc: Value = serde_json::from_str(&text).expect("JSON");
+    doc["attestations"][0]["verified"] = false.into();
+    doc["attestations"][0]["kind"] = "unreadable".into();
+    assert!(
+        !common::schema_validator("show.schema.json").is_valid(&doc),
+        "an unreadable line has no statement"
+    );
+}
