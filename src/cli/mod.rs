@@ -91,8 +91,9 @@ impl Command {
             // Its human output is Markdown.
             Command::Report(_) => ("report", &[Human, Json, Markdown]),
             Command::Policy(_) => ("policy", both),
+            // Its verdict is its exit code and one line on stderr.
             #[cfg(feature = "sigstore")]
-            Command::VerifyBundle(_) => ("verify-bundle", both),
+            Command::VerifyBundle(_) => ("verify-bundle", &[Human]),
             // A shell script and a man page: nothing else to print them as.
             Command::Completions(_) => ("completions", &[Human]),
             Command::Man(_) => ("man", &[Human]),
