@@ -576,7 +576,10 @@ fn the_examples_of_the_command_schemas_validate_and_the_schemas_refuse_strays() 
         assert_schema_valid(&schema, &doc);
         // A field no document has is refused, at the top and one level down.
         doc["stray"] = true.into();
-        assert!(!common::schema_validator(&schema).is_valid(&doc), "{schema}");
+        assert!(
+            !common::schema_validator(&schema).is_valid(&doc),
+            "{schema}"
+        );
     }
     let text = std::fs::read_to_string(examples.join("show.json")).expect("show.json");
     let mut doc: Value = serde_json::from_str(&text).expect("JSON");
