@@ -30,6 +30,10 @@ pub enum AttestError {
         "invalid --ai rule '{rule}': research is declared for the whole change with --research"
     )]
     ResearchInRule { rule: String },
+    #[error(
+        "invalid --ai rule '{rule}': '{name}' is not a category (the categories are code, tests and docs; research is declared with --research)"
+    )]
+    UnknownCategory { rule: String, name: String },
     #[error(transparent)]
     Glob(#[from] PathGlobError),
     #[error("the commit's AI trailer cannot be read, so its declaration cannot be signed")]
@@ -117,6 +121,17 @@ impl Rule {
             .split_once('=')
             .filter(|(g, v)| !g.trim().is_empty() && !v.trim().is_empty())
             .ok_or_else(|| AttestError::RuleSyntax { rule: rule.into() })?;
+        // A name that is no category is said so, with the ones there are, before anything
+        // else about the value.
+        if let Some(name) = trailers::written_categories(value)
+            .into_iter()
+            .find(|n| n.parse::<Category>().is_err())
+        {
+            return Err(AttestError::UnknownCategory {
+                rule: rule.into(),
+                name: name.into(),
+            });
+        }
         let parsed: AiUsedFor = value.parse().map_err(|source| AttestError::RuleValue {
             rule: rule.into(),
             source,
@@ -315,6 +330,26 @@ pub fn statement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_with_a_name_that_is_no_category_says_so_and_lists_them() {
+        let err = Rule::ai("docs/**=documentation")
+            .err()
+            .expect("documentation is no category");
+        assert_eq!(
+            err.to_string(),
+            "invalid --ai rule 'docs/**=documentation': 'documentation' is not a category (the categories are code, tests and docs; research is declared with --research)"
+        );
+        let err = Rule::ai("hw/*.c=code (refactoring), tset")
+            .err()
+            .expect("tset is no category");
+        assert!(matches!(err, AttestError::UnknownCategory { name, .. } if name == "tset"));
+        assert!(matches!(
+            Rule::ai("x=analysis").err(),
+            Some(AttestError::ResearchInRule { .. })
+        ));
+        assert!(Rule::ai("docs/**=Docs").is_ok());
+    }
 
     fn plan_of(categories: &[Category]) -> Plan {
         let ai = (!categories.is_empty()).then(|| AiUse {

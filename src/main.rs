@@ -1,9 +1,7 @@
 //! The `aiprov` binary: parse, run, map errors to exit codes (0 verified, 1 findings, 2 errors).
 
-use clap::Parser;
-
 fn main() {
-    let cli = aiprov::cli::Cli::parse();
+    let cli = aiprov::cli::parse();
     let out = aiprov::output::Output::new(cli.format, cli.color, cli.quiet, cli.verbose);
     let code = match aiprov::cli::run(cli) {
         Ok(code) => code,
@@ -11,7 +9,7 @@ fn main() {
         // a success, since the result was not all delivered.
         Err(err) if err.is_broken_pipe() => 141,
         Err(err) => {
-            out.print_error(&err.chain(), err.hint.as_deref());
+            out.print_error(&err.report());
             2
         }
     };

@@ -1,11 +1,68 @@
 //! Text as aiprov shows it and paths as it names them: [`printable`] spells control characters
 //! as escapes (for terminals and one-line findings), [`count`] says how many; [`path_name`] names a path's bytes
-//! one-to-one with git's C-quoting, which [`path_bytes`] and [`unquote_bytes`] undo. The bottom
+//! one-to-one with git's C-quoting, which [`path_bytes`] and [`unquote_bytes`] undo; a
+//! [`Location`] is a place in a file, shown with its line and a caret. The bottom
 //! of the ladder (`ARCHITECTURE.md`, "Layers"): it uses no other module.
 
 /// `n` with its noun, singular or plural: `1 file`, `2 files`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A place in a text file (a policy, a keyring): 1-based line and column, the line's text and
+/// the width marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    pub text: String,
+    pub width: usize,
+}
+
+impl Location {
+    /// The line with the place marked, compiler style, on lines of their own:
+    ///
+    /// ```text
+    ///   |
+    /// 3 | categories = ["code", "documentation"]
+    ///   |              ^^^^^^^^^^^^^^^^^^^^^^^^^
+    /// ```
+    pub fn excerpt(&self) -> String {
+        let number = self.line.to_string();
+        let pad = " ".repeat(number.len());
+        let lead: String = self
+            .text
+            .chars()
+            .take(self.column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        format!(
+            "{pad} |\n{number} | {}\n{pad} | {lead}{}",
+            printable(&self.text),
+            "^".repeat(self.width.max(1))
+        )
+    }
+}
+
+/// The location of a byte range of `text` (its start, and its width on that line).
+pub fn locate(text: &str, span: std::ops::Range<usize>) -> Location {
+    let start = span.start.min(text.len());
+    let start = (0..=start)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    let column = text[line_start..start].chars().count() + 1;
+    let end = span.end.clamp(start, line_end);
+    let width = text.get(start..end).map_or(1, |s| s.chars().count());
+    Location {
+        line: text[..start].matches('\n').count() + 1,
+        column,
+        text: line_text.to_string(),
+        width,
+    }
 }
 
 /// Text from a commit, a mail or an attestation as a terminal may show it: control characters

@@ -6,7 +6,7 @@ use super::trust::Trust;
 use super::Error;
 use crate::git::{notes, CommitId, Repo, Target};
 use crate::mail::PatchMail;
-use crate::model::Verdict;
+use crate::model::{Report, Verdict};
 use crate::output::report::Printer;
 use crate::output::Output;
 use crate::verify::{verify_commit_note, verify_mail, MailBlobs};
@@ -27,18 +27,23 @@ pub struct Options<'a> {
 /// What became of a series.
 pub enum Outcome {
     /// Not applied: `failed` of `of` patches failed verification.
-    Refused { failed: usize, of: usize },
+    Refused {
+        failed: usize,
+        of: usize,
+        report: Report,
+    },
     /// Applied as these commits, the branch moved to the last; `failed` patches did not verify
     /// (with `softfail`).
     Applied {
         commits: Vec<CommitId>,
         failed: bool,
+        report: Report,
     },
 }
 
 /// Verifies `mails` (cover letters skipped), applies them with git am in a scratch work tree,
 /// verifies the commits git am made, then fast-forwards the branch and attaches the notes. Each
-/// patch's report is printed as it is verified.
+/// patch's report is printed for people as it is verified; the whole report is returned.
 pub fn apply_series(
     repo: &Repo,
     mails: Vec<(Vec<u8>, PatchMail)>,
@@ -71,7 +76,7 @@ pub fn apply_series(
         None => base,
     };
     let mut trust = Trust::new(Some(repo), ui, options.keyring)?;
-    let mut printer = Printer::new(ui);
+    let mut printer = Printer::keeping(ui);
     let mut failed = 0;
     let blobs = MailBlobs::new(Some(repo));
     // The patches are one series (the small-fix limit over a series): all verified, then checked
@@ -98,14 +103,14 @@ pub fn apply_series(
         failed += usize::from(report.verdict == Verdict::Fail);
         printer.add(report)?;
     }
+    let report = printer.finish_report()?;
     if failed > 0 && !options.softfail {
-        printer.finish()?;
         return Ok(Outcome::Refused {
             failed,
             of: mails.len(),
+            report,
         });
     }
-    let code = printer.finish()?;
 
     // git am applies the series in a scratch work tree on a detached HEAD: the commits it makes
     // are verified before the branch moves, so what lands is what was verified.
@@ -117,11 +122,18 @@ pub fn apply_series(
         .map_err(|e| Error::msg(format!("cannot create a temporary file: {e}")))?;
     std::fs::write(series.path(), series_mbox(&mails))
         .map_err(|e| Error::msg(format!("cannot write {}: {e}", series.path().display())))?;
-    let status = crate::git::git_command()
+    let mut git_am = crate::git::git_command();
+    git_am
         .arg("am")
         .args(options.git_am)
         .arg(series.path())
-        .current_dir(quarantine.path())
+        .current_dir(quarantine.path());
+    if ui.json() {
+        // Standard output holds the JSON document alone; git am's `Applying:` lines go to
+        // standard error.
+        git_am.stdout(std::io::stderr());
+    }
+    let status = git_am
         .status()
         .map_err(|e| Error::msg(format!("cannot run git am: {e}")))?;
     if !status.success() {
@@ -134,9 +146,9 @@ pub fn apply_series(
     let applied = repo.first_parent_commits(base, &tip.to_string())?;
     if applied.len() != mails.len() {
         return Err(Error::msg(format!(
-            "git am made {} commits of {} patches; nothing was applied",
-            applied.len(),
-            mails.len()
+            "git am made {} of {}; nothing was applied",
+            crate::text::count(applied.len(), "commit", "commits"),
+            crate::text::count(mails.len(), "patch", "patches")
         )));
     }
     let mut wrong = Vec::new();
@@ -171,10 +183,13 @@ pub fn apply_series(
         for w in &wrong {
             ui.warn(format!("the commit git am made of {w}"));
         }
+        let which = match (wrong.len(), mails.len()) {
+            (_, 1) => "the commit git am made does".to_string(),
+            (1, all) => format!("1 of the {all} commits git am made does"),
+            (n, all) => format!("{n} of the {all} commits git am made do"),
+        };
         return Err(Error::msg(format!(
-            "not applying: {} of {} commits git am made do not verify; your branch is unchanged",
-            wrong.len(),
-            mails.len()
+            "not applying: {which} not verify; your branch is unchanged"
         )));
     }
     attach(repo, options.notes_ref, &applied, &mails)?;
@@ -198,7 +213,8 @@ pub fn apply_series(
     }
     Ok(Outcome::Applied {
         commits: applied,
-        failed: code != 0,
+        failed: report.verdict == Verdict::Fail,
+        report,
     })
 }
 

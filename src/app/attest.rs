@@ -172,10 +172,10 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome,
         };
         if line.len() > crate::dsse::MAX_ENVELOPE_BYTES {
             return Err(Error::msg(format!(
-                "the attestation of {} is {} bytes ({} files), over the envelope limit of {} bytes",
+                "the attestation of {} is {} bytes ({}), over the envelope limit of {} bytes",
                 p.id.short(),
                 line.len(),
-                p.change.files.len(),
+                crate::text::count(p.change.files.len(), "file", "files"),
                 crate::dsse::MAX_ENVELOPE_BYTES
             ))
             .hint("split the commit: verifiers refuse envelopes over the limit"));

@@ -3,6 +3,9 @@
 
 use std::fmt::Display;
 
+use crate::keyring::KeyringError;
+use crate::policy::PolicyError;
+
 /// An error that ends the command with exit code 2.
 #[derive(Debug)]
 pub struct Error {
@@ -32,6 +35,29 @@ impl Error {
                     .and_then(|e| e.io_error_kind())
                     == broken
         })
+    }
+
+    /// What the command line prints of it: the message and causes, the place in a file a
+    /// cause points at (a policy or keyring mistake), the hint.
+    pub fn report(&self) -> crate::output::ErrorReport {
+        crate::output::ErrorReport {
+            chain: self.chain(),
+            at: self.error.chain().find_map(|e| {
+                if let Some(PolicyError {
+                    origin,
+                    at: Some(at),
+                    ..
+                }) = e.downcast_ref::<PolicyError>()
+                {
+                    return Some((origin.clone(), at.clone()));
+                }
+                match e.downcast_ref::<KeyringError>() {
+                    Some(KeyringError::At { origin, at, .. }) => Some((origin.clone(), at.clone())),
+                    _ => None,
+                }
+            }),
+            hint: self.hint.clone(),
+        }
     }
 
     /// The message and its causes, outermost first. A cause that says what the one before it

@@ -8,6 +8,7 @@ use crate::app::am::{apply_series, Options, Outcome};
 use crate::app::verify::read_mbox;
 use crate::app::Error;
 use crate::git::Repo;
+use crate::output::am::Applied;
 
 /// Verify a patch series, apply it with git am, and attach its attestations as notes
 #[derive(Debug, clap::Args)]
@@ -33,20 +34,36 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         softfail: args.softfail,
         git_am: &args.git_am,
     };
-    match apply_series(repo, mails, &options, &ctx.out)? {
-        Outcome::Refused { failed, of } => {
-            ctx.out.warn(format!(
-                "not applying: {failed} of {of} patches failed verification (use --softfail to apply anyway)"
-            ));
-            Ok(1)
-        }
-        Outcome::Applied { commits, failed } => {
-            ctx.out.status(format!(
-                "applied {} patches; their attestations are notes in {}",
-                commits.len(),
-                ctx.notes_ref
-            ));
-            Ok(i32::from(failed))
-        }
-    }
+    let (result, code) = match apply_series(repo, mails, &options, &ctx.out)? {
+        Outcome::Refused { failed, of, report } => (
+            Applied {
+                schema_version: 1,
+                applied: false,
+                notes_ref: ctx.notes_ref.clone(),
+                commits: Vec::new(),
+                report,
+                failed,
+                patches: of,
+            },
+            1,
+        ),
+        Outcome::Applied {
+            commits,
+            failed,
+            report,
+        } => (
+            Applied {
+                schema_version: 1,
+                applied: true,
+                notes_ref: ctx.notes_ref.clone(),
+                patches: commits.len(),
+                commits: commits.iter().map(ToString::to_string).collect(),
+                report,
+                failed: 0,
+            },
+            i32::from(failed),
+        ),
+    };
+    ctx.out.result(&result)?;
+    Ok(code)
 }

@@ -1,14 +1,17 @@
 //! `aiprov approve [REV|RANGE]...|--mbox FILE`: a maintainer's signed approval of the AI use in a change,
 //! bound to the change's file-change digests.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::Context;
 use crate::app::approve::{approve_commits, approve_series, Options};
 use crate::app::verify::read_mbox;
 use crate::app::Error;
+use crate::dsse::Envelope;
 use crate::git::Repo;
+use crate::model::ApprovalStatement;
+use crate::output::signed::{Approvals, ApprovedChange};
+use crate::trailers::Identity;
 
 /// Approve, as a maintainer, the AI use in commits or in the patches of an mbox
 #[derive(Debug, clap::Args)]
@@ -43,27 +46,57 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         comment: args.comment.as_deref(),
         notes_ref: &ctx.notes_ref,
     };
-    if let Some(path) = &args.mbox {
+    let approvals = if let Some(path) = &args.mbox {
         let mails = read_mbox(path)?;
-        for (subject, envelope) in approve_series(repo, &mails, &options, &ctx.out)? {
-            writeln!(ctx.out.stdout(), "{}", envelope.to_json())?;
-            ctx.out.status(format!("approved {subject}"));
+        let approved: Vec<ApprovedChange> = approve_series(repo, &mails, &options, &ctx.out)?
+            .into_iter()
+            .map(|(subject, envelope)| {
+                let line = envelope.to_json();
+                ApprovedChange {
+                    commit: None,
+                    short: String::new(),
+                    title: subject,
+                    envelope: serde_json::from_str(&line).ok(),
+                    line,
+                }
+            })
+            .collect();
+        Approvals {
+            schema_version: 1,
+            stored: false,
+            notes_ref: ctx.notes_ref.clone(),
+            approver: approved.first().and_then(|a| approver_of(&a.line)),
+            approved,
+            merges_skipped: 0,
         }
-        return Ok(0);
-    }
-    let approved = approve_commits(repo, &args.revs, &options, &ctx.out)?;
-    for (id, title) in &approved.commits {
-        ctx.out.status(format!(
-            "approved {} {title} as {}",
-            id.short(),
-            approved.approver.email
-        ));
-    }
-    if approved.merges_skipped > 0 {
-        ctx.out.status(format!(
-            "left out {}: a merge with changes of its own is approved by naming it",
-            crate::text::count(approved.merges_skipped, "merge", "merges"),
-        ));
-    }
+    } else {
+        let approved = approve_commits(repo, &args.revs, &options, &ctx.out)?;
+        Approvals {
+            schema_version: 1,
+            stored: true,
+            notes_ref: ctx.notes_ref.clone(),
+            approved: approved
+                .commits
+                .iter()
+                .map(|(id, title)| ApprovedChange {
+                    commit: Some(id.to_string()),
+                    short: id.short(),
+                    title: title.clone(),
+                    envelope: None,
+                    line: String::new(),
+                })
+                .collect(),
+            approver: Some(approved.approver),
+            merges_skipped: approved.merges_skipped,
+        }
+    };
+    ctx.out.result(&approvals)?;
     Ok(0)
+}
+
+/// The approver an approval envelope names.
+fn approver_of(line: &str) -> Option<Identity> {
+    let envelope = Envelope::of_line(line.as_bytes()).ok()?;
+    let statement: ApprovalStatement = serde_json::from_slice(&envelope.payload).ok()?;
+    Some(statement.predicate.approver)
 }

@@ -132,13 +132,13 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Er
         let mut out = ctx.out.stdout();
         writeln!(
             out,
-            "archived {} changes of {} ({} passed, {} failed, {} skipped; {} envelopes), signed by {} to {}",
-            totals.changes,
+            "archived {} of {} ({} passed, {} failed, {} skipped; {}), signed by {} to {}",
+            crate::text::count(totals.changes as usize, "change", "changes"),
             args.range,
             totals.pass,
             totals.fail,
             totals.skipped,
-            totals.envelopes,
+            crate::text::count(totals.envelopes as usize, "envelope", "envelopes"),
             signer_identity.email,
             args.output.display()
         )?;

@@ -1,7 +1,6 @@
 //! `aiprov attest [REV|RANGE]...`: sign AI-usage attestations for commits and store them as
 //! notes, all in one notes commit.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::Context;
@@ -11,6 +10,7 @@ use crate::app::Error;
 use crate::attest::Rule;
 use crate::git::Repo;
 use crate::model::Tool;
+use crate::output::signed::{Attestations, AttestedCommit};
 
 /// Sign an AI-usage attestation for a commit, or each commit of a series, and store them in the
 /// notes
@@ -116,35 +116,26 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         jobs: jobs(args.jobs),
     };
     let outcome = attest(repo, options, &ctx.out)?;
-    for done in &outcome.attested {
-        if !done.stored {
-            writeln!(ctx.out.stdout(), "{}", done.line)?;
-            continue;
-        }
-        let what = if done.categories.is_empty() {
-            "no AI use".to_string()
-        } else {
-            format!("AI used for {}", done.categories.join(", "))
-        };
-        ctx.out.status(format!(
-            "attested {} {} ({what}; {}) as {}",
-            done.commit.short(),
-            done.title,
-            crate::text::count(done.files, "file", "files"),
-            done.signer
-        ));
-    }
-    if outcome.attested.len() > 1 && outcome.attested[0].stored {
-        ctx.out.status(format!(
-            "attested {}, in one notes commit",
-            crate::text::count(outcome.attested.len(), "commit", "commits")
-        ));
-    }
-    if outcome.merges_skipped > 0 {
-        ctx.out.status(format!(
-            "left out {}: a merge with changes of its own is attested by naming it",
-            crate::text::count(outcome.merges_skipped, "merge", "merges"),
-        ));
-    }
+    let stored = outcome.attested.first().is_none_or(|a| a.stored);
+    ctx.out.result(&Attestations {
+        schema_version: 1,
+        stored,
+        notes_ref: ctx.notes_ref.clone(),
+        attested: outcome
+            .attested
+            .into_iter()
+            .map(|done| AttestedCommit {
+                commit: done.commit.to_string(),
+                short: done.commit.short(),
+                title: done.title,
+                signer: done.signer,
+                files: done.files,
+                ai_used_for: done.categories,
+                envelope: serde_json::from_str(&done.line).unwrap_or(serde_json::Value::Null),
+                line: done.line,
+            })
+            .collect(),
+        merges_skipped: outcome.merges_skipped,
+    })?;
     Ok(0)
 }

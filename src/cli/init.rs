@@ -1,9 +1,12 @@
 //! `aiprov init`: set up a repository: keyring skeleton, notes rewriting, notes in format-patch.
 
+use std::path::{Path, PathBuf};
+
 use super::Context;
 use crate::app::Error;
 use crate::git::Repo;
 use crate::keyring::{file::skeleton, AIPROV_DIR, KEYRING_PATH};
+use crate::output::setup::{Hook, Initialized, KeyringFileState, Setting};
 
 /// Set up a repository for aiprov: .aiprov/ keyring and the git config that carries notes along
 #[derive(Debug, clap::Args)]
@@ -24,85 +27,126 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     let workdir = repo
         .workdir()
         .ok_or_else(|| Error::msg("aiprov init needs a work tree (this is a bare repository)"))?;
+    // The hooks asked for, each checked before anything is changed: a hook aiprov did not
+    // write is never replaced.
+    let mut wanted = Vec::new();
+    if args.hooks {
+        wanted.push(SEND_EMAIL_HOOK);
+    }
+    if args.auto_attest {
+        wanted.push(POST_COMMIT_HOOK);
+    }
+    let hook_paths = wanted
+        .iter()
+        .map(|hook| hook_path(repo, hook))
+        .collect::<Result<Vec<_>, Error>>()?;
     let keyring = workdir.join(KEYRING_PATH);
-    if keyring.exists() {
-        ctx.out
-            .status(format!("{KEYRING_PATH} already exists; left as it is"));
-    } else {
+    let created = !keyring.exists();
+    if created {
         std::fs::create_dir_all(workdir.join(AIPROV_DIR))
             .map_err(|e| Error::msg(format!("cannot create {AIPROV_DIR}/: {e}")))?;
         std::fs::write(&keyring, skeleton())
             .map_err(|e| Error::msg(format!("cannot write {KEYRING_PATH}: {e}")))?;
-        ctx.out.status(format!("created {KEYRING_PATH}"));
     }
     let notes_ref = &ctx.notes_ref;
+    let mut config = Vec::new();
+    let mut set = |key: &str, value: &str, add: bool| -> Result<(), Error> {
+        if add {
+            repo.add_config_value(key, value)?;
+        } else {
+            repo.set_config(key, value)?;
+        }
+        config.push(Setting {
+            key: key.into(),
+            value: value.into(),
+        });
+        Ok(())
+    };
     // Attestations follow `git commit --amend` and `git rebase` (both on by default in git,
     // set explicitly so a global config cannot turn them off for this repository).
-    repo.add_config_value("notes.rewriteRef", notes_ref)?;
-    repo.set_config("notes.rewrite.amend", "true")?;
-    repo.set_config("notes.rewrite.rebase", "true")?;
+    set("notes.rewriteRef", notes_ref, true)?;
+    set("notes.rewrite.amend", "true", false)?;
+    set("notes.rewrite.rebase", "true", false)?;
     // `git format-patch` puts the attestations below the `---` line of each patch mail.
-    repo.add_config_value("format.notes", notes_ref)?;
-    if args.hooks {
-        install_hook(
-            ctx,
-            repo,
-            "sendemail-validate",
-            "refuse to send a patch whose attestation is missing or does not verify",
-            "verify -q --mbox \"$1\"",
-        )?;
-    }
-    if args.auto_attest {
-        install_hook(
-            ctx,
-            repo,
-            "post-commit",
-            "attest every new commit",
-            "attest -q -y HEAD",
-        )?;
-    }
-    ctx.out.status(format!(
-        "configured notes.rewriteRef and format.notes for {notes_ref}\n\
-         next: `aiprov keygen`, then `aiprov keyring add $(git config user.email) <key>.pub` and commit {AIPROV_DIR}/"
-    ));
+    set("format.notes", notes_ref, true)?;
+    let hooks = wanted
+        .iter()
+        .zip(hook_paths)
+        .map(|(hook, path)| install_hook(hook, &path))
+        .collect::<Result<Vec<_>, Error>>()?;
+    ctx.out.result(&Initialized {
+        schema_version: 1,
+        keyring: KeyringFileState {
+            path: KEYRING_PATH.into(),
+            created,
+        },
+        notes_ref: notes_ref.clone(),
+        config,
+        hooks,
+        trust_dir: AIPROV_DIR.into(),
+    })?;
     Ok(0)
 }
 
-/// Writes `.git/hooks/NAME` (or under `core.hooksPath`) running `aiprov ARGS`.
-fn install_hook(
-    ctx: &Context,
-    repo: &Repo,
-    name: &str,
-    what: &str,
-    args: &str,
-) -> Result<(), Error> {
+/// A hook aiprov installs: its name, what it does, and the aiprov command it runs.
+struct HookSpec {
+    name: &'static str,
+    what: &'static str,
+    args: &'static str,
+}
+
+const SEND_EMAIL_HOOK: HookSpec = HookSpec {
+    name: "sendemail-validate",
+    what: "refuse to send a patch whose attestation is missing or does not verify",
+    args: "verify -q --mbox \"$1\"",
+};
+
+const POST_COMMIT_HOOK: HookSpec = HookSpec {
+    name: "post-commit",
+    what: "attest every new commit",
+    args: "attest -q -y HEAD",
+};
+
+/// Where `.git/hooks/NAME` (or NAME under `core.hooksPath`) is; refused when a hook aiprov did
+/// not write is there.
+fn hook_path(repo: &Repo, hook: &HookSpec) -> Result<PathBuf, Error> {
     let dir = match repo.config_string("core.hooksPath") {
         Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
         None => repo.git_dir().join("hooks"),
     };
-    let path = dir.join(name);
+    let path = dir.join(hook.name);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         if !existing.contains(HOOK_MARKER) {
             return Err(Error::msg(format!(
                 "{} exists and is not aiprov's; not replacing it",
                 path.display()
             ))
-            .hint(format!("add `aiprov {args}` to it yourself")));
+            .hint(format!("add `aiprov {}` to it yourself", hook.args)));
         }
     }
+    Ok(path)
+}
+
+/// Writes the hook at `path`, running `aiprov ARGS`.
+fn install_hook(hook: &HookSpec, path: &Path) -> Result<Hook, Error> {
+    let HookSpec { name, what, args } = hook;
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string().replace('\'', "'\\''"))
         .unwrap_or_else(|_| "aiprov".into());
     let script = format!(
         "#!/bin/sh\n{HOOK_MARKER}: {what}.\naiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
     );
-    std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&path, script))
+    let dir = path.parent().expect("a hook path has a directory");
+    std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(path, script))
         .and_then(|_| {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
         })
         .map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))?;
-    ctx.out.status(format!("installed the {name} hook: {what}"));
-    Ok(())
+    Ok(Hook {
+        name: name.to_string(),
+        path: path.display().to_string(),
+        purpose: what.to_string(),
+    })
 }

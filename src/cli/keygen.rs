@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use std::io::Write;
-
 use super::Context;
 use crate::app::Error;
+use crate::output::setup::KeyPair;
 use crate::signing;
 
 /// Make an OpenSSH Ed25519 key pair (FILE and FILE.pub)
@@ -38,20 +37,14 @@ pub fn run(ctx: &Context, repo: Option<crate::git::Repo>, args: Args) -> Result<
         .unwrap_or_else(|| "aiprov".into());
     let passphrase = args.passphrase.filter(|p| !p.is_empty());
     let key = signing::keygen(&path, passphrase.as_deref(), &comment)?;
-    if ctx.out.json() {
-        ctx.out.print_json(&serde_json::json!({
-            "privateKey": path,
-            "publicKey": format!("{}.pub", path.display()),
-            "keyid": key.keyid(),
-            "openssh": key.to_openssh(),
-        }))?;
-    } else {
-        writeln!(ctx.out.stdout(), "{}", key.to_openssh())?;
-        ctx.out.status(format!(
-            "wrote {0} and {0}.pub (keyid {1})",
-            path.display(),
-            key.keyid()
-        ));
-    }
+    ctx.out.result(&KeyPair {
+        schema_version: 1,
+        private_key: path.display().to_string(),
+        public_key: format!("{}.pub", path.display()),
+        keyid: key.keyid(),
+        openssh: key.to_openssh(),
+        comment,
+        encrypted: passphrase.is_some(),
+    })?;
     Ok(0)
 }

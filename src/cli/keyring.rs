@@ -2,14 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use std::io::Write;
-
 use super::Context;
 use crate::app::Error;
 use crate::git::Repo;
 use crate::keyring::{
     append_revoked, append_signer, parse_date, Keyring, KeyringError, KeyringFile, AIPROV_DIR,
     KEYRING_PATH,
+};
+use crate::output::setup::{
+    KeyringAction, KeyringEdit, KeyringListing, ListedKey, ListedRevocation,
 };
 use crate::signing::PublicKey;
 
@@ -81,7 +82,7 @@ fn write_keyring(path: &Path, text: &str) -> Result<(), Error> {
 
 pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, Error> {
     let path = keyring_file(repo)?;
-    match cmd {
+    let edit = match cmd {
         Command::Add {
             email,
             pubkey_file,
@@ -97,26 +98,29 @@ pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, Error> {
             let key = read_public_key(&pubkey_file)?;
             let text = read_keyring_text(&path)?;
             let file = KeyringFile::parse(text.as_bytes(), KEYRING_PATH)?;
-            if file.signer.iter().any(|s| {
+            let changed = !file.signer.iter().any(|s| {
                 s.identity.eq_ignore_ascii_case(&email)
                     && PublicKey::from_openssh(&s.key).is_ok_and(|k| k == key)
-            }) {
-                ctx.out
-                    .status(format!("{email} already has key {}", key.keyid()));
-                return Ok(0);
+            });
+            if changed {
+                let text = append_signer(
+                    &text,
+                    &email,
+                    &key,
+                    valid_after.as_deref(),
+                    valid_before.as_deref(),
+                );
+                write_keyring(&path, &text)?;
             }
-            let text = append_signer(
-                &text,
-                &email,
-                &key,
-                valid_after.as_deref(),
-                valid_before.as_deref(),
-            );
-            write_keyring(&path, &text)?;
-            ctx.out.status(format!(
-                "added {email} with key {} to {KEYRING_PATH}; commit {AIPROV_DIR}/ to trust it",
-                key.keyid()
-            ));
+            KeyringEdit {
+                action: KeyringAction::Add,
+                changed,
+                identity: Some(email),
+                valid_after,
+                valid_before,
+                reason: None,
+                ..edit(&key)
+            }
         }
         Command::Revoke {
             pubkey_file,
@@ -125,27 +129,47 @@ pub fn run(ctx: &Context, repo: &Repo, cmd: Command) -> Result<i32, Error> {
             let key = read_public_key(&pubkey_file)?;
             let text = read_keyring_text(&path)?;
             let file = KeyringFile::parse(text.as_bytes(), KEYRING_PATH)?;
-            if file
+            let changed = !file
                 .revoked
                 .iter()
-                .any(|r| PublicKey::from_openssh(&r.key).is_ok_and(|k| k == key))
-            {
-                ctx.out
-                    .status(format!("key {} is already revoked", key.keyid()));
-                return Ok(0);
+                .any(|r| PublicKey::from_openssh(&r.key).is_ok_and(|k| k == key));
+            if changed {
+                write_keyring(&path, &append_revoked(&text, &key, reason.as_deref()))?;
             }
-            write_keyring(&path, &append_revoked(&text, &key, reason.as_deref()))?;
-            ctx.out.status(format!(
-                "revoked key {}; commit {AIPROV_DIR}/ to make it take effect",
-                key.keyid()
-            ));
+            KeyringEdit {
+                action: KeyringAction::Revoke,
+                changed,
+                reason,
+                ..edit(&key)
+            }
         }
-        Command::List => list(ctx, &path)?,
-    }
+        Command::List => {
+            ctx.out.result(&list(&path)?)?;
+            return Ok(0);
+        }
+    };
+    ctx.out.result(&edit)?;
     Ok(0)
 }
 
-fn list(ctx: &Context, path: &Path) -> Result<(), Error> {
+/// An edit of the keyring file about `key`, to be filled in.
+fn edit(key: &PublicKey) -> KeyringEdit {
+    KeyringEdit {
+        schema_version: 1,
+        action: KeyringAction::Add,
+        file: KEYRING_PATH.into(),
+        changed: false,
+        identity: None,
+        keyid: key.keyid(),
+        key: key.to_openssh(),
+        valid_after: None,
+        valid_before: None,
+        reason: None,
+        trust_dir: AIPROV_DIR.into(),
+    }
+}
+
+fn list(path: &Path) -> Result<KeyringListing, Error> {
     let dir = path
         .parent()
         .expect("the keyring path has a parent directory");
@@ -161,64 +185,29 @@ fn list(ctx: &Context, path: &Path) -> Result<(), Error> {
         Error::msg(format!("there is no {KEYRING_PATH}")).hint("create it with `aiprov init`")
     })?;
     let revoked = |k: &PublicKey| keyring.revoked.iter().any(|r| &r.key == k);
-    if ctx.out.json() {
-        let keys: Vec<_> = keyring
+    Ok(KeyringListing {
+        schema_version: 1,
+        keys: keyring
             .keys
             .iter()
-            .map(|k| {
-                serde_json::json!({
-                    "identities": k.principals,
-                    "keyid": k.key.keyid(),
-                    "key": k.key.to_openssh(),
-                    "validAfter": k.valid_after.map(|t| t.to_string()),
-                    "validBefore": k.valid_before.map(|t| t.to_string()),
-                    "revoked": revoked(&k.key),
-                    "source": k.origin,
-                })
+            .map(|k| ListedKey {
+                identities: k.principals.clone(),
+                keyid: k.key.keyid(),
+                key: k.key.to_openssh(),
+                valid_after: k.valid_after.map(|t| t.to_string()),
+                valid_before: k.valid_before.map(|t| t.to_string()),
+                revoked: revoked(&k.key),
+                source: k.origin.clone(),
             })
-            .collect();
-        let revocations: Vec<_> = keyring
+            .collect(),
+        revoked: keyring
             .revoked
             .iter()
-            .map(|r| serde_json::json!({"keyid": r.key.keyid(), "key": r.key.to_openssh(), "reason": r.reason}))
-            .collect();
-        return ctx
-            .out
-            .print_json(&serde_json::json!({"keys": keys, "revoked": revocations}))
-            .map_err(Error::from);
-    }
-    let mut out = ctx.out.stdout();
-    for k in &keyring.keys {
-        let mut notes = Vec::new();
-        if let Some(t) = k.valid_after {
-            notes.push(format!("valid after {t}"));
-        }
-        if let Some(t) = k.valid_before {
-            notes.push(format!("valid before {t}"));
-        }
-        if revoked(&k.key) {
-            notes.push("REVOKED".into());
-        }
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", notes.join(", "))
-        };
-        writeln!(
-            out,
-            "{} {} {}{notes}",
-            k.principals.join(","),
-            k.key.keyid(),
-            k.key.to_openssh()
-        )?;
-    }
-    for r in &keyring.revoked {
-        let why = r
-            .reason
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        writeln!(out, "revoked {} {}{why}", r.key.keyid(), r.key.to_openssh())?;
-    }
-    Ok(())
+            .map(|r| ListedRevocation {
+                keyid: r.key.keyid(),
+                key: r.key.to_openssh(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+    })
 }

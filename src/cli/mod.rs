@@ -73,8 +73,108 @@ pub enum Command {
     Man(completions::ManArgs),
 }
 
+impl Command {
+    /// The command's name, as typed, and the output formats it has results in.
+    fn formats(&self) -> (&'static str, &'static [Format]) {
+        use Format::{Human, Json, Markdown};
+        let both: &'static [Format] = &[Human, Json];
+        match self {
+            Command::Init(_) => ("init", both),
+            Command::Keygen(_) => ("keygen", both),
+            Command::Keyring(_) => ("keyring", both),
+            Command::Attest(_) => ("attest", both),
+            Command::Verify(_) => ("verify", both),
+            Command::Am(_) => ("am", both),
+            Command::Approve(_) => ("approve", both),
+            Command::Show(_) => ("show", both),
+            Command::Archive(_) => ("archive", both),
+            // Its human output is Markdown.
+            Command::Report(_) => ("report", &[Human, Json, Markdown]),
+            Command::Policy(_) => ("policy", both),
+            // Its verdict is its exit code and one line on stderr.
+            #[cfg(feature = "sigstore")]
+            Command::VerifyBundle(_) => ("verify-bundle", &[Human]),
+            // A shell script and a man page: nothing else to print them as.
+            Command::Completions(_) => ("completions", &[Human]),
+            Command::Man(_) => ("man", &[Human]),
+        }
+    }
+}
+
+/// Refuses a `--format` that means nothing for the command, rather than ignoring it.
+fn check_format(command: &Command, format: Format) -> Result<(), Error> {
+    use clap::ValueEnum;
+    let (name, formats) = command.formats();
+    if formats.contains(&format) {
+        return Ok(());
+    }
+    let names = |f: &Format| {
+        f.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    };
+    let has: Vec<String> = formats.iter().map(names).collect();
+    let hint = match format {
+        Format::Markdown => "Markdown is the output of `aiprov report`".to_string(),
+        _ => format!("leave out --format, or use --format {}", has.join(" or ")),
+    };
+    Err(Error::msg(format!(
+        "`aiprov {name}` has no {} output (--format {})",
+        names(&format),
+        has.join(" or ")
+    ))
+    .hint(hint))
+}
+
+/// Parses the process's command line. A mistake in it is reported as clap reports it (exit
+/// code 2), or with `--format json` as a JSON error like every other error of the command.
+pub fn parse() -> Cli {
+    let err = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(err) => err,
+    };
+    if !err.use_stderr() || !asks_for_json(std::env::args_os().skip(1)) {
+        err.exit();
+    }
+    let text = err.render().to_string();
+    let message = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    let hint = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tip: "))
+        .or_else(|| text.lines().find(|l| l.starts_with("Usage: ")))
+        .map(str::to_string);
+    let out = Output::new(Format::Json, ColorWhen::Never, false, 0);
+    out.print_error(&crate::output::ErrorReport {
+        chain: vec![message],
+        at: None,
+        hint,
+    });
+    std::process::exit(2);
+}
+
+/// Whether arguments that clap could not parse ask for JSON (`--format json`, `--format=json`).
+fn asks_for_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let mut previous_was_format = false;
+    for arg in args {
+        if arg == "--" {
+            return false;
+        }
+        if arg == "--format=json" || (previous_was_format && arg == "json") {
+            return true;
+        }
+        previous_was_format = arg == "--format";
+    }
+    false
+}
+
 /// Runs a parsed command line; returns the process exit code for results (0 or 1).
 pub fn run(cli: Cli) -> Result<i32, Error> {
+    check_format(&cli.command, cli.format)?;
     let out = Output::new(cli.format, cli.color, cli.quiet, cli.verbose);
     let cwd = match &cli.directory {
         Some(dir) => dir.clone(),

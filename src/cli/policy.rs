@@ -86,13 +86,9 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     crate::limits::read_file_bounded(path, crate::git::MAX_TRUST_FILE_BYTES, "a policy file")
 }
 
-/// A policy file's mistake as the command's error: the place, and the line marked.
+/// A policy file's mistake as the command's error (printed with the line marked).
 fn policy_error(e: PolicyError) -> Error {
-    let hint = "`aiprov policy check` lists every mistake of the file";
-    match e.excerpt() {
-        Some(excerpt) => Error::msg(format!("{e}\n{excerpt}")).hint(hint),
-        None => Error::msg(e.to_string()).hint(hint),
-    }
+    Error::from(e).hint("`aiprov policy check` lists every mistake of the file")
 }
 
 fn show(ctx: &Context, repo: Result<Repo, Error>, args: ShowArgs) -> Result<i32, Error> {

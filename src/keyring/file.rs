@@ -1,10 +1,13 @@
 //! The keyring file `.aiprov/keyring.toml`: its format, parsing, and appending entries in place
 //! (appending keeps every comment and entry a person wrote).
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde::Deserialize;
 
 use super::{parse_date, Keyring, KeyringError, Revocation, SigstoreIdentity, TrustedKey};
 use crate::signing::PublicKey;
+use crate::text::{locate, Location};
 
 /// The only format version this build reads and writes.
 pub const VERSION: u32 = 1;
@@ -22,6 +25,10 @@ pub struct KeyringFile {
     pub revoked: Vec<RevokedEntry>,
     #[serde(default)]
     pub sigstore: Vec<SigstoreEntry>,
+    /// Where each entry's values are in the file (`signer`, 1, `key`), for mistakes found
+    /// after parsing.
+    #[serde(skip)]
+    places: HashMap<(String, usize, String), Location>,
 }
 
 /// `[[sigstore]]`: a keyless identity, as a Fulcio certificate names it, and the trust root its
@@ -65,13 +72,27 @@ impl KeyringFile {
             message,
         };
         let text = std::str::from_utf8(text).map_err(|_| invalid("not UTF-8 text".into()))?;
-        let file: KeyringFile =
-            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))?;
+        let at = |span: std::ops::Range<usize>, message: String| KeyringError::At {
+            origin: origin.to_string(),
+            message,
+            at: locate(text, span),
+        };
+        let mut file: KeyringFile = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().replace('\n', " ");
+            match e.span() {
+                Some(span) => at(span, message),
+                None => invalid(message),
+            }
+        })?;
         if file.version != VERSION {
-            return Err(invalid(format!(
+            let message = format!(
                 "unsupported keyring version {} (this aiprov reads version {VERSION})",
                 file.version
-            )));
+            );
+            return Err(match version_span(text) {
+                Some(span) => at(span, message),
+                None => invalid(message),
+            });
         }
         let paths = file.allowed_signers.iter().map(|p| ("allowed-signers", p));
         let roots = file
@@ -85,25 +106,38 @@ impl KeyringFile {
                 )));
             }
         }
+        file.places = places(text);
         Ok(file)
     }
 
     pub fn to_keyring(&self, origin: &str) -> Result<Keyring, KeyringError> {
-        let invalid = |what: String, message: String| KeyringError::Invalid {
-            origin: origin.to_string(),
-            message: format!("{what}: {message}"),
+        // A mistake in a value is shown at its place in the file, where that is known.
+        let mistake = |table: &str, i: usize, field: &str, what: String, message: String| {
+            let message = format!("{what}: {message}");
+            match self.places.get(&(table.to_string(), i, field.to_string())) {
+                Some(at) => KeyringError::At {
+                    origin: origin.to_string(),
+                    message,
+                    at: at.clone(),
+                },
+                None => KeyringError::Invalid {
+                    origin: origin.to_string(),
+                    message,
+                },
+            }
         };
         let mut keyring = Keyring::default();
         for (i, s) in self.signer.iter().enumerate() {
             let what = format!("signer {} ({})", i + 1, s.identity);
+            let invalid =
+                |field: &str, message: String| mistake("signer", i, field, what.clone(), message);
             if s.identity.trim().is_empty() {
-                return Err(invalid(what, "empty identity".into()));
+                return Err(invalid("identity", "empty identity".into()));
             }
-            let key = PublicKey::from_openssh(&s.key)
-                .map_err(|e| invalid(what.clone(), e.to_string()))?;
+            let key = PublicKey::from_openssh(&s.key).map_err(|e| invalid("key", e.to_string()))?;
             let date = |d: &Option<String>| d.as_deref().map(parse_date).transpose();
-            let valid_after = date(&s.valid_after).map_err(|e| invalid(what.clone(), e))?;
-            let valid_before = date(&s.valid_before).map_err(|e| invalid(what.clone(), e))?;
+            let valid_after = date(&s.valid_after).map_err(|e| invalid("valid-after", e))?;
+            let valid_before = date(&s.valid_before).map_err(|e| invalid("valid-before", e))?;
             keyring.keys.push(TrustedKey {
                 principals: vec![s.identity.clone()],
                 case_sensitive: false,
@@ -116,7 +150,15 @@ impl KeyringFile {
         for (i, s) in self.sigstore.iter().enumerate() {
             let what = format!("sigstore identity {} ({})", i + 1, s.identity);
             if s.identity.trim().is_empty() || s.issuer.trim().is_empty() {
-                return Err(invalid(
+                let field = if s.identity.trim().is_empty() {
+                    "identity"
+                } else {
+                    "issuer"
+                };
+                return Err(mistake(
+                    "sigstore",
+                    i,
+                    field,
                     what,
                     "identity and issuer must not be empty".into(),
                 ));
@@ -130,8 +172,15 @@ impl KeyringFile {
             });
         }
         for (i, r) in self.revoked.iter().enumerate() {
-            let key = PublicKey::from_openssh(&r.key)
-                .map_err(|e| invalid(format!("revoked key {}", i + 1), e.to_string()))?;
+            let key = PublicKey::from_openssh(&r.key).map_err(|e| {
+                mistake(
+                    "revoked",
+                    i,
+                    "key",
+                    format!("revoked key {}", i + 1),
+                    e.to_string(),
+                )
+            })?;
             keyring.revoked.push(Revocation {
                 key,
                 reason: r.reason.clone(),
@@ -155,6 +204,48 @@ pub fn skeleton() -> String {
          # identity = \"alice@example.org\"\n\
          # issuer = \"https://github.com/login/oauth\"\n"
     )
+}
+
+/// Where the values of the `[[signer]]`, `[[revoked]]` and `[[sigstore]]` entries are in `text`
+/// (a file that parsed).
+fn places(text: &str) -> HashMap<(String, usize, String), Location> {
+    type Entries = Vec<BTreeMap<String, toml::Spanned<toml::Value>>>;
+    #[derive(Deserialize)]
+    struct Tables {
+        #[serde(default)]
+        signer: Entries,
+        #[serde(default)]
+        revoked: Entries,
+        #[serde(default)]
+        sigstore: Entries,
+    }
+    let Ok(tables) = toml::from_str::<Tables>(text) else {
+        return HashMap::new();
+    };
+    let mut places = HashMap::new();
+    for (table, entries) in [
+        ("signer", tables.signer),
+        ("revoked", tables.revoked),
+        ("sigstore", tables.sigstore),
+    ] {
+        for (i, entry) in entries.into_iter().enumerate() {
+            for (field, value) in entry {
+                places.insert((table.to_string(), i, field), locate(text, value.span()));
+            }
+        }
+    }
+    places
+}
+
+/// Where the value of the top-level `version` key is.
+fn version_span(text: &str) -> Option<std::ops::Range<usize>> {
+    #[derive(Deserialize)]
+    struct Version {
+        version: toml::Spanned<toml::Value>,
+    }
+    toml::from_str::<Version>(text)
+        .ok()
+        .map(|v| v.version.span())
 }
 
 fn toml_string(s: &str) -> String {

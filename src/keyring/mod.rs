@@ -20,6 +20,13 @@ pub const AIPROV_DIR: &str = ".aiprov";
 pub enum KeyringError {
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
+    /// A mistake at a known place of the file: shown with the line and a caret.
+    #[error("{origin}:{}:{}: {message}", at.line, at.column)]
+    At {
+        origin: String,
+        message: String,
+        at: crate::text::Location,
+    },
     #[error("{origin} names {path}, which does not exist there")]
     MissingFile { origin: String, path: String },
     #[error("reading {origin}")]
@@ -28,6 +35,16 @@ pub enum KeyringError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl KeyringError {
+    /// The line in error with the place marked, when the place is known.
+    pub fn excerpt(&self) -> Option<String> {
+        match self {
+            KeyringError::At { at, .. } => Some(at.excerpt()),
+            _ => None,
+        }
+    }
 }
 
 /// One trusted key and the identities it may sign for.

@@ -7,7 +7,7 @@ use super::report::write_findings;
 use super::{DIM, ERROR, GOOD};
 use crate::archive::ArchiveReport;
 use crate::model::Verdict;
-use crate::text::printable;
+use crate::text::{count, printable};
 
 fn verdict_word(v: Verdict) -> &'static str {
     match v {
@@ -31,10 +31,10 @@ pub fn write_archive_report(
         };
         writeln!(
             out,
-            "release {} (commit {}): {} changes; {how}",
+            "release {} (commit {}): {}; {how}",
             printable(&r.range),
             printable(r.commit.get(..12).unwrap_or(&r.commit)),
-            report.changes.len()
+            count(report.changes.len(), "change", "changes")
         )?;
     }
     for c in &report.changes {
@@ -79,12 +79,13 @@ pub fn write_archive_report(
     match report.verdict {
         Verdict::Fail => writeln!(
             out,
-            "{ERROR}archive verification failed{ERROR:#}: {problems} problems"
+            "{ERROR}archive verification failed{ERROR:#}: {}",
+            count(problems, "problem", "problems")
         ),
         _ => writeln!(
             out,
-            "{GOOD}archive verified{GOOD:#}: {} changes as recorded",
-            report.changes.len()
+            "{GOOD}archive verified{GOOD:#}: {} as recorded",
+            count(report.changes.len(), "change", "changes")
         ),
     }
 }

@@ -1,8 +1,12 @@
 //! Rendering for people and machines: human text with optional colour, or JSON. Results go to
 //! stdout, diagnostics to stderr.
 
+pub mod am;
 pub mod archive;
 pub mod report;
+pub mod setup;
+pub mod show;
+pub mod signed;
 mod terminal;
 
 pub use report::write_report;
@@ -12,6 +16,22 @@ use std::io::Write;
 use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
+
+/// An error as the command line reports it: the message and its causes (outermost first), the
+/// place in a file it points at, and a hint.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorReport {
+    pub chain: Vec<String>,
+    /// The file (as the error names it) and the place in it.
+    pub at: Option<(String, crate::text::Location)>,
+    pub hint: Option<String>,
+}
+
+/// A command's result: one JSON document with `--format json`, else text for people.
+pub trait Results: serde::Serialize {
+    /// Writes the result for people: results on stdout, what was done as status on stderr.
+    fn human(&self, out: &Output) -> std::io::Result<()>;
+}
 
 /// Output format of results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -159,6 +179,15 @@ impl Output {
         }
     }
 
+    /// A command's result, as JSON or for people.
+    pub fn result(&self, result: &impl Results) -> std::io::Result<()> {
+        if self.json() {
+            self.print_json(result)
+        } else {
+            result.human(self)
+        }
+    }
+
     /// A JSON document on stdout.
     pub fn print_json(&self, value: &impl serde::Serialize) -> std::io::Result<()> {
         let mut out = self.terminal.stdout();
@@ -168,17 +197,24 @@ impl Output {
     }
 
     /// Prints an error the way the command line reports them: its message and causes,
-    /// outermost first, and a hint.
-    pub fn print_error(&self, chain: &[String], hint: Option<&str>) {
+    /// outermost first, the place in a file it points at (the line, a caret under the place),
+    /// and a hint; with JSON, one document on stdout (`schema/error.schema.json`).
+    pub fn print_error(&self, error: &ErrorReport) {
+        let chain = &error.chain;
         if self.json() {
-            let doc = serde_json::json!({
-                "error": {
-                    "message": chain.first(),
-                    "causes": &chain[1.min(chain.len())..],
-                    "hint": hint,
-                }
+            let mut doc = serde_json::json!({
+                "message": chain.first(),
+                "causes": &chain[1.min(chain.len())..],
+                "hint": error.hint,
             });
-            let _ = writeln!(self.terminal.stdout(), "{doc:#}");
+            if let Some((file, at)) = &error.at {
+                doc["at"] = serde_json::json!({"file": file, "line": at.line, "column": at.column});
+            }
+            let _ = writeln!(
+                self.terminal.stdout(),
+                "{:#}",
+                serde_json::json!({ "error": doc })
+            );
             return;
         }
         let mut e = self.stderr();
@@ -189,7 +225,10 @@ impl Output {
         for cause in lines {
             let _ = writeln!(e, "{BOLD}caused by:{BOLD:#} {cause}");
         }
-        if let Some(hint) = hint {
+        if let Some((_, at)) = &error.at {
+            let _ = writeln!(e, "{}", at.excerpt());
+        }
+        if let Some(hint) = &error.hint {
             let _ = writeln!(e, "{GOOD}hint:{GOOD:#} {hint}");
         }
     }

@@ -151,10 +151,13 @@ pub fn write_report(out: &mut impl Write, report: &Report, verbose: u8) -> io::R
 
 /// Prints the changes of a verification as they come, and the verdict at the end. Nothing is
 /// kept but the counts: the JSON report is written change by change too (its `verdict` after
-/// its `changes`), so memory does not grow with the number of changes.
+/// its `changes`), so memory does not grow with the number of changes. A printer made by
+/// [`Printer::keeping`] keeps the changes instead, for a command whose JSON document holds the
+/// report.
 pub struct Printer<'o> {
     out: &'o Output,
     tally: Tally,
+    kept: Option<Vec<ChangeReport>>,
 }
 
 impl<'o> Printer<'o> {
@@ -162,6 +165,16 @@ impl<'o> Printer<'o> {
         Printer {
             out,
             tally: Tally::default(),
+            kept: None,
+        }
+    }
+
+    /// A printer that keeps the changes for [`Printer::finish_report`] (JSON is left to the
+    /// caller).
+    pub fn keeping(out: &'o Output) -> Self {
+        Printer {
+            kept: Some(Vec::new()),
+            ..Printer::new(out)
         }
     }
 
@@ -170,24 +183,35 @@ impl<'o> Printer<'o> {
         // One write per change: standard output may flush at every line.
         let mut text = Vec::new();
         if out.json() {
-            if self.is_empty() {
-                write!(
-                    text,
-                    "{{\n  \"schemaVersion\": {REPORT_SCHEMA_VERSION},\n  \"changes\": [\n"
-                )?;
-            } else {
-                writeln!(text, ",")?;
-            }
-            let json = serde_json::to_string_pretty(&report)?;
-            for (i, line) in json.lines().enumerate() {
-                let newline = if i == 0 { "" } else { "\n" };
-                write!(text, "{newline}    {line}")?;
+            if self.kept.is_none() {
+                self.write_json(&mut text, &report)?;
             }
         } else if !out.quiet || report.verdict == Verdict::Fail {
             write_change(&mut text, &report, out.verbose)?;
         }
         out.stdout().write_all(&text)?;
         self.tally.count(report.verdict);
+        if let Some(kept) = &mut self.kept {
+            kept.push(report);
+        }
+        Ok(())
+    }
+
+    /// One change of the JSON report, after the document's opening or the change before.
+    fn write_json(&self, text: &mut Vec<u8>, report: &ChangeReport) -> io::Result<()> {
+        if self.is_empty() {
+            write!(
+                text,
+                "{{\n  \"schemaVersion\": {REPORT_SCHEMA_VERSION},\n  \"changes\": [\n"
+            )?;
+        } else {
+            writeln!(text, ",")?;
+        }
+        let json = serde_json::to_string_pretty(report)?;
+        for (i, line) in json.lines().enumerate() {
+            let newline = if i == 0 { "" } else { "\n" };
+            write!(text, "{newline}    {line}")?;
+        }
         Ok(())
     }
 
@@ -199,24 +223,30 @@ impl<'o> Printer<'o> {
     /// Closes the report: the summary line, or the end of the JSON document. Returns the exit
     /// code of the verdict.
     pub fn finish(self) -> io::Result<i32> {
-        let mut out = self.out.stdout();
-        let verdict = self.tally.verdict();
-        if self.out.json() {
-            let verdict = serde_json::to_string(&verdict)?;
-            if self.is_empty() {
-                let empty = Report::new(Vec::new());
-                self.out.print_json(&empty)?;
-            } else {
-                writeln!(out, "\n  ],\n  \"verdict\": {verdict}\n}}")?;
+        let out = self.out;
+        let failed = self.tally.verdict() == Verdict::Fail;
+        if out.json() && self.kept.is_none() && !self.is_empty() {
+            let verdict = serde_json::to_string(&self.tally.verdict())?;
+            let mut stdout = out.stdout();
+            writeln!(stdout, "\n  ],\n  \"verdict\": {verdict}\n}}")?;
+            stdout.flush()?;
+        } else {
+            let report = self.finish_report()?;
+            if out.json() {
+                out.print_json(&report)?;
             }
-        } else {
-            write_summary(&mut out, &self.tally)?;
         }
-        out.flush()?;
-        Ok(if self.tally.verdict() == Verdict::Fail {
-            1
-        } else {
-            0
-        })
+        Ok(i32::from(failed))
+    }
+
+    /// The report of a printer that kept its changes (else without them): for people, its
+    /// summary line is printed; JSON is left to the caller.
+    pub fn finish_report(self) -> io::Result<Report> {
+        if !self.out.json() {
+            let mut out = self.out.stdout();
+            write_summary(&mut out, &self.tally)?;
+            out.flush()?;
+        }
+        Ok(Report::new(self.kept.unwrap_or_default()))
     }
 }

@@ -13,6 +13,8 @@ use super::maintainers::Dialect;
 use super::profiles::{Convention, Profile};
 use super::{PathClasses, PathGlob};
 use crate::finding::{Code, Severity};
+use crate::text::locate;
+pub use crate::text::Location;
 
 /// Where the policy lives, relative to the repository root.
 pub const POLICY_PATH: &str = ".aiprov/policy.toml";
@@ -27,15 +29,6 @@ pub struct PolicyError {
     pub origin: String,
     pub message: String,
     pub at: Option<Location>,
-}
-
-/// A place in a policy file: 1-based line and column, the line's text and the width marked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub line: usize,
-    pub column: usize,
-    pub text: String,
-    pub width: usize,
 }
 
 impl std::fmt::Display for PolicyError {
@@ -54,41 +47,7 @@ impl std::fmt::Display for PolicyError {
 impl PolicyError {
     /// The line in error with the place marked, compiler style.
     pub fn excerpt(&self) -> Option<String> {
-        let at = self.at.as_ref()?;
-        let number = at.line.to_string();
-        let pad = " ".repeat(number.len());
-        let lead: String = at
-            .text
-            .chars()
-            .take(at.column - 1)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        Some(format!(
-            "{pad} |\n{number} | {}\n{pad} | {lead}{}",
-            crate::text::printable(&at.text),
-            "^".repeat(at.width.max(1))
-        ))
-    }
-}
-
-/// The location of a byte range of `text`.
-fn locate(text: &str, span: Range<usize>) -> Location {
-    let start = span.start.min(text.len());
-    let start = (0..=start)
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0);
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line_text = text[line_start..line_end].trim_end_matches('\r');
-    let column = text[line_start..start].chars().count() + 1;
-    let end = span.end.clamp(start, line_end);
-    let width = text.get(start..end).map_or(1, |s| s.chars().count());
-    Location {
-        line: text[..start].matches('\n').count() + 1,
-        column,
-        text: line_text.to_string(),
-        width,
+        self.at.as_ref().map(Location::excerpt)
     }
 }
 

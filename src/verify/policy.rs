@@ -139,7 +139,8 @@ pub fn check_categories(
         findings.push(Finding::new(
             Code::FixTooLarge,
             format!(
-                "{code_lines} changed lines of AI-written code, over the small-fix limit of {} (tests not counted)",
+                "{} of AI-written code, over the small-fix limit of {} (tests not counted)",
+                crate::text::count(code_lines, "changed line", "changed lines"),
                 policy.small_fix_limit
             ),
         ));

@@ -31,8 +31,10 @@ pub fn check_series(series: &mut [&mut ChangeReport], policy: &Policy) {
         let mut found = vec![Finding::new(
             Code::FixTooLarge,
             format!(
-                "{total} changed lines of AI-written code across {parts} changes of this series ({} in this one), over the small-fix limit of {} (tests not counted; splitting a change does not get it under the limit)",
-                report.ai_code.lines, policy.small_fix_limit
+                "{} of AI-written code across {parts} changes of this series ({} in this one), over the small-fix limit of {} (tests not counted; splitting a change does not get it under the limit)",
+                crate::text::count(total, "changed line", "changed lines"),
+                report.ai_code.lines,
+                policy.small_fix_limit
             ),
         )];
         let files = report.ai_code.files.clone();

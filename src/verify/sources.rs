@@ -352,7 +352,11 @@ fn applied_findings(
                 let (a, r) = lines.unwrap_or_default();
                 findings.push(finding(
                     Code::DigestMismatch,
-                    format!("git apply adds {a} and removes {r} lines of {name}, not what aiprov read in this mail"),
+                    format!(
+                        "git apply adds {} and removes {} of {name}, not what aiprov read in this mail",
+                        crate::text::count(a as usize, "line", "lines"),
+                        crate::text::count(r as usize, "line", "lines")
+                    ),
                 ))
             }
             Some(_) => {}

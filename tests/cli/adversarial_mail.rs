@@ -318,7 +318,7 @@ fn what_git_am_makes_of_a_verified_mail_is_verified_before_the_branch_moves() {
         Applying: hw/a: name line one
         --- stderr
         warning: the commit git am made of patch 1 ([PATCH] hw/a: name line one): coverage.file-extra
-        error: not applying: 1 of 1 commits git am made do not verify; your branch is unchanged
+        error: not applying: the commit git am made does not verify; your branch is unchanged
         ");
     assert_eq!(s.state(), before);
 }

@@ -394,7 +394,7 @@ fn show_prints_the_attestation() {
     insta::assert_snapshot!(f.outcome(f.aiprov().args(["show", "--color", "never"])), @"
         exit: 0
         --- stdout
-        attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
+        note line 1: attestation by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
           change:            Change the device
           author:            Alice Author <alice@example.org>
           signed off by:     Alice Author <alice@example.org>
@@ -444,7 +444,7 @@ fn show_prints_everything_the_attestation_says_analysis_included() {
     insta::assert_snapshot!(f.outcome(f.aiprov().args(["show", "--color", "never"])), @"
         exit: 0
         --- stdout
-        attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
+        note line 1: attestation by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
           change:            Change the device
           author:            Alice Author <alice@example.org>
           signed off by:     Alice Author <alice@example.org>

@@ -157,13 +157,16 @@ fn a_malformed_keyring() {
     f.commit_all("bad keyring\n\nSigned-off-by: Alice Author <alice@example.org>");
     f.write("a.txt", "b\n");
     f.commit_all("change\n\nSigned-off-by: Alice Author <alice@example.org>");
-    insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "HEAD"])), @"
+    insta::assert_snapshot!(f.outcome(f.aiprov().args(["verify", "HEAD"])), @r#"
         exit: 2
         --- stdout
         --- stderr
-        error: .aiprov at [id]/keyring.toml: signer 1 (a@b): not an OpenSSH public key: Base64 encoding error: invalid Base64 length
+        error: .aiprov at [id]/keyring.toml:4:7: signer 1 (a@b): not an OpenSSH public key: Base64 encoding error: invalid Base64 length
+          |
+        4 | key = "ssh-ed25519 AAAA"
+          |       ^^^^^^^^^^^^^^^^^^
         hint: the keyring is read from the trusted revision [id]; fix it there, or pass --trust-ref or --keyring
-        ");
+        "#);
     f.write(".aiprov/keyring.toml", "version = 1\nsigner = 3\n");
     f.commit_all("worse keyring\n\nSigned-off-by: Alice Author <alice@example.org>");
     f.write("a.txt", "c\n");
@@ -172,14 +175,20 @@ fn a_malformed_keyring() {
         exit: 2
         --- stdout
         --- stderr
-        error: .aiprov at [id]/keyring.toml: TOML parse error at line 2, column 10   | 2 | signer = 3   |          ^ invalid type: integer `3`, expected a sequence
+        error: .aiprov at [id]/keyring.toml:2:10: invalid type: integer `3`, expected a sequence
+          |
+        2 | signer = 3
+          |          ^
         hint: the keyring is read from the trusted revision [id]; fix it there, or pass --trust-ref or --keyring
         ");
     insta::assert_snapshot!(f.outcome(f.aiprov().args(["keyring", "list"])), @"
         exit: 2
         --- stdout
         --- stderr
-        error: .aiprov/keyring.toml: TOML parse error at line 2, column 10   | 2 | signer = 3   |          ^ invalid type: integer `3`, expected a sequence
+        error: .aiprov/keyring.toml:2:10: invalid type: integer `3`, expected a sequence
+          |
+        2 | signer = 3
+          |          ^
         ");
 }
 
@@ -276,8 +285,7 @@ fn usage_errors_exit_2() {
         exit: 2
         --- stdout
         --- stderr
-        error: invalid --ai rule '*=magic'
-        caused by: malformed AI-used-for trailer "magic": unknown category "magic" (expected code, tests, docs, analysis or research)
+        error: invalid --ai rule '*=magic': 'magic' is not a category (the categories are code, tests and docs; research is declared with --research)
         "#);
     let outcome = f.outcome(f.aiprov().args([
         "keyring",

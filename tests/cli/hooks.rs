@@ -74,10 +74,12 @@ fn a_hook_that_is_not_aiprovs_is_never_replaced() {
         exit: 2
         --- stdout
         --- stderr
-        created .aiprov/keyring.toml
         error: [TMP]/repo/.git/hooks/post-commit exists and is not aiprov's; not replacing it
         hint: add `aiprov attest -q -y HEAD` to it yourself
         ");
+    // Refused before anything was changed.
+    assert!(!f.path(".aiprov").exists());
+    assert!(f.git_cmd_fails(&["config", "format.notes"]));
     assert_eq!(
         std::fs::read_to_string(&hook).unwrap(),
         "#!/bin/sh\necho mine\n"

@@ -244,7 +244,9 @@ fn a_tampered_patch_is_refused_before_anything_is_applied() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = doc["changes"]
+    common::assert_schema_valid("am.schema.json", &doc);
+    assert_eq!(doc["applied"], false);
+    let codes: Vec<&str> = doc["report"]["changes"]
         .as_array()
         .unwrap()
         .iter()

@@ -27,6 +27,7 @@ mod hooks;
 mod interop_b4;
 mod interop_patatt;
 mod interop_securesystemslib;
+mod json_output;
 mod kernel_checkpatch;
 mod layers;
 mod limits;

@@ -507,7 +507,7 @@ fn a_keyless_attestation_verifies_and_its_forgeries_do_not() {
     insta::assert_snapshot!(f.outcome(f.aiprov().args(["show", "HEAD"])), @"
         exit: 0
         --- stdout
-        attestation 1 by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
+        note line 1: attestation by Alice Author <alice@example.org> at 2026-01-02T00:00:00Z (verified)
           change:            hw: two more lines
           author:            Alice Author <alice@example.org>
           signed off by:     Alice Author <alice@example.org>

@@ -218,16 +218,37 @@ pub fn lines(prefix: &str, n: usize) -> String {
 
 /// Asserts that `doc` validates against `schema/<schema_name>`.
 pub fn assert_schema_valid(schema_name: &str, doc: &serde_json::Value) {
-    let path = format!("{}/schema/{schema_name}", env!("CARGO_MANIFEST_DIR"));
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file"))
-            .expect("schema JSON");
-    let validator = jsonschema::validator_for(&schema).expect("valid schema");
-    let errors: Vec<String> = validator
+    let errors: Vec<String> = schema_validator(schema_name)
         .iter_errors(doc)
         .map(|e| format!("{e} at {}", e.instance_path))
         .collect();
     assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{doc:#}");
+}
+
+/// The validator of `schema/<schema_name>`, with every schema of `schema/` known by its `$id`,
+/// so that one may refer to another (`am`'s document holds a verification report).
+pub fn schema_validator(schema_name: &str) -> jsonschema::Validator {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let read = |path: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema file"))
+            .expect("schema JSON")
+    };
+    let mut options = jsonschema::options();
+    for entry in std::fs::read_dir(&dir).expect("schema/") {
+        let path = entry.expect("an entry").path();
+        if path.to_string_lossy().ends_with(".schema.json") {
+            let doc = read(&path);
+            let id = doc["$id"]
+                .as_str()
+                .expect("a schema with an $id")
+                .to_string();
+            let resource = jsonschema::Resource::from_contents(doc).expect("a schema resource");
+            options = options.with_resource(id, resource);
+        }
+    }
+    options
+        .build(&read(&dir.join(schema_name)))
+        .expect("valid schema")
 }
 
 /// QEMU 7.2's source tree: `AIPROV_QEMU_SOURCE`, or fetched by `scripts/fetch-qemu-source`,
