@@ -41,6 +41,12 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     repo.add_config_value("notes.rewriteRef", notes_ref)?;
     repo.set_config("notes.rewrite.amend", "true")?;
     repo.set_config("notes.rewrite.rebase", "true")?;
+    // A rewritten commit that already has a note keeps it (`ignore`): that note was written for
+    // the new commit (re-attested during `git rebase -i`, or by the amend of an `edit` stop, whose
+    // note rebase carries over again when it finishes), so it is newer than the one carried over.
+    // git's default, `concatenate`, would put the stale envelope back beside it; `overwrite`
+    // would throw the new one away; `cat_sort_uniq` keeps both, as the lines differ.
+    repo.set_config("notes.rewriteMode", "ignore")?;
     // `git format-patch` puts the attestations below the `---` line of each patch mail.
     repo.add_config_value("format.notes", notes_ref)?;
     if args.hooks {
@@ -62,7 +68,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         )?;
     }
     ctx.out.status(format!(
-        "configured notes.rewriteRef and format.notes for {notes_ref}\n\
+        "configured notes.rewriteRef, notes.rewriteMode and format.notes for {notes_ref}\n\
          next: `aiprov keygen`, then `aiprov keyring add $(git config user.email) <key>.pub` and commit {AIPROV_DIR}/"
     ));
     Ok(0)

@@ -37,6 +37,7 @@ mod maintainers_trust;
 mod maintainers_vs_get_maintainer;
 mod mutation;
 mod notes;
+mod notes_rewrite;
 mod patch_apply;
 mod paths;
 mod policy;
