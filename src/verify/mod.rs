@@ -244,7 +244,11 @@ fn report(
     let newest_of_signer = |a: &Attestation| {
         let signer = &a.statement.predicate.signer.email;
         !attestations.iter().any(|b| {
-            b.statement.predicate.signer.email.eq_ignore_ascii_case(signer)
+            b.statement
+                .predicate
+                .signer
+                .email
+                .eq_ignore_ascii_case(signer)
                 && (b.created_at, b.line) > (a.created_at, a.line)
         })
     };
@@ -267,6 +271,7 @@ fn report(
         .collect();
     ChangeReport {
         id: change.id.clone(),
+        label: None,
         title: change.title(),
         verdict,
         findings,

@@ -10,6 +10,7 @@ mod adversarial_keys;
 mod adversarial_mail;
 mod adversarial_policy;
 mod adversarial_trailers;
+mod am_session;
 mod archive;
 mod attest_cli;
 mod attest_range;

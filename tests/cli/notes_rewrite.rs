@@ -18,7 +18,10 @@ fn attested_pair() -> (Fixture, std::path::PathBuf) {
     f.write("a.c", lines("a", 10));
     f.write("b.c", lines("b", 10));
     f.commit_all(&format!("Base\n\n{SOB}"));
-    f.write("a.c", lines("a", 10).replace("a line 3\n", "a line three\n"));
+    f.write(
+        "a.c",
+        lines("a", 10).replace("a line 3\n", "a line three\n"),
+    );
     f.commit_all(&format!("a: line three\n\nAI-used-for: code\n{SOB}"));
     attest(&f, &key, "2026-01-02T00:00:00Z");
     f.write("b.c", lines("b", 10).replace("b line 5\n", "b line five\n"));
@@ -62,7 +65,10 @@ fn rebase_edit_amend_reattest(f: &Fixture, key: &std::path::Path) {
         );
     };
     run(&["rebase", "-q", "-i", "HEAD~2"]);
-    f.write("a.c", lines("a", 10).replace("a line 3\n", "a line THREE\n"));
+    f.write(
+        "a.c",
+        lines("a", 10).replace("a line 3\n", "a line THREE\n"),
+    );
     run(&["commit", "-q", "-a", "--amend", "--no-edit"]);
     attest(f, key, "2026-01-03T00:00:00Z");
     run(&["rebase", "--continue"]);
@@ -77,7 +83,10 @@ fn rebase_i_with_a_reattest_keeps_one_attestation_per_signer() {
     let edited = note_lines(&f, "HEAD~1");
     assert_eq!(edited.len(), 1, "{edited:#?}");
     assert_eq!(note_lines(&f, "HEAD").len(), 1);
-    let out = f.outcome(f.aiprov().args(["verify", "--color", "never", "HEAD~2..HEAD"]));
+    let out = f.outcome(
+        f.aiprov()
+            .args(["verify", "--color", "never", "HEAD~2..HEAD"]),
+    );
     insta::assert_snapshot!(out, @"
     exit: 0
     --- stdout
@@ -97,7 +106,10 @@ fn a_concatenated_stale_line_is_named_once_and_replaced_by_the_next_attest() {
     f.git(&["config", "notes.rewriteMode", "concatenate"]);
     rebase_edit_amend_reattest(&f, &key);
     assert_eq!(note_lines(&f, "HEAD~1").len(), 2, "git concatenated");
-    let out = f.outcome(f.aiprov().args(["verify", "--color", "never", "HEAD~2..HEAD"]));
+    let out = f.outcome(
+        f.aiprov()
+            .args(["verify", "--color", "never", "HEAD~2..HEAD"]),
+    );
     insta::assert_snapshot!(out, @"
     exit: 0
     --- stdout
