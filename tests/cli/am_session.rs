@@ -542,3 +542,53 @@ fn the_applying_maintainer_approves_with_approve_and_the_approval_is_a_note() {
     let (code, doc) = f.verify_json(&format!("{}..HEAD", f.base));
     assert_eq!(code, 0, "{doc:#}");
 }
+
+/// On a terminal, `aiprov am` asks the maintainer, y/N, patch by patch; pressing return is no.
+#[test]
+fn on_a_terminal_the_maintainer_is_asked_and_no_is_the_default() {
+    use aiprov::app::am::{apply_series, Options, Outcome};
+    use aiprov::output::{Captured, ColorWhen, Format, Output};
+    let f = flow();
+    let mbox = series_needing_approval(&f);
+    f.m.git(&["config", "user.name", "Bob Maintainer"]);
+    f.m.git(&["config", "user.email", "bob@example.org"]);
+    let repo = aiprov::git::Repo::discover(&f.m.repo).expect("the repository");
+    let apply = |answers: &[&str]| {
+        let terminal = Captured::interactive(answers);
+        let ui = Output::on(
+            std::sync::Arc::new(terminal.clone()),
+            Format::Human,
+            ColorWhen::Never,
+            false,
+            0,
+        );
+        let options = Options {
+            trust_ref: None,
+            keyring: None,
+            notes_ref: "refs/notes/aiprov",
+            softfail: false,
+            git_am: &[],
+            approvals: None,
+            approve: false,
+            key: Some(&f.bob),
+        };
+        let mails = aiprov::app::verify::read_mbox(&mbox).expect("the series");
+        let outcome = apply_series(&repo, mails, &options, &ui).expect("no error");
+        (
+            outcome,
+            common::snapshot::stable(&terminal.stderr_text(), &[]),
+        )
+    };
+    let (outcome, asked) = apply(&[""]);
+    assert!(matches!(outcome, Outcome::Refused { failed: 2, .. }));
+    insta::assert_snapshot!(asked, @"approve the AI use in patch 1/2 hw/dev: fix line 10 (hw/dev.c) as bob@example.org? [y/N] ");
+    assert_eq!(f.m.git(&["rev-parse", "HEAD"]).trim(), f.base);
+    let (outcome, asked) = apply(&["y", "yes"]);
+    assert!(matches!(outcome, Outcome::Applied { ref commits, .. } if commits.len() == 2));
+    insta::assert_snapshot!(asked, @r"
+    approve the AI use in patch 1/2 hw/dev: fix line 10 (hw/dev.c) as bob@example.org? [y/N] approved the AI use in patch 1/2 as bob@example.org
+    approve the AI use in patch 2/2 hw/new: add a helper (hw/new.c) as bob@example.org? [y/N] approved the AI use in patch 2/2 as bob@example.org
+    ");
+    assert_eq!(f.note_lines("HEAD"), 2);
+    assert_eq!(f.note_lines("HEAD~1"), 2);
+}
