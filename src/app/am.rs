@@ -1,12 +1,18 @@
 //! `am`: verify a patch series, apply it with `git am` in a quarantine, verify the commits it
-//! made, and only then move the branch and attach each patch's attestations as notes.
+//! made, and only then move the branch and attach each patch's attestations (and approvals) as
+//! notes. A series git am stops on is finished by `--continue` or `--skip`, or given up by
+//! `--abort`, as git am's own (`am_session.rs` keeps it meanwhile).
 
+use std::path::{Path, PathBuf};
+
+use super::am_approvals::{self, Approving};
+use super::am_session::{Saved, Session, SAVED_VERSION};
 use super::series;
-use super::trust::Trust;
+use super::trust::{Source, Trust};
 use super::Error;
 use crate::git::{notes, CommitId, Repo, Target};
 use crate::mail::PatchMail;
-use crate::model::{Report, Verdict};
+use crate::model::{ChangeReport, Report, Verdict};
 use crate::output::report::Printer;
 use crate::output::Output;
 use crate::verify::{verify_commit_note, verify_mail, MailBlobs};
@@ -16,34 +22,110 @@ pub struct Options<'a> {
     /// The revision trust is read from [default: HEAD].
     pub trust_ref: Option<&'a str>,
     /// A `--keyring` directory instead.
-    pub keyring: Option<&'a std::path::Path>,
+    pub keyring: Option<&'a Path>,
     pub notes_ref: &'a str,
     /// Apply even when verification fails.
     pub softfail: bool,
     /// Options for git am.
     pub git_am: &'a [String],
+    /// `--approvals FILE`: maintainers' approvals to attach (`aiprov approve --mbox`).
+    pub approvals: Option<&'a Path>,
+    /// `--approve`: approve, without asking, what only lacks an approval.
+    pub approve: bool,
+    /// The key approvals are signed with.
+    pub key: Option<&'a Path>,
+}
+
+/// How to go on with a series git am stopped on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// The patch was applied by hand (`git add`ed): commit it and go on.
+    Continue,
+    /// Drop the patch and go on.
+    Skip,
+    /// Give up the series.
+    Abort,
 }
 
 /// What became of a series.
 pub enum Outcome {
-    /// Not applied: `failed` of `of` patches failed verification.
+    /// Not applied: `failed` of `of` patches failed verification; `approvals_only` when all they
+    /// lack is a maintainer's approval.
     Refused {
         failed: usize,
         of: usize,
+        approvals_only: bool,
         report: Report,
     },
-    /// Applied as these commits, the branch moved to the last; `failed` patches did not verify
-    /// (with `softfail`).
+    /// Applied as these commits, the branch moved to the last; `failed` when patches did not
+    /// verify (with `softfail`); `unattested` patches were applied by hand and differ from what
+    /// their attestations say, so they have no note.
     Applied {
         commits: Vec<CommitId>,
         failed: bool,
+        unattested: Vec<String>,
+        /// The verification of the commits git am made.
         report: Report,
     },
+    /// git am stopped on `patch`; the series is kept in `tree`, the quarantine, for
+    /// `--continue`, `--skip` or `--abort`.
+    Stopped {
+        patch: String,
+        title: String,
+        tree: PathBuf,
+    },
+    /// Given up; nothing was applied.
+    Aborted,
+}
+
+/// How messages name each patch: `patch N/M` after the subject, else by place in the series.
+fn names(mails: &[(Vec<u8>, PatchMail)]) -> Vec<String> {
+    mails
+        .iter()
+        .enumerate()
+        .map(|(i, (_, m))| match m.number() {
+            None if mails.len() > 1 => format!("patch {}", i + 1),
+            _ => m.name(),
+        })
+        .collect()
+}
+
+/// Verifies each patch with the lines it carries (and those added to it), then the series as a
+/// whole (the small-fix limit over a series).
+fn verify_mails(
+    repo: &Repo,
+    trust: &mut Trust<'_>,
+    mails: &[(Vec<u8>, PatchMail)],
+    names: &[String],
+    trusted: CommitId,
+    notes_ref: &str,
+) -> Result<Vec<ChangeReport>, Error> {
+    let blobs = MailBlobs::new(Some(repo));
+    let mut reports = Vec::new();
+    for ((raw, mail), name) in mails.iter().zip(names) {
+        let patatt = trust.patatt(Some(trusted))?.clone();
+        let trusted = trust.trusted_for(name, Some(trusted))?;
+        reports.push(verify_mail(
+            mail,
+            raw,
+            &blobs,
+            &trusted,
+            Some(&patatt),
+            notes_ref,
+        )?);
+    }
+    let policy = trust
+        .trusted_for("the series", Some(trusted))?
+        .policy
+        .clone();
+    series::check(&mut reports.iter_mut().collect::<Vec<_>>(), &policy);
+    Ok(reports)
 }
 
 /// Verifies `mails` (cover letters skipped), applies them with git am in a scratch work tree,
-/// verifies the commits git am made, then fast-forwards the branch and attaches the notes. Each
-/// patch's report is printed for people as it is verified; the whole report is returned.
+/// verifies the commits git am made, then fast-forwards the branch and attaches the notes. The
+/// reports are printed once the series is verified. When only approvals are missing, the
+/// applying maintainer may give them (`Options::approve`, or asked on a terminal).
 pub fn apply_series(
     repo: &Repo,
     mails: Vec<(Vec<u8>, PatchMail)>,
@@ -54,7 +136,8 @@ pub fn apply_series(
         .workdir()
         .ok_or_else(|| Error::msg("aiprov am needs a work tree (this is a bare repository)"))?
         .to_path_buf();
-    let mails: Vec<_> = mails
+    Session::refuse_if_in_progress(repo.common_dir())?;
+    let mut mails: Vec<_> = mails
         .into_iter()
         .filter(|(_, m)| {
             let cover = m.is_cover_letter();
@@ -70,35 +153,47 @@ pub fn apply_series(
     if mails.is_empty() {
         return Err(Error::msg("the mails hold no patch"));
     }
+    let names = names(&mails);
     let base = repo.commit_id("HEAD")?;
     let trusted = match &options.trust_ref {
         Some(r) => repo.commit_id(r)?,
         None => base,
     };
+    let mut extra_notes = vec![Vec::new(); mails.len()];
+    if let Some(path) = options.approvals {
+        let given = am_approvals::read_file(path, &mails, ui)?;
+        add_notes(&mut mails, &mut extra_notes, given, options.notes_ref);
+    }
     let mut trust = Trust::new(Some(repo), ui, options.keyring)?;
+    let mut reports = verify_mails(repo, &mut trust, &mails, &names, trusted, options.notes_ref)?;
+    if !options.softfail && am_approvals::only_approvals_missing(&reports) {
+        let how = Approving {
+            without_asking: options.approve,
+            key: options.key,
+            trust: Source {
+                trust_ref: options.trust_ref,
+                keyring: options.keyring,
+            },
+        };
+        let trusted_now = trust.trusted_for("the series", Some(trusted))?;
+        let given = am_approvals::approve_missing(
+            repo,
+            &mails,
+            &names,
+            &reports,
+            &trusted_now,
+            trusted,
+            &how,
+            ui,
+        )?;
+        if let Some(given) = given {
+            add_notes(&mut mails, &mut extra_notes, given, options.notes_ref);
+            reports = verify_mails(repo, &mut trust, &mails, &names, trusted, options.notes_ref)?;
+        }
+    }
+    let approvals_only = am_approvals::only_approvals_missing(&reports);
     let mut printer = Printer::keeping(ui);
     let mut failed = 0;
-    let blobs = MailBlobs::new(Some(repo));
-    // The patches are one series (the small-fix limit over a series): all verified, then checked
-    // together, then printed.
-    let mut reports = Vec::new();
-    for (i, (raw, mail)) in mails.iter().enumerate() {
-        let patatt = trust.patatt(Some(trusted))?.clone();
-        let trusted = trust.trusted_for(&format!("patch {}", i + 1), Some(trusted))?;
-        reports.push(verify_mail(
-            mail,
-            raw,
-            &blobs,
-            &trusted,
-            Some(&patatt),
-            options.notes_ref,
-        )?);
-    }
-    let policy = trust
-        .trusted_for("the series", Some(trusted))?
-        .policy
-        .clone();
-    series::check(&mut reports.iter_mut().collect::<Vec<_>>(), &policy);
     for report in reports {
         failed += usize::from(report.verdict == Verdict::Fail);
         printer.add(report)?;
@@ -108,58 +203,174 @@ pub fn apply_series(
         return Ok(Outcome::Refused {
             failed,
             of: mails.len(),
+            approvals_only,
             report,
         });
     }
 
     // git am applies the series in a scratch work tree on a detached HEAD: the commits it makes
     // are verified before the branch moves, so what lands is what was verified.
-    let quarantine = Quarantine::new(&workdir, base)?;
-    let series = tempfile::Builder::new()
-        .prefix("aiprov-am-")
-        .suffix(".mbox")
-        .tempfile()
-        .map_err(|e| Error::msg(format!("cannot create a temporary file: {e}")))?;
-    std::fs::write(series.path(), series_mbox(&mails))
-        .map_err(|e| Error::msg(format!("cannot write {}: {e}", series.path().display())))?;
-    let mut git_am = crate::git::git_command();
-    git_am
-        .arg("am")
-        .args(options.git_am)
-        .arg(series.path())
-        .current_dir(quarantine.path());
-    if ui.json() {
-        // Standard output holds the JSON document alone; git am's `Applying:` lines go to
-        // standard error.
-        git_am.stdout(std::io::stderr());
+    let mut session = Session::create(repo.common_dir(), &workdir, base)?;
+    std::fs::write(session.series_path(), series_mbox(&mails)).map_err(|e| {
+        Error::msg(format!(
+            "cannot write {}: {e}",
+            session.series_path().display()
+        ))
+    })?;
+    let saved = Saved {
+        version: SAVED_VERSION,
+        workdir,
+        base: base.to_string(),
+        trusted: trusted.to_string(),
+        keyring: options.keyring.map(Path::to_path_buf),
+        notes_ref: options.notes_ref.to_string(),
+        softfail: options.softfail,
+        softfailed: report.verdict == Verdict::Fail,
+        git_am: options.git_am.to_vec(),
+        extra_notes,
+        by_hand: Vec::new(),
+        skipped: Vec::new(),
+    };
+    // Saved before git am runs: a session interrupted there can still be given up (`--abort`).
+    session.save(&saved)?;
+    let series = session.series_path();
+    let done = session.git_am(&[series.as_os_str()], options.git_am, ui.json())?;
+    after_git_am(repo, session, saved, &mails, &names, done, ui)
+}
+
+/// Adds note lines to the patches they belong to, keeping them for a session.
+fn add_notes(
+    mails: &mut [(Vec<u8>, PatchMail)],
+    kept: &mut [Vec<String>],
+    given: Vec<Vec<String>>,
+    notes_ref: &str,
+) {
+    for (((_, mail), kept), lines) in mails.iter_mut().zip(kept).zip(given) {
+        mail.add_note_lines(notes_ref, &lines);
+        kept.extend(lines);
     }
-    let status = git_am
-        .status()
-        .map_err(|e| Error::msg(format!("cannot run git am: {e}")))?;
-    if !status.success() {
-        return Err(Error::msg(
-            "git am could not apply the series (see above); your branch, index and work tree are unchanged",
-        )
-        .hint("rebase the series onto this branch, or apply it by hand with `git am` and verify the commits with `aiprov verify`"));
+}
+
+/// Goes on with the series git am stopped on in the session of `repo` (any of its work trees,
+/// the quarantine too).
+pub fn resume(repo: &Repo, action: Resume, ui: &Output) -> Result<Outcome, Error> {
+    let common = repo.common_dir().to_path_buf();
+    if action == Resume::Abort {
+        let workdir = repo.workdir().unwrap_or(repo.git_dir()).to_path_buf();
+        // A session whose state cannot be read is given up all the same.
+        let workdir = Session::open(&common)
+            .map(|(_, saved)| saved.workdir)
+            .unwrap_or(workdir);
+        if !Session::discard(&common, &workdir) {
+            return Err(Error::msg("no aiprov am in progress"));
+        }
+        return Ok(Outcome::Aborted);
     }
-    let tip = quarantine.head()?;
+    let (mut session, mut saved) = Session::open(&common)?;
+    // The branch that moves is the one of the work tree the series was started in.
+    let repo = Repo::discover(&saved.workdir)?;
+    let mut mails = super::verify::read_mbox(&session.series_path())?;
+    for ((_, mail), lines) in mails.iter_mut().zip(&saved.extra_notes) {
+        mail.add_note_lines(&saved.notes_ref, lines);
+    }
+    let names = names(&mails);
+    let Some(at) = session.stopped_at() else {
+        // git am finished (run by hand in the quarantine): only the rest is left to do.
+        return after_git_am(&repo, session, saved, &mails, &names, true, ui);
+    };
+    let flag = match action {
+        Resume::Continue => "--continue",
+        _ => "--skip",
+    };
+    if action == Resume::Skip {
+        saved.by_hand.retain(|&p| p != at);
+        saved.skipped.push(at);
+        ui.status(format!(
+            "skipping {} {}",
+            names[at],
+            crate::text::printable(&crate::mail::patch_mail::clean_subject(
+                &mails[at].1.subject
+            ))
+        ));
+    } else if !saved.by_hand.contains(&at) {
+        saved.by_hand.push(at);
+    }
+    session.save(&saved)?;
+    let done = session.git_am(&[flag.as_ref()], &[], ui.json())?;
+    if !done && action == Resume::Skip && session.stopped_at() == Some(at) {
+        // git am did not skip it after all.
+        saved.skipped.retain(|&p| p != at);
+        saved.by_hand.push(at);
+        session.save(&saved)?;
+    }
+    after_git_am(&repo, session, saved, &mails, &names, done, ui)
+}
+
+/// After git am ran: the series stopped again (kept for the user), or it is done and its commits
+/// are verified, noted and fast-forwarded to.
+fn after_git_am(
+    repo: &Repo,
+    mut session: Session,
+    mut saved: Saved,
+    mails: &[(Vec<u8>, PatchMail)],
+    names: &[String],
+    done: bool,
+    ui: &Output,
+) -> Result<Outcome, Error> {
+    if !done {
+        let Some(at) = session.stopped_at().filter(|&at| at < mails.len()) else {
+            session.end();
+            return Err(Error::msg(
+                "git am could not apply the series (see above); your branch, index and work tree are unchanged",
+            ));
+        };
+        if !saved.by_hand.contains(&at) {
+            saved.by_hand.push(at);
+        }
+        session.save(&saved)?;
+        session.keep();
+        return Ok(Outcome::Stopped {
+            patch: names[at].clone(),
+            title: crate::mail::patch_mail::clean_subject(&mails[at].1.subject),
+            tree: session.tree(),
+        });
+    }
+    // git am is done: whatever happens now, the session ends.
+    session.end();
+    let base: CommitId = saved
+        .base
+        .parse()
+        .map_err(|_| Error::msg("the saved aiprov am session is damaged (its base)"))?;
+    let trusted: CommitId = saved
+        .trusted
+        .parse()
+        .map_err(|_| Error::msg("the saved aiprov am session is damaged (its trusted revision)"))?;
+    let tip = session.head()?;
     let applied = repo.first_parent_commits(base, &tip.to_string())?;
-    if applied.len() != mails.len() {
+    let kept: Vec<usize> = (0..mails.len())
+        .filter(|i| !saved.skipped.contains(i))
+        .collect();
+    if applied.len() != kept.len() {
         return Err(Error::msg(format!(
-            "git am made {} of {}; nothing was applied",
+            "git am made {} of {}{}; nothing was applied",
             crate::text::count(applied.len(), "commit", "commits"),
-            crate::text::count(mails.len(), "patch", "patches")
+            crate::text::count(kept.len(), "patch", "patches"),
+            if saved.skipped.is_empty() {
+                ""
+            } else {
+                " not skipped"
+            }
         )));
     }
-    let mut wrong = Vec::new();
+    let mut trust = Trust::new(Some(repo), ui, saved.keyring.as_deref())?;
     let mut reports = Vec::new();
-    for (i, (commit, (_, mail))) in applied.iter().zip(&mails).enumerate() {
-        let note = mail.note_lines(options.notes_ref).join("\n");
+    for (commit, &i) in applied.iter().zip(&kept) {
+        let note = mails[i].1.note_lines(&saved.notes_ref).join("\n");
         let target = Target {
             commit: *commit,
             trusted: Some(trusted),
         };
-        let trusted = trust.trusted_for(&format!("patch {}", i + 1), Some(trusted))?;
+        let trusted = trust.trusted_for(&names[i], Some(trusted))?;
         reports.push(verify_commit_note(
             repo,
             &target,
@@ -167,23 +378,47 @@ pub fn apply_series(
             Some(note.as_bytes()),
         )?);
     }
+    let policy = trust
+        .trusted_for("the series", Some(trusted))?
+        .policy
+        .clone();
     series::check(&mut reports.iter_mut().collect::<Vec<_>>(), &policy);
-    for (i, (report, (_, mail))) in reports.iter().zip(&mails).enumerate() {
-        if report.verdict == Verdict::Fail {
-            let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
-            wrong.push(format!(
-                "patch {} ({}): {}",
-                i + 1,
-                crate::text::printable(&mail.subject),
-                codes.join(", ")
+    let mut wrong = Vec::new();
+    let mut unattested = Vec::new();
+    let mut noted = Vec::new();
+    for ((report, &i), commit) in reports.iter().zip(&kept).zip(&applied) {
+        if report.verdict != Verdict::Fail {
+            noted.push((*commit, i));
+            continue;
+        }
+        let findings: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::finding::Severity::Error)
+            .map(|f| match &f.file {
+                Some(file) => format!("{} {}", f.code, crate::text::printable(file)),
+                None => f.code.to_string(),
+            })
+            .collect();
+        let what = format!("{} ({})", names[i], crate::text::printable(&report.title));
+        if saved.by_hand.contains(&i) {
+            ui.warn(format!(
+                "{what} was applied by hand, and commit {} does not make the changes its attestation names ({}): no note attached for it; review it and attest it yourself (`aiprov attest {}`)",
+                commit.short(),
+                findings.join(", "),
+                commit.short()
             ));
+            unattested.push(names[i].clone());
+        } else {
+            wrong.push(format!("{what}: {}", findings.join(", ")));
+            noted.push((*commit, i));
         }
     }
-    if !wrong.is_empty() && !options.softfail {
+    if !wrong.is_empty() && !saved.softfail {
         for w in &wrong {
             ui.warn(format!("the commit git am made of {w}"));
         }
-        let which = match (wrong.len(), mails.len()) {
+        let which = match (wrong.len(), applied.len()) {
             (_, 1) => "the commit git am made does".to_string(),
             (1, all) => format!("1 of the {all} commits git am made does"),
             (n, all) => format!("{n} of the {all} commits git am made do"),
@@ -192,7 +427,7 @@ pub fn apply_series(
             "not applying: {which} not verify; your branch is unchanged"
         )));
     }
-    attach(repo, options.notes_ref, &applied, &mails)?;
+    attach(repo, &saved.notes_ref, &noted, mails)?;
     if repo.commit_id("HEAD")? != base {
         return Err(Error::msg(format!(
             "HEAD moved while the series was applied; the verified commits are {tip} (notes attached)"
@@ -202,7 +437,7 @@ pub fn apply_series(
     let moved = crate::git::git_command()
         .args(["merge", "--ff-only", "--quiet"])
         .arg(tip.to_string())
-        .current_dir(&workdir)
+        .current_dir(&saved.workdir)
         .status()
         .map_err(|e| Error::msg(format!("cannot run git merge: {e}")))?;
     if !moved.success() {
@@ -213,8 +448,9 @@ pub fn apply_series(
     }
     Ok(Outcome::Applied {
         commits: applied,
-        failed: report.verdict == Verdict::Fail,
-        report,
+        failed: saved.softfailed || !wrong.is_empty(),
+        unattested,
+        report: Report::new(reports),
     })
 }
 
@@ -235,87 +471,26 @@ fn series_mbox(mails: &[(Vec<u8>, PatchMail)]) -> Vec<u8> {
     series
 }
 
-/// A scratch work tree of the repository on a detached HEAD (`git worktree add --detach`),
-/// removed with everything git am left in it when dropped.
-struct Quarantine {
-    dir: tempfile::TempDir,
-    repo_workdir: std::path::PathBuf,
-}
-
-impl Quarantine {
-    fn new(workdir: &std::path::Path, base: CommitId) -> Result<Quarantine, Error> {
-        let dir = tempfile::Builder::new()
-            .prefix("aiprov-am-")
-            .tempdir()
-            .map_err(|e| Error::msg(format!("cannot create a temporary directory: {e}")))?;
-        let out = crate::git::git_command()
-            .args(["worktree", "add", "--quiet", "--detach"])
-            .arg(dir.path().join("tree"))
-            .arg(base.to_string())
-            .current_dir(workdir)
-            .output()
-            .map_err(|e| Error::msg(format!("cannot run git worktree: {e}")))?;
-        if !out.status.success() {
-            return Err(Error::msg(format!(
-                "cannot make a scratch work tree to apply the series in: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(Quarantine {
-            dir,
-            repo_workdir: workdir.to_path_buf(),
-        })
-    }
-
-    fn path(&self) -> std::path::PathBuf {
-        self.dir.path().join("tree")
-    }
-
-    fn head(&self) -> Result<CommitId, Error> {
-        let out = crate::git::git_command()
-            .args(["rev-parse", "--verify", "HEAD"])
-            .current_dir(self.path())
-            .output()
-            .map_err(|e| Error::msg(format!("cannot run git rev-parse: {e}")))?;
-        std::str::from_utf8(&out.stdout)
-            .ok()
-            .and_then(|s| s.trim().parse::<CommitId>().ok())
-            .filter(|_| out.status.success())
-            .ok_or_else(|| Error::msg("cannot read the commit git am made"))
-    }
-}
-
-impl Drop for Quarantine {
-    fn drop(&mut self) {
-        let _ = crate::git::git_command()
-            .args(["worktree", "remove", "--force", "--force"])
-            .arg(self.path())
-            .current_dir(&self.repo_workdir)
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
-}
-
-/// Attaches each applied patch's attestation lines to the commit it produced, as `attest` adds
-/// a line: one by the same signer of the same kind is replaced, every other line kept. All the
-/// notes go in one notes commit.
+/// Attaches each applied patch's lines (its attestations, and approvals) to the commit it
+/// produced (`noted`: commit and patch), as `attest` adds a line: one by the same signer of the
+/// same kind is replaced, every other line kept. All the notes go in one notes commit.
 fn attach(
     repo: &Repo,
     notes_ref: &str,
-    applied: &[CommitId],
+    noted: &[(CommitId, usize)],
     mails: &[(Vec<u8>, PatchMail)],
 ) -> Result<(), Error> {
     let mut carried = std::collections::HashMap::new();
-    for (commit, (_, mail)) in applied.iter().zip(mails) {
-        let lines = mail.note_lines(notes_ref).join("\n");
+    for &(commit, i) in noted {
+        let lines = mails[i].1.note_lines(notes_ref).join("\n");
         if !crate::note::lines(lines.as_bytes()).is_empty() {
-            carried.insert(*commit, lines);
+            carried.insert(commit, lines);
         }
     }
-    let commits: Vec<CommitId> = applied
+    let commits: Vec<CommitId> = noted
         .iter()
+        .map(|&(c, _)| c)
         .filter(|c| carried.contains_key(c))
-        .copied()
         .collect();
     notes::update_notes(repo, notes_ref, &commits, "aiprov am", |commit, old| {
         let mut note = old.map(<[u8]>::to_vec);

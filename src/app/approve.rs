@@ -17,7 +17,8 @@ use crate::output::Output;
 use crate::signing::{self, Signer};
 use crate::trailers::Identity;
 
-fn approval(
+/// A maintainer's approval of `change`, signed.
+pub(super) fn approval(
     change: &Change,
     approver: &Identity,
     comment: Option<&str>,

@@ -4,6 +4,8 @@
 //! result to a callback as it is ready; `cli/` turns arguments into options and prints.
 
 pub mod am;
+mod am_approvals;
+mod am_session;
 pub mod approve;
 pub mod attest;
 mod error;

@@ -67,6 +67,12 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     set("notes.rewriteRef", notes_ref, true)?;
     set("notes.rewrite.amend", "true", false)?;
     set("notes.rewrite.rebase", "true", false)?;
+    // A rewritten commit that already has a note keeps it (`ignore`): that note was written for
+    // the new commit (re-attested during `git rebase -i`, or by the amend of an `edit` stop, whose
+    // note rebase carries over again when it finishes), so it is newer than the one carried over.
+    // git's default, `concatenate`, would put the stale envelope back beside it; `overwrite`
+    // would throw the new one away; `cat_sort_uniq` keeps both, as the lines differ.
+    set("notes.rewriteMode", "ignore", false)?;
     // `git format-patch` puts the attestations below the `---` line of each patch mail.
     set("format.notes", notes_ref, true)?;
     let hooks = wanted

@@ -129,6 +129,11 @@ impl Repo {
         self.inner.path()
     }
 
+    /// The git directory all work trees share (`git rev-parse --git-common-dir`).
+    pub fn common_dir(&self) -> &Path {
+        self.inner.commondir()
+    }
+
     pub(super) fn raw(&self) -> &Repository {
         &self.inner
     }

@@ -263,6 +263,27 @@ impl PatchMail {
             .collect()
     }
 
+    /// Adds note lines under one notes ref, as if the mail carried them (approvals given apart
+    /// from the mail).
+    pub fn add_note_lines(&mut self, notes_ref: &str, lines: &[String]) {
+        if lines.is_empty() {
+            return;
+        }
+        let name = notes_ref.strip_prefix("refs/notes/").unwrap_or(notes_ref);
+        let name = if name == "commits" { "" } else { name };
+        self.notes.push((name.to_string(), lines.to_vec()));
+    }
+
+    /// How messages name the mail: `patch N/M` after its subject's numbers (`[PATCH v2 3/7]`,
+    /// as `git format-patch` and `git send-email` number a series), whatever its Message-ID;
+    /// `patch` for a mail sent alone.
+    pub fn name(&self) -> String {
+        match self.number() {
+            Some((n, m)) => format!("patch {n}/{m}"),
+            None => "patch".to_string(),
+        }
+    }
+
     /// The change this mail makes, identified by its Message-ID.
     pub fn change(&self) -> Result<Change, MailError> {
         let files = patch::parse(&self.diff).map_err(|source| MailError::Patch {
@@ -271,8 +292,7 @@ impl PatchMail {
         })?;
         let id = match (&self.message_id, self.number()) {
             (Some(m), _) => m.clone(),
-            (None, Some((n, m))) => format!("patch {n}/{m}"),
-            (None, None) => "patch".to_string(),
+            (None, _) => self.name(),
         };
         Ok(Change {
             id,

@@ -36,6 +36,10 @@ pub struct AttestationSummary {
 pub struct ChangeReport {
     /// Commit id, or the mail's Message-ID.
     pub id: String,
+    /// How people are shown the change when not by its id: `patch 2/5` for a mail (whose id is
+    /// its Message-ID when it has one).
+    #[serde(skip)]
+    pub label: Option<String>,
     pub title: String,
     pub verdict: Verdict,
     pub findings: Vec<Finding>,

@@ -17,8 +17,18 @@ pub struct Applied {
     pub notes_ref: String,
     /// The commits git am made, in order (none when refused).
     pub commits: Vec<String>,
-    /// The verification of the patches (`schema/report.schema.json`).
+    /// The verification of the commits made, or of the patches refused
+    /// (`schema/report.schema.json`).
     pub report: Report,
+    /// Patches applied by hand that got no note.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unattested: Vec<String>,
+    /// A stopped series given up.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub aborted: bool,
+    /// Refused when all the patches lack is a maintainer's approval.
+    #[serde(skip)]
+    pub approvals_only: bool,
     /// Patches that failed verification, of how many.
     #[serde(skip)]
     pub failed: usize,
@@ -28,15 +38,27 @@ pub struct Applied {
 
 impl Results for Applied {
     fn human(&self, out: &Output) -> std::io::Result<()> {
-        if self.applied {
+        if self.aborted {
+            out.status("gave up the series; your branch, index and work tree are as they were");
+        } else if self.applied {
+            let none_for = if self.unattested.is_empty() {
+                String::new()
+            } else {
+                format!(" (none for {})", self.unattested.join(", "))
+            };
             out.status(format!(
-                "applied {}; their attestations are notes in {}",
+                "applied {}; their attestations are notes in {}{none_for}",
                 count(self.commits.len(), "patch", "patches"),
                 self.notes_ref
             ));
         } else {
+            let use_ = if self.approvals_only {
+                "they lack only a maintainer's approval: `--approvals FILE` attaches approvals, and a maintainer of the files can approve while applying (asked on a terminal, or --approve)"
+            } else {
+                "use --softfail to apply anyway"
+            };
             out.warn(format!(
-                "not applying: {} of {} failed verification (use --softfail to apply anyway)",
+                "not applying: {} of {} failed verification ({use_})",
                 self.failed,
                 count(self.patches, "patch", "patches")
             ));

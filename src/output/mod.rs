@@ -138,6 +138,22 @@ impl Output {
         )))
     }
 
+    /// Asks a yes/no question on a terminal, no by default (`[y/N]`): for what should not happen
+    /// by pressing return. `None` where nobody can answer.
+    pub fn confirm_default_no(&self, question: &str) -> std::io::Result<Option<bool>> {
+        if !self.interactive() {
+            return Ok(None);
+        }
+        let mut e = self.stderr();
+        write!(e, "{question} [y/N] ")?;
+        e.flush()?;
+        let answer = self.terminal.read_line()?;
+        Ok(Some(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        )))
+    }
+
     /// Asks for a secret (a passphrase) on a terminal, without echoing it; `None` where nobody
     /// can answer.
     pub fn ask_secret(&self, question: &str) -> std::io::Result<Option<String>> {

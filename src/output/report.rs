@@ -53,7 +53,7 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
     writeln!(
         out,
         "{style}{word}{style:#} {} {}{by}",
-        printable(short(&change.id)),
+        printable(change.label.as_deref().unwrap_or(short(&change.id))),
         printable(&change.title)
     )?;
     if change.verdict == Verdict::Skipped {

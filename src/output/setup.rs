@@ -62,16 +62,23 @@ impl Results for Initialized {
                 hook.name, hook.purpose
             ));
         }
+        // The settings that name the notes ref, and how rewriting treats it.
         let mut keys: Vec<&str> = Vec::new();
         for s in &self.config {
-            if s.value == self.notes_ref && !keys.contains(&s.key.as_str()) {
+            let about_ref = s.value == self.notes_ref || s.key == "notes.rewriteMode";
+            if about_ref && !keys.contains(&s.key.as_str()) {
                 keys.push(&s.key);
             }
         }
+        let keys = match keys.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
         out.status(format!(
             "configured {} for {}\n\
              next: `aiprov keygen`, then `aiprov keyring add $(git config user.email) <key>.pub` and commit {}/",
-            keys.join(" and "),
+            keys,
             self.notes_ref,
             self.trust_dir
         ));

@@ -239,8 +239,22 @@ fn report(
     attestations: &[Attestation],
     governing: Option<Box<AiUsage>>,
 ) -> ChangeReport {
+    // Each signer once: their newest attestation (a note concatenated by a rewrite can hold a
+    // signer's stale line beside the one that replaced it).
+    let newest_of_signer = |a: &Attestation| {
+        let signer = &a.statement.predicate.signer.email;
+        !attestations.iter().any(|b| {
+            b.statement
+                .predicate
+                .signer
+                .email
+                .eq_ignore_ascii_case(signer)
+                && (b.created_at, b.line) > (a.created_at, a.line)
+        })
+    };
     let attestations = attestations
         .iter()
+        .filter(|a| newest_of_signer(a))
         .map(|a| {
             let categories = a.statement.predicate.categories();
             AttestationSummary {
@@ -257,6 +271,7 @@ fn report(
         .collect();
     ChangeReport {
         id: change.id.clone(),
+        label: None,
         title: change.title(),
         verdict,
         findings,

@@ -243,6 +243,7 @@ pub fn verify_mail(
         &source,
     )?
     .0;
+    report.label = Some(mail.name());
     let mut findings = applied_findings(&change, &mail.applied);
     if let Some(keyring) = patatt {
         use crate::mail::patatt::{verify_mail as patatt_verify, PatattVerdict};

@@ -317,7 +317,7 @@ fn what_git_am_makes_of_a_verified_mail_is_verified_before_the_branch_moves() {
         verified: 1 passed, 0 failed
         Applying: hw/a: name line one
         --- stderr
-        warning: the commit git am made of patch 1 ([PATCH] hw/a: name line one): coverage.file-extra
+        warning: the commit git am made of patch (hw/a: name line one): coverage.file-extra hw/a.c
         error: not applying: the commit git am made does not verify; your branch is unchanged
         ");
     assert_eq!(s.state(), before);
@@ -345,10 +345,19 @@ fn a_patch_that_does_not_apply_leaves_everything_as_it_was() {
         error: patch failed: hw/a.c:1
         error: hw/a.c: patch does not apply
         [git's advice]
-        error: git am could not apply the series (see above); your branch, index and work tree are unchanged
-        hint: rebase the series onto this branch, or apply it by hand with `git am` and verify the commits with `aiprov verify`
+        error: git am stopped at patch (hw/a: name line one); nothing is applied to your branch yet
+        hint: resolve it in [TMP]/repo/.git/aiprov-am/tree (edit the files, `git add` them), then run `aiprov am --continue`; `aiprov am --skip` drops this patch, `aiprov am --abort` gives up the series. Your branch moves when the series is done. A patch applied by hand gets its attestation as a note only if its commit makes the changes the attestation names; otherwise aiprov warns and attaches none
         ");
+    // The branch, index and work tree are untouched; the series waits in its quarantine.
+    let stopped = s.state();
+    assert_eq!(
+        (&stopped.head, &stopped.status, &stopped.notes),
+        (&before.head, &before.status, &before.notes)
+    );
+    // Given up, nothing is left of it.
+    s.f.aiprov().args(["am", "--abort"]).assert().success();
     assert_eq!(s.state(), before);
+    assert!(!s.f.repo.join(".git/aiprov-am").exists());
 }
 
 #[test]
