@@ -52,9 +52,14 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         return Ok(0);
     }
     let approved = approve_commits(repo, &args.revs, &options, &ctx.out)?;
-    for (id, title) in &approved.commits {
+    for (id, title, replaced) in &approved.commits {
+        let again = if *replaced {
+            " (replacing your earlier approval; other maintainers' are kept)"
+        } else {
+            ""
+        };
         ctx.out.status(format!(
-            "approved {} {title} as {}",
+            "approved {} {title} as {}{again}",
             id.short(),
             approved.approver.email
         ));

@@ -167,7 +167,12 @@ fn write_atomically(
         _ => Path::new("."),
     };
     let err = |e: std::io::Error| Error::msg(format!("cannot write {}: {e}", path.display()));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    // Made as any new file is, 0666 less the user's umask: an archive is published beside
+    // the tarball, not a secret (tempfile's default is 0600).
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(err)?;
     {
         let mut out = std::io::BufWriter::new(&mut tmp);
         write(&mut out).map_err(err)?;

@@ -8,8 +8,8 @@ use crate::keyring::{file::skeleton, AIPROV_DIR, KEYRING_PATH};
 /// Set up a repository for aiprov: .aiprov/ keyring and the git config that carries notes along
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Install a sendemail-validate hook that refuses to send a patch whose attestation is
-    /// missing or does not verify
+    /// Install a sendemail-validate hook that refuses to send a patch whose attestation,
+    /// trailers or sign-offs do not verify (a missing maintainer's approval is only noted)
     #[arg(long)]
     hooks: bool,
     /// Install a post-commit hook that attests every new commit (opt-in)
@@ -48,8 +48,8 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
             ctx,
             repo,
             "sendemail-validate",
-            "refuse to send a patch whose attestation is missing or does not verify",
-            "verify -q --mbox \"$1\"",
+            "refuse to send a patch whose attestation, trailers or sign-offs do not verify; let through, with a note, one that only lacks a maintainer's approval",
+            "verify -q --allow-unapproved --mbox \"$1\"",
         )?;
     }
     if args.auto_attest {
