@@ -23,6 +23,10 @@ pub struct Args {
     /// Verify a release archive (`aiprov archive`): on its own, or change by change inside the repository
     #[arg(long, value_name = "FILE", conflicts_with_all = ["revs", "mbox"])]
     archive: Option<PathBuf>,
+    /// With --archive: check a release tarball against the SHA-256 digests the archive's
+    /// summary records (repeatable)
+    #[arg(long, value_name = "FILE", requires = "archive")]
+    tarball: Vec<PathBuf>,
     /// Let through a change whose only errors are a missing maintainer's approval
     /// (`policy.approval-missing`, with the category or size finding it comes with), with a note
     /// on stderr naming who could give it: what a contributor checks before sending
@@ -160,6 +164,7 @@ fn verify_archive(
             jobs: args.jobs.jobs,
             notes_ref: &ctx.notes_ref,
         },
+        tarballs: &args.tarball,
     };
     let report = crate::app::verify_archive::verify_archive(repo, &request, &ctx.out)?;
     if ctx.out.json() {
