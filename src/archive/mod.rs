@@ -497,6 +497,20 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
             format!("{}/{}", derived.attested, derived.research),
         );
     }
+    if recorded.approvals != derived.approvals {
+        let show = |a: &[String]| {
+            if a.is_empty() {
+                "none".to_string()
+            } else {
+                a.join(", ")
+            }
+        };
+        differs(
+            "the approvals",
+            show(&recorded.approvals),
+            show(&derived.approvals),
+        );
+    }
     if recorded.files != derived.files {
         let names = |c: &ReleaseChange| {
             c.files
