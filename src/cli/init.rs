@@ -50,6 +50,9 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
             "sendemail-validate",
             "refuse to send a patch whose attestation, trailers or sign-offs do not verify; let through, with a note, one that only lacks a maintainer's approval",
             "verify -q --allow-unapproved --mbox \"$1\"",
+            // git send-email runs the hook on the cover letter too, which holds no patch.
+            "# A cover letter ([PATCH 0/N]) holds no patch: nothing to verify.\n\
+             grep -Eq '^Subject: \\[[^]]* 0+/[0-9]+\\]' \"$1\" && exit 0\n",
         )?;
     }
     if args.auto_attest {
@@ -59,6 +62,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
             "post-commit",
             "attest every new commit",
             "attest -q -y HEAD",
+            "",
         )?;
     }
     ctx.out.status(format!(
@@ -75,6 +79,7 @@ fn install_hook(
     name: &str,
     what: &str,
     args: &str,
+    prelude: &str,
 ) -> Result<(), Error> {
     let dir = match repo.config_string("core.hooksPath") {
         Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
@@ -94,7 +99,7 @@ fn install_hook(
         .map(|p| p.display().to_string().replace('\'', "'\\''"))
         .unwrap_or_else(|_| "aiprov".into());
     let script = format!(
-        "#!/bin/sh\n{HOOK_MARKER}: {what}.\naiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
+        "#!/bin/sh\n{HOOK_MARKER}: {what}.\n{prelude}aiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
     );
     std::fs::create_dir_all(&dir)
         .and_then(|_| std::fs::write(&path, script))
