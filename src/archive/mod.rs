@@ -541,11 +541,26 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
 mod tests {
     use super::*;
 
+    /// A DSSE envelope line (its signature unchecked here).
+    const ENVELOPE: &str = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"","sig":"AA=="}]}"#;
+
     #[test]
     fn lines_are_split_trimmed_and_bounded() {
-        let a = Archive::parse(b"one\r\n\n  two \nthree").expect("parses");
+        let data = format!("one\r\n\n  {ENVELOPE} \nthree");
+        let a = Archive::parse(data.as_bytes()).expect("parses");
         let lines: Vec<(usize, &[u8])> = a.lines.iter().map(|(n, l)| (*n, l.as_slice())).collect();
-        assert_eq!(lines, [(1, &b"one"[..]), (3, b"two"), (4, b"three")]);
+        assert_eq!(
+            lines,
+            [(1, &b"one"[..]), (3, ENVELOPE.as_bytes()), (4, b"three")]
+        );
+        // No line is an envelope: not an archive.
+        assert_eq!(
+            Archive::parse(b"one\n{}\n").unwrap_err(),
+            ArchiveError::NoEnvelope {
+                line: 1,
+                begins: "one".into()
+            }
+        );
         assert_eq!(Archive::parse(b" \n\n").unwrap_err(), ArchiveError::Empty);
         let long = vec![b'x'; MAX_LINE_BYTES + 1];
         let mut data = b"first\n".to_vec();
@@ -577,7 +592,8 @@ mod tests {
 
     #[test]
     fn an_archive_without_a_summary_is_reported() {
-        let a = Archive::parse(b"{\"not\": \"an envelope\"}\n").expect("parses");
+        let a = Archive::parse(format!("{ENVELOPE}\n{{\"not\": \"an envelope\"}}\n").as_bytes())
+            .expect("parses");
         let checked = check(&a, &Keyring::default());
         assert!(checked.summary.is_none());
         let codes: Vec<Code> = checked.findings.iter().map(|f| f.code).collect();
