@@ -94,14 +94,18 @@ pub fn approve_commits(
     let mut envelopes = HashMap::new();
     let mut commits = Vec::with_capacity(ids.len());
     let mut trust = Trust::new(Some(repo), ui, None)?;
+    let mut no_maintainers = Vec::new();
     for (&id, &parent) in ids.iter().zip(&parents) {
         let change = repo.change(id, |_| true)?;
         let what = format!("{} {}", id.short(), change.title());
-        warn_unless_counted(&mut trust, parent, &what, &change, &approver, ui)?;
+        no_maintainers.extend(warn_unless_counted(
+            &mut trust, parent, &what, &change, &approver, ui,
+        )?);
         let envelope = approval(&change, &approver, options.comment, signer.as_ref())?;
         envelopes.insert(id, envelope);
         commits.push((id, change.title()));
     }
+    warn_no_maintainers(ui, &approver, &no_maintainers);
     // Only the approver's own earlier approval is replaced; another maintainer's stays.
     let replaced = std::sync::Mutex::new(std::collections::BTreeSet::new());
     notes::update_notes(
@@ -148,16 +152,26 @@ pub fn approve_series(
         options.sign_as,
     )?;
     let mut trust = Trust::new(Some(repo), ui, None)?;
-    mails
+    let mut no_maintainers = Vec::new();
+    let approved = mails
         .iter()
         .filter(|(_, m)| !m.is_cover_letter())
         .map(|(_, mail)| {
             let change = mail.change()?;
-            warn_unless_counted(&mut trust, head, &mail.subject, &change, &approver, ui)?;
+            no_maintainers.extend(warn_unless_counted(
+                &mut trust,
+                head,
+                &mail.subject,
+                &change,
+                &approver,
+                ui,
+            )?);
             let envelope = approval(&change, &approver, options.comment, signer.as_ref())?;
             Ok((mail.subject.clone(), envelope))
         })
-        .collect()
+        .collect::<Result<Vec<_>, Error>>()?;
+    warn_no_maintainers(ui, &approver, &no_maintainers);
+    Ok(approved)
 }
 
 /// Warns when the approval will not count for some of the change's files: its approver is
@@ -170,15 +184,12 @@ fn warn_unless_counted(
     change: &Change,
     approver: &Identity,
     ui: &Output,
-) -> Result<(), Error> {
+) -> Result<Option<String>, Error> {
     trust.load(what, trusted)?;
     let at = trusted.map_or_else(|| "the trusted revision".to_string(), |t| t.short());
     let email = &approver.email;
     let Some(maintainers) = trust.get(trusted).maintainers else {
-        ui.warn(format!(
-            "there is no MAINTAINERS file at {at}: the approval of {what} by {email} will not count (an approval counts from a maintainer of the file)"
-        ));
-        return Ok(());
+        return Ok(Some(at));
     };
     let not_counted: Vec<String> = change
         .files
@@ -202,5 +213,21 @@ fn warn_unless_counted(
             not_counted.join("; ")
         ));
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Says once that approvals will not count where the trusted revision has no MAINTAINERS file
+/// (`at`: where that is, for each such change).
+fn warn_no_maintainers(ui: &Output, approver: &Identity, at: &[String]) {
+    let email = &approver.email;
+    match at {
+        [] => {}
+        [one] => ui.warn(format!(
+            "there is no MAINTAINERS file at {one}: this approval by {email} will not count (an approval counts from a maintainer of the file)"
+        )),
+        many => ui.warn(format!(
+            "there is no MAINTAINERS file at the trusted revisions of {} changes: their approvals by {email} will not count (an approval counts from a maintainer of the file)",
+            many.len()
+        )),
+    }
 }
