@@ -12,7 +12,8 @@
 # WORLD/home      HOME, with ~/.gitconfig saying you are "You <you@example.org>" and no aiprov key
 # WORLD/bin       on PATH: use-test-key NAME makes WORLD/keys/NAME the default key of
 #                 ~/.config/aiprov/ (for blocks marked to need one); the editor git commit opens
-#                 writes "hw: fix the example" with "AI-used-for: code" above the sign-off
+#                 writes "hw: fix the example" with "AI-used-for: code" above the sign-off;
+#                 sendmail reads a mail and keeps it nowhere (for sendemail.smtpServer)
 set -eu
 W=$1
 SRC=$2
@@ -43,7 +44,12 @@ cat > "$W/bin/editor" <<'SCRIPT'
 sob=$(grep '^Signed-off-by:' "$1" || true)
 printf 'hw: fix the example\n\nAI-used-for: code\n%s\n' "$sob" > "$1"
 SCRIPT
-chmod +x "$W/bin/use-test-key" "$W/bin/editor"
+cat > "$W/bin/sendmail" <<'SCRIPT'
+#!/bin/sh
+# Where git send-email sends mail in the world: read, kept nowhere.
+cat > /dev/null
+SCRIPT
+chmod +x "$W/bin/use-test-key" "$W/bin/editor" "$W/bin/sendmail"
 
 git init -q --bare "$W/origin.git"
 git init -q "$W/repo"
