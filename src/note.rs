@@ -57,6 +57,21 @@ pub fn with_line(existing: Option<&[u8]>, line: &[u8], payload: &[u8]) -> Vec<u8
     out
 }
 
+/// Whether adding the envelope line of statement `payload` to the note replaces a different
+/// line (the same signer's earlier line of its kind), as [`with_line`] does.
+pub fn replaces(existing: Option<&[u8]>, line: &[u8], payload: &[u8]) -> bool {
+    let Some(ours) = line_owner(payload) else {
+        return false;
+    };
+    lines(existing.unwrap_or_default()).into_iter().any(|old| {
+        old != line
+            && Envelope::of_line(old)
+                .ok()
+                .and_then(|env| line_owner(&env.payload))
+                .is_some_and(|(t, e)| t == ours.0 && e.eq_ignore_ascii_case(&ours.1))
+    })
+}
+
 /// The predicate type and the signing identity a statement names.
 fn line_owner(payload: &[u8]) -> Option<(String, String)> {
     #[derive(serde::Deserialize)]

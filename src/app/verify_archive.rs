@@ -17,6 +17,26 @@ use crate::output::Output;
 pub struct Request<'a> {
     pub path: &'a Path,
     pub options: release::Options<'a>,
+    /// Files to check against the tarball digests the summary records (`--tarball`).
+    pub tarballs: &'a [std::path::PathBuf],
+}
+
+/// The SHA-256 of a file, lowercase hex, read in pieces.
+pub fn sha256_file(path: &Path) -> Result<String, Error> {
+    use sha2::Digest as _;
+    use std::io::Read as _;
+    let err = |e: std::io::Error| Error::msg(format!("cannot read {}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(err)?;
+    let mut hash = sha2::Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(err)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    Ok(hex::encode(hash.finalize()))
 }
 
 /// The archive's file, read within its limit.
@@ -46,6 +66,13 @@ pub fn keyring_for_archive<'t>(
         }
         return trust.keyring_for("the release summary", None);
     };
+    if source.trust_ref.is_none() && archive.claimed_summary().is_none() {
+        return Err(Error::msg(format!(
+            "{} has no release summary, so it names no release base whose keyring to trust",
+            path.display()
+        ))
+        .hint("pass --trust-ref REV (the release base) or --keyring DIR"));
+    }
     let trusted = match source.trust_ref {
         Some(rev) => Some(repo.commit_id(rev)?),
         None => archive
@@ -64,28 +91,38 @@ pub fn verify_archive(
     ui: &Output,
 ) -> Result<ArchiveReport, Error> {
     let archive = read_archive(req.path)?;
+    // Read the tarballs first: a file that cannot be read is an error before the long part.
+    let tarballs = req
+        .tarballs
+        .iter()
+        .map(|t| Ok((t.display().to_string(), sha256_file(t)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
     let claimed = archive.claimed_summary();
+    let source = req.options.trust;
+    if claimed.is_none() {
+        return Ok(without_summary(repo.is_some(), &archive, req.path, ui));
+    }
     let tip = claimed
         .as_ref()
         .and_then(|s| s.predicate.release.commit.parse::<CommitId>().ok());
-    // The repository takes part only when it has the release commit.
-    let repo = match (repo, tip) {
-        (Some(r), Some(tip)) if r.commit_id(&tip.to_string()).is_ok() => Some(r),
+    // The repository verifies each change again only when it has the release commit; it
+    // still gives the keyring (`--trust-ref`, or the release base) when it does not.
+    let has_release = match (&repo, tip) {
+        (Some(r), Some(tip)) if r.commit_id(&tip.to_string()).is_ok() => true,
         (Some(_), Some(tip)) => {
             ui.warn(format!(
                 "this repository does not have the release commit {tip}: checking the archive on its own"
             ));
-            None
+            false
         }
-        _ => None,
+        _ => false,
     };
-    let source = req.options.trust;
     let mut trust = Trust::new(repo.as_ref(), ui, source.keyring)?;
     let keyring = keyring_for_archive(&mut trust, repo.as_ref(), &archive, req.path, source)?;
     let checked = archive::check(&archive, keyring);
     let verified = checked.summary.clone();
-    let mut report = ArchiveReport::new(checked, repo.is_some());
-    if let (Some(repo), Some(summary)) = (&repo, verified) {
+    let mut report = ArchiveReport::new(checked, has_release);
+    if let (Some(repo), Some(summary), true) = (&repo, verified, has_release) {
         rederive(
             ui,
             repo,
@@ -97,7 +134,36 @@ pub fn verify_archive(
         )?;
         report.settle();
     }
+    if !tarballs.is_empty() {
+        report.check_tarballs(&tarballs);
+    }
     Ok(report)
+}
+
+/// An archive without its summary: nothing says which release it is or whose keyring to
+/// trust, so only that is reported (`archive.summary-missing`), with a hint for where it runs.
+fn without_summary(
+    in_repository: bool,
+    archive: &Archive,
+    path: &Path,
+    ui: &Output,
+) -> ArchiveReport {
+    let checked = archive::check(archive, &crate::keyring::Keyring::default());
+    let hint = if in_repository {
+        format!(
+            "the summary is the last line `aiprov archive` writes; in this repository, `aiprov archive BASE..RELEASE -o {}` writes the archive again from its notes",
+            path.display()
+        )
+    } else {
+        "the summary is the last line `aiprov archive` writes; ask for the archive as it was published (it is kept beside the release tarball)".to_string()
+    };
+    ui.warn(format!(
+        "{} has no release summary: it names no release, and nothing in it can be checked (hint: {hint})",
+        path.display()
+    ));
+    let mut report = ArchiveReport::new(checked, false);
+    report.settle();
+    report
 }
 
 /// Verifies each change again in the repository, with the archive's envelopes, and compares

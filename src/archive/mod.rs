@@ -33,6 +33,8 @@ pub enum ArchiveError {
     TooManyLines,
     #[error("the archive holds no envelope")]
     Empty,
+    #[error("no line is a DSSE envelope (line {line} begins {begins:?})")]
+    NoEnvelope { line: usize, begins: String },
 }
 
 /// The SHA-256 of one envelope line, as the summary lists it: lowercase hex.
@@ -69,8 +71,19 @@ impl Archive {
             }
             lines.push((i + 1, line.to_vec()));
         }
-        if lines.is_empty() {
+        let Some((first, line)) = lines.first() else {
             return Err(ArchiveError::Empty);
+        };
+        // A file of which no line is an envelope (a tarball, a README) is not an archive,
+        // whereas an archive with a line altered is one, and that line a finding.
+        let envelope =
+            |line: &[u8]| crate::dsse::Envelope::parse_limited(line, MAX_LINE_BYTES).is_ok();
+        if !lines.iter().any(|(_, l)| envelope(l)) {
+            let begins: String = String::from_utf8_lossy(&line[..line.len().min(40)]).into_owned();
+            return Err(ArchiveError::NoEnvelope {
+                line: *first,
+                begins: crate::text::printable(&begins).into_owned(),
+            });
         }
         Ok(Archive { lines })
     }
@@ -325,6 +338,49 @@ pub struct ArchiveReport {
     /// Findings about the archive as a whole.
     pub findings: Vec<Finding>,
     pub changes: Vec<ArchivedChange>,
+    /// The tarballs the verified summary names, with the files checked against them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tarballs: Vec<RecordedTarball>,
+}
+
+/// A release tarball the summary names by its SHA-256.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedTarball {
+    pub name: String,
+    pub sha256: String,
+    /// The files given with `--tarball` whose SHA-256 is this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<String>,
+}
+
+impl ArchiveReport {
+    /// Checks files given as the release's tarballs against the SHA-256 digests the verified
+    /// summary records (`tarballs`, each file with its digest): a file whose digest the summary
+    /// does not record is `archive.summary-mismatch`.
+    pub fn check_tarballs(&mut self, files: &[(String, String)]) {
+        for (file, digest) in files {
+            match self.tarballs.iter_mut().find(|t| &t.sha256 == digest) {
+                Some(t) => t.matched.push(file.clone()),
+                None => {
+                    let recorded: Vec<String> = self
+                        .tarballs
+                        .iter()
+                        .map(|t| format!("{} {}", t.name, t.sha256))
+                        .collect();
+                    self.findings.push(mismatch(format!(
+                        "the tarball {file} (SHA-256 {digest}) is not one the summary records ({})",
+                        if recorded.is_empty() {
+                            "it records none".to_string()
+                        } else {
+                            recorded.join(", ")
+                        }
+                    )));
+                }
+            }
+        }
+        self.settle();
+    }
 }
 
 /// One change of the summary, with what checking it against the archive (and the repository)
@@ -363,9 +419,22 @@ impl ArchiveReport {
                 .collect(),
             None => Vec::new(),
         };
+        let tarballs = checked
+            .summary
+            .iter()
+            .flat_map(|s| &s.subject)
+            .filter_map(|subject| {
+                Some(RecordedTarball {
+                    name: subject.name.clone(),
+                    sha256: subject.digest.get("sha256")?.clone(),
+                    matched: Vec::new(),
+                })
+            })
+            .collect();
         let mut report = ArchiveReport {
             schema_version: ARCHIVE_REPORT_SCHEMA_VERSION,
             verdict: Verdict::Pass,
+            tarballs,
             release: checked.summary.map(|s| s.predicate.release),
             repository,
             findings: checked.findings,
@@ -428,6 +497,20 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
             format!("{}/{}", derived.attested, derived.research),
         );
     }
+    if recorded.approvals != derived.approvals {
+        let show = |a: &[String]| {
+            if a.is_empty() {
+                "none".to_string()
+            } else {
+                a.join(", ")
+            }
+        };
+        differs(
+            "the approvals",
+            show(&recorded.approvals),
+            show(&derived.approvals),
+        );
+    }
     if recorded.files != derived.files {
         let names = |c: &ReleaseChange| {
             c.files
@@ -458,11 +541,26 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
 mod tests {
     use super::*;
 
+    /// A DSSE envelope line (its signature unchecked here).
+    const ENVELOPE: &str = r#"{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"","sig":"AA=="}]}"#;
+
     #[test]
     fn lines_are_split_trimmed_and_bounded() {
-        let a = Archive::parse(b"one\r\n\n  two \nthree").expect("parses");
+        let data = format!("one\r\n\n  {ENVELOPE} \nthree");
+        let a = Archive::parse(data.as_bytes()).expect("parses");
         let lines: Vec<(usize, &[u8])> = a.lines.iter().map(|(n, l)| (*n, l.as_slice())).collect();
-        assert_eq!(lines, [(1, &b"one"[..]), (3, b"two"), (4, b"three")]);
+        assert_eq!(
+            lines,
+            [(1, &b"one"[..]), (3, ENVELOPE.as_bytes()), (4, b"three")]
+        );
+        // No line is an envelope: not an archive.
+        assert_eq!(
+            Archive::parse(b"one\n{}\n").unwrap_err(),
+            ArchiveError::NoEnvelope {
+                line: 1,
+                begins: "one".into()
+            }
+        );
         assert_eq!(Archive::parse(b" \n\n").unwrap_err(), ArchiveError::Empty);
         let long = vec![b'x'; MAX_LINE_BYTES + 1];
         let mut data = b"first\n".to_vec();
@@ -494,7 +592,8 @@ mod tests {
 
     #[test]
     fn an_archive_without_a_summary_is_reported() {
-        let a = Archive::parse(b"{\"not\": \"an envelope\"}\n").expect("parses");
+        let a = Archive::parse(format!("{ENVELOPE}\n{{\"not\": \"an envelope\"}}\n").as_bytes())
+            .expect("parses");
         let checked = check(&a, &Keyring::default());
         assert!(checked.summary.is_none());
         let codes: Vec<Code> = checked.findings.iter().map(|f| f.code).collect();

@@ -62,6 +62,11 @@ pub fn record_change(
         envelopes: envelopes.iter().map(|l| line_digest(l)).collect(),
         research: governing.is_some_and(|g| g.research),
         attested: governing.is_some(),
+        approvals: report
+            .approvals
+            .iter()
+            .map(|a| a.approver.clone())
+            .collect(),
         files,
     })
 }

@@ -58,6 +58,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
                     title: subject,
                     envelope: serde_json::from_str(&line).ok(),
                     line,
+                    replaced: false,
                 }
             })
             .collect();
@@ -78,12 +79,13 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
             approved: approved
                 .commits
                 .iter()
-                .map(|(id, title)| ApprovedChange {
+                .map(|(id, title, replaced)| ApprovedChange {
                     commit: Some(id.to_string()),
                     short: id.short(),
                     title: title.clone(),
                     envelope: None,
                     line: String::new(),
+                    replaced: *replaced,
                 })
                 .collect(),
             approver: Some(approved.approver),

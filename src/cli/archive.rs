@@ -2,10 +2,8 @@
 //! and the release manager's signed summary, in one file to keep beside the tarball.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use super::{Context, JobsArg, TrustArgs};
 use crate::app::release;
@@ -45,26 +43,16 @@ pub struct Args {
 
 /// A tarball's subject entry: its file name and SHA-256.
 fn tarball_subject(path: &Path) -> Result<Subject, Error> {
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
-    let mut hash = Sha256::new();
-    let mut buf = vec![0; 1 << 16];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buf[..n]);
-    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
     Ok(Subject {
         name,
-        digest: BTreeMap::from([("sha256".into(), hex::encode(hash.finalize()))]),
+        digest: BTreeMap::from([(
+            "sha256".into(),
+            crate::app::verify_archive::sha256_file(path)?,
+        )]),
     })
 }
 
@@ -167,7 +155,12 @@ fn write_atomically(
         _ => Path::new("."),
     };
     let err = |e: std::io::Error| Error::msg(format!("cannot write {}: {e}", path.display()));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    // Made as any new file is, 0666 less the user's umask: an archive is published beside
+    // the tarball, not a secret (tempfile's default is 0600).
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(err)?;
     {
         let mut out = std::io::BufWriter::new(&mut tmp);
         write(&mut out).map_err(err)?;

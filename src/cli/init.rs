@@ -94,22 +94,28 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     Ok(0)
 }
 
-/// A hook aiprov installs: its name, what it does, and the aiprov command it runs.
+/// A hook aiprov installs: its name, what it does, shell lines run first, and the aiprov
+/// command it runs.
 struct HookSpec {
     name: &'static str,
     what: &'static str,
+    prelude: &'static str,
     args: &'static str,
 }
 
 const SEND_EMAIL_HOOK: HookSpec = HookSpec {
     name: "sendemail-validate",
-    what: "refuse to send a patch whose attestation is missing or does not verify",
-    args: "verify -q --mbox \"$1\"",
+    what: "refuse to send a patch whose attestation, trailers or sign-offs do not verify; let through, with a note, one that only lacks a maintainer's approval",
+    // git send-email runs the hook on the cover letter too, which holds no patch.
+    prelude: "# A cover letter ([PATCH 0/N]) holds no patch: nothing to verify.\n\
+              grep -Eq '^Subject: \\[[^]]* 0+/[0-9]+\\]' \"$1\" && exit 0\n",
+    args: "verify -q --allow-unapproved --mbox \"$1\"",
 };
 
 const POST_COMMIT_HOOK: HookSpec = HookSpec {
     name: "post-commit",
     what: "attest every new commit",
+    prelude: "",
     args: "attest -q -y HEAD",
 };
 
@@ -135,12 +141,17 @@ fn hook_path(repo: &Repo, hook: &HookSpec) -> Result<PathBuf, Error> {
 
 /// Writes the hook at `path`, running `aiprov ARGS`.
 fn install_hook(hook: &HookSpec, path: &Path) -> Result<Hook, Error> {
-    let HookSpec { name, what, args } = hook;
+    let HookSpec {
+        name,
+        what,
+        prelude,
+        args,
+    } = hook;
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string().replace('\'', "'\\''"))
         .unwrap_or_else(|_| "aiprov".into());
     let script = format!(
-        "#!/bin/sh\n{HOOK_MARKER}: {what}.\naiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
+        "#!/bin/sh\n{HOOK_MARKER}: {what}.\n{prelude}aiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
     );
     let dir = path.parent().expect("a hook path has a directory");
     std::fs::create_dir_all(dir)

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use super::{Context, JobsArg, TrustArgs};
 use crate::app::verify::{read_mbox, verify_range, verify_series, Options};
 use crate::app::Error;
-use crate::finding::Code;
+use crate::finding::{Code, Severity};
 use crate::git::{notes, Repo};
+use crate::model::{ChangeReport, Verdict};
 use crate::output::report::Printer;
 
 /// Verify the attestations of commits or patch mails: signatures, coverage, trailers, sign-offs
@@ -22,6 +23,15 @@ pub struct Args {
     /// Verify a release archive (`aiprov archive`): on its own, or change by change inside the repository
     #[arg(long, value_name = "FILE", conflicts_with_all = ["revs", "mbox"])]
     archive: Option<PathBuf>,
+    /// With --archive: check a release tarball against the SHA-256 digests the archive's
+    /// summary records (repeatable)
+    #[arg(long, value_name = "FILE", requires = "archive")]
+    tarball: Vec<PathBuf>,
+    /// Let through a change whose only errors are a missing maintainer's approval
+    /// (`policy.approval-missing`, with the category or size finding it comes with), with a note
+    /// on stderr naming who could give it: what a contributor checks before sending
+    #[arg(long, conflicts_with = "archive")]
+    allow_unapproved: bool,
     #[command(flatten)]
     trust: TrustArgs,
     #[command(flatten)]
@@ -38,6 +48,13 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
         notes_ref: &ctx.notes_ref,
     };
     let mut printer = Printer::new(&ctx.out);
+    let mut unapproved = Vec::new();
+    let mut let_through = |mut r: ChangeReport| {
+        if args.allow_unapproved && awaits_approval(&mut r) {
+            unapproved.push(r.clone());
+        }
+        r
+    };
     if let Some(path) = &args.mbox {
         // Mails verified against an explicit keyring directory need no repository.
         let repo = match repo {
@@ -47,7 +64,7 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
         };
         let mails = read_mbox(path)?;
         verify_series(repo.as_ref(), &mails, &options, &ctx.out, |r| {
-            Ok(printer.add(r)?)
+            Ok(printer.add(let_through(r))?)
         })?;
     } else {
         let specs = if args.revs.is_empty() {
@@ -59,7 +76,7 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
         let mut missing = 0;
         verify_range(&repo, &specs, &options, &ctx.out, |r| {
             missing += usize::from(r.findings.iter().any(|f| f.code == Code::SignatureMissing));
-            Ok(printer.add(r)?)
+            Ok(printer.add(let_through(r))?)
         })?;
         if missing > 0 && !notes::exists(&repo, &ctx.notes_ref)? {
             ctx.out.warn(no_notes_hint(&repo, &ctx.notes_ref));
@@ -71,7 +88,66 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
             ));
         }
     }
-    Ok(printer.finish()?)
+    let code = printer.finish()?;
+    if !unapproved.is_empty() {
+        note_unapproved(ctx, &unapproved)?;
+    }
+    Ok(code)
+}
+
+/// The findings a missing approval brings: the approval itself, and the rule it would lift.
+fn lifted_by_approval(code: Code) -> bool {
+    matches!(
+        code,
+        Code::ApprovalMissing | Code::CategoryNotAllowed | Code::FixTooLarge
+    )
+}
+
+/// `--allow-unapproved`: a change that fails only for want of a maintainer's approval passes, its
+/// errors made warnings. Returns whether it was let through.
+fn awaits_approval(report: &mut ChangeReport) -> bool {
+    let errors = || {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+    };
+    let only_approval = errors().all(|f| lifted_by_approval(f.code))
+        && errors().any(|f| f.code == Code::ApprovalMissing);
+    if report.verdict != Verdict::Fail || !only_approval {
+        return false;
+    }
+    for f in &mut report.findings {
+        f.severity = Severity::Warning;
+    }
+    report.verdict = Verdict::Pass;
+    true
+}
+
+/// Says on stderr, even with `-q`, what was let through and who could approve it.
+fn note_unapproved(ctx: &Context, reports: &[ChangeReport]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut e = ctx.out.stderr();
+    writeln!(
+        e,
+        "note: {} only a maintainer's approval of {} AI use (policy.approval-missing), which only a maintainer can give; let through:",
+        crate::text::count(reports.len(), "change lacks", "changes lack"),
+        if reports.len() == 1 { "its" } else { "their" },
+    )?;
+    for r in reports {
+        writeln!(e, "  {}", crate::text::printable(&r.title))?;
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::ApprovalMissing)
+        {
+            writeln!(e, "    {}", crate::text::printable(&f.message))?;
+        }
+    }
+    writeln!(
+        e,
+        "hint: send it as it is; a maintainer listed above approves it with `aiprov approve` when applying it"
+    )
 }
 
 /// `verify --archive FILE`.
@@ -88,6 +164,7 @@ fn verify_archive(
             jobs: args.jobs.jobs,
             notes_ref: &ctx.notes_ref,
         },
+        tarballs: &args.tarball,
     };
     let report = crate::app::verify_archive::verify_archive(repo, &request, &ctx.out)?;
     if ctx.out.json() {

@@ -59,6 +59,10 @@ pub struct ReleaseChange {
     pub research: bool,
     /// Whether a trusted attestation governs this change (its AI use is declared).
     pub attested: bool,
+    /// The maintainers' approvals the verdict relies on: each approver's email (as `verify`
+    /// reports them, `ChangeReport::approvals`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<String>,
     pub files: Vec<ReleaseFile>,
 }
 

@@ -30,6 +30,17 @@ pub struct AttestationSummary {
     pub ai_used_for: Vec<String>,
 }
 
+/// A maintainer's approval that counted, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalSummary {
+    pub approver: String,
+    pub created_at: String,
+    /// The files whose AI use the policy allows only with a maintainer's approval (or whose
+    /// AI code is over the small-fix limit) and that this approval let through.
+    pub files: Vec<String>,
+}
+
 /// The verification of one change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,6 +56,10 @@ pub struct ChangeReport {
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub attestations: Vec<AttestationSummary>,
+    /// The maintainers' approvals the verdict relies on: each approver with the files whose AI
+    /// use their approval let through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<ApprovalSummary>,
     /// Signatures of the mail itself (patatt's `X-Developer-Signature`), for patch mails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mail_signatures: Vec<MailSignature>,
@@ -66,6 +81,9 @@ pub struct AiCodeShare {
     pub lines: usize,
     /// The files they are in.
     pub files: Vec<String>,
+    /// Who could approve each of those files (`None`: no MAINTAINERS file), for the
+    /// `policy.approval-missing` findings of the series.
+    pub maintainers: std::collections::BTreeMap<String, Option<Vec<String>>>,
 }
 
 /// The result of one signature of a patch mail itself.

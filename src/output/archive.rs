@@ -37,6 +37,26 @@ pub fn write_archive_report(
             count(report.changes.len(), "change", "changes")
         )?;
     }
+    for t in &report.tarballs {
+        let checked = if t.matched.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {GOOD}matches{GOOD:#} {}",
+                t.matched
+                    .iter()
+                    .map(|m| printable(m))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        writeln!(
+            out,
+            "tarball {} sha256 {}{checked}",
+            printable(&t.name),
+            printable(&t.sha256)
+        )?;
+    }
     for c in &report.changes {
         let (style, word) = match c.verdict {
             Verdict::Fail => (ERROR, "FAIL"),

@@ -75,6 +75,18 @@ pub fn write_change(out: &mut impl Write, change: &ChangeReport, verbose: u8) ->
         )?;
     }
     write_findings(out, &change.findings)?;
+    for a in &change.approvals {
+        writeln!(
+            out,
+            "    {GOOD}approved{GOOD:#} by {} for {}",
+            printable(&a.approver),
+            a.files
+                .iter()
+                .map(|f| printable(f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
     // With several attestations (an author's and a maintainer's), each one's declaration is shown.
     if verbose > 0 || change.attestations.len() > 1 {
         for a in &change.attestations {

@@ -109,6 +109,9 @@ pub struct ApprovedChange {
     pub envelope: Option<serde_json::Value>,
     #[serde(skip)]
     pub line: String,
+    /// Whether it replaced an approval of the same approver (other maintainers' are kept).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub replaced: bool,
 }
 
 impl Results for Approvals {
@@ -116,7 +119,15 @@ impl Results for Approvals {
         for done in &self.approved {
             if self.stored {
                 let by = self.approver.as_ref().map_or("", |a| a.email.as_str());
-                out.status(format!("approved {} {} as {by}", done.short, done.title));
+                let again = if done.replaced {
+                    " (replacing your earlier approval; other maintainers' are kept)"
+                } else {
+                    ""
+                };
+                out.status(format!(
+                    "approved {} {} as {by}{again}",
+                    done.short, done.title
+                ));
             } else {
                 writeln!(out.stdout(), "{}", done.line)?;
                 out.status(format!("approved {}", done.title));

@@ -39,6 +39,9 @@ use serde::{Deserialize, Serialize};
 pub trait MaintainerLookup: Sync {
     /// Whether `email` is listed as a maintainer (`M:`) of `path`.
     fn is_maintainer(&self, path: &str, email: &str) -> bool;
+    /// The maintainers of `path` as `get_maintainer.pl -f PATH` lists them (`Name <email>`),
+    /// most specific section first: who could approve AI use in it.
+    fn maintainers_of(&self, path: &str) -> Vec<String>;
 }
 
 /// Whose `scripts/get_maintainer.pl` reads the file.
@@ -385,6 +388,19 @@ impl MaintainerLookup for Maintainers {
         self.approvers(path)
             .iter()
             .any(|p| p.email.eq_ignore_ascii_case(email))
+    }
+
+    fn maintainers_of(&self, path: &str) -> Vec<String> {
+        self.maintainers_for(path)
+            .into_iter()
+            .map(|p| {
+                if p.name.is_empty() {
+                    p.email.clone()
+                } else {
+                    format!("{} <{}>", p.name, p.email)
+                }
+            })
+            .collect()
     }
 }
 

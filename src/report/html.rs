@@ -21,6 +21,7 @@ table { border-collapse: collapse; margin: .8em 0; }
 th, td { padding: .25em .7em; border-bottom: 1px solid #eaeef2; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 svg text { font: 12px system-ui, sans-serif; fill: #1b1f24; }
+.text { text-align: left; }
 .legend span { display: inline-block; width: .9em; height: .9em; margin: 0 .3em 0 1em; vertical-align: middle; }
 ";
 const AI_COLOR: &str = "#cf222e";
@@ -110,6 +111,52 @@ fn section(html: &mut String, heading: &str, key: &str, first: &str, rows: &[Row
     html.push_str("</tbody></table>");
 }
 
+/// The per-change list: each change with its verdict, declared AI use, lines and the
+/// maintainers' approvals its verdict relies on.
+fn changes(html: &mut String, report: &AiReport) {
+    if report.changes.is_empty() {
+        return;
+    }
+    html.push_str(
+        "<h2>Changes</h2><table id=\"changes\"><thead><tr><th>commit</th><th>title</th>\
+         <th>author</th><th>date</th><th>verdict</th><th>AI use</th><th>changed lines</th>\
+         <th>AI lines</th><th>approved by</th></tr></thead><tbody>",
+    );
+    for (i, c) in report.changes.iter().enumerate() {
+        let f = |field: &str| format!("changes.{i}.{field}");
+        let ai = if !c.attested {
+            "unattested".to_string()
+        } else if c.ai.is_empty() {
+            "none".to_string()
+        } else {
+            c.ai.iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let verdict = match c.verdict {
+            crate::model::Verdict::Pass => "pass",
+            crate::model::Verdict::Fail => "fail",
+            crate::model::Verdict::Skipped => "skipped",
+        };
+        let _ = write!(
+            html,
+            "<tr><td><code>{}</code></td><td class=\"text\">{}</td><td class=\"text\">{}</td>\
+             <td>{}</td>{}<td class=\"text\">{}</td>{}{}<td class=\"text approvals\">{}</td></tr>",
+            esc(c.commit.get(..12).unwrap_or(&c.commit)),
+            esc(&c.title),
+            esc(&c.author),
+            esc(c.date.get(..10).unwrap_or(&c.date)),
+            cell(&f("verdict"), verdict),
+            esc(&ai),
+            cell(&f("lines"), c.lines),
+            cell(&f("aiLines"), c.ai_lines),
+            esc(&c.approvals.join(", ")),
+        );
+    }
+    html.push_str("</tbody></table>");
+}
+
 /// The page as a string.
 pub fn render(report: &AiReport) -> String {
     let t = &report.totals;
@@ -118,12 +165,21 @@ pub fn render(report: &AiReport) -> String {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1>\
-         <p>Release commit <code>{}</code>. Changed lines are added plus removed lines; a file's \
-         lines count as AI's when its verified attestation declares AI use for it.</p>\
+         <p>Release commit <code>{}</code>.</p>\
+         <p id=\"ai-share\"><b>What the AI share counts.</b> Changed lines are added plus removed \
+         lines, as <code>git log --numstat</code> counts them, of every change of the range but \
+         merges without attestation (their changes are counted in the commits they merge). A \
+         file's changed lines count as AI's, all of them, when the change's governing attestation \
+         (the one <code>aiprov verify</code> judges it by) declares AI use (code, tests or docs) for \
+         that file: attestations are per file, not per line, so the share is an upper bound on the \
+         lines AI wrote. Research-only use adds no lines. The {} changed lines of the {} unattested \
+         changes count in the whole but never as AI's: nobody declared their AI use either way.</p>\
          <div class=\"cards\">",
         esc(&title),
         esc(&title),
         esc(&report.release.commit),
+        t.unattested_lines,
+        t.unattested,
     );
     for (label, figure, value) in [
         ("changes", "totals.changes", t.changes.to_string()),
@@ -178,6 +234,7 @@ pub fn render(report: &AiReport) -> String {
         &report.by_section,
     );
     section(&mut html, "By month", "byMonth", "month", &report.by_month);
+    changes(&mut html, report);
     html.push_str("</body></html>\n");
     html
 }

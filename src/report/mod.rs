@@ -34,6 +34,30 @@ pub struct AiReport {
     pub by_directory: Vec<Row>,
     pub by_section: Vec<Row>,
     pub by_month: Vec<Row>,
+    /// Every change counted, oldest first.
+    pub changes: Vec<ChangeRow>,
+}
+
+/// One change of the release, as the per-change list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeRow {
+    pub commit: String,
+    pub title: String,
+    /// The author's email.
+    pub author: String,
+    /// The committer date, RFC 3339 UTC.
+    pub date: String,
+    pub verdict: Verdict,
+    pub attested: bool,
+    /// The categories its governing attestation declares for any file (`research` for the
+    /// change), empty for none or when unattested.
+    pub ai: Vec<Category>,
+    /// Changed lines (added plus removed) and those of them in files with declared AI use.
+    pub lines: u64,
+    pub ai_lines: u64,
+    /// The maintainers whose approvals its verdict relies on.
+    pub approvals: Vec<String>,
 }
 
 /// Counts over the whole range. Changed lines are added plus removed lines; a file's changed
@@ -170,17 +194,32 @@ impl AiReport {
             .iter()
             .flat_map(|c| &c.files)
             .any(|f| f.section.is_some());
+        let mut rows = Vec::new();
         // A merge without attestation is counted in the commits it merges.
         for change in changes.iter().filter(|c| c.verdict != Verdict::Skipped) {
             totals.changes += 1;
+            let mut row = ChangeRow {
+                commit: change.commit.clone(),
+                title: change.title.clone(),
+                author: change.author.email.clone(),
+                date: change.date.clone(),
+                verdict: change.verdict,
+                attested: change.attested,
+                ai: Vec::new(),
+                lines: 0,
+                ai_lines: 0,
+                approvals: change.approvals.clone(),
+            };
             let month = change.date.get(..7).unwrap_or("unknown");
             let mut used = std::collections::BTreeSet::new();
             for f in &change.files {
                 let lines = u64::from(f.added) + u64::from(f.removed);
                 let ai = change.attested && !f.ai.is_empty();
                 totals.changed_lines += lines;
+                row.lines += lines;
                 if ai {
                     totals.ai_lines += lines;
+                    row.ai_lines += lines;
                 }
                 if !change.attested {
                     totals.unattested_lines += lines;
@@ -206,6 +245,10 @@ impl AiReport {
                     .expect("every category has a row")
                     .changes += 1;
             }
+            if change.attested {
+                row.ai = used.iter().copied().collect();
+            }
+            rows.push(row);
             if change.attested {
                 totals.attested += 1;
                 if change.files.iter().any(|f| !f.ai.is_empty()) {
@@ -233,6 +276,7 @@ impl AiReport {
             by_directory: by_lines(dirs.into_rows()),
             by_section: by_lines(sections.into_rows()),
             by_month: months.into_rows(),
+            changes: rows,
         }
     }
 }
@@ -257,6 +301,7 @@ mod tests {
             envelopes: Vec::new(),
             research: false,
             attested,
+            approvals: Vec::new(),
             files: files
                 .iter()
                 .map(|(path, added, ai)| ReleaseFile {

@@ -69,6 +69,8 @@ pub fn check_note(note: &[u8], keyring: &Keyring) -> NoteCheck {
 #[derive(Debug, Clone)]
 pub struct VerifiedApproval {
     pub approver: String,
+    /// The signed creation time, as the approval states it.
+    pub created_at: String,
     /// Approved file changes: name and file-change digest.
     pub files: Vec<(String, String)>,
 }
@@ -255,7 +257,11 @@ fn check_envelope(
                 .iter()
                 .filter_map(|s| Some((s.name.clone(), s.digest.get("sha256")?.clone())))
                 .collect();
-            Ok(Verified::Approval(VerifiedApproval { approver, files }))
+            Ok(Verified::Approval(VerifiedApproval {
+                approver,
+                created_at: statement.predicate.created_at.clone(),
+                files,
+            }))
         }
         ParsedStatement::Other { .. } => Ok(Verified::Other),
     }

@@ -26,7 +26,9 @@ use std::rc::Rc;
 use crate::change::Change;
 use crate::finding::{Code, Finding, Severity};
 use crate::keyring::Keyring;
-use crate::model::{AiCodeShare, AiUsage, AttestationSummary, ChangeReport, FileEntry, Verdict};
+use crate::model::{
+    AiCodeShare, AiUsage, ApprovalSummary, AttestationSummary, ChangeReport, FileEntry, Verdict,
+};
 use crate::policy::maintainers::MaintainerLookup;
 use crate::policy::{Convention, Policy};
 use crate::trailers::MessageTrailers;
@@ -165,6 +167,7 @@ pub fn verify_change<S: ChangeSource + ?Sized>(
         ));
     }
     let mut ai_code = AiCodeShare::default();
+    let mut relied_on = Vec::new();
     if let Some(att) = governing {
         let predicate = &att.statement.predicate;
         let signer = &predicate.signer.email;
@@ -184,19 +187,39 @@ pub fn verify_change<S: ChangeSource + ?Sized>(
         for e in &predicate.files {
             digests.entry(e.path.as_str()).or_insert(&e.digest);
         }
-        let approved = |path: &str| {
+        let counts = |a: &envelopes::VerifiedApproval, path: &str| {
             let digest = digests.get(path).copied();
-            checked.approvals.iter().any(|a| {
-                trust
-                    .maintainers
-                    .is_some_and(|m| m.is_maintainer(path, &a.approver))
-                    && a.files.iter().any(|(n, d)| n == path && Some(d) == digest)
-            })
+            trust
+                .maintainers
+                .is_some_and(|m| m.is_maintainer(path, &a.approver))
+                && a.files.iter().any(|(n, d)| n == path && Some(d) == digest)
         };
-        let (found, share) =
-            policy::check_categories(&change, predicate, policy, &asked, &approved);
-        findings.extend(found);
-        ai_code = share;
+        let approved = |path: &str| checked.approvals.iter().any(|a| counts(a, path));
+        let maintainers = |path: &str| trust.maintainers.map(|m| m.maintainers_of(path));
+        let approvals = policy::Approvals {
+            approved: &approved,
+            maintainers: &maintainers,
+        };
+        let judged = policy::check_categories(&change, predicate, policy, &asked, &approvals);
+        findings.extend(judged.findings);
+        ai_code = judged.share;
+        relied_on = checked
+            .approvals
+            .iter()
+            .filter_map(|a| {
+                let files: Vec<String> = judged
+                    .approved
+                    .iter()
+                    .filter(|p| counts(a, p))
+                    .cloned()
+                    .collect();
+                (!files.is_empty()).then(|| ApprovalSummary {
+                    approver: a.approver.clone(),
+                    created_at: a.created_at.clone(),
+                    files,
+                })
+            })
+            .collect();
     }
     findings.extend(message::check_trailers(&trailers, policy));
     findings.extend(message::check_dco(&change, &trailers, trust.mailmap));
@@ -206,6 +229,7 @@ pub fn verify_change<S: ChangeSource + ?Sized>(
     let governing = governing.map(|a| Box::new(a.statement.predicate.clone()));
     let mut verified = report(&change, verdict, findings, &checked.attestations, governing);
     verified.ai_code = ai_code;
+    verified.approvals = relied_on;
     Ok((verified, change))
 }
 
@@ -276,6 +300,7 @@ fn report(
         verdict,
         findings,
         attestations,
+        approvals: Vec::new(),
         mail_signatures: Vec::new(),
         governing,
         ai_code: AiCodeShare::default(),

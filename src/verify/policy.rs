@@ -65,11 +65,13 @@ pub fn check_categories(
     predicate: &AiUsage,
     policy: &Policy,
     facts: &dyn FileFacts,
-    approved: &dyn Fn(&str) -> bool,
-) -> (Vec<Finding>, AiCodeShare) {
-    let mut share = AiCodeShare::default();
+    approvals: &Approvals<'_>,
+) -> Judged {
+    let approved = approvals.approved;
+    let mut judged = Judged::default();
+    let share = &mut judged.share;
     if !policy.restrict_categories {
-        return (Vec::new(), share);
+        return judged;
     }
     let mut findings = Vec::new();
     let mut needs_approval: BTreeSet<String> = BTreeSet::new();
@@ -118,6 +120,9 @@ pub fn check_categories(
                         if !approved(&entry.path) {
                             share.lines += lines;
                             share.files.push(entry.path.clone());
+                            share
+                                .maintainers
+                                .insert(entry.path.clone(), (approvals.maintainers)(&entry.path));
                         }
                     }
                     None
@@ -125,7 +130,14 @@ pub fn check_categories(
                 (Category::Research, _) => None,
             };
             // A maintainer's approval of the file lifts the rule.
-            if let Some(why) = refusal.filter(|_| !approved(&entry.path)) {
+            let refusal = match refusal {
+                Some(_) if approved(&entry.path) => {
+                    judged.approved.insert(entry.path.clone());
+                    None
+                }
+                refusal => refusal,
+            };
+            if let Some(why) = refusal {
                 findings.push(
                     Finding::new(Code::CategoryNotAllowed, format!("{}: {why}", entry.path))
                         .in_file(&entry.path),
@@ -134,7 +146,12 @@ pub fn check_categories(
             }
         }
     }
-    let unapproved_code: Vec<String> = code_files.into_iter().filter(|p| !approved(p)).collect();
+    let (approved_code, unapproved_code): (Vec<String>, Vec<String>) =
+        code_files.into_iter().partition(|p| approved(p));
+    if code_lines > policy.small_fix_limit {
+        // Over the limit, the approved files are what lets them through.
+        judged.approved.extend(approved_code);
+    }
     if code_lines > policy.small_fix_limit && !unapproved_code.is_empty() {
         findings.push(Finding::new(
             Code::FixTooLarge,
@@ -146,15 +163,49 @@ pub fn check_categories(
         ));
         needs_approval.extend(unapproved_code);
     }
-    findings.extend(needs_approval.iter().map(|p| approval_missing(p)));
-    (findings, share)
+    findings.extend(
+        needs_approval
+            .iter()
+            .map(|p| approval_missing(p, (approvals.maintainers)(p).as_deref())),
+    );
+    judged.findings = findings;
+    judged
 }
 
-/// A file whose AI use needs a maintainer's approval.
-pub fn approval_missing(path: &str) -> Finding {
+/// What the category rules ask about maintainers' approvals.
+pub struct Approvals<'a> {
+    /// Whether an approval counts for a file: signed by one of its maintainers, for the
+    /// attested digest.
+    pub approved: &'a dyn Fn(&str) -> bool,
+    /// Who could approve a file, as `get_maintainer.pl` lists them; `None` without a
+    /// MAINTAINERS file.
+    pub maintainers: &'a dyn Fn(&str) -> Option<Vec<String>>,
+}
+
+/// What the category rules found about one change.
+#[derive(Default)]
+pub struct Judged {
+    pub findings: Vec<Finding>,
+    /// The AI code the small-fix limit of its series counts.
+    pub share: AiCodeShare,
+    /// The files an approval let through: AI use the policy allows only with approval, or AI
+    /// code over the small-fix limit.
+    pub approved: BTreeSet<String>,
+}
+
+/// A file whose AI use needs a maintainer's approval, naming who could give it (`None`: the
+/// trusted revision has no MAINTAINERS file).
+pub fn approval_missing(path: &str, maintainers: Option<&[String]>) -> Finding {
+    let who = match maintainers {
+        Some([]) => "; MAINTAINERS names none for it, so no approval can count".to_string(),
+        Some(people) => format!(": {}", people.join(", ")),
+        None => {
+            "; the trusted revision has no MAINTAINERS file, so no approval can count".to_string()
+        }
+    };
     Finding::new(
         Code::ApprovalMissing,
-        format!("{path}: the AI use needs the approval of one of its maintainers"),
+        format!("{path}: the AI use needs the approval of one of its maintainers{who}"),
     )
     .in_file(path)
 }

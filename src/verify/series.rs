@@ -42,7 +42,10 @@ pub fn check_series(series: &mut [&mut ChangeReport], policy: &Policy) {
             files
                 .iter()
                 .filter(|p| !said(Code::ApprovalMissing, Some(p)))
-                .map(|p| super::policy::approval_missing(p)),
+                .map(|p| {
+                    let who = report.ai_code.maintainers.get(p).cloned().flatten();
+                    super::policy::approval_missing(p, who.as_deref())
+                }),
         );
         super::add_findings(report, found, policy);
     }

@@ -455,7 +455,7 @@ fn bad_archives_and_missing_keyrings_are_clear_errors() {
         --- stderr
         error: cannot read [TMP]/missing.jsonl: No such file or directory (os error 2)
         ");
-    // Outside a repository, nothing says whom to trust.
+    // JSON that is no envelope is not an archive.
     std::fs::write(&empty, "{}\n").unwrap();
     let outcome = f.outcome(
         f.aiprov()
@@ -463,13 +463,13 @@ fn bad_archives_and_missing_keyrings_are_clear_errors() {
             .args(["verify", "--archive"])
             .arg(&empty),
     );
-    insta::assert_snapshot!(outcome, @"
+    insta::assert_snapshot!(outcome, @r#"
         exit: 2
         --- stdout
         --- stderr
-        error: no keyring to check [TMP]/empty.jsonl with
-        hint: pass --keyring DIR (the release base's .aiprov/ directory), or run inside the repository (-C PATH)
-        ");
+        error: [TMP]/empty.jsonl is not a release archive
+        caused by: no line is a DSSE envelope (line 1 begins "{}")
+        "#);
     // An archive of a single revision is refused: a release is a range.
     let outcome = f.outcome(f.aiprov().args(["archive", "HEAD", "-o", "x.jsonl"]));
     insta::assert_snapshot!(outcome, @"
@@ -479,4 +479,160 @@ fn bad_archives_and_missing_keyrings_are_clear_errors() {
         error: 'HEAD' is not a range
         hint: name the previous release and this one, e.g. v1.0..v1.1
         ");
+}
+
+/// Issue 17, point 6: what release managers met. The archive file is made with the user's
+/// umask; `--trust-ref` decides the summary's keyring inside the repository; an archive without
+/// its summary gets a hint for where it runs; a file that is not an archive is exit 2; and
+/// `--tarball` checks a tarball against the SHA-256 the summary records, which the human output
+/// lists.
+#[test]
+fn release_managers_trust_ref_missing_summary_non_archives_tarballs_and_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = ReleaseRepo::new();
+    let archive = r.archive();
+    let mode = std::fs::metadata(&archive).unwrap().permissions().mode() & 0o777;
+    // The tests run with the usual umask 022 (set by common::hermetic? no: the process's).
+    let umask = {
+        let out = std::process::Command::new("sh")
+            .args(["-c", "umask"])
+            .output()
+            .unwrap();
+        u32::from_str_radix(String::from_utf8_lossy(&out.stdout).trim(), 8).unwrap()
+    };
+    assert_eq!(mode, 0o666 & !umask, "written as any new file: {mode:o}");
+
+    // The summary is signed by rita, whom v1.0 trusts; a revision whose keyring revoked her
+    // key makes it untrusted: --trust-ref is honoured.
+    let branch = r.f.git(&["branch", "--show-current"]);
+    r.f.git(&["checkout", "-q", "-b", "revoked", "v1.1"]);
+    r.f.aiprov()
+        .args(["keyring", "revoke", "--reason", "lost"])
+        .arg(r.rita.with_extension("pub"))
+        .assert()
+        .success();
+    r.f.commit_all(&format!("Revoke rita\n\n{}", common::release::SOB_ALICE));
+    r.f.git(&["checkout", "-q", branch.trim()]);
+    let outcome = r.f.outcome(
+        r.f.aiprov()
+            .args(["verify", "-q", "--archive"])
+            .arg(&archive)
+            .args(["--trust-ref", "revoked"]),
+    );
+    assert!(outcome.starts_with("exit: 1"), "{outcome}");
+    assert!(outcome.contains("signature.untrusted"), "{outcome}");
+
+    // Outside a repository, nothing says whom to trust.
+    insta::assert_snapshot!(r.f.outcome(
+        r.f.aiprov()
+            .current_dir(r.f.tmp.path())
+            .args(["verify", "--archive"])
+            .arg(&archive)
+    ), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: no keyring to check [TMP]/v1.1.intoto.jsonl with
+        hint: pass --keyring DIR (the release base's .aiprov/ directory), or run inside the repository (-C PATH)
+    ");
+
+    // The summary dropped: inside the repository and outside it.
+    let mut lines = read_lines(&archive);
+    lines.pop();
+    let cut = write_lines(&r, "cut.intoto.jsonl", &lines);
+    insta::assert_snapshot!(r.f.outcome(r.f.aiprov().args(["verify", "--archive"]).arg(&cut)), @"
+        exit: 1
+        --- stdout
+        [TMP]/cut.intoto.jsonl:
+            error [archive.summary-missing] the archive holds no release summary
+        archive verification failed: 1 problems
+        --- stderr
+        warning: [TMP]/cut.intoto.jsonl has no release summary: it names no release, and nothing in it can be checked (hint: the summary is the last line `aiprov archive` writes; in this repository, `aiprov archive BASE..RELEASE -o [TMP]/cut.intoto.jsonl` writes the archive again from its notes)
+    ");
+    let keyring = r.keyring_dir();
+    insta::assert_snapshot!(r.f.outcome(
+        r.f.aiprov()
+            .current_dir(r.f.tmp.path())
+            .args(["verify", "--archive"])
+            .arg(&cut)
+    ), @"
+        exit: 1
+        --- stdout
+        [TMP]/cut.intoto.jsonl:
+            error [archive.summary-missing] the archive holds no release summary
+        archive verification failed: 1 problems
+        --- stderr
+        warning: [TMP]/cut.intoto.jsonl has no release summary: it names no release, and nothing in it can be checked (hint: the summary is the last line `aiprov archive` writes; ask for the archive as it was published (it is kept beside the release tarball))
+    ");
+    insta::assert_snapshot!(r.f.outcome(
+        r.f.aiprov()
+            .current_dir(r.f.tmp.path())
+            .args(["verify", "--archive"])
+            .arg(&cut)
+            .arg("--keyring")
+            .arg(&keyring)
+    ), @"
+        exit: 1
+        --- stdout
+        [TMP]/cut.intoto.jsonl:
+            error [archive.summary-missing] the archive holds no release summary
+        archive verification failed: 1 problems
+        --- stderr
+        warning: [TMP]/cut.intoto.jsonl has no release summary: it names no release, and nothing in it can be checked (hint: the summary is the last line `aiprov archive` writes; ask for the archive as it was published (it is kept beside the release tarball))
+    ");
+
+    // Files that are not archives: the tarball itself, a text file.
+    let tarball = r.f.tmp.path().join("project-1.1.tar");
+    let readme = r.f.path("README");
+    for file in [&tarball, &readme] {
+        let out =
+            r.f.aiprov()
+                .args(["verify", "--archive"])
+                .arg(file)
+                .output()
+                .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", r.f.render(&out));
+    }
+    insta::assert_snapshot!(r.f.outcome(r.f.aiprov().args(["verify", "--archive"]).arg(&readme)), @"
+        exit: 2
+        --- stdout
+        --- stderr
+        error: [TMP]/repo/README is not a release archive
+        caused by: no line is a DSSE envelope (line 1 begins \"The project\")
+    ");
+
+    // The tarball checked against the recorded SHA-256; another file is reported.
+    let out =
+        r.f.aiprov()
+            .args(["verify", "-q", "--archive"])
+            .arg(&archive)
+            .arg("--tarball")
+            .arg(&tarball)
+            .output()
+            .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let digest = digest_bytes(&std::fs::read(&tarball).unwrap());
+    let listed = format!(
+        "\ntarball project-1.1.tar sha256 {digest} matches {}\n",
+        tarball.display()
+    );
+    assert!(
+        out.status.success() && stdout.contains(&listed),
+        "{}",
+        r.f.render(&out)
+    );
+    let other = r.f.tmp.path().join("project-1.1-other.tar");
+    std::fs::write(&other, b"not the release").unwrap();
+    let out =
+        r.f.aiprov()
+            .args(["verify", "--format", "json", "--archive"])
+            .arg(&archive)
+            .arg("--tarball")
+            .arg(&other)
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_schema_valid("archive-report.schema.json", &doc);
+    assert_eq!(codes(&doc), ["archive.summary-mismatch"]);
 }

@@ -247,6 +247,7 @@ fn a_range_is_approved_in_one_notes_commit() {
     --- stdout
     --- stderr
     warning: the keyring at [id] does not list the key SHA256:[fingerprint]; signing as bob@example.org, which will not verify until the key is trusted for it (hint: aiprov keyring add bob@example.org KEY.pub, and commit .aiprov/keyring.toml, so that what it signs verifies)
+    warning: there is no MAINTAINERS file at the trusted revisions of 3 changes: their approvals by bob@example.org will not count (an approval counts from a maintainer of the file)
     approved [1] Change 0 as bob@example.org
     approved [2] Change 1 as bob@example.org
     approved [3] Change 2 as bob@example.org

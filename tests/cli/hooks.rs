@@ -146,3 +146,65 @@ fn a_mail_as_git_send_email_sends_it_verifies() {
         .assert()
         .success();
 }
+
+/// Issue 17, point 1: the sendemail-validate hook refuses what the contributor can fix (here
+/// a trailer) and lets through, with a note naming the maintainers, what only a maintainer can
+/// give: an approval of AI use over the small-fix limit.
+#[test]
+fn the_hook_lets_through_a_missing_approval_with_a_note_and_refuses_what_the_contributor_can_fix() {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    f.aiprov().args(["init", "--hooks"]).assert().success();
+    f.write(
+        "MAINTAINERS",
+        "Parser\nM:\tAndrew Cooper <andrew@example.org>\nS:\tMaintained\nF:\tsrc/\n",
+    );
+    f.write("src/parse.c", lines("int parse", 100));
+    f.commit_all("Base\n\nSigned-off-by: Alice Author <alice@example.org>");
+    f.write(
+        "src/parse.c",
+        lines("int parse", 70) + &lines("int parse fixed", 30),
+    );
+    f.commit_all(
+        "parse: fix\n\nAI-used-for: code\nSigned-off-by: Alice Author <alice@example.org>",
+    );
+    f.aiprov()
+        .args(["attest", "--key"])
+        .arg(&key)
+        .assert()
+        .success();
+    let patch = f.git(&["format-patch", "-1", "-o", "out1"]);
+    let out = send_email(&f, patch.trim());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "only an approval is missing: {stderr}"
+    );
+    assert!(
+        stderr.contains("note: 1 change lacks only a maintainer's approval of its AI use")
+            && stderr.contains(
+                "src/parse.c: the AI use needs the approval of one of its maintainers: Andrew Cooper <andrew@example.org>"
+            ),
+        "{stderr}"
+    );
+
+    // The trailer dropped (the attestation follows the amend): the contributor can fix that.
+    f.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "parse: fix\n\nSigned-off-by: Alice Author <alice@example.org>",
+    ]);
+    let patch = f.git(&["format-patch", "-1", "-o", "out2"]);
+    let out = send_email(&f, patch.trim());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("trailer.missing"), "{all}");
+    assert!(!all.contains("note: "), "nothing was let through: {all}");
+}

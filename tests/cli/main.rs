@@ -20,6 +20,7 @@ mod cli_reference;
 mod comment_oracles;
 mod digest_stability;
 mod digest_vs_git;
+mod docs_examples;
 mod example;
 mod faults;
 mod fuzz_corpus;

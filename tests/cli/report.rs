@@ -184,6 +184,10 @@ fn figure<'a>(doc: &'a Value, name: &str) -> &'a Value {
     if key == "totals" {
         return &doc["totals"][rest];
     }
+    if key == "changes" {
+        let (i, field) = rest.split_once('.').unwrap();
+        return &doc["changes"][i.parse::<usize>().unwrap()][field];
+    }
     let (row_name, field) = rest.rsplit_once('.').unwrap();
     &row(doc, key, row_name)[field]
 }
@@ -191,6 +195,8 @@ fn figure<'a>(doc: &'a Value, name: &str) -> &'a Value {
 fn shown(value: &Value, field: &str) -> String {
     if field.ends_with("Percent") {
         format!("{:.1}%", value.as_f64().unwrap())
+    } else if let Some(text) = value.as_str() {
+        text.to_string()
     } else {
         value.to_string()
     }
@@ -253,11 +259,39 @@ fn html_page_renders_the_json_figures(r: &ReleaseRepo, doc: &Value) {
         .iter()
         .map(|k| doc[k].as_array().unwrap().len())
         .collect::<Vec<_>>();
+    let changes = doc["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 31);
     assert_eq!(
         checked,
-        7 + rows[0] * 3 + (rows[1] + rows[2] + rows[3]) * 5,
+        7 + rows[0] * 3 + (rows[1] + rows[2] + rows[3]) * 5 + changes.len() * 3,
         "{dom}"
     );
+    // Issue 17, point 6: the per-change list shows the approvals, and the page says what its
+    // AI share counts.
+    let approved: Vec<(&str, &Value)> = changes
+        .iter()
+        .filter(|c| !c["approvals"].as_array().unwrap().is_empty())
+        .map(|c| (c["title"].as_str().unwrap(), &c["approvals"]))
+        .collect();
+    assert_eq!(
+        approved,
+        [(
+            "change 11: hw/net/rewrite.c",
+            &serde_json::json!(["bob@example.org"])
+        )]
+    );
+    assert!(
+        dom.contains("change 11: hw/net/rewrite.c</td>")
+            && dom.contains("<td class=\"text approvals\">bob@example.org</td>"),
+        "{dom}"
+    );
+    for precise in [
+        "as <code>git log --numstat</code> counts them",
+        "attestations are per file, not per line, so the share is an upper bound",
+        "never as AI's",
+    ] {
+        assert!(dom.contains(precise), "{precise}");
+    }
     // The screenshot shows the page: mostly background, with text and the charts' colours.
     let shot = r.f.tmp.path().join("report.png");
     chromium(
