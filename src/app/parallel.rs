@@ -8,10 +8,13 @@ use crate::git::{notes, CommitId, Repo, Target};
 
 /// Runs `work` on each of `targets` on `jobs` threads (each with its own repository handle and
 /// notes reader), handing the results to `emit` in the order of `targets` as soon as each one
-/// and all before it are done. The automatic merges of the merge commits among them are worked
-/// out first, all together ([`Repo::prepare_merges`]); a merge whose tree git is still making
-/// is put off until git has answered, or nothing else is left. At most [`WINDOW`] results wait
-/// for one before them, so memory does not grow with the number of targets.
+/// and all before it are done. The targets are taken [`CHUNK`] at a time: the automatic merges
+/// of the merge commits of the next chunk are worked out ([`Repo::prepare_merges`]) before this
+/// one is verified, so that the background git always has merges to make and never more than
+/// two chunks' worth (their objects are removed as the merges are verified). A merge whose tree
+/// git is still making is put off until git has answered, or nothing else is left. At most
+/// [`WINDOW`] results wait for one before them, so memory does not grow with the number of
+/// targets.
 pub fn in_parallel<T: Send>(
     repo: &Repo,
     targets: &[Target],
@@ -20,16 +23,47 @@ pub fn in_parallel<T: Send>(
     work: &(dyn Fn(&Repo, &Target, &notes::Reader<'_>) -> Result<T, Error> + Sync),
     emit: impl FnMut(T) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let commits: Vec<CommitId> = targets.iter().map(|t| t.commit).collect();
-    repo.prepare_merges(&commits, jobs)?;
-    let queue = Queue::default();
     let mut ordered = Ordered::new(emit);
+    let chunks: Vec<&[Target]> = targets.chunks(CHUNK).collect();
+    let prepare = |chunk: &[Target]| {
+        let commits: Vec<CommitId> = chunk.iter().map(|t| t.commit).collect();
+        repo.prepare_merges(&commits, jobs)
+    };
+    if let Some(first) = chunks.first() {
+        prepare(first)?;
+    }
+    for (k, chunk) in chunks.iter().enumerate() {
+        if let Some(next) = chunks.get(k + 1) {
+            prepare(next)?;
+        }
+        // Every chunk before this one has been handed on whole.
+        let first = k * CHUNK;
+        let mut done = |i: usize, result: T| Ok(ordered.done(first + i, result)? - first);
+        verify_chunk(repo, chunk, notes_ref, jobs, work, &mut done)?;
+    }
+    Ok(())
+}
+
+/// How many targets are verified together (see [`in_parallel`]).
+const CHUNK: usize = 4096;
+
+/// Verifies one chunk of targets, handing each result to `done` with its place in the chunk;
+/// `done` says how many results of the chunk have been handed on.
+fn verify_chunk<T: Send>(
+    repo: &Repo,
+    targets: &[Target],
+    notes_ref: &str,
+    jobs: usize,
+    work: &(dyn Fn(&Repo, &Target, &notes::Reader<'_>) -> Result<T, Error> + Sync),
+    done: &mut dyn FnMut(usize, T) -> Result<usize, Error>,
+) -> Result<(), Error> {
+    let queue = Queue::default();
     if jobs <= 1 || targets.len() < 2 {
         let notes = notes::Reader::new(repo, notes_ref)?;
         while let Some(i) = queue.next(repo, targets) {
             let result = work(repo, &targets[i], &notes)?;
             repo.merge_verified(targets[i].commit);
-            queue.emitted(ordered.done(i, result)?);
+            queue.emitted(done(i, result)?);
         }
         return Ok(());
     }
@@ -56,7 +90,7 @@ pub fn in_parallel<T: Send>(
         }
         drop(tx);
         let all = rx.into_iter().try_for_each(|(i, result)| {
-            queue.emitted(ordered.done(i, result?)?);
+            queue.emitted(done(i, result?)?);
             Ok(())
         });
         // The other threads stop at their next target (a failure ends the verification).

@@ -66,11 +66,7 @@ impl Repo {
         let merges: Vec<Oid> = commits
             .iter()
             .map(|id| id.to_git2())
-            .filter(|&id| {
-                self.inner
-                    .find_commit(id)
-                    .is_ok_and(|c| c.parent_count() > 1)
-            })
+            .filter(|&id| self.has_parents_to_merge(id))
             .filter(|&id| !self.merges.trees.has(id))
             .collect();
         if merges.is_empty() {

@@ -37,6 +37,23 @@ impl Repo {
         }
     }
 
+    /// Whether `id` has more than one parent, read from the commit-graph when it has the commit
+    /// (no object is read or parsed), else from the commit.
+    pub(super) fn has_parents_to_merge(&self, id: Oid) -> bool {
+        let in_graph = self.commit_graph().and_then(|graph| {
+            let oid = gix_hash::oid::try_from_bytes(id.as_bytes()).ok()?;
+            let at = graph.lookup(oid)?;
+            let parents: std::result::Result<Vec<_>, _> =
+                graph.commit_at(at).iter_parents().collect();
+            Some(parents.ok()?.len() > 1)
+        });
+        in_graph.unwrap_or_else(|| {
+            self.inner
+                .find_commit(id)
+                .is_ok_and(|c| c.parent_count() > 1)
+        })
+    }
+
     /// The commit-graph, when the repository has one it can be read with. A shallow clone's is
     /// not used (git writes none there).
     fn commit_graph(&self) -> Option<&Graph> {

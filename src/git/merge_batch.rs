@@ -37,6 +37,8 @@ struct State {
     /// The git process each merge asked of git was given to, until it is verified.
     given_to: HashMap<Oid, usize>,
     processes: HashMap<usize, Process>,
+    /// The number of the next git process.
+    next_process: usize,
 }
 
 /// The objects one `git merge-tree` process wrote, and how many of its merges are still to be
@@ -121,13 +123,20 @@ impl Trees {
         }
     }
 
-    fn open(&self, n: usize, objects: PathBuf) {
+    /// A new git process, numbered, with a directory of its own below `scratch` for its objects.
+    fn open(&self, scratch: &Path) -> std::io::Result<(usize, PathBuf)> {
+        let mut state = self.lock();
+        let n = state.next_process;
+        let objects = scratch.join(n.to_string());
+        std::fs::create_dir(&objects)?;
+        state.next_process += 1;
         let process = Process {
-            objects,
+            objects: objects.clone(),
             left: 0,
             open: true,
         };
-        self.lock().processes.insert(n, process);
+        state.processes.insert(n, process);
+        Ok((n, objects))
     }
 
     fn close(&self, n: usize) {
@@ -192,10 +201,10 @@ impl Batch {
         Ok(batch)
     }
 
-    fn spawn(&self) -> std::io::Result<Git> {
-        let objects = self.scratch.join(self.process.to_string());
-        std::fs::create_dir(&objects)?;
-        self.trees.open(self.process, objects.clone());
+    /// Starts the next git process.
+    fn spawn(&mut self) -> std::io::Result<Git> {
+        let (n, objects) = self.trees.open(&self.scratch)?;
+        self.process = n;
         let mut child = (self.command)(&objects)
             .args(["--stdin", "--no-messages", "--name-only"])
             .stdin(Stdio::piped())
@@ -217,7 +226,6 @@ impl Batch {
         if self.given == MERGES_PER_PROCESS {
             // The running git finishes what it was given and exits: its memory goes with it.
             self.trees.close(self.process);
-            self.process += 1;
             self.given = 0;
             self.git = self.spawn().ok();
         }

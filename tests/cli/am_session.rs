@@ -408,10 +408,10 @@ fn a_series_lacking_only_approvals_is_refused_with_the_ways_to_approve() {
     --- stdout
     FAIL patch 1/2 hw/dev: fix line 10 (attested by alice@example.org)
         error [policy.fix-too-large] 31 changed lines of AI-written code across 2 changes of this series (1 in this one), over the small-fix limit of 10 (tests not counted; splitting a change does not get it under the limit)
-        error [policy.approval-missing] hw/dev.c: the AI use needs the approval of one of its maintainers
+        error [policy.approval-missing] hw/dev.c: the AI use needs the approval of one of its maintainers: Bob Maintainer <bob@example.org>
     FAIL patch 2/2 hw/new: add a helper (attested by alice@example.org)
         error [policy.fix-too-large] 30 changed lines of AI-written code, over the small-fix limit of 10 (tests not counted)
-        error [policy.approval-missing] hw/new.c: the AI use needs the approval of one of its maintainers
+        error [policy.approval-missing] hw/new.c: the AI use needs the approval of one of its maintainers: Bob Maintainer <bob@example.org>
     verification failed: 0 passed, 2 failed
     --- stderr
     warning: not applying: 2 of 2 patches failed verification (they lack only a maintainer's approval: `--approvals FILE` attaches approvals, and a maintainer of the files can approve while applying (asked on a terminal, or --approve))
@@ -446,6 +446,7 @@ fn approvals_from_approve_mbox_are_verified_and_attached() {
     --- stdout
     PASS patch 1/2 hw/dev: fix line 10 (attested by alice@example.org)
     PASS patch 2/2 hw/new: add a helper (attested by alice@example.org)
+        approved by bob@example.org for hw/new.c
     verified: 2 passed, 0 failed
     Applying: hw/dev: fix line 10
     Applying: hw/new: add a helper
@@ -487,7 +488,7 @@ fn an_approval_by_an_untrusted_key_does_not_let_the_series_through() {
             .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = doc["changes"][1]["findings"]
+    let codes: Vec<&str> = doc["report"]["changes"][1]["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -530,6 +531,7 @@ fn the_applying_maintainer_approves_with_approve_and_the_approval_is_a_note() {
     --- stdout
     PASS patch 1/2 hw/dev: fix line 10 (attested by alice@example.org)
     PASS patch 2/2 hw/new: add a helper (attested by alice@example.org)
+        approved by bob@example.org for hw/new.c
     verified: 2 passed, 0 failed
     Applying: hw/dev: fix line 10
     Applying: hw/new: add a helper

@@ -545,7 +545,7 @@ fn release_managers_trust_ref_missing_summary_non_archives_tarballs_and_umask() 
         --- stdout
         [TMP]/cut.intoto.jsonl:
             error [archive.summary-missing] the archive holds no release summary
-        archive verification failed: 1 problems
+        archive verification failed: 1 problem
         --- stderr
         warning: [TMP]/cut.intoto.jsonl has no release summary: it names no release, and nothing in it can be checked (hint: the summary is the last line `aiprov archive` writes; in this repository, `aiprov archive BASE..RELEASE -o [TMP]/cut.intoto.jsonl` writes the archive again from its notes)
     ");
@@ -560,7 +560,7 @@ fn release_managers_trust_ref_missing_summary_non_archives_tarballs_and_umask() 
         --- stdout
         [TMP]/cut.intoto.jsonl:
             error [archive.summary-missing] the archive holds no release summary
-        archive verification failed: 1 problems
+        archive verification failed: 1 problem
         --- stderr
         warning: [TMP]/cut.intoto.jsonl has no release summary: it names no release, and nothing in it can be checked (hint: the summary is the last line `aiprov archive` writes; ask for the archive as it was published (it is kept beside the release tarball))
     ");
@@ -576,7 +576,7 @@ fn release_managers_trust_ref_missing_summary_non_archives_tarballs_and_umask() 
         --- stdout
         [TMP]/cut.intoto.jsonl:
             error [archive.summary-missing] the archive holds no release summary
-        archive verification failed: 1 problems
+        archive verification failed: 1 problem
         --- stderr
         warning: [TMP]/cut.intoto.jsonl has no release summary: it names no release, and nothing in it can be checked (hint: the summary is the last line `aiprov archive` writes; ask for the archive as it was published (it is kept beside the release tarball))
     ");

@@ -4,8 +4,8 @@
 #
 # WORLD/repo      a project cloned from WORLD/origin.git, where each block runs: main (= tag v1.1,
 #                 pushed) with an attested AI fix on top of v1.0, and a branch topic one attested
-#                 commit ahead of main; the keyring trusts alice (keys/alice) and rm@example.org
-#                 (WORLD/keys/rm); MAINTAINERS names bob for hw/
+#                 commit ahead of main; the keyring trusts alice (keys/alice), rm@example.org
+#                 (WORLD/keys/rm) and bob@example.org (WORLD/keys/bob); MAINTAINERS names bob for hw/
 # the placeholders the docs use, in WORLD/repo (left untracked):
 #   series.mbox   topic's commit as a patch mail, its attestation below the ---
 #   DIR           a keyring directory: .aiprov/ of v1.0
@@ -21,6 +21,7 @@ mkdir -p "$W/home/.config" "$W/keys" "$W/bin"
 cp "$SRC/keys/alice" "$SRC/keys/alice.pub" "$W/keys/"
 chmod 600 "$W/keys/alice"
 aiprov -q keygen -f "$W/keys/rm" >/dev/null
+aiprov -q keygen -f "$W/keys/bob" >/dev/null
 cat > "$W/home/.gitconfig" <<CONFIG
 [user]
 	name = You
@@ -61,6 +62,7 @@ SOB="Signed-off-by: Alice Author <alice@example.org>"
 aiprov -q init
 aiprov -q keyring add alice@example.org "$W/keys/alice.pub"
 aiprov -q keyring add rm@example.org "$W/keys/rm.pub"
+aiprov -q keyring add bob@example.org "$W/keys/bob.pub"
 mkdir -p hw docs
 printf 'Network devices\nM:\tBob Maintainer <bob@example.org>\nS:\tMaintained\nF:\thw/\n' > MAINTAINERS
 seq 1 40 | sed 's/^/int e1000_reg_/; s/$/;/' > hw/e1000.c
