@@ -1,6 +1,7 @@
 //! The `aiprov` binary: parse, run, map errors to exit codes (0 verified, 1 findings, 2 errors).
 
 fn main() {
+    few_heaps();
     let cli = aiprov::cli::parse();
     let out = aiprov::output::Output::new(cli.format, cli.color, cli.quiet, cli.verbose);
     let code = match aiprov::cli::run(cli) {
@@ -14,4 +15,15 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// glibc gives each thread that allocates at once a heap ("arena") of its own, up to eight per
+/// core, and keeps what each held: on a whole history that was a third of the resident memory.
+/// Two are enough for aiprov's threads, which spend their time in git's objects, not in malloc.
+fn few_heaps() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called first in main, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }

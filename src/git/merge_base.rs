@@ -37,21 +37,28 @@ impl Repo {
         }
     }
 
-    /// Whether `id` has more than one parent, read from the commit-graph when it has the commit
-    /// (no object is read or parsed), else from the commit.
+    /// The parents of `id` as the commit-graph records them, when it has the commit (no object
+    /// is read or parsed).
+    pub(super) fn parents_in_graph(&self, id: Oid) -> Option<Vec<Oid>> {
+        let graph = self.commit_graph()?;
+        let at = graph.lookup(gix_hash::oid::try_from_bytes(id.as_bytes()).ok()?)?;
+        graph
+            .commit_at(at)
+            .iter_parents()
+            .map(|p| Oid::from_bytes(graph.id_at(p.ok()?).as_bytes()).ok())
+            .collect()
+    }
+
+    /// Whether `id` has more than one parent, read from the commit-graph when it has the commit,
+    /// else from the commit.
     pub(super) fn has_parents_to_merge(&self, id: Oid) -> bool {
-        let in_graph = self.commit_graph().and_then(|graph| {
-            let oid = gix_hash::oid::try_from_bytes(id.as_bytes()).ok()?;
-            let at = graph.lookup(oid)?;
-            let parents: std::result::Result<Vec<_>, _> =
-                graph.commit_at(at).iter_parents().collect();
-            Some(parents.ok()?.len() > 1)
-        });
-        in_graph.unwrap_or_else(|| {
-            self.inner
+        match self.parents_in_graph(id) {
+            Some(parents) => parents.len() > 1,
+            None => self
+                .inner
                 .find_commit(id)
-                .is_ok_and(|c| c.parent_count() > 1)
-        })
+                .is_ok_and(|c| c.parent_count() > 1),
+        }
     }
 
     /// The commit-graph, when the repository has one it can be read with. A shallow clone's is

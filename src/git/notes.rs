@@ -75,6 +75,8 @@ pub struct Reader<'r> {
     repo: &'r Repository,
     root: Option<Oid>,
     tree: std::cell::RefCell<NotesTree<'r>>,
+    /// How many entries may stay loaded.
+    keep: usize,
 }
 
 /// The most entries of the notes tree a [`Reader`] keeps loaded (about 10 MB): git's fan-out
@@ -96,13 +98,14 @@ impl<'r> Reader<'r> {
             repo,
             root: tree,
             tree: std::cell::RefCell::new(NotesTree::load(repo, tree)?),
+            keep: READER_ENTRIES,
         })
     }
 
     /// The note attached to `commit`, if any.
     pub fn read(&self, commit: CommitId) -> Result<Option<Vec<u8>>> {
         let mut tree = self.tree.borrow_mut();
-        if tree.loaded() > READER_ENTRIES {
+        if tree.loaded() > self.keep {
             *tree = NotesTree::load(self.repo, self.root)?;
         }
         let blobs = tree.get(&key(commit))?;
@@ -275,5 +278,65 @@ fn current_tip(repo: &Repository, notes_ref: &str) -> Result<Option<Oid>> {
         Ok(id) => Ok(Some(id)),
         Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
         Err(e) => Err(read(format!("notes ref {notes_ref}"))(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository with `n` commits, each with a note naming it, written in one notes commit
+    /// (which fans out as git's does).
+    fn annotated(n: usize) -> (tempfile::TempDir, Repo, Vec<CommitId>) {
+        let dir = tempfile::tempdir().expect("a scratch directory");
+        let git = Repository::init_bare(dir.path()).expect("a repository");
+        let sig = Signature::now("A", "a@example.org").expect("a signature");
+        let tree = git
+            .find_tree(
+                git.treebuilder(None)
+                    .and_then(|b| b.write())
+                    .expect("a tree"),
+            )
+            .expect("the tree");
+        let mut parent = None;
+        let mut commits = Vec::new();
+        for i in 0..n {
+            let parents: Vec<git2::Commit<'_>> = parent.iter().cloned().collect();
+            let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            let id = git
+                .commit(None, &sig, &sig, &format!("commit {i}"), &tree, &parents)
+                .expect("a commit");
+            parent = Some(git.find_commit(id).expect("the commit"));
+            commits.push(CommitId::from_git2(id));
+        }
+        let repo = Repo::discover(dir.path()).expect("the repository");
+        update_notes(&repo, "refs/notes/test", &commits, "notes", |c, _| {
+            format!("note of {c}\n").into_bytes()
+        })
+        .expect("the notes");
+        (dir, repo, commits)
+    }
+
+    #[test]
+    fn a_reader_that_lets_its_directories_go_reads_every_note_the_same() {
+        let (_dir, repo, commits) = annotated(600);
+        let mut reader = Reader::new(&repo, "refs/notes/test").expect("a reader");
+        reader.keep = 40;
+        let mut most = 0;
+        for c in commits.iter().chain(commits.iter().rev()) {
+            let note = reader.read(*c).expect("the note");
+            assert_eq!(note, Some(format!("note of {c}\n").into_bytes()));
+            most = most.max(reader.tree.borrow().loaded());
+        }
+        // The root (256 directories at this size) and a directory of a few notes at most.
+        assert!(most <= 40 + 256 + 16, "{most} entries were kept");
+        let all = Reader::new(&repo, "refs/notes/test").expect("a reader");
+        for c in &commits {
+            all.read(*c).expect("the note");
+        }
+        assert!(
+            all.tree.borrow().loaded() >= 600,
+            "a reader without a bound keeps every note"
+        );
     }
 }

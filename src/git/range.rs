@@ -146,8 +146,12 @@ impl Repo {
         Ok(commit.parent_ids().next().map(CommitId::from_git2))
     }
 
-    /// The parents of a commit, first parent first.
+    /// The parents of a commit, first parent first (from the commit-graph when it has the
+    /// commit).
     pub fn parents(&self, id: CommitId) -> Result<Vec<CommitId>> {
+        if let Some(parents) = self.parents_in_graph(id.to_git2()) {
+            return Ok(parents.into_iter().map(CommitId::from_git2).collect());
+        }
         let commit = self
             .inner
             .find_commit(id.to_git2())

@@ -19,7 +19,7 @@ fn bound_memory() {
         // limits when it maps pack windows.
         unsafe {
             let _ = git2::opts::set_mwindow_size(16 << 20);
-            let _ = git2::opts::set_mwindow_mapped_limit(48 << 20);
+            let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
             libgit2_sys::git_libgit2_opts(
                 libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as std::ffi::c_int,
                 OBJECT_CACHE_BYTES,
@@ -31,7 +31,7 @@ fn bound_memory() {
 /// The most libgit2 keeps in its object cache, all repository handles together. The objects a
 /// commit's verification reads again (its trees, its parents' trees) are read within moments, so
 /// a small cache keeps nearly all of the benefit.
-const OBJECT_CACHE_BYTES: isize = 24 << 20;
+const OBJECT_CACHE_BYTES: isize = 8 << 20;
 
 /// A repository opened for aiprov.
 pub struct Repo {
