@@ -28,12 +28,15 @@ pub fn topics(
     let mut topic_of: HashMap<CommitId, usize> = HashMap::new();
     let mut next = first;
     let mut direct: Option<usize> = None;
-    let base = targets.first().and_then(|t| t.trusted);
-    let chain = match base {
-        Some(base) => repo.first_parent_commits(base, if tip.is_empty() { "HEAD" } else { tip })?,
-        None => Vec::new(),
-    };
-    for commit in chain.into_iter().filter(|c| in_range.contains(c)) {
+    // The first-parent line of the tip, as far as it stays in the range (a commit out of it is
+    // reachable from the base, and so are all its ancestors), oldest first.
+    let mut chain = Vec::new();
+    let mut at = Some(repo.commit_id(if tip.is_empty() { "HEAD" } else { tip })?);
+    while let Some(commit) = at.filter(|c| in_range.contains(c)) {
+        chain.push(commit);
+        at = repo.parents(commit)?.first().copied();
+    }
+    for commit in chain.into_iter().rev() {
         let parents = repo.parents(commit)?;
         if parents.len() < 2 {
             let topic = *direct.get_or_insert_with(|| {
