@@ -43,6 +43,7 @@ mod notes;
 mod notes_rewrite;
 mod patch_apply;
 mod paths;
+mod personas;
 mod policy;
 mod policy_cli;
 mod policy_series;
