@@ -75,6 +75,16 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     set("notes.rewriteMode", "ignore", false)?;
     // `git format-patch` puts the attestations below the `---` line of each patch mail.
     set("format.notes", notes_ref, true)?;
+    // `git fetch` brings each remote's attestations beside yours, never over them (a forced
+    // refspec onto the notes ref would drop the attestations made here and not yet pushed);
+    // `git notes merge -s cat_sort_uniq` joins them, and verify says so when they are not.
+    for remote in repo.remote_names() {
+        let refspec = format!(
+            "+{notes_ref}:{}",
+            crate::git::notes::tracking_ref(&remote, notes_ref)
+        );
+        set(&format!("remote.{remote}.fetch"), &refspec, true)?;
+    }
     let hooks = wanted
         .iter()
         .zip(hook_paths)

@@ -180,18 +180,27 @@ fn verify_archive(
 }
 
 /// What to say when attestations are missing and the repository has no notes at all: notes
-/// travel apart from commits, and a clone has none until they are fetched.
+/// travel apart from commits, and a clone has none until they are fetched, or, fetched beside
+/// them by the refspec `aiprov init` adds, merged.
 fn no_notes_hint(repo: &Repo, notes_ref: &str) -> String {
-    let remote = repo
-        .remote_names()
-        .into_iter()
-        .find(|r| r == "origin")
-        .or_else(|| repo.remote_names().into_iter().next());
-    let fetch = match remote {
-        Some(remote) => format!("`git fetch {remote} {notes_ref}:{notes_ref}`"),
-        None => format!("`git fetch REMOTE {notes_ref}:{notes_ref}` from where they were pushed"),
+    let mut remotes = repo.remote_names();
+    if let Some(at) = remotes.iter().position(|r| r == "origin") {
+        remotes.swap(0, at);
+    }
+    let fetched = remotes.iter().find_map(|remote| {
+        let tracking = notes::tracking_ref(remote, notes_ref);
+        notes::exists(repo, &tracking).ok()?.then_some(tracking)
+    });
+    let hint = match (fetched, remotes.first()) {
+        (Some(tracking), _) => {
+            format!("`git notes --ref={notes_ref} merge -s cat_sort_uniq {tracking}`, fetched but not merged")
+        }
+        (None, Some(remote)) => format!("`git fetch {remote} {notes_ref}:{notes_ref}`"),
+        (None, None) => {
+            format!("`git fetch REMOTE {notes_ref}:{notes_ref}` from where they were pushed")
+        }
     };
     format!(
-        "this repository has no attestation notes ({notes_ref} does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: {fetch})"
+        "this repository has no attestation notes ({notes_ref} does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: {hint})"
     )
 }

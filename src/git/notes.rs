@@ -63,6 +63,13 @@ pub fn exists(repo: &Repo, notes_ref: &str) -> Result<bool> {
     Ok(current_tip(repo.raw(), notes_ref)?.is_some())
 }
 
+/// Where `git fetch` keeps `remote`'s notes of `notes_ref` (the refspec `aiprov init` adds):
+/// `refs/notes/remotes/REMOTE/NAME`, the layout `git notes merge` documents.
+pub fn tracking_ref(remote: &str, notes_ref: &str) -> String {
+    let name = notes_ref.strip_prefix("refs/notes/").unwrap_or(notes_ref);
+    format!("refs/notes/remotes/{remote}/{name}")
+}
+
 /// The note attached to `commit`, if any.
 pub fn read_note(repo: &Repo, notes_ref: &str, commit: CommitId) -> Result<Option<Vec<u8>>> {
     Reader::new(repo, notes_ref)?.read(commit)

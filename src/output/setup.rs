@@ -65,7 +65,9 @@ impl Results for Initialized {
         // The settings that name the notes ref, and how rewriting treats it.
         let mut keys: Vec<&str> = Vec::new();
         for s in &self.config {
-            let about_ref = s.value == self.notes_ref || s.key == "notes.rewriteMode";
+            let about_ref = s.value == self.notes_ref
+                || s.key == "notes.rewriteMode"
+                || s.value.starts_with(&format!("+{}:", self.notes_ref));
             if about_ref && !keys.contains(&s.key.as_str()) {
                 keys.push(&s.key);
             }

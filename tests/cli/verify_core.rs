@@ -485,3 +485,51 @@ fn a_clone_without_the_notes_says_how_to_fetch_them() {
     );
     assert!(!String::from_utf8_lossy(&after.stderr).contains("no attestation notes"));
 }
+
+#[test]
+fn init_fetches_the_remotes_notes_beside_yours_and_verify_says_to_merge_them() {
+    let s = setup();
+    s.f.write("src/main.c", "changed\n");
+    s.f.commit_all(&format!("Change\n\n{SOB}"));
+    s.attest(&[]).success();
+    let clone = s.f.tmp.path().join("clone");
+    common::git(
+        s.f.tmp.path(),
+        &["clone", "-q", s.f.repo.to_str().expect("path"), "clone"],
+    );
+    let aiprov = |args: &[&str]| {
+        s.f.aiprov()
+            .current_dir(&clone)
+            .args(args)
+            .output()
+            .expect("aiprov")
+    };
+    assert_eq!(aiprov(&["init"]).status.code(), Some(0));
+    let range = format!("{}..HEAD", s.base);
+    common::git(&clone, &["fetch", "-q", "origin"]);
+    let before = aiprov(&["verify", &range]);
+    let stderr = String::from_utf8_lossy(&before.stderr);
+    let merge =
+        "git notes --ref=refs/notes/aiprov merge -s cat_sort_uniq refs/notes/remotes/origin/aiprov";
+    assert_eq!(before.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(merge), "{stderr}");
+    // The second init adds nothing: the refspec is there once.
+    assert_eq!(aiprov(&["init"]).status.code(), Some(0));
+    let refspecs = common::git(&clone, &["config", "--get-all", "remote.origin.fetch"]);
+    assert_eq!(
+        refspecs
+            .lines()
+            .filter(|l| l.contains("refs/notes/"))
+            .count(),
+        1,
+        "{refspecs}"
+    );
+    common::git(&clone, &merge.split(' ').skip(1).collect::<Vec<_>>());
+    let after = aiprov(&["verify", &range]);
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}
