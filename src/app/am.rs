@@ -114,12 +114,23 @@ fn verify_mails(
             notes_ref,
         )?);
     }
+    check_series(trust, trusted, &mut reports)?;
+    Ok(reports)
+}
+
+/// Checks the reports of a series together (the small-fix limit over a series), under the
+/// policy of the trusted revision.
+fn check_series(
+    trust: &mut Trust<'_>,
+    trusted: CommitId,
+    reports: &mut [ChangeReport],
+) -> Result<(), Error> {
     let policy = trust
         .trusted_for("the series", Some(trusted))?
         .policy
         .clone();
     series::check(&mut reports.iter_mut().collect::<Vec<_>>(), &policy);
-    Ok(reports)
+    Ok(())
 }
 
 /// Verifies `mails` (cover letters skipped), applies them with git am in a scratch work tree,
@@ -378,11 +389,7 @@ fn after_git_am(
             Some(note.as_bytes()),
         )?);
     }
-    let policy = trust
-        .trusted_for("the series", Some(trusted))?
-        .policy
-        .clone();
-    series::check(&mut reports.iter_mut().collect::<Vec<_>>(), &policy);
+    check_series(&mut trust, trusted, &mut reports)?;
     let mut wrong = Vec::new();
     let mut unattested = Vec::new();
     let mut noted = Vec::new();
