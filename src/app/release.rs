@@ -17,8 +17,9 @@ use crate::verify::{verify_commit_change, Trusted};
 pub type NoteSource<'a> =
     dyn Fn(&notes::Reader<'_>, CommitId) -> Result<Option<Vec<u8>>, Error> + Sync + 'a;
 
-/// Each change's record and its envelope lines, oldest first.
-pub type Recorded = Vec<(ReleaseChange, Vec<Vec<u8>>)>;
+/// Takes each change's envelope lines as the change is recorded, oldest first (`archive`
+/// writes them to the archive file then), so that they are not all held at once.
+pub type LinesOf<'a> = dyn FnMut(&[Vec<u8>]) -> Result<(), Error> + 'a;
 
 /// A release range's commits and the revision their trust is read from.
 pub struct Range {
@@ -58,8 +59,9 @@ pub fn maintainers_at(repo: &Repo, rev: CommitId) -> Result<Option<Maintainers>,
 }
 
 /// Verifies every commit of `range` as `aiprov verify` does, with the envelopes `note_of`
-/// gives (the notes ref's, or an archive's), and records each for the summary. Trust is read
-/// from `trust_ref`, else the range base, unless `trust` has a `--keyring` directory.
+/// gives (the notes ref's, or an archive's), and records each for the summary, oldest first,
+/// handing its envelope lines to `lines_of`. Trust is read from `trust_ref`, else the range
+/// base, unless `trust` has a `--keyring` directory.
 pub fn record(
     ui: &Output,
     repo: &Repo,
@@ -67,7 +69,8 @@ pub fn record(
     range: &Range,
     options: &Options<'_>,
     note_of: &NoteSource<'_>,
-) -> Result<Recorded, Error> {
+    lines_of: &mut LinesOf<'_>,
+) -> Result<Vec<ReleaseChange>, Error> {
     let trust_ref = options
         .trust
         .trust_ref
@@ -90,7 +93,10 @@ pub fn record(
         let (report, change) = verify_commit_change(repo, t, trust, note.as_deref())?;
         let lines = note.as_deref().map(crate::note::lines).unwrap_or_default();
         let record = record_change(repo, t.commit, &report, change, &lines, sections.as_ref())?;
-        Ok((record, lines.into_iter().map(<[u8]>::to_vec).collect()))
+        Ok((
+            record,
+            lines.into_iter().map(<[u8]>::to_vec).collect::<Vec<_>>(),
+        ))
     };
     let bar = ui.progress(range.targets.len(), "verifying");
     let mut out = Vec::with_capacity(range.targets.len());
@@ -100,9 +106,10 @@ pub fn record(
         options.notes_ref,
         jobs(options.jobs),
         &work,
-        |done| {
+        |(record, lines)| {
             bar.inc(1);
-            out.push(done);
+            lines_of(&lines)?;
+            out.push(record);
             Ok(())
         },
     )?;
@@ -124,8 +131,9 @@ pub fn record_release(
     range: &Range,
     options: &Options<'_>,
     ui: &Output,
-) -> Result<Recorded, Error> {
+    lines_of: &mut LinesOf<'_>,
+) -> Result<Vec<ReleaseChange>, Error> {
     let mut trust = Trust::new(Some(repo), ui, options.trust.keyring)?;
     let from_notes = |notes: &notes::Reader<'_>, commit| Ok(notes.read(commit)?);
-    record(ui, repo, &mut trust, range, options, &from_notes)
+    record(ui, repo, &mut trust, range, options, &from_notes, lines_of)
 }

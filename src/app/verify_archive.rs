@@ -219,11 +219,8 @@ fn rederive(
             .filter(|n| !n.is_empty())
             .cloned())
     };
-    let derived = release::record(ui, repo, trust, &range, options, &note_of)?;
-    let derived: HashMap<String, _> = derived
-        .into_iter()
-        .map(|(c, _)| (c.commit.clone(), c))
-        .collect();
+    let derived = release::record(ui, repo, trust, &range, options, &note_of, &mut |_| Ok(()))?;
+    let derived: HashMap<String, _> = derived.into_iter().map(|c| (c.commit.clone(), c)).collect();
     for change in &mut report.changes {
         let incomplete = change
             .findings

@@ -128,21 +128,38 @@ impl Archive {
     }
 }
 
-/// Writes an archive: each distinct envelope line once, in order, then the summary line.
-pub fn write<'a>(
-    out: &mut impl std::io::Write,
-    envelopes: impl IntoIterator<Item = &'a [u8]>,
-    summary: &str,
-) -> std::io::Result<()> {
-    let mut seen = BTreeSet::new();
-    for line in envelopes {
-        if seen.insert(line_digest(line)) {
-            out.write_all(line)?;
-            out.write_all(b"\n")?;
+/// Writes an archive as its changes come: each distinct envelope line once, in order, then the
+/// summary line.
+pub struct Writer<W> {
+    out: W,
+    seen: BTreeSet<[u8; 32]>,
+}
+
+impl<W: std::io::Write> Writer<W> {
+    pub fn new(out: W) -> Self {
+        Writer {
+            out,
+            seen: BTreeSet::new(),
         }
     }
-    out.write_all(summary.as_bytes())?;
-    out.write_all(b"\n")
+
+    /// The envelope lines of the next change; a line already written is left out.
+    pub fn lines(&mut self, lines: &[Vec<u8>]) -> std::io::Result<()> {
+        for line in lines {
+            if self.seen.insert(Sha256::digest(line).into()) {
+                self.out.write_all(line)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The summary line, last; returns the output.
+    pub fn finish(mut self, summary: &str) -> std::io::Result<W> {
+        self.out.write_all(summary.as_bytes())?;
+        self.out.write_all(b"\n")?;
+        Ok(self.out)
+    }
 }
 
 /// What the checks without a repository found.
@@ -581,8 +598,10 @@ mod tests {
 
     #[test]
     fn each_envelope_is_written_once_and_the_summary_last() {
-        let mut out = Vec::new();
-        write(&mut out, [&b"a"[..], b"b", b"a"], "s").expect("writes");
+        let mut writer = Writer::new(Vec::new());
+        writer.lines(&[b"a".to_vec(), b"b".to_vec()]).expect("writes");
+        writer.lines(&[b"a".to_vec()]).expect("writes");
+        let out = writer.finish("s").expect("writes");
         assert_eq!(out, b"a\nb\ns\n");
         assert_eq!(
             line_digest(b"a"),

@@ -87,31 +87,30 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Er
         jobs: args.jobs.jobs,
         notes_ref: &ctx.notes_ref,
     };
-    let recorded = release::record_release(repo, &range, &options, &ctx.out)?;
-    let changes: Vec<_> = recorded.iter().map(|(c, _)| c.clone()).collect();
-    let totals = Totals::of(&changes);
-    let statement = ReleaseStatement {
-        type_: STATEMENT_TYPE.into(),
-        subject,
-        predicate_type: RELEASE_PREDICATE_TYPE.into(),
-        predicate: ReleaseSummary {
-            release: range.release.clone(),
-            changes,
-            totals: totals.clone(),
-            signer: signer_identity.clone(),
-            created_at: now()?.to_string(),
-        },
-    };
-    let payload = serde_json::to_vec(&statement)?;
-    let envelope = signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?;
-    write_atomically(&args.output, |out| {
-        archive::write(
-            out,
-            recorded
-                .iter()
-                .flat_map(|(_, lines)| lines.iter().map(Vec::as_slice)),
-            &envelope.to_json(),
-        )
+    // The envelope lines go to the archive as each change is verified; the summary, signed once
+    // all are, comes last.
+    let (statement, totals) = write_atomically(&args.output, |out| {
+        let mut writer = archive::Writer::new(out);
+        let changes = release::record_release(repo, &range, &options, &ctx.out, &mut |lines| {
+            Ok(writer.lines(lines)?)
+        })?;
+        let totals = Totals::of(&changes);
+        let statement = ReleaseStatement {
+            type_: STATEMENT_TYPE.into(),
+            subject,
+            predicate_type: RELEASE_PREDICATE_TYPE.into(),
+            predicate: ReleaseSummary {
+                release: range.release.clone(),
+                changes,
+                totals: totals.clone(),
+                signer: signer_identity.clone(),
+                created_at: now()?.to_string(),
+            },
+        };
+        let payload = serde_json::to_vec(&statement)?;
+        let envelope = signing::sign_envelope(INTOTO_PAYLOAD_TYPE, &payload, signer.as_ref())?;
+        writer.finish(&envelope.to_json())?;
+        Ok((statement, totals))
     })?;
     if ctx.out.json() {
         // The signed summary statement (schema/release-summary.schema.json).
@@ -146,10 +145,10 @@ pub fn run(ctx: &Context, repo: &crate::git::Repo, args: Args) -> Result<i32, Er
 
 /// Writes `path` through a temporary file in the same directory, renamed into place when
 /// complete, so an interrupted run leaves no partial archive.
-fn write_atomically(
+fn write_atomically<T>(
     path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&mut tempfile::NamedTempFile>) -> std::io::Result<()>,
-) -> Result<(), Error> {
+    write: impl FnOnce(&mut std::io::BufWriter<&mut tempfile::NamedTempFile>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -161,12 +160,13 @@ fn write_atomically(
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(dir)
         .map_err(err)?;
-    {
+    let written = {
         let mut out = std::io::BufWriter::new(&mut tmp);
-        write(&mut out).map_err(err)?;
+        let written = write(&mut out)?;
         out.flush().map_err(err)?;
-    }
+        written
+    };
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    Ok(written)
 }

@@ -63,8 +63,7 @@ fn from_range(ctx: &Context, repo: &Repo, spec: &str, args: &Args) -> Result<AiR
         jobs: args.jobs.jobs,
         notes_ref: &ctx.notes_ref,
     };
-    let recorded = release::record_release(repo, &range, &options, &ctx.out)?;
-    let changes: Vec<_> = recorded.into_iter().map(|(c, _)| c).collect();
+    let changes = release::record_release(repo, &range, &options, &ctx.out, &mut |_| Ok(()))?;
     Ok(AiReport::new(range.release, &changes))
 }
 
