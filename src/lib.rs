@@ -21,6 +21,7 @@ pub mod note;
 pub mod output;
 pub mod patch;
 pub mod policy;
+pub mod records;
 pub mod report;
 pub mod signing;
 #[cfg(feature = "sigstore")]

@@ -599,7 +599,9 @@ mod tests {
     #[test]
     fn each_envelope_is_written_once_and_the_summary_last() {
         let mut writer = Writer::new(Vec::new());
-        writer.lines(&[b"a".to_vec(), b"b".to_vec()]).expect("writes");
+        writer
+            .lines(&[b"a".to_vec(), b"b".to_vec()])
+            .expect("writes");
         writer.lines(&[b"a".to_vec()]).expect("writes");
         let out = writer.finish("s").expect("writes");
         assert_eq!(out, b"a\nb\ns\n");
