@@ -29,6 +29,10 @@ pub struct Options<'a> {
     pub key: Option<&'a Path>,
     /// `--ai` rules in order (later wins), then `--human` rules, which win over any `--ai`.
     pub rules: Vec<Rule>,
+    /// `--from`: the records to declare AI use from, in order of preference.
+    pub from: Vec<RecordSource>,
+    /// `--strict`: records that disagree with the diff are an error.
+    pub strict: bool,
     pub research: bool,
     pub tools: Vec<Tool>,
     pub fix_trailer: bool,
@@ -42,6 +46,37 @@ pub struct Options<'a> {
     pub jobs: usize,
     /// `--signer EMAIL`: the identity to sign as.
     pub sign_as: Option<&'a str>,
+}
+
+/// `--from SOURCE`: where the AI tools' records are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordSource {
+    /// Every source that has a record of the commit.
+    Auto,
+    /// `.agent-trace/traces.jsonl` of the work tree, or the file given.
+    AgentTrace(Option<std::path::PathBuf>),
+    /// git-ai's notes, `refs/notes/ai`.
+    GitAi,
+    /// The agent trailers of the commit message.
+    Trailers,
+}
+
+impl std::str::FromStr for RecordSource {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.split_once('=') {
+            None if s == "auto" => Ok(RecordSource::Auto),
+            None if s == "agent-trace" => Ok(RecordSource::AgentTrace(None)),
+            Some(("agent-trace", file)) if !file.is_empty() => {
+                Ok(RecordSource::AgentTrace(Some(file.into())))
+            }
+            None if s == "git-ai" => Ok(RecordSource::GitAi),
+            None if s == "trailers" => Ok(RecordSource::Trailers),
+            _ => Err(Error::msg(format!("--from {s}: not a source of records"))
+                .hint("the sources are auto, agent-trace[=FILE], git-ai and trailers")),
+        }
+    }
 }
 
 /// Keyless signing with Sigstore: the OIDC token, and the Fulcio and Rekor of another instance.

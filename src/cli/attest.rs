@@ -27,6 +27,14 @@ pub struct Args {
     /// AI use in the files matching GLOB, e.g. 'tests/**=tests' or 'hw/*.c=code (refactoring)'
     #[arg(long = "ai", value_name = "GLOB=CATEGORY")]
     ai: Vec<String>,
+    /// Declare AI use from the AI tools' own records: auto (every record found),
+    /// agent-trace[=FILE] (.agent-trace/traces.jsonl), git-ai (refs/notes/ai) or trailers (the
+    /// agent trailers of the message); repeatable, earlier sources first
+    #[arg(long = "from", value_name = "SOURCE")]
+    from: Vec<String>,
+    /// With --from: fail where the records and the diff disagree, instead of asking
+    #[arg(long, requires = "from")]
+    strict: bool,
     /// No AI use in the files matching GLOB
     #[arg(long = "human", value_name = "GLOB")]
     human: Vec<String>,
@@ -105,6 +113,12 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
         revs: &args.revs,
         key: args.key.as_deref(),
         rules,
+        from: args
+            .from
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_, _>>()?,
+        strict: args.strict,
         research: args.research,
         tools,
         fix_trailer: args.fix_trailer,
