@@ -8,12 +8,13 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use thiserror::Error;
 
-use crate::change::Change;
+use crate::change::{Change, FileChange};
 use crate::model::{
-    AiUsage, AiUsageStatement, AiUse, ChangeInfo, FileEntry, Subject, Tool,
+    AiUsage, AiUsageStatement, AiUse, ChangeInfo, Declared, FileEntry, Subject, Tool,
     AI_USAGE_PREDICATE_TYPE, STATEMENT_TYPE,
 };
-use crate::policy::{Convention, PathClasses, PathGlob, PathGlobError};
+use crate::policy::{comments, Convention, PathClasses, PathGlob, PathGlobError};
+use crate::records::{self, Record};
 use crate::trailers::{self, AiUsedFor, Category, Identity, MessageTrailers};
 
 #[derive(Debug, Error)]
@@ -171,11 +172,27 @@ impl std::fmt::Display for Rule {
 }
 
 /// What the attestation will say, before it is signed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     /// AI use per file, in the change's file order.
-    pub files: Vec<(String, Option<AiUse>)>,
+    pub files: Vec<PlannedFile>,
     pub research: bool,
+    /// The models and tools the AI tools' records name.
+    pub models: BTreeSet<String>,
+    pub tools: Vec<Tool>,
+    /// Where the records and the diff disagree, one sentence each, for the user.
+    pub disagreements: Vec<String>,
+}
+
+/// One file of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedFile {
+    pub path: String,
+    pub ai: Option<AiUse>,
+    /// Where the declaration came from; `None` when no records were asked for.
+    pub source: Option<Declared>,
+    /// Added lines a record attributes to AI.
+    pub ai_lines: Option<u32>,
 }
 
 impl Plan {
@@ -184,7 +201,7 @@ impl Plan {
         let mut all: BTreeSet<Category> = self
             .files
             .iter()
-            .filter_map(|(_, a)| a.as_ref())
+            .filter_map(|f| f.ai.as_ref())
             .flat_map(|a| a.categories.iter().copied())
             .collect();
         if self.research {
@@ -199,7 +216,7 @@ impl Plan {
         let explanations: BTreeSet<&str> = self
             .files
             .iter()
-            .filter_map(|(_, a)| a.as_ref()?.explanation.as_deref())
+            .filter_map(|f| f.ai.as_ref()?.explanation.as_deref())
             .collect();
         (!categories.is_empty()).then(|| AiUsedFor {
             categories,
@@ -208,6 +225,15 @@ impl Plan {
                 .flatten(),
         })
     }
+}
+
+/// The AI use of the explicit rule that decides `path`, if one matches (later rules win).
+fn ruled(rules: &[Rule], path: &str) -> Option<Option<AiUse>> {
+    rules
+        .iter()
+        .rev()
+        .find(|r| r.glob.is_match(path))
+        .map(|r| r.ai.clone())
 }
 
 /// Decides each file's AI use. Explicit rules decide every file (unmatched files: no AI);
@@ -229,17 +255,16 @@ pub fn plan(
         .next();
     let research = research || declared.contains(&Category::Research);
     let paths: Vec<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+    let file = |path: &str, ai: Option<AiUse>| PlannedFile {
+        path: path.to_string(),
+        ai,
+        source: None,
+        ai_lines: None,
+    };
     let files = if !rules.is_empty() {
         paths
             .iter()
-            .map(|p| {
-                let ai = rules
-                    .iter()
-                    .rev()
-                    .find(|r| r.glob.is_match(p))
-                    .and_then(|r| r.ai.clone());
-                (p.to_string(), ai)
-            })
+            .map(|p| file(p, ruled(rules, p).flatten()))
             .collect()
     } else {
         let classes: Vec<Category> = paths
@@ -264,11 +289,172 @@ pub fn plan(
                     categories,
                     explanation: explanation.clone(),
                 });
-                (p.to_string(), ai)
+                file(p, ai)
             })
             .collect()
     };
-    Plan { files, research }
+    Plan {
+        files,
+        research,
+        ..Plan::default()
+    }
+}
+
+/// A file's two sides, whole, for laying records over its added lines.
+pub type Sides<'a> = dyn Fn(&FileChange) -> Option<(Vec<u8>, Vec<u8>)> + 'a;
+
+/// Decides each file's AI use from the AI tools' records (`attest --from`), in order of
+/// preference: an explicit rule wins for the files it matches; then the first record that
+/// names the file, its AI lines laid over the lines the commit added; then a record of the
+/// whole change (agent trailers); a file no record names is declared as no AI use, and said.
+/// The category of a file with AI lines is its path class's, and `docs` for code where every
+/// AI line is a comment or blank (QEMU lets AI write comments). Where records and diff
+/// disagree, the plan says so in `disagreements`: a record never silently widens or narrows.
+pub fn plan_from_records(
+    change: &Change,
+    records: &[Record],
+    rules: &[Rule],
+    research: bool,
+    classes: &PathClasses,
+    sides: &Sides<'_>,
+) -> Plan {
+    let named = records::by_path(records);
+    let whole = records.iter().find(|r| r.whole_change);
+    let mut plan = Plan {
+        research,
+        ..Plan::default()
+    };
+    for r in records {
+        plan.models.extend(r.models.iter().cloned());
+        for t in &r.tools {
+            if !plan.tools.contains(t) {
+                plan.tools.push(t.clone());
+            }
+        }
+    }
+    for f in &change.files {
+        let mut planned = PlannedFile {
+            path: f.path.clone(),
+            ai: None,
+            source: None,
+            ai_lines: None,
+        };
+        if let Some(ai) = ruled(rules, &f.path) {
+            planned.ai = ai;
+            planned.source = Some(Declared::Rules);
+        } else if let Some((record, file_record)) = named.get(f.path.as_str()) {
+            planned.source = Some(declared_from(record.source));
+            let (old, new) = sides(f).unwrap_or_default();
+            let added = added_lines(&old, &new);
+            let lines: Vec<&[u8]> = split_lines(&new);
+            let mapped = records::map_onto(file_record, &added, &lines);
+            if !mapped.stale.is_empty() {
+                plan.disagreements.push(format!(
+                    "{}: the {} record ({}) gives lines {} that this commit did not add as it says",
+                    f.path,
+                    record.source,
+                    record.origin,
+                    line_list(&mapped.stale)
+                ));
+            }
+            if !mapped.ai_lines.is_empty() {
+                planned.ai = Some(inferred(f, classes, &new, &mapped.ai_lines));
+                planned.ai_lines = Some(mapped.ai_lines.len() as u32);
+            } else if !f.binary {
+                planned.ai_lines = Some(0);
+            }
+        } else if let Some(record) = whole {
+            planned.source = Some(declared_from(record.source));
+            let (old, new) = sides(f).unwrap_or_default();
+            planned.ai = Some(inferred(f, classes, &new, &added_lines(&old, &new)));
+            planned.ai_lines = (!f.binary).then_some(f.added_lines);
+        } else {
+            planned.source = Some(Declared::Unrecorded);
+            let names: Vec<String> = records
+                .iter()
+                .map(|r| format!("{} ({})", r.source, r.origin))
+                .collect();
+            plan.disagreements.push(format!(
+                "{}: no record names it ({}): declared as no AI use",
+                f.path,
+                names.join(", ")
+            ));
+        }
+        plan.files.push(planned);
+    }
+    plan
+}
+
+fn declared_from(source: records::Source) -> Declared {
+    match source {
+        records::Source::AgentTrace => Declared::AgentTrace,
+        records::Source::GitAi => Declared::GitAi,
+        records::Source::Trailers => Declared::Trailers,
+    }
+}
+
+/// The category of AI lines in a file: its path class's, and `docs` for lines of code files
+/// that are all comments or blank (as the policy's lexer reads the language).
+fn inferred(f: &FileChange, classes: &PathClasses, new: &[u8], ai: &[u32]) -> AiUse {
+    let mut category = classes.classify(&f.path).category();
+    if category == Category::Code {
+        if let Some(language) = comments::language_of(&f.path) {
+            let flags = comments::comment_or_blank_lines(language, new);
+            let all_comments = ai.iter().all(|&n| {
+                (n as usize)
+                    .checked_sub(1)
+                    .and_then(|i| flags.get(i))
+                    .copied()
+                    .unwrap_or(false)
+            });
+            if all_comments {
+                category = Category::Docs;
+            }
+        }
+    }
+    AiUse {
+        categories: BTreeSet::from([category]),
+        explanation: None,
+    }
+}
+
+/// The lines (1-based) `new` adds to `old`, as git's diff shows them.
+fn added_lines(old: &[u8], new: &[u8]) -> Vec<u32> {
+    crate::git::changed_line_numbers(old, new)
+        .map(|(_, added)| added.into_iter().map(|n| n as u32).collect())
+        .unwrap_or_default()
+}
+
+/// A file's lines, split at `\n` (a last line without one included).
+fn split_lines(text: &[u8]) -> Vec<&[u8]> {
+    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    if text.ends_with(b"\n") || text.is_empty() {
+        lines.pop();
+    }
+    lines
+}
+
+/// `3-5, 9` for people.
+fn line_list(lines: &[u32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() && out.len() < 8 {
+        let start = lines[i];
+        let mut end = start;
+        while i + 1 < lines.len() && lines[i + 1] == end + 1 {
+            end += 1;
+            i += 1;
+        }
+        out.push(match start == end {
+            true => start.to_string(),
+            false => format!("{start}-{end}"),
+        });
+        i += 1;
+    }
+    if i < lines.len() {
+        out.push("...".into());
+    }
+    out.join(", ")
 }
 
 /// The statement for a change whose digests are all computed.
@@ -280,12 +466,20 @@ pub fn statement(
     tools: Vec<Tool>,
     created_at: Timestamp,
 ) -> AiUsageStatement {
-    let ai_of: BTreeMap<&str, &Option<AiUse>> =
-        plan.files.iter().map(|(p, a)| (p.as_str(), a)).collect();
+    let planned: BTreeMap<&str, &PlannedFile> =
+        plan.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let files: Vec<FileEntry> = change
         .files
         .iter()
-        .map(|f| FileEntry::from_change(f, ai_of.get(f.path.as_str()).and_then(|a| (*a).clone())))
+        .map(|f| {
+            let p = planned.get(f.path.as_str());
+            let mut entry = FileEntry::from_change(f, p.and_then(|p| p.ai.clone()));
+            entry.source = p.and_then(|p| p.source);
+            if let (Some(lines), Some(ai)) = (&mut entry.lines, p.and_then(|p| p.ai_lines)) {
+                lines.added_by_ai = Some(ai);
+            }
+            entry
+        })
         .collect();
     let subject = files
         .iter()
@@ -321,6 +515,7 @@ pub fn statement(
             files,
             research: plan.research,
             tools,
+            models: plan.models.iter().cloned().collect(),
             signer,
             created_at: created_at.to_string(),
         },
@@ -357,8 +552,13 @@ mod tests {
             explanation: None,
         });
         Plan {
-            files: vec![("hw/dev.c".into(), ai)],
-            research: false,
+            files: vec![PlannedFile {
+                path: "hw/dev.c".into(),
+                ai,
+                source: None,
+                ai_lines: None,
+            }],
+            ..Plan::default()
         }
     }
 

@@ -9,13 +9,15 @@ use super::parallel::in_parallel;
 use super::signer::{identity_for_commits, load_signer, now};
 use super::trust::load_rev_policy;
 use super::{Error, WithHint};
+use super::records::RecordReader;
 use crate::attest::{
-    check_declaration, plan, statement, Plan, Rule, AI_USED_FOR_GRAMMAR, ASSISTED_BY_GRAMMAR,
+    check_declaration, plan, plan_from_records, statement, Plan, Rule, AI_USED_FOR_GRAMMAR,
+    ASSISTED_BY_GRAMMAR,
 };
 use crate::change::Change;
 use crate::dsse::INTOTO_PAYLOAD_TYPE;
 use crate::git::{notes, CommitId, Repo, Target};
-use crate::model::Tool;
+use crate::model::{Declared, Tool};
 use crate::output::Output;
 use crate::policy::{Convention, Policy};
 use crate::signing;
@@ -136,9 +138,14 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome,
         Some(_) => None,
         None => Some(load_signer(repo, options.key, ui)?),
     };
+    let records = match options.from.is_empty() {
+        true => None,
+        false => Some(RecordReader::new(repo, &options.from)?),
+    };
+    let records = records.as_ref();
     let planned = match &ids[..] {
-        [id] => vec![plan_one(repo, *id, &options, ui)?],
-        _ => plan_many(repo, &ids, &options)?,
+        [id] => vec![plan_one(repo, *id, &options, records, ui)?],
+        _ => plan_many(repo, &ids, &options, records, ui)?,
     };
     // Each commit is verified against its parent's keyring.
     let identity = match &signer {
@@ -190,14 +197,13 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome,
     let mut attested = Vec::with_capacity(planned.len());
     let mut payloads = Vec::with_capacity(planned.len());
     for p in planned {
-        let statement = statement(
-            &p.change,
-            &p.trailers,
-            &p.plan,
-            identity.clone(),
-            options.tools.clone(),
-            now,
-        );
+        let mut tools = options.tools.clone();
+        for t in &p.plan.tools {
+            if !tools.iter().any(|have| have.name == t.name) {
+                tools.push(t.clone());
+            }
+        }
+        let statement = statement(&p.change, &p.trailers, &p.plan, identity.clone(), tools, now);
         let payload = serde_json::to_vec(&statement)?;
         let line = match &signer {
             Some(signer) => {
@@ -279,6 +285,7 @@ fn plan_commit(
     repo: &Repo,
     id: CommitId,
     options: &Options<'_>,
+    records: Option<&RecordReader>,
 ) -> Result<(Planned, Policy), Error> {
     let change = repo.change(id, |_| true)?;
     // The policy the commit will be judged by: its parent's (the trusted revision).
@@ -287,13 +294,49 @@ fn plan_commit(
         None => Policy::default(),
     };
     let trailers = MessageTrailers::from_message(&change.message);
-    let plan = plan(
-        &change,
-        &trailers,
-        &options.rules,
-        options.research,
-        &policy.classes,
-    );
+    let found = match records {
+        Some(reader) => {
+            let auto = options.from.contains(&RecordSource::Auto);
+            reader.records(repo, id, change.parent.as_deref(), &trailers, auto)?
+        }
+        None => Vec::new(),
+    };
+    let plan = if found.is_empty() {
+        let mut plan = plan(
+            &change,
+            &trailers,
+            &options.rules,
+            options.research,
+            &policy.classes,
+        );
+        if records.is_some() {
+            // Asked for records and found none: say where each declaration came from all the same.
+            for f in &mut plan.files {
+                f.source = Some(match (&f.ai, options.rules.iter().any(|r| r.matches(&f.path))) {
+                    (_, true) => Declared::Rules,
+                    (Some(_), false) => Declared::AiUsedFor,
+                    (None, false) => Declared::Unrecorded,
+                });
+            }
+        }
+        plan
+    } else {
+        let sides = |f: &crate::change::FileChange| {
+            let side = |blob: &Option<String>| match blob {
+                Some(id) => repo.blob(id),
+                None => Some(Vec::new()),
+            };
+            Some((side(&f.old_blob)?, side(&f.new_blob)?))
+        };
+        plan_from_records(
+            &change,
+            &found,
+            &options.rules,
+            options.research,
+            &policy.classes,
+            &sides,
+        )
+    };
     let planned = Planned {
         id,
         change,
@@ -309,9 +352,11 @@ fn plan_one(
     repo: &Repo,
     id: CommitId,
     options: &Options<'_>,
+    records: Option<&RecordReader>,
     ui: &Output,
 ) -> Result<Planned, Error> {
-    let (mut p, policy) = plan_commit(repo, id, options)?;
+    let (mut p, policy) = plan_commit(repo, id, options, records)?;
+    disagreements(ui, std::slice::from_ref(&p), options)?;
     let fix = match options.fix_trailer {
         true => fixed_message(
             &p.change.message,
@@ -343,7 +388,13 @@ fn plan_one(
 
 /// Many commits planned on `options.jobs` threads, in order, each declaration checked; the
 /// first that fails is the error, naming its commit.
-fn plan_many(repo: &Repo, ids: &[CommitId], options: &Options<'_>) -> Result<Vec<Planned>, Error> {
+fn plan_many(
+    repo: &Repo,
+    ids: &[CommitId],
+    options: &Options<'_>,
+    records: Option<&RecordReader>,
+    ui: &Output,
+) -> Result<Vec<Planned>, Error> {
     let targets: Vec<Target> = ids
         .iter()
         .map(|&commit| Target {
@@ -353,7 +404,8 @@ fn plan_many(repo: &Repo, ids: &[CommitId], options: &Options<'_>) -> Result<Vec
         .collect();
     let work = |repo: &Repo, target: &Target, _: &notes::Reader<'_>| {
         let id = target.commit;
-        let (p, policy) = plan_commit(repo, id, options).map_err(|e| about(e, id, None))?;
+        let (p, policy) =
+            plan_commit(repo, id, options, records).map_err(|e| about(e, id, None))?;
         check_declaration(&p.trailers, &p.plan, policy.convention)
             .hint(declaration_hint(policy.convention, false))
             .map_err(|e| about(e, id, Some(&p.change.title())))?;
@@ -371,7 +423,45 @@ fn plan_many(repo: &Repo, ids: &[CommitId], options: &Options<'_>) -> Result<Vec
             Ok(())
         },
     )?;
+    disagreements(ui, &planned, options)?;
     Ok(planned)
+}
+
+/// Where the records and the diffs disagree: an error with `--strict`; otherwise said, and
+/// on a terminal asked about before anything is signed (a record never silently widens or
+/// narrows a declaration).
+fn disagreements(ui: &Output, planned: &[Planned], options: &Options<'_>) -> Result<(), Error> {
+    let said: Vec<String> = planned
+        .iter()
+        .flat_map(|p| {
+            let name = (planned.len() > 1).then(|| format!("{} ", p.id.short()));
+            p.plan
+                .disagreements
+                .iter()
+                .map(move |d| format!("{}{d}", name.clone().unwrap_or_default()))
+        })
+        .collect();
+    if said.is_empty() {
+        return Ok(());
+    }
+    let hint = "say what AI did in those files with --ai GLOB=CATEGORY or --human GLOB (they win over the records), or record them again";
+    if options.strict {
+        return Err(Error::msg(format!(
+            "the records and the diff disagree (--strict):\n  {}",
+            said.join("\n  ")
+        ))
+        .hint(hint));
+    }
+    for d in &said {
+        ui.warn(format!("records and diff disagree: {d}"));
+    }
+    if options.yes || !ui.interactive() {
+        return Ok(());
+    }
+    match ui.confirm("Sign the declaration as planned?")? {
+        Some(false) => Err(Error::msg("not signed").hint(hint)),
+        _ => Ok(()),
+    }
 }
 
 /// `error` said of the commit `id` (with its title when known).
@@ -514,9 +604,10 @@ fn confirm(ui: &Output, title: &str, plan: &Plan, yes: bool) -> Result<(), Error
     }
     let mut e = ui.stderr();
     writeln!(e, "Attesting: {title}")?;
-    for (path, ai) in &plan.files {
-        let what = ai.as_ref().map_or("no AI".to_string(), |a| a.to_string());
-        writeln!(e, "  {path}: {what}")?;
+    for f in &plan.files {
+        let what = f.ai.as_ref().map_or("no AI".to_string(), |a| a.to_string());
+        let from = f.source.map(|s| format!(" [{}]", s.as_str())).unwrap_or_default();
+        writeln!(e, "  {}: {what}{from}", f.path)?;
     }
     if plan.research {
         writeln!(e, "  research: AI used, none of its output included")?;

@@ -10,6 +10,7 @@ pub mod approve;
 pub mod attest;
 mod error;
 pub mod parallel;
+pub mod records;
 pub mod release;
 pub mod series;
 pub mod signer;

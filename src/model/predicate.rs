@@ -18,6 +18,9 @@ pub struct AiUsage {
     pub research: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<Tool>,
+    /// The models the AI tools' records name (`anthropic/claude-opus-4-5`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<String>,
     pub signer: Identity,
     /// RFC 3339 UTC time of signing.
     pub created_at: String,
@@ -65,6 +68,41 @@ pub struct FileEntry {
     pub ai: Option<AiUse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines: Option<LineCounts>,
+    /// Where the declaration of this file came from, when it was made from the AI tools'
+    /// records (`attest --from`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Declared>,
+}
+
+/// Where a file's declaration came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Declared {
+    /// An Agent Trace record.
+    AgentTrace,
+    /// git-ai's authorship note.
+    GitAi,
+    /// The agent trailers of the message (`Co-authored-by: Claude ...`, `Assisted-by:`).
+    Trailers,
+    /// The signer's `--ai`/`--human` rules.
+    Rules,
+    /// The `AI-used-for` trailer, spread over the files by path class.
+    AiUsedFor,
+    /// No record names the file: declared as no AI use (attest said so).
+    Unrecorded,
+}
+
+impl Declared {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Declared::AgentTrace => "agent-trace",
+            Declared::GitAi => "git-ai",
+            Declared::Trailers => "trailers",
+            Declared::Rules => "rules",
+            Declared::AiUsedFor => "ai-used-for",
+            Declared::Unrecorded => "unrecorded",
+        }
+    }
 }
 
 /// Categories of AI use in one file.
@@ -144,6 +182,7 @@ impl FileEntry {
                 added_by_ai: None,
             }),
             ai,
+            source: None,
         }
     }
 

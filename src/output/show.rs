@@ -158,6 +158,10 @@ fn print_predicate(out: &mut impl Write, p: &AiUsage) -> std::io::Result<()> {
         })
         .collect();
     writeln!(out, "  tools:             {}", list(tools))?;
+    if !p.models.is_empty() {
+        let models = p.models.iter().map(|m| printable(m).into_owned()).collect();
+        writeln!(out, "  models:            {}", list(models))?;
+    }
     for f in &p.files {
         let ai = match &f.ai {
             Some(a) => printable(&a.to_string()).into_owned(),
@@ -167,7 +171,11 @@ fn print_predicate(out: &mut impl Write, p: &AiUsage) -> std::io::Result<()> {
             Some(old) => format!("{} -> {}", printable(old), printable(&f.path)),
             None => printable(&f.path).into_owned(),
         };
-        writeln!(out, "    {} {name}  {ai}", f.status_letter())?;
+        let from = f
+            .source
+            .map(|s| format!("  {DIM}(from {}){DIM:#}", s.as_str()))
+            .unwrap_or_default();
+        writeln!(out, "    {} {name}  {ai}{from}", f.status_letter())?;
         let side = |s: &Option<String>| {
             s.as_deref()
                 .map_or("-".to_string(), |v| printable(v).into_owned())

@@ -4,6 +4,10 @@
 //! models and tools. [`map_onto`] lays a record over a commit's added lines; `attest` builds the
 //! declaration from that and says where the record and the diff disagree.
 
+pub mod agent_trace;
+pub mod git_ai;
+pub mod trailers;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 

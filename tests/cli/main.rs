@@ -47,6 +47,7 @@ mod personas;
 mod policy;
 mod policy_cli;
 mod policy_series;
+mod records;
 mod report;
 mod scaling;
 mod signer_identity;

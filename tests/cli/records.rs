@@ -1,0 +1,186 @@
+//! `aiprov attest --from`: declarations made from the AI tools' own records (Agent Trace,
+//! git-ai's notes, the agent trailers of the message), checked against the diff, as a
+//! contributor runs it.
+
+use crate::common;
+
+use base64::Engine;
+use common::{lines, Fixture};
+use serde_json::Value;
+
+const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
+
+/// A repository trusting alice's key, with a first commit; returns the fixture and the key.
+fn setup() -> (Fixture, std::path::PathBuf) {
+    let f = Fixture::new();
+    let key = f.keygen("alice");
+    f.init_trusting("alice@example.org", &key);
+    f.write("hw/dev.c", lines("int dev", 10));
+    f.write("tests/test-dev.c", lines("int test", 3));
+    f.commit_all(&format!("Base\n\n{SOB}"));
+    (f, key)
+}
+
+/// The predicate of the attestation on `rev`.
+fn predicate(f: &Fixture, rev: &str) -> Value {
+    let note = f.git(&["notes", "--ref=aiprov", "show", rev]);
+    let envelope: Value = serde_json::from_str(note.lines().next().expect("a line")).expect("json");
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(envelope["payload"].as_str().expect("payload"))
+        .expect("base64");
+    let statement: Value = serde_json::from_slice(&payload).expect("statement");
+    common::assert_schema_valid("ai-usage-statement.schema.json", &statement);
+    statement["predicate"].clone()
+}
+
+/// Each file's path, categories, AI lines and source, as `path categories ai-lines source`.
+fn files(predicate: &Value) -> Vec<String> {
+    predicate["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            let categories = match &f["ai"] {
+                Value::Null => "-".to_string(),
+                ai => ai["categories"]
+                    .as_array()
+                    .expect("categories")
+                    .iter()
+                    .map(|c| c.as_str().expect("category"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            };
+            format!(
+                "{} {categories} {} {}",
+                f["path"].as_str().expect("path"),
+                f["lines"]["addedByAi"],
+                f["source"].as_str().unwrap_or("(none)")
+            )
+        })
+        .collect()
+}
+
+fn attest(f: &Fixture, key: &std::path::Path, args: &[&str]) -> std::process::Output {
+    f.aiprov()
+        .args(["attest", "-y", "--key"])
+        .arg(key)
+        .args(args)
+        .output()
+        .expect("run aiprov")
+}
+
+#[test]
+fn agent_trailers_declare_each_file_by_its_class_and_the_fixed_trailer_verifies() {
+    let (f, key) = setup();
+    let mut code = lines("int dev", 10);
+    code.push_str("/* Explains dev. */\n");
+    f.write("hw/dev.c", &code);
+    f.write("hw/new.c", "int fresh;\nint fresher;\n");
+    f.write("tests/test-dev.c", lines("int test", 4));
+    f.commit_all(&format!(
+        "Add new\n\nAssisted-by: Claude:claude-opus-4-5 coccinelle\nCo-authored-by: Claude <noreply@anthropic.com>\n{SOB}"
+    ));
+    let out = attest(&f, &key, &["--from", "trailers", "--fix-trailer"]);
+    assert!(out.status.success(), "{}", f.render(&out));
+    let message = f.git(&["log", "-1", "--format=%B"]);
+    assert!(
+        message.contains("AI-used-for: code, tests, docs\nSigned-off-by:"),
+        "{message}"
+    );
+    let p = predicate(&f, "HEAD");
+    // The comment added to code is AI documentation; the new code file is code.
+    assert_eq!(
+        files(&p),
+        [
+            "hw/dev.c docs 1 trailers",
+            "hw/new.c code 2 trailers",
+            "tests/test-dev.c tests 1 trailers"
+        ]
+    );
+    let tools: Vec<&str> = p["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .map(|t| t["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(tools, ["Claude", "coccinelle"]);
+    assert_eq!(p["models"], serde_json::json!(["claude-opus-4-5"]));
+    f.aiprov().args(["verify", "HEAD~1..HEAD"]).assert().success();
+    // show says where each declaration came from.
+    let shown = f.aiprov().args(["show", "HEAD"]).output().expect("show");
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("hw/new.c  AI: code  (from trailers)"), "{shown}");
+    assert!(shown.contains("models:            claude-opus-4-5"), "{shown}");
+}
+
+#[test]
+fn rules_win_over_records_for_the_files_they_match() {
+    let (f, key) = setup();
+    f.write("hw/dev.c", lines("int dev", 12));
+    f.write("tests/test-dev.c", lines("int test", 4));
+    f.commit_all(&format!(
+        "Change\n\nCo-authored-by: Claude <noreply@anthropic.com>\nAI-used-for: code\n{SOB}"
+    ));
+    let out = attest(&f, &key, &["--from", "auto", "--human", "tests/**"]);
+    assert!(out.status.success(), "{}", f.render(&out));
+    assert_eq!(
+        files(&predicate(&f, "HEAD")),
+        ["hw/dev.c code 2 trailers", "tests/test-dev.c - null rules"]
+    );
+}
+
+#[test]
+fn a_record_that_says_less_than_the_trailer_is_refused_and_nothing_is_written() {
+    let (f, key) = setup();
+    f.write("tests/test-dev.c", lines("int test", 4));
+    f.commit_all(&format!(
+        "Test\n\nCo-authored-by: Claude <noreply@anthropic.com>\nAI-used-for: code\n{SOB}"
+    ));
+    let out = attest(&f, &key, &["--from", "trailers"]);
+    assert_eq!(out.status.code(), Some(2), "{}", f.render(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("declare AI use for code but the attestation would declare AI use for tests"),
+        "{err}"
+    );
+    assert!(f.git_cmd_fails(&["rev-parse", "--verify", "-q", "refs/notes/aiprov"]));
+}
+
+#[test]
+fn a_source_named_that_has_no_record_is_an_error_and_auto_falls_back_to_the_trailer() {
+    let (f, key) = setup();
+    f.write("hw/dev.c", lines("int dev", 12));
+    f.write("tests/test-dev.c", lines("int test", 4));
+    f.commit_all(&format!("Change\n\nAI-used-for: tests\n{SOB}"));
+    for (source, says) in [
+        ("trailers", "has no agent trailer"),
+        ("git-ai", "no git-ai note on"),
+        ("agent-trace", "cannot read the Agent Trace records .agent-trace/traces.jsonl"),
+    ] {
+        let out = attest(&f, &key, &["--from", source]);
+        assert_eq!(out.status.code(), Some(2), "{}", f.render(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{source}: {err}");
+    }
+    assert!(f.git_cmd_fails(&["rev-parse", "--verify", "-q", "refs/notes/aiprov"]));
+    let out = attest(&f, &key, &["--from", "auto"]);
+    assert!(out.status.success(), "{}", f.render(&out));
+    assert_eq!(
+        files(&predicate(&f, "HEAD")),
+        ["hw/dev.c - null unrecorded", "tests/test-dev.c tests null ai-used-for"]
+    );
+    f.aiprov().args(["verify", "HEAD~1..HEAD"]).assert().success();
+}
+
+#[test]
+fn an_unknown_source_is_refused_with_the_list() {
+    let (f, key) = setup();
+    let out = attest(&f, &key, &["--from", "cursor"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--from cursor: not a source of records")
+            && err.contains("auto, agent-trace[=FILE], git-ai and trailers"),
+        "{err}"
+    );
+}
