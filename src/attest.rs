@@ -600,4 +600,176 @@ mod tests {
             Ok(())
         );
     }
+
+    fn file_change(path: &str, added: u32) -> FileChange {
+        FileChange {
+            path: path.into(),
+            old_path: None,
+            status: crate::change::Status::Modified,
+            old_mode: 0o100644,
+            new_mode: 0o100644,
+            old_blob: None,
+            new_blob: None,
+            binary: false,
+            digest: None,
+            added_lines: added,
+            removed_lines: 0,
+        }
+    }
+
+    /// A change of `hw/dev.c` (lines 3-4 added, 4 a comment), `tests/t.c` (line 1 added) and
+    /// `README` (line 2 added), and the sides of each.
+    fn records_world() -> (Change, impl Fn(&FileChange) -> Option<(Vec<u8>, Vec<u8>)>) {
+        let change = Change {
+            id: "c".into(),
+            message: "T\n".into(),
+            author: Identity {
+                name: "A".into(),
+                email: "a@example.org".into(),
+            },
+            parent: None,
+            parent_count: 1,
+            files: vec![
+                file_change("hw/dev.c", 2),
+                file_change("tests/t.c", 1),
+                file_change("README", 1),
+            ],
+            ids_are_objects: true,
+        };
+        let sides = |f: &FileChange| {
+            Some(match f.path.as_str() {
+                "hw/dev.c" => (
+                    b"int a;\nint b;\n".to_vec(),
+                    b"int a;\nint b;\nint c;\n/* c */\n".to_vec(),
+                ),
+                "tests/t.c" => (Vec::new(), b"int t;\n".to_vec()),
+                _ => (b"x\n".to_vec(), b"x\ny\n".to_vec()),
+            })
+        };
+        (change, sides)
+    }
+
+    fn span(start: u32, end: u32, contributor: records::Contributor) -> records::Span {
+        records::Span {
+            start,
+            end,
+            contributor,
+            model: None,
+            content_hash: None,
+        }
+    }
+
+    fn record(files: Vec<records::FileRecord>) -> Record {
+        Record {
+            source: records::Source::AgentTrace,
+            origin: "traces.jsonl".into(),
+            files,
+            whole_change: false,
+            models: BTreeSet::from(["m".to_string()]),
+            tools: Vec::new(),
+        }
+    }
+
+    fn summary(plan: &Plan) -> Vec<String> {
+        plan.files
+            .iter()
+            .map(|f| {
+                let ai = f.ai.as_ref().map_or("-".to_string(), |a| a.to_string());
+                let source = f.source.map_or("none", |s| s.as_str());
+                format!("{} {ai} {:?} {source}", f.path, f.ai_lines)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn records_decide_each_file_and_disagreements_are_said() {
+        use records::{Contributor, FileRecord};
+        let (change, sides) = records_world();
+        let trace = record(vec![
+            FileRecord {
+                path: "hw/dev.c".into(),
+                // Line 4 (the comment) is AI's, line 3 a person's; line 2 was not added here.
+                spans: Some(vec![
+                    span(2, 2, Contributor::Ai),
+                    span(3, 3, Contributor::Human),
+                    span(4, 4, Contributor::Ai),
+                ]),
+            },
+            FileRecord {
+                path: "tests/t.c".into(),
+                spans: Some(vec![span(1, 1, Contributor::Mixed)]),
+            },
+        ]);
+        let classes = PathClasses::default();
+        let plan = plan_from_records(&change, &[trace], &[], false, &classes, &sides);
+        assert_eq!(
+            summary(&plan),
+            [
+                "hw/dev.c AI: docs Some(1) agent-trace",
+                "tests/t.c AI: tests Some(1) agent-trace",
+                "README - None unrecorded"
+            ]
+        );
+        assert_eq!(plan.models, BTreeSet::from(["m".to_string()]));
+        assert_eq!(plan.disagreements.len(), 2, "{:?}", plan.disagreements);
+        assert!(plan.disagreements[0]
+            .starts_with("hw/dev.c: the agent-trace record (traces.jsonl) gives lines 2 "));
+        assert!(plan.disagreements[1].starts_with("README: no record names it"));
+        // An explicit rule decides the files it matches, and nothing is left to disagree on.
+        let rules = [
+            Rule::human("README").expect("rule"),
+            Rule::ai("hw/**=code").expect("rule"),
+        ];
+        let plan = plan_from_records(
+            &change,
+            &[record(vec![FileRecord {
+                path: "tests/t.c".into(),
+                spans: None,
+            }])],
+            &rules,
+            false,
+            &classes,
+            &sides,
+        );
+        assert_eq!(
+            summary(&plan),
+            [
+                "hw/dev.c AI: code None rules",
+                "tests/t.c AI: tests Some(1) agent-trace",
+                "README - None rules"
+            ]
+        );
+        assert!(plan.disagreements.is_empty(), "{:?}", plan.disagreements);
+    }
+
+    #[test]
+    fn code_lines_by_ai_are_code_and_a_whole_change_record_covers_the_rest() {
+        // (README is code by QEMU's layout: neither under docs/ nor in a documentation format.)
+        use records::{Contributor, FileRecord};
+        let (change, sides) = records_world();
+        let trace = record(vec![FileRecord {
+            path: "hw/dev.c".into(),
+            spans: Some(vec![span(3, 4, Contributor::Ai)]),
+        }]);
+        let mut trailers = record(Vec::new());
+        trailers.source = records::Source::Trailers;
+        trailers.whole_change = true;
+        let plan = plan_from_records(
+            &change,
+            &[trace, trailers],
+            &[],
+            false,
+            &PathClasses::default(),
+            &sides,
+        );
+        assert_eq!(
+            summary(&plan),
+            [
+                "hw/dev.c AI: code Some(2) agent-trace",
+                "tests/t.c AI: tests Some(1) trailers",
+                "README AI: code Some(1) trailers"
+            ]
+        );
+        assert!(plan.disagreements.is_empty());
+    }
 }

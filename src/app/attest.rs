@@ -6,10 +6,10 @@ use std::io::Write;
 use std::path::Path;
 
 use super::parallel::in_parallel;
+use super::records::RecordReader;
 use super::signer::{identity_for_commits, load_signer, now};
 use super::trust::load_rev_policy;
 use super::{Error, WithHint};
-use super::records::RecordReader;
 use crate::attest::{
     check_declaration, plan, plan_from_records, statement, Plan, Rule, AI_USED_FOR_GRAMMAR,
     ASSISTED_BY_GRAMMAR,
@@ -203,7 +203,14 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome,
                 tools.push(t.clone());
             }
         }
-        let statement = statement(&p.change, &p.trailers, &p.plan, identity.clone(), tools, now);
+        let statement = statement(
+            &p.change,
+            &p.trailers,
+            &p.plan,
+            identity.clone(),
+            tools,
+            now,
+        );
         let payload = serde_json::to_vec(&statement)?;
         let line = match &signer {
             Some(signer) => {
@@ -312,11 +319,13 @@ fn plan_commit(
         if records.is_some() {
             // Asked for records and found none: say where each declaration came from all the same.
             for f in &mut plan.files {
-                f.source = Some(match (&f.ai, options.rules.iter().any(|r| r.matches(&f.path))) {
-                    (_, true) => Declared::Rules,
-                    (Some(_), false) => Declared::AiUsedFor,
-                    (None, false) => Declared::Unrecorded,
-                });
+                f.source = Some(
+                    match (&f.ai, options.rules.iter().any(|r| r.matches(&f.path))) {
+                        (_, true) => Declared::Rules,
+                        (Some(_), false) => Declared::AiUsedFor,
+                        (None, false) => Declared::Unrecorded,
+                    },
+                );
             }
         }
         plan
@@ -606,7 +615,10 @@ fn confirm(ui: &Output, title: &str, plan: &Plan, yes: bool) -> Result<(), Error
     writeln!(e, "Attesting: {title}")?;
     for f in &plan.files {
         let what = f.ai.as_ref().map_or("no AI".to_string(), |a| a.to_string());
-        let from = f.source.map(|s| format!(" [{}]", s.as_str())).unwrap_or_default();
+        let from = f
+            .source
+            .map(|s| format!(" [{}]", s.as_str()))
+            .unwrap_or_default();
         writeln!(e, "  {}: {what}{from}", f.path)?;
     }
     if plan.research {

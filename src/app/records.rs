@@ -56,7 +56,10 @@ impl RecordReader {
                 Some(p) => (p.clone(), p.display().to_string()),
                 None => match repo.workdir() {
                     Some(top) => (top.join(AGENT_TRACE_FILE), AGENT_TRACE_FILE.to_string()),
-                    None => (PathBuf::from(AGENT_TRACE_FILE), AGENT_TRACE_FILE.to_string()),
+                    None => (
+                        PathBuf::from(AGENT_TRACE_FILE),
+                        AGENT_TRACE_FILE.to_string(),
+                    ),
                 },
             };
             if file.exists() || explicit(path) {
@@ -65,7 +68,9 @@ impl RecordReader {
                         .hint("Agent Trace writes .agent-trace/traces.jsonl at the top of the work tree; name another file with --from agent-trace=FILE")
                 })?;
                 let text = String::from_utf8(bytes).map_err(|_| {
-                    Error::msg(format!("{shown} is not UTF-8 text, as Agent Trace's JSON Lines are"))
+                    Error::msg(format!(
+                        "{shown} is not UTF-8 text, as Agent Trace's JSON Lines are"
+                    ))
                 })?;
                 trace = Some((shown, text));
             }

@@ -105,12 +105,21 @@ fn agent_trailers_declare_each_file_by_its_class_and_the_fixed_trailer_verifies(
         .collect();
     assert_eq!(tools, ["Claude", "coccinelle"]);
     assert_eq!(p["models"], serde_json::json!(["claude-opus-4-5"]));
-    f.aiprov().args(["verify", "HEAD~1..HEAD"]).assert().success();
+    f.aiprov()
+        .args(["verify", "HEAD~1..HEAD"])
+        .assert()
+        .success();
     // show says where each declaration came from.
     let shown = f.aiprov().args(["show", "HEAD"]).output().expect("show");
     let shown = String::from_utf8_lossy(&shown.stdout);
-    assert!(shown.contains("hw/new.c  AI: code  (from trailers)"), "{shown}");
-    assert!(shown.contains("models:            claude-opus-4-5"), "{shown}");
+    assert!(
+        shown.contains("hw/new.c  AI: code  (from trailers)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("models:            claude-opus-4-5"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -155,7 +164,10 @@ fn a_source_named_that_has_no_record_is_an_error_and_auto_falls_back_to_the_trai
     for (source, says) in [
         ("trailers", "has no agent trailer"),
         ("git-ai", "no git-ai note on"),
-        ("agent-trace", "cannot read the Agent Trace records .agent-trace/traces.jsonl"),
+        (
+            "agent-trace",
+            "cannot read the Agent Trace records .agent-trace/traces.jsonl",
+        ),
     ] {
         let out = attest(&f, &key, &["--from", source]);
         assert_eq!(out.status.code(), Some(2), "{}", f.render(&out));
@@ -167,9 +179,15 @@ fn a_source_named_that_has_no_record_is_an_error_and_auto_falls_back_to_the_trai
     assert!(out.status.success(), "{}", f.render(&out));
     assert_eq!(
         files(&predicate(&f, "HEAD")),
-        ["hw/dev.c - null unrecorded", "tests/test-dev.c tests null ai-used-for"]
+        [
+            "hw/dev.c - null unrecorded",
+            "tests/test-dev.c tests null ai-used-for"
+        ]
     );
-    f.aiprov().args(["verify", "HEAD~1..HEAD"]).assert().success();
+    f.aiprov()
+        .args(["verify", "HEAD~1..HEAD"])
+        .assert()
+        .success();
 }
 
 #[test]
