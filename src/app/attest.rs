@@ -22,7 +22,7 @@ use crate::output::Output;
 use crate::policy::{Convention, Policy};
 use crate::signing;
 use crate::trailers::{self, Identity, MessageTrailers};
-use crate::verify::message::signer_signed_off;
+use crate::verify::message::{check_against_attestation, signer_signed_off};
 
 /// What to attest, and how.
 pub struct Options<'a> {
@@ -115,6 +115,8 @@ struct Planned {
     change: Change,
     trailers: MessageTrailers,
     plan: Plan,
+    /// The disclosure trailer of the policy the commit will be judged by.
+    convention: Convention,
 }
 
 /// Plans the attestation of each commit from its trailer, the rules and the policy of its
@@ -211,6 +213,18 @@ pub fn attest(repo: &Repo, options: Options<'_>, ui: &Output) -> Result<Outcome,
             tools,
             now,
         );
+        if p.convention == Convention::AiUsedFor {
+            // What verify will say of the trailer against this declaration, said now, while
+            // --fix-trailer can still put it right.
+            for finding in check_against_attestation(&p.trailers, &statement.predicate) {
+                ui.warn(format!(
+                    "{}: verify will report {}: {} (hint: --fix-trailer writes the AI-used-for trailer to match)",
+                    p.id.short(),
+                    finding.code,
+                    finding.message
+                ));
+            }
+        }
         let payload = serde_json::to_vec(&statement)?;
         let line = match &signer {
             Some(signer) => {
@@ -351,6 +365,7 @@ fn plan_commit(
         change,
         trailers,
         plan,
+        convention: policy.convention,
     };
     Ok((planned, policy))
 }
