@@ -80,8 +80,18 @@ fn agent_trailers_declare_each_file_by_its_class_and_the_fixed_trailer_verifies(
     f.commit_all(&format!(
         "Add new\n\nAssisted-by: Claude:claude-opus-4-5 coccinelle\nCo-authored-by: Claude <noreply@anthropic.com>\n{SOB}"
     ));
+    // Without --fix-trailer, attest says what verify will report of the missing trailer.
+    let out = attest(&f, &key, &["--from", "trailers", "--stdout"]);
+    assert!(out.status.success(), "{}", f.render(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("verify will report trailer.missing: AI use is attested (code, tests, docs)")
+            && err.contains("--fix-trailer"),
+        "{err}"
+    );
     let out = attest(&f, &key, &["--from", "trailers", "--fix-trailer"]);
     assert!(out.status.success(), "{}", f.render(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("verify will report"));
     let message = f.git(&["log", "-1", "--format=%B"]);
     assert!(
         message.contains("AI-used-for: code, tests, docs\nSigned-off-by:"),
