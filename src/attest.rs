@@ -342,27 +342,35 @@ pub fn plan_from_records(
         if let Some(ai) = ruled(rules, &f.path) {
             planned.ai = ai;
             planned.source = Some(Declared::Rules);
-        } else if let Some((record, file_record)) = named.get(f.path.as_str()) {
-            planned.source = Some(declared_from(record.source));
+        } else if let Some(naming) = named.get(f.path.as_str()) {
+            // Every record that names the file: the AI lines of all of them (one tool's record
+            // never narrows another's), the source the first that gives it AI lines.
             let (old, new) = sides(f).unwrap_or_default();
             let added = added_lines(&old, &new);
             let lines: Vec<&[u8]> = split_lines(&new);
-            let mapped = records::map_onto(file_record, &added, &lines);
-            if !mapped.stale.is_empty() {
-                plan.disagreements.push(format!(
-                    "{}: the {} record ({}) gives lines {} that this commit did not add as it says",
-                    f.path,
-                    record.source,
-                    record.origin,
-                    line_list(&mapped.stale)
-                ));
+            let mut ai_lines = BTreeSet::new();
+            for (record, file_record) in naming {
+                let mapped = records::map_onto(file_record, &added, &lines);
+                if !mapped.stale.is_empty() {
+                    plan.disagreements.push(format!(
+                        "{}: the {} record ({}) gives lines {} that this commit did not add as it says",
+                        f.path,
+                        record.source,
+                        record.origin,
+                        line_list(&mapped.stale)
+                    ));
+                }
+                if planned.source.is_none() || (ai_lines.is_empty() && !mapped.ai_lines.is_empty())
+                {
+                    planned.source = Some(declared_from(record.source));
+                }
+                ai_lines.extend(mapped.ai_lines);
             }
-            if !mapped.ai_lines.is_empty() {
-                planned.ai = Some(inferred(f, classes, &new, &mapped.ai_lines));
-                planned.ai_lines = Some(mapped.ai_lines.len() as u32);
-            } else if !f.binary {
-                planned.ai_lines = Some(0);
+            let ai_lines: Vec<u32> = ai_lines.into_iter().collect();
+            if !ai_lines.is_empty() {
+                planned.ai = Some(inferred(f, classes, &new, &ai_lines));
             }
+            planned.ai_lines = (!f.binary).then_some(ai_lines.len() as u32);
         } else if let Some(record) = whole {
             planned.source = Some(declared_from(record.source));
             let (old, new) = sides(f).unwrap_or_default();
@@ -771,5 +779,34 @@ mod tests {
             ]
         );
         assert!(plan.disagreements.is_empty());
+    }
+
+    #[test]
+    fn one_records_human_lines_never_narrow_anothers_ai_lines() {
+        use records::{Contributor, FileRecord};
+        let (change, sides) = records_world();
+        let human = record(vec![FileRecord {
+            path: "tests/t.c".into(),
+            spans: Some(vec![span(1, 1, Contributor::Human)]),
+        }]);
+        let mut git_ai = record(vec![FileRecord {
+            path: "tests/t.c".into(),
+            spans: Some(vec![span(1, 1, Contributor::Ai)]),
+        }]);
+        git_ai.source = records::Source::GitAi;
+        let plan = plan_from_records(
+            &change,
+            &[human, git_ai],
+            &[
+                Rule::human("hw/**").expect("rule"),
+                Rule::human("README").expect("rule"),
+            ],
+            false,
+            &PathClasses::default(),
+            &sides,
+        );
+        assert_eq!(plan.files[1].ai_lines, Some(1));
+        assert_eq!(plan.files[1].source, Some(Declared::GitAi));
+        assert!(plan.files[1].ai.is_some());
     }
 }

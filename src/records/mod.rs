@@ -173,12 +173,12 @@ fn content_hash_matches(hash: &str, lines: &[&[u8]], start: u32, end: u32) -> Op
     Some(hex::encode(Sha256::digest(&joined)).eq_ignore_ascii_case(hex))
 }
 
-/// Records merged by path: for each path, the first record (in the order given) that names it.
-pub fn by_path(records: &[Record]) -> BTreeMap<&str, (&Record, &FileRecord)> {
-    let mut out = BTreeMap::new();
+/// The records that name each path, in the order given.
+pub fn by_path(records: &[Record]) -> BTreeMap<&str, Vec<(&Record, &FileRecord)>> {
+    let mut out: BTreeMap<&str, Vec<_>> = BTreeMap::new();
     for r in records {
         for f in &r.files {
-            out.entry(f.path.as_str()).or_insert((r, f));
+            out.entry(f.path.as_str()).or_default().push((r, f));
         }
     }
     out
