@@ -14,6 +14,7 @@ pub mod records;
 pub mod release;
 pub mod series;
 pub mod signer;
+pub mod sync;
 pub mod trust;
 pub mod verify;
 pub mod verify_archive;

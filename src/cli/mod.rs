@@ -13,6 +13,7 @@ mod keyring;
 mod policy;
 mod report;
 mod show;
+mod sync;
 mod verify;
 #[cfg(feature = "sigstore")]
 mod verify_bundle;
@@ -63,6 +64,8 @@ pub enum Command {
     Am(am::Args),
     Approve(approve::Args),
     Show(show::Args),
+    Fetch(sync::FetchArgs),
+    Push(sync::PushArgs),
     Archive(archive::Args),
     Report(report::Args),
     #[command(subcommand)]
@@ -87,6 +90,8 @@ impl Command {
             Command::Am(_) => ("am", both),
             Command::Approve(_) => ("approve", both),
             Command::Show(_) => ("show", both),
+            Command::Fetch(_) => ("fetch", both),
+            Command::Push(_) => ("push", both),
             Command::Archive(_) => ("archive", both),
             // Its human output is Markdown.
             Command::Report(_) => ("report", &[Human, Json, Markdown]),
@@ -195,6 +200,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Am(args) => am::run(&ctx, &repo()?, args),
         Command::Approve(args) => approve::run(&ctx, &repo()?, args),
         Command::Show(args) => show::run(&ctx, &repo()?, args),
+        Command::Fetch(args) => sync::run_fetch(&ctx, &repo()?, args),
+        Command::Push(args) => sync::run_push(&ctx, &repo()?, args),
         Command::Archive(args) => archive::run(&ctx, &repo()?, args),
         Command::Report(args) => report::run(&ctx, repo(), args),
         Command::Policy(cmd) => policy::run(&ctx, repo(), cmd),

@@ -189,16 +189,16 @@ fn no_notes_hint(repo: &Repo, notes_ref: &str) -> String {
     }
     let fetched = remotes.iter().find_map(|remote| {
         let tracking = notes::tracking_ref(remote, notes_ref);
-        notes::exists(repo, &tracking).ok()?.then_some(tracking)
+        notes::exists(repo, &tracking)
+            .ok()?
+            .then_some((remote, tracking))
     });
     let hint = match (fetched, remotes.first()) {
-        (Some(tracking), _) => {
-            format!("`git notes --ref={notes_ref} merge -s cat_sort_uniq {tracking}`, fetched but not merged")
+        (Some((remote, tracking)), _) => {
+            format!("`aiprov fetch {remote}`: they were fetched into {tracking}, not merged")
         }
-        (None, Some(remote)) => format!("`git fetch {remote} {notes_ref}:{notes_ref}`"),
-        (None, None) => {
-            format!("`git fetch REMOTE {notes_ref}:{notes_ref}` from where they were pushed")
-        }
+        (None, Some(remote)) => format!("`aiprov fetch {remote}`"),
+        (None, None) => "`aiprov fetch URL` from where they were pushed".to_string(),
     };
     format!(
         "this repository has no attestation notes ({notes_ref} does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: {hint})"

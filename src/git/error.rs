@@ -48,6 +48,8 @@ pub enum GitError {
     },
     #[error("the notes ref {notes_ref} is locked ({lock} exists): another git or aiprov is writing it, or one was killed while writing (remove the lock if none is running)")]
     NotesLocked { notes_ref: String, lock: PathBuf },
+    #[error("{what}: {message}")]
+    Command { what: String, message: String },
 }
 
 /// What libgit2 said went wrong, as the cause of a [`GitError`]: its message, without naming

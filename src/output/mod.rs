@@ -7,6 +7,7 @@ pub mod report;
 pub mod setup;
 pub mod show;
 pub mod signed;
+pub mod sync;
 mod terminal;
 
 pub use report::write_report;

@@ -141,8 +141,8 @@ fn the_pull_request_recipe_verifies_and_reports() {
         --- stderr
         fatal: couldn't find remote ref refs/notes/aiprov
         aiprov: no refs/notes/aiprov in [TMP]/fork2.git: the commits carry no attestations
-        warning: this repository has no attestation notes (refs/notes/aiprov does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: `git fetch origin refs/notes/aiprov:refs/notes/aiprov`)
-        warning: this repository has no attestation notes (refs/notes/aiprov does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: `git fetch origin refs/notes/aiprov:refs/notes/aiprov`)
+        warning: this repository has no attestation notes (refs/notes/aiprov does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: `aiprov fetch origin`)
+        warning: this repository has no attestation notes (refs/notes/aiprov does not exist): they travel apart from commits, and a clone has none until they are fetched (hint: `aiprov fetch origin`)
         ");
 
     // The docs quote the script's commands.

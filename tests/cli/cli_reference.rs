@@ -32,6 +32,8 @@ fn reference() -> String {
         &["am"],
         &["approve"],
         &["show"],
+        &["fetch"],
+        &["push"],
         &["archive"],
         &["report"],
         &["policy"],

@@ -567,6 +567,7 @@ fn the_examples_of_the_command_schemas_validate_and_the_schemas_refuse_strays() 
         "keygen",
         "keyring-edit",
         "keyring-list",
+        "notes-sync",
         "show",
     ] {
         let text = std::fs::read_to_string(examples.join(format!("{name}.json")))

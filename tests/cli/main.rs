@@ -41,6 +41,7 @@ mod maintainers_vs_get_maintainer;
 mod mutation;
 mod notes;
 mod notes_rewrite;
+mod notes_sync;
 mod patch_apply;
 mod paths;
 mod personas;

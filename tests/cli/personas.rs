@@ -540,9 +540,8 @@ fn maintainer_verifies_approves_applies_through_a_conflict_and_pushes() {
     assert_eq!(code(&out), 1);
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(all.matches("error [signature.missing]").count(), 3, "{all}");
-    let fetch = "git fetch origin refs/notes/aiprov:refs/notes/aiprov";
-    assert!(all.contains(&format!("(hint: `{fetch}`)")), "{all}");
-    git(&fresh, &fetch.split(' ').skip(1).collect::<Vec<_>>());
+    assert!(all.contains("(hint: `aiprov fetch origin`)"), "{all}");
+    aiprov_in(&p.f, &fresh).arg("fetch").assert().success();
     let (exit, doc) = p.verify_json(&fresh, &["v1.0..HEAD"]);
     assert_eq!(exit, 0, "{doc:#}");
     assert_eq!(doc["changes"][1]["approvals"][0]["approver"], CHRIS);

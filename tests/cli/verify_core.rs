@@ -469,13 +469,17 @@ fn a_clone_without_the_notes_says_how_to_fetch_them() {
     let before = verify();
     let stderr = String::from_utf8_lossy(&before.stderr);
     assert_eq!(before.status.code(), Some(1), "{stderr}");
-    let fetch = "git fetch origin refs/notes/aiprov:refs/notes/aiprov";
     assert!(
-        stderr.contains("has no attestation notes") && stderr.contains(fetch),
+        stderr.contains("has no attestation notes")
+            && stderr.contains("(hint: `aiprov fetch origin`)"),
         "{stderr}"
     );
     // Fetched as the hint says, the notes are there and the change verifies.
-    common::git(&clone, &fetch.split(' ').skip(1).collect::<Vec<_>>());
+    s.f.aiprov()
+        .current_dir(&clone)
+        .args(["fetch", "origin"])
+        .assert()
+        .success();
     let after = verify();
     assert_eq!(
         after.status.code(),
@@ -487,7 +491,7 @@ fn a_clone_without_the_notes_says_how_to_fetch_them() {
 }
 
 #[test]
-fn init_fetches_the_remotes_notes_beside_yours_and_verify_says_to_merge_them() {
+fn init_fetches_the_remotes_notes_beside_yours_and_verify_says_to_merge_them_with_aiprov_fetch() {
     let s = setup();
     s.f.write("src/main.c", "changed\n");
     s.f.commit_all(&format!("Change\n\n{SOB}"));
@@ -509,10 +513,11 @@ fn init_fetches_the_remotes_notes_beside_yours_and_verify_says_to_merge_them() {
     common::git(&clone, &["fetch", "-q", "origin"]);
     let before = aiprov(&["verify", &range]);
     let stderr = String::from_utf8_lossy(&before.stderr);
-    let merge =
-        "git notes --ref=refs/notes/aiprov merge -s cat_sort_uniq refs/notes/remotes/origin/aiprov";
     assert_eq!(before.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(merge), "{stderr}");
+    assert!(
+        stderr.contains("`aiprov fetch origin`: they were fetched into refs/notes/remotes/origin/aiprov, not merged"),
+        "{stderr}"
+    );
     // The second init adds nothing: the refspec is there once.
     assert_eq!(aiprov(&["init"]).status.code(), Some(0));
     let refspecs = common::git(&clone, &["config", "--get-all", "remote.origin.fetch"]);
@@ -524,7 +529,7 @@ fn init_fetches_the_remotes_notes_beside_yours_and_verify_says_to_merge_them() {
         1,
         "{refspecs}"
     );
-    common::git(&clone, &merge.split(' ').skip(1).collect::<Vec<_>>());
+    assert_eq!(aiprov(&["fetch"]).status.code(), Some(0));
     let after = aiprov(&["verify", &range]);
     assert_eq!(
         after.status.code(),
