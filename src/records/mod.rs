@@ -160,17 +160,73 @@ pub fn map_onto(record: &FileRecord, added: &[u32], lines: &[&[u8]]) -> FileMapp
     }
 }
 
-/// Whether `hash` (`sha256:HEX` of the lines `start..=end` joined with `\n`) matches the file;
-/// `None` for an algorithm aiprov does not know, which is not checked.
+/// Whether `hash`, a record's hash of the lines `start..=end` (`ALGORITHM:HEX`, as Agent Trace's
+/// `content_hash`), matches the file; `None` for an algorithm aiprov does not know, which is not
+/// checked.
+///
+/// The specification defines no more than "hash of attributed content" and shows
+/// `murmur3:9f2e8a1b`. The writers that set it hash the text the agent inserted:
+/// agent-trace-cli `sha256:` of it with CRLF and CR made LF and trailing newlines removed,
+/// KennyKeni/agent-trace `murmur3:` (MurmurHash3 x86 32-bit, seed 0, 8 hex digits) of it as
+/// written. Both count an inserted text that ends with a newline as reaching one line further,
+/// so the text is either the lines `start..=end` joined with `\n` (the last one without its
+/// `\r`) or the lines before `end`, each with its `\n`; it matches when the hash is that of
+/// either, as written or normalised. An edit inside a line hashes part of it, and the lines of
+/// an edit that a later one changed no longer hash as recorded: neither matches.
 fn content_hash_matches(hash: &str, lines: &[&[u8]], start: u32, end: u32) -> Option<bool> {
     use sha2::{Digest, Sha256};
-    let hex = hash.strip_prefix("sha256:")?;
+    let (algorithm, expected) = hash.split_once(':')?;
+    let digest: fn(&[u8]) -> String = match algorithm.to_ascii_lowercase().as_str() {
+        "sha256" => |text| hex::encode(Sha256::digest(text)),
+        "murmur3" => |text| {
+            let h = murmur3::murmur3_32(&mut std::io::Cursor::new(text), 0)
+                .expect("reading from memory cannot fail");
+            format!("{h:08x}")
+        },
+        _ => return None,
+    };
     let (s, e) = (start as usize, end as usize);
-    if s == 0 || e < s || e > lines.len() {
+    if s == 0 || e < s {
         return Some(false);
     }
-    let joined = lines[s - 1..e].join(&b'\n');
-    Some(hex::encode(Sha256::digest(&joined)).eq_ignore_ascii_case(hex))
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    if e <= lines.len() {
+        let mut text = lines[s - 1..e].join(&b'\n');
+        if text.last() == Some(&b'\r') {
+            text.pop();
+        }
+        texts.push(text);
+    }
+    if s < e && e - 1 <= lines.len() {
+        let mut text = lines[s - 1..e - 1].join(&b'\n');
+        text.push(b'\n');
+        texts.push(text);
+    }
+    let normalised: Vec<Vec<u8>> = texts.iter().map(|t| normalise_newlines(t)).collect();
+    Some(
+        texts
+            .iter()
+            .chain(&normalised)
+            .any(|t| digest(t).eq_ignore_ascii_case(expected)),
+    )
+}
+
+/// `text` with CRLF and CR as LF and no newline at its end, as agent-trace-cli hashes it.
+fn normalise_newlines(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        if b == b'\r' {
+            bytes.next_if_eq(&&b'\n');
+            out.push(b'\n');
+        } else {
+            out.push(b);
+        }
+    }
+    while out.last() == Some(&b'\n') {
+        out.pop();
+    }
+    out
 }
 
 /// The records that name each path, in the order given.
@@ -240,5 +296,35 @@ mod tests {
         let m = map_onto(&record, &[1, 2], &lines);
         assert!(m.ai_lines.is_empty());
         assert_eq!(m.stale, vec![1, 2]);
+    }
+
+    #[test]
+    fn content_hashes_are_those_the_writers_make() {
+        use sha2::{Digest, Sha256};
+        let sha = |t: &[u8]| format!("sha256:{}", hex::encode(Sha256::digest(t)));
+        let check = |hash: &str, lines: &[&[u8]], s, e| content_hash_matches(hash, lines, s, e);
+        // MurmurHash3 x86 32-bit, seed 0, as Bun.hash.murmur32v3 gives it (KennyKeni/agent-trace).
+        assert_eq!(check("murmur3:248bfa47", &[b"hello"], 1, 1), Some(true));
+        assert_eq!(check("murmur3:637e8125", &[b"a", b"b"], 1, 2), Some(true));
+        // `a\nb\n` inserted counts as reaching line 3, at the end of the file or before more.
+        assert_eq!(check("murmur3:fc213db3", &[b"a", b"b"], 1, 3), Some(true));
+        assert_eq!(
+            check("murmur3:fc213db3", &[b"a", b"b", b"c"], 1, 3),
+            Some(true)
+        );
+        assert_eq!(
+            check("murmur3:fc213db3", &[b"a", b"b", b"c"], 1, 2),
+            Some(false)
+        );
+        // agent-trace-cli: CRLF as LF, no newline at the end; the last line without its CR.
+        assert_eq!(check(&sha(b"a\nb"), &[b"a\r", b"b\r"], 1, 2), Some(true));
+        assert_eq!(check(&sha(b"a\r\nb"), &[b"a\r", b"b\r"], 1, 2), Some(true));
+        assert_eq!(check(&sha(b"a\nb"), &[b"a", b"b", b""], 1, 3), Some(true));
+        assert_eq!(check(&sha(b"b"), &[b"a", b"b"], 1, 2), Some(false));
+        assert_eq!(check(&sha(b"a"), &[b"a"], 2, 2), Some(false));
+        assert_eq!(check(&sha(b"a"), &[b"a"], 1, u32::MAX), Some(false));
+        // Algorithms aiprov does not know are not checked.
+        assert_eq!(check("fnv1a32:0badcafe", &[b"a"], 1, 1), None);
+        assert_eq!(check("9f2e8a1b", &[b"a"], 1, 1), None);
     }
 }
