@@ -347,13 +347,13 @@ pub fn plan_from_records(
             // never narrows another's), the source the first that gives it AI lines.
             let (old, new) = sides(f).unwrap_or_default();
             let added = added_lines(&old, &new);
-            let lines: Vec<&[u8]> = split_lines(&new);
+            let lines = line_count(&new);
             let mut ai_lines = BTreeSet::new();
             for (record, file_record) in naming {
-                let mapped = records::map_onto(file_record, &added, &lines);
+                let mapped = records::map_onto(file_record, &added, lines);
                 if !mapped.stale.is_empty() {
                     plan.disagreements.push(format!(
-                        "{}: the {} record ({}) gives lines {} that this commit did not add as it says",
+                        "{}: the {} record ({}) gives AI lines {} where this commit added none",
                         f.path,
                         record.source,
                         record.origin,
@@ -433,33 +433,24 @@ fn added_lines(old: &[u8], new: &[u8]) -> Vec<u32> {
         .unwrap_or_default()
 }
 
-/// A file's lines, split at `\n` (a last line without one included).
-fn split_lines(text: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-    if text.ends_with(b"\n") || text.is_empty() {
-        lines.pop();
-    }
-    lines
+/// How many lines a file has (a last line without a newline counted).
+fn line_count(text: &[u8]) -> u32 {
+    let newlines = text.iter().filter(|&&b| b == b'\n').count();
+    let unterminated = !text.is_empty() && !text.ends_with(b"\n");
+    (newlines + usize::from(unterminated)) as u32
 }
 
-/// `3-5, 9` for people.
-fn line_list(lines: &[u32]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() && out.len() < 8 {
-        let start = lines[i];
-        let mut end = start;
-        while i + 1 < lines.len() && lines[i + 1] == end + 1 {
-            end += 1;
-            i += 1;
-        }
-        out.push(match start == end {
+/// `3-5, 9` for people (the first eight ranges).
+fn line_list(ranges: &[(u32, u32)]) -> String {
+    let mut out: Vec<String> = ranges
+        .iter()
+        .take(8)
+        .map(|&(start, end)| match start == end {
             true => start.to_string(),
             false => format!("{start}-{end}"),
-        });
-        i += 1;
-    }
-    if i < lines.len() {
+        })
+        .collect();
+    if ranges.len() > 8 {
         out.push("...".into());
     }
     out.join(", ")
@@ -720,8 +711,10 @@ mod tests {
         );
         assert_eq!(plan.models, BTreeSet::from(["m".to_string()]));
         assert_eq!(plan.disagreements.len(), 2, "{:?}", plan.disagreements);
-        assert!(plan.disagreements[0]
-            .starts_with("hw/dev.c: the agent-trace record (traces.jsonl) gives lines 2 "));
+        assert_eq!(
+            plan.disagreements[0],
+            "hw/dev.c: the agent-trace record (traces.jsonl) gives AI lines 2 where this commit added none"
+        );
         assert!(plan.disagreements[1].starts_with("README: no record names it"));
         // An explicit rule decides the files it matches, and nothing is left to disagree on.
         let rules = [

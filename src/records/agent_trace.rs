@@ -173,30 +173,26 @@ impl From<ContributorKind> for Contributor {
 /// merged into one record: a file named by several records once, with all their spans in the
 /// file's order; `None` when no record describes the commit.
 ///
-/// A record describes the commit when its `vcs` is git and its `revision` is the commit or the
-/// commit's `parent`. The specification anchors ranges to the revision ("positions at the
-/// recorded revision"; a line's trace is found by blaming the line and looking up the trace of
-/// the revision blame names), which makes it the commit that holds the lines. The writers,
-/// though, write each record while the agent edits, before that commit exists, and record
-/// `git rev-parse HEAD` of that moment (the specification's reference hook, KennyKeni's
-/// agent-trace, agent-trace-cli): the commit's parent, with the lines numbered in the file as
-/// the edit left it, the file the commit takes unless something changes it after. So a record
-/// of either revision describes the commit. The cost: a record of work done on top of the
-/// commit, for the next one, names the commit too; its lines are seldom lines this commit
-/// added, and [`super::map_onto`] reports them as stale rather than counting them. A record
-/// without `vcs`, or of another VCS, names no commit and describes none.
+/// A record describes the commit when its `vcs` is git and its `revision` is the commit's
+/// `parent`. The writers write each record while the agent edits, before the commit exists,
+/// and record `git rev-parse HEAD` of that moment (the specification's reference hook,
+/// KennyKeni's agent-trace, agent-trace-cli): the parent, with the lines numbered in the file as
+/// the edit left it, the file the commit takes unless something changes it after. The
+/// specification's own wording anchors ranges to "the recorded revision" and finds a line's
+/// trace by blaming it, which would make the revision the commit that holds the lines; no
+/// writer can know that commit when it writes, and a record whose revision is the commit is,
+/// in every writer's output, work done on top of it for the next commit. Counting those too
+/// would declare the next commit's AI lines in this one wherever the line numbers meet (a
+/// record never silently widens a declaration), so they are not read. A root commit has no
+/// parent, and no record describes it; a record without `vcs`, or of another VCS, describes
+/// none.
 ///
 /// Errors name `origin` and the line (counted from 1, blank lines included and skipped): a
 /// line that is not JSON or not a trace record (a required field missing or of the wrong
 /// type, a line number of 0, a range that ends before it starts) on any line; a path that is
 /// absolute or leaves the repository in a record of the commit. Over [`MAX_TRACE_BYTES`] or
 /// [`MAX_SPANS`] is an error too.
-pub fn read(
-    text: &str,
-    origin: &str,
-    commit: &str,
-    parent: Option<&str>,
-) -> Result<Option<Record>, RecordError> {
+pub fn read(text: &str, origin: &str, parent: Option<&str>) -> Result<Option<Record>, RecordError> {
     let error = |line: Option<usize>, message: String| RecordError {
         origin: origin.to_string(),
         line,
@@ -208,10 +204,7 @@ pub fn read(
             format!("over the limit of {MAX_TRACE_BYTES} bytes for Agent Trace records"),
         ));
     }
-    let describes = |revision: &str| {
-        revision.eq_ignore_ascii_case(commit)
-            || parent.is_some_and(|p| revision.eq_ignore_ascii_case(p))
-    };
+    let describes = |revision: &str| parent.is_some_and(|p| revision.eq_ignore_ascii_case(p));
     let mut merged = Merged::default();
     let mut found = false;
     for (index, line) in text.split('\n').enumerate() {
@@ -443,8 +436,9 @@ mod tests {
         )
     }
 
+    /// The record of a commit whose parent is `COMMIT` (the revision the writers record).
     fn read_commit(text: &str) -> Result<Option<Record>, RecordError> {
-        read(text, ".agent-trace/traces.jsonl", COMMIT, Some(PARENT))
+        read(text, ".agent-trace/traces.jsonl", Some(COMMIT))
     }
 
     fn lines_of(file: &FileRecord) -> Vec<(u32, u32)> {
@@ -456,7 +450,7 @@ mod tests {
     }
 
     #[test]
-    fn records_of_the_commit_and_of_its_parent_are_merged_by_path() {
+    fn records_of_the_parent_revision_are_merged_by_path() {
         let text = [
             line(PARENT, &ai_file("src/a.rs", &[(1, 3)])),
             line(OTHER, &ai_file("src/a.rs", &[(7, 9)])),
@@ -475,10 +469,7 @@ mod tests {
             .collect();
         assert_eq!(
             files,
-            vec![
-                ("src/a.rs", vec![(1, 3), (5, 5)]),
-                ("src/b.rs", vec![(2, 2)])
-            ]
+            vec![("src/a.rs", vec![(5, 5)]), ("src/b.rs", vec![(2, 2)])]
         );
         assert_eq!(
             record.models,
@@ -495,7 +486,7 @@ mod tests {
         assert!(read_commit("").unwrap().is_none());
         // A root commit: only the commit itself.
         let on_parent = line(PARENT, &ai_file("a", &[(1, 1)]));
-        assert!(read(&on_parent, "t", COMMIT, None).unwrap().is_none());
+        assert!(read(&on_parent, "t", None).unwrap().is_none());
     }
 
     #[test]
@@ -697,7 +688,7 @@ mod tests {
         let text = [
             line(OTHER, &ai_file("b", &many)),
             full,
-            line(PARENT, r#"[{"path":"c","conversations":[]}]"#),
+            line(COMMIT, r#"[{"path":"c","conversations":[]}]"#),
         ]
         .join("\n");
         assert_eq!(
@@ -716,26 +707,26 @@ mod tests {
     const ONE: &str = "46500fd19b35f6f4406d9987bdc0aba0be7bf77f";
     const TWO: &str = "35a4765dcd47c70d87af7b8f5683249f763db22d";
 
-    fn real(commit: &str, parent: Option<&str>) -> Record {
-        read(REAL, "traces.jsonl", commit, parent)
+    fn real(parent: Option<&str>) -> Record {
+        read(REAL, "traces.jsonl", parent)
             .expect("the real example reads")
             .expect("a record of the commit")
     }
 
     #[test]
     fn the_real_example_is_read_for_each_commit() {
-        let one = real(ONE, Some(INITIAL));
+        let one = real(Some(INITIAL));
         let files: Vec<(&str, Vec<(u32, u32)>)> = one
             .files
             .iter()
             .map(|f| (f.path.as_str(), lines_of(f)))
             .collect();
-        // The Write, the edit inside a line (placed on the first "2" of the file, in "u32"), and
-        // the edit made for `two` on top of `one`; the shell command under its pseudo path.
+        // The Write and the edit inside a line (placed on the first "2" of the file, in "u32");
+        // the shell command under its pseudo path. Not the edit made for `two` on top of `one`.
         assert_eq!(
             files,
             vec![
-                ("src/lib.rs", vec![(1, 3), (1, 1), (3, 8)]),
+                ("src/lib.rs", vec![(1, 3), (1, 1)]),
                 ("README.md", vec![(1, 2)]),
                 (".shell-history", vec![(1, 1)]),
             ]
@@ -743,7 +734,7 @@ mod tests {
         let spans = one.files.iter().flat_map(|f| f.spans.iter().flatten());
         assert!(spans.clone().all(|s| s.contributor == Contributor::Ai
             && s.model.as_deref() == Some("anthropic/claude-sonnet-4-5-20250929")));
-        assert_eq!(spans.filter(|s| s.content_hash.is_some()).count(), 4);
+        assert_eq!(spans.filter(|s| s.content_hash.is_some()).count(), 3);
         assert_eq!(
             one.models,
             BTreeSet::from(["anthropic/claude-sonnet-4-5-20250929".to_string()])
@@ -755,42 +746,35 @@ mod tests {
                 version: None
             }]
         );
-        let two = real(TWO, Some(ONE));
+        let two = real(Some(ONE));
         assert_eq!(two.files.len(), 1);
         assert_eq!(lines_of(&two.files[0]), vec![(3, 8)]);
-        // The work on top of the first commit names it too (as its revision, for `one`).
-        assert_eq!(real(INITIAL, None).files.len(), 3);
+        // The first commit has no parent: no record describes it, though the work on top of
+        // it (for `one`) names it as its revision.
+        assert!(read(REAL, "traces.jsonl", None).expect("reads").is_none());
     }
 
     #[test]
-    fn the_real_example_s_content_hashes_are_checked_against_the_commits() {
+    fn the_real_example_maps_onto_the_commits_lines() {
         use super::super::map_onto;
-        let mapped = |record: &Record, path: &str, added: &[u32], text: &str| {
+        let mapped = |record: &Record, path: &str, added: &[u32], lines: u32| {
             let file = record.files.iter().find(|f| f.path == path).expect(path);
-            let lines: Vec<&[u8]> = text.lines().map(str::as_bytes).collect();
-            let m = map_onto(file, added, &lines);
+            let m = map_onto(file, added, lines);
             (m.ai_lines, m.stale)
         };
-        let one = real(ONE, Some(INITIAL));
-        // `hello\nworld` as inserted: line 2 added by `one`, line 1 there before it.
+        let one = real(Some(INITIAL));
+        // `hello` made `hello\nworld`: the edit's range holds the line it kept and the one added.
+        assert_eq!(mapped(&one, "README.md", &[2], 2), (vec![2], vec![]));
+        // The Write, and the edit inside its second line: all three lines are AI's.
         assert_eq!(
-            mapped(&one, "README.md", &[2], "hello\nworld\n"),
-            (vec![2], vec![1])
+            mapped(&one, "src/lib.rs", &[1, 2, 3], 3),
+            (vec![1, 2, 3], vec![])
         );
-        // The Write's hash is of `    1`, which the later edit made `    2`; the edit inside a
-        // line hashes `2` alone; `two`'s range lies past the end. No span holds.
-        let lib_one = "fn one() -> u32 {\n    2\n}\n";
+        // The text inserted for `two` ends with a newline, so its range reaches line 8 of 7.
+        let two = real(Some(ONE));
         assert_eq!(
-            mapped(&one, "src/lib.rs", &[1, 2, 3], lib_one),
-            (vec![], vec![1, 2, 3, 4])
-        );
-        // The text inserted for `two` ends with a newline, so its range reaches line 8 of 7:
-        // the hash holds for lines 3-7 with their newlines.
-        let two = real(TWO, Some(ONE));
-        let lib_two = "fn one() -> u32 {\n    2\n}\n\nfn two() -> u32 {\n    2\n}\n";
-        assert_eq!(
-            mapped(&two, "src/lib.rs", &[4, 5, 6, 7], lib_two),
-            (vec![4, 5, 6, 7], vec![3, 8])
+            mapped(&two, "src/lib.rs", &[4, 5, 6, 7], 7),
+            (vec![4, 5, 6, 7], vec![(8, 8)])
         );
     }
 
