@@ -361,3 +361,48 @@ fn a_malformed_agent_trace_is_a_clear_error_and_nothing_is_written() {
         ["hw/dev.c code 2 agent-trace"]
     );
 }
+
+#[test]
+fn the_trailers_agents_write_by_default_are_read_and_a_malformed_one_refused() {
+    let (f, key) = setup();
+    // Claude Code's default commit message ends like this; GitHub's Copilot coding agent signs
+    // as copilot-swe-agent[bot] with Copilot's noreply address.
+    f.write("hw/dev.c", lines("int dev", 12));
+    f.commit_all(&format!(
+        "Add two\n\n\u{1f916} Generated with [Claude Code](https://claude.com/claude-code)\n\n\
+         Co-Authored-By: Claude <noreply@anthropic.com>\n\
+         Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>\n\
+         {SOB}"
+    ));
+    let out = attest(&f, &key, &["--from", "trailers", "--fix-trailer"]);
+    assert!(out.status.success(), "{}", f.render(&out));
+    let p = predicate(&f, "HEAD");
+    assert_eq!(files(&p), ["hw/dev.c code 2 trailers"]);
+    let tools: Vec<&str> = p["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .map(|t| t["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(tools, ["Claude", "copilot-swe-agent[bot]"]);
+    f.aiprov()
+        .args(["verify", "HEAD~1..HEAD"])
+        .assert()
+        .success();
+
+    // Under the kernel's policy, an Assisted-by that is not AGENT:MODEL cannot be read: refused
+    // with the grammar, nothing written.
+    f.write(".aiprov/policy.toml", "version = 1\nprofile = \"kernel\"\n");
+    f.commit_all(&format!("Kernel policy\n\n{SOB}"));
+    f.write("hw/dev.c", lines("int dev", 13));
+    f.commit_all(&format!("Add one\n\nAssisted-by: Claude Opus 4.5\n{SOB}"));
+    let before = f.git(&["rev-parse", "refs/notes/aiprov"]);
+    let out = attest(&f, &key, &["--from", "trailers"]);
+    assert_eq!(out.status.code(), Some(2), "{}", f.render(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot be read") && err.contains("AGENT_NAME:MODEL_VERSION"),
+        "{err}"
+    );
+    assert_eq!(f.git(&["rev-parse", "refs/notes/aiprov"]), before);
+}
