@@ -4,6 +4,8 @@
 //! models and tools. [`map_onto`] lays a record over a commit's added lines; `attest` builds the
 //! declaration from that and says where the record and the diff disagree.
 
+pub mod git_ai;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
