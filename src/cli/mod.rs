@@ -79,7 +79,7 @@ pub enum Command {
 impl Command {
     /// The command's name, as typed, and the output formats it has results in.
     fn formats(&self) -> (&'static str, &'static [Format]) {
-        use Format::{Human, Json, Markdown};
+        use Format::{Cyclonedx, Human, Json, Markdown, Spdx, Vsa};
         let both: &'static [Format] = &[Human, Json];
         match self {
             Command::Init(_) => ("init", both),
@@ -93,8 +93,8 @@ impl Command {
             Command::Fetch(_) => ("fetch", both),
             Command::Push(_) => ("push", both),
             Command::Archive(_) => ("archive", both),
-            // Its human output is Markdown.
-            Command::Report(_) => ("report", &[Human, Json, Markdown]),
+            // Its human output is Markdown; a release also has supply-chain documents.
+            Command::Report(_) => ("report", &[Human, Json, Markdown, Vsa, Cyclonedx, Spdx]),
             Command::Policy(_) => ("policy", both),
             // Its verdict is its exit code and one line on stderr.
             #[cfg(feature = "sigstore")]
@@ -121,6 +121,10 @@ fn check_format(command: &Command, format: Format) -> Result<(), Error> {
     let has: Vec<String> = formats.iter().map(names).collect();
     let hint = match format {
         Format::Markdown => "Markdown is the output of `aiprov report`".to_string(),
+        Format::Vsa | Format::Cyclonedx | Format::Spdx => format!(
+            "--format {} describes a release: `aiprov report RANGE --format {0}`",
+            names(&format)
+        ),
         _ => format!("leave out --format, or use --format {}", has.join(" or ")),
     };
     Err(Error::msg(format!(

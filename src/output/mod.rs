@@ -41,6 +41,11 @@ pub enum Format {
     Json,
     // `aiprov report`'s Markdown; other commands print for people as with `human`.
     Markdown,
+    // `aiprov report`'s supply-chain documents: SLSA verification summaries (JSON Lines), a
+    // CycloneDX BOM and an SPDX document of the AI tools and models used; nothing else has them.
+    Vsa,
+    Cyclonedx,
+    Spdx,
 }
 
 /// When to colour output.
