@@ -618,7 +618,7 @@ mod tests {
 
     /// A change of `hw/dev.c` (lines 3-4 added, 4 a comment), `tests/t.c` (line 1 added) and
     /// `README` (line 2 added), and the sides of each.
-    fn records_world() -> (Change, impl Fn(&FileChange) -> Option<(Vec<u8>, Vec<u8>)>) {
+    fn records_world() -> (Change, Box<Sides<'static>>) {
         let change = Change {
             id: "c".into(),
             message: "T\n".into(),
@@ -635,7 +635,7 @@ mod tests {
             ],
             ids_are_objects: true,
         };
-        let sides = |f: &FileChange| {
+        let sides = Box::new(|f: &FileChange| {
             Some(match f.path.as_str() {
                 "hw/dev.c" => (
                     b"int a;\nint b;\n".to_vec(),
@@ -644,7 +644,7 @@ mod tests {
                 "tests/t.c" => (Vec::new(), b"int t;\n".to_vec()),
                 _ => (b"x\n".to_vec(), b"x\ny\n".to_vec()),
             })
-        };
+        });
         (change, sides)
     }
 
