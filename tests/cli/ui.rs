@@ -41,6 +41,8 @@ fn attest_options<'a>(
         revs,
         key: Some(key),
         rules: vec![aiprov::attest::Rule::human("**").expect("a rule")],
+        from: Vec::new(),
+        strict: false,
         research: false,
         tools: Vec::new(),
         fix_trailer: false,
