@@ -11,6 +11,7 @@ pub mod attest;
 mod error;
 pub mod parallel;
 pub mod release;
+pub mod rewrite;
 pub mod series;
 pub mod signer;
 pub mod trust;
