@@ -7,6 +7,7 @@ mod approve;
 mod archive;
 mod attest;
 mod completions;
+mod hook;
 mod init;
 mod keygen;
 mod keyring;
@@ -60,6 +61,8 @@ pub enum Command {
     #[command(subcommand)]
     Keyring(keyring::Command),
     Attest(attest::Args),
+    #[command(subcommand)]
+    Hook(hook::Command),
     Verify(verify::Args),
     Am(am::Args),
     Approve(approve::Args),
@@ -86,6 +89,7 @@ impl Command {
             Command::Keygen(_) => ("keygen", both),
             Command::Keyring(_) => ("keyring", both),
             Command::Attest(_) => ("attest", both),
+            Command::Hook(_) => ("hook", both),
             Command::Verify(_) => ("verify", both),
             Command::Am(_) => ("am", both),
             Command::Approve(_) => ("approve", both),
@@ -200,6 +204,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Keygen(args) => keygen::run(&ctx, repo().ok(), args),
         Command::Keyring(cmd) => keyring::run(&ctx, &repo()?, cmd),
         Command::Attest(args) => attest::run(&ctx, &repo()?, args),
+        Command::Hook(cmd) => hook::run(&ctx, repo(), cmd),
         Command::Verify(args) => verify::run(&ctx, repo(), args),
         Command::Am(args) => am::run(&ctx, &repo()?, args),
         Command::Approve(args) => approve::run(&ctx, &repo()?, args),

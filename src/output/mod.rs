@@ -3,6 +3,7 @@
 
 pub mod am;
 pub mod archive;
+pub mod hook;
 pub mod report;
 pub mod setup;
 pub mod show;
