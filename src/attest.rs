@@ -107,12 +107,21 @@ pub fn check_declaration(
     Ok(())
 }
 
-/// One `--ai GLOB=...` or `--human GLOB` rule. Later rules win over earlier ones.
+/// One `--ai GLOB=...` or `--human GLOB` rule, or the AI use of one path. Later rules win over
+/// earlier ones.
 pub struct Rule {
-    glob: PathGlob,
+    paths: Paths,
     ai: Option<AiUse>,
     /// The rule as given, for messages: `--ai 'GLOB=CATEGORY'` or `--human 'GLOB'`.
     given: String,
+}
+
+/// The files a rule is about.
+enum Paths {
+    Glob(PathGlob),
+    /// One path, as it is: a path may hold glob characters, and a glob without `/` matches at
+    /// any depth.
+    Exactly(String),
 }
 
 impl Rule {
@@ -141,7 +150,7 @@ impl Rule {
             return Err(AttestError::ResearchInRule { rule: rule.into() });
         }
         Ok(Rule {
-            glob: PathGlob::new(&[glob.trim()])?,
+            paths: Paths::Glob(PathGlob::new(&[glob.trim()])?),
             ai: Some(AiUse {
                 categories: parsed.categories,
                 explanation: parsed.explanation,
@@ -153,15 +162,32 @@ impl Rule {
     /// `--human GLOB`: no AI use in the matching files.
     pub fn human(glob: &str) -> Result<Rule, AttestError> {
         Ok(Rule {
-            glob: PathGlob::new(&[glob])?,
+            paths: Paths::Glob(PathGlob::new(&[glob])?),
             ai: None,
             given: format!("--human '{glob}'"),
         })
     }
 
+    /// The AI use of the file at `path` (none: written without AI), as a rule: for declaring
+    /// again what an earlier attestation declared of that file.
+    pub fn for_path(path: &str, ai: Option<AiUse>) -> Rule {
+        let given = match &ai {
+            Some(ai) => format!("{path}: {ai}"),
+            None => format!("{path}: no AI"),
+        };
+        Rule {
+            paths: Paths::Exactly(path.to_string()),
+            ai,
+            given,
+        }
+    }
+
     /// Whether the rule is about `path`.
     pub fn matches(&self, path: &str) -> bool {
-        self.glob.is_match(path)
+        match &self.paths {
+            Paths::Glob(glob) => glob.is_match(path),
+            Paths::Exactly(exact) => exact == path,
+        }
     }
 }
 
@@ -232,7 +258,7 @@ fn ruled(rules: &[Rule], path: &str) -> Option<Option<AiUse>> {
     rules
         .iter()
         .rev()
-        .find(|r| r.glob.is_match(path))
+        .find(|r| r.matches(path))
         .map(|r| r.ai.clone())
 }
 
@@ -526,6 +552,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_rule_for_a_path_is_about_that_path_alone() {
+        let rule = Rule::for_path("a[1].c", None);
+        assert!(rule.matches("a[1].c"));
+        assert!(!rule.matches("a1.c"), "no glob");
+        assert!(!rule.matches("sub/a[1].c"), "not at any depth");
+        assert_eq!(rule.to_string(), "a[1].c: no AI");
+    }
+
+    #[test]
     fn a_rule_with_a_name_that_is_no_category_says_so_and_lists_them() {
         let err = Rule::ai("docs/**=documentation")
             .err()
@@ -618,7 +653,7 @@ mod tests {
 
     /// A change of `hw/dev.c` (lines 3-4 added, 4 a comment), `tests/t.c` (line 1 added) and
     /// `README` (line 2 added), and the sides of each.
-    fn records_world() -> (Change, impl Fn(&FileChange) -> Option<(Vec<u8>, Vec<u8>)>) {
+    fn records_world() -> (Change, Box<Sides<'static>>) {
         let change = Change {
             id: "c".into(),
             message: "T\n".into(),
@@ -635,7 +670,7 @@ mod tests {
             ],
             ids_are_objects: true,
         };
-        let sides = |f: &FileChange| {
+        let sides = Box::new(|f: &FileChange| {
             Some(match f.path.as_str() {
                 "hw/dev.c" => (
                     b"int a;\nint b;\n".to_vec(),
@@ -644,7 +679,7 @@ mod tests {
                 "tests/t.c" => (Vec::new(), b"int t;\n".to_vec()),
                 _ => (b"x\n".to_vec(), b"x\ny\n".to_vec()),
             })
-        };
+        });
         (change, sides)
     }
 

@@ -7,6 +7,7 @@ mod approve;
 mod archive;
 mod attest;
 mod completions;
+mod hook;
 mod init;
 mod keygen;
 mod keyring;
@@ -60,6 +61,8 @@ pub enum Command {
     #[command(subcommand)]
     Keyring(keyring::Command),
     Attest(attest::Args),
+    #[command(subcommand)]
+    Hook(hook::Command),
     Verify(verify::Args),
     Am(am::Args),
     Approve(approve::Args),
@@ -79,13 +82,14 @@ pub enum Command {
 impl Command {
     /// The command's name, as typed, and the output formats it has results in.
     fn formats(&self) -> (&'static str, &'static [Format]) {
-        use Format::{Human, Json, Markdown};
+        use Format::{Cyclonedx, Human, Json, Markdown, Spdx, Vsa};
         let both: &'static [Format] = &[Human, Json];
         match self {
             Command::Init(_) => ("init", both),
             Command::Keygen(_) => ("keygen", both),
             Command::Keyring(_) => ("keyring", both),
             Command::Attest(_) => ("attest", both),
+            Command::Hook(_) => ("hook", both),
             Command::Verify(_) => ("verify", both),
             Command::Am(_) => ("am", both),
             Command::Approve(_) => ("approve", both),
@@ -93,8 +97,8 @@ impl Command {
             Command::Fetch(_) => ("fetch", both),
             Command::Push(_) => ("push", both),
             Command::Archive(_) => ("archive", both),
-            // Its human output is Markdown.
-            Command::Report(_) => ("report", &[Human, Json, Markdown]),
+            // Its human output is Markdown; a release also has supply-chain documents.
+            Command::Report(_) => ("report", &[Human, Json, Markdown, Vsa, Cyclonedx, Spdx]),
             Command::Policy(_) => ("policy", both),
             // Its verdict is its exit code and one line on stderr.
             #[cfg(feature = "sigstore")]
@@ -121,6 +125,10 @@ fn check_format(command: &Command, format: Format) -> Result<(), Error> {
     let has: Vec<String> = formats.iter().map(names).collect();
     let hint = match format {
         Format::Markdown => "Markdown is the output of `aiprov report`".to_string(),
+        Format::Vsa | Format::Cyclonedx | Format::Spdx => format!(
+            "--format {} describes a release: `aiprov report RANGE --format {0}`",
+            names(&format)
+        ),
         _ => format!("leave out --format, or use --format {}", has.join(" or ")),
     };
     Err(Error::msg(format!(
@@ -196,6 +204,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Keygen(args) => keygen::run(&ctx, repo().ok(), args),
         Command::Keyring(cmd) => keyring::run(&ctx, &repo()?, cmd),
         Command::Attest(args) => attest::run(&ctx, &repo()?, args),
+        Command::Hook(cmd) => hook::run(&ctx, repo(), cmd),
         Command::Verify(args) => verify::run(&ctx, repo(), args),
         Command::Am(args) => am::run(&ctx, &repo()?, args),
         Command::Approve(args) => approve::run(&ctx, &repo()?, args),

@@ -3,6 +3,7 @@
 
 pub mod am;
 pub mod archive;
+pub mod hook;
 pub mod report;
 pub mod setup;
 pub mod show;
@@ -41,6 +42,11 @@ pub enum Format {
     Json,
     // `aiprov report`'s Markdown; other commands print for people as with `human`.
     Markdown,
+    // `aiprov report`'s supply-chain documents: SLSA verification summaries (JSON Lines), a
+    // CycloneDX BOM and an SPDX document of the AI tools and models used; nothing else has them.
+    Vsa,
+    Cyclonedx,
+    Spdx,
 }
 
 /// When to colour output.

@@ -705,7 +705,6 @@ mod tests {
     ));
     const INITIAL: &str = "6fb5cf59ba43586da18e98980b7aed0799eed32b";
     const ONE: &str = "46500fd19b35f6f4406d9987bdc0aba0be7bf77f";
-    const TWO: &str = "35a4765dcd47c70d87af7b8f5683249f763db22d";
 
     fn real(parent: Option<&str>) -> Record {
         read(REAL, "traces.jsonl", parent)

@@ -361,3 +361,121 @@ fn a_malformed_agent_trace_is_a_clear_error_and_nothing_is_written() {
         ["hw/dev.c code 2 agent-trace"]
     );
 }
+
+#[test]
+fn the_trailers_agents_write_by_default_are_read_and_a_malformed_one_refused() {
+    let (f, key) = setup();
+    // Claude Code's default commit message ends like this; GitHub's Copilot coding agent signs
+    // as copilot-swe-agent[bot] with Copilot's noreply address.
+    f.write("hw/dev.c", lines("int dev", 12));
+    f.commit_all(&format!(
+        "Add two\n\n\u{1f916} Generated with [Claude Code](https://claude.com/claude-code)\n\n\
+         Co-Authored-By: Claude <noreply@anthropic.com>\n\
+         Co-authored-by: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>\n\
+         {SOB}"
+    ));
+    let out = attest(&f, &key, &["--from", "trailers", "--fix-trailer"]);
+    assert!(out.status.success(), "{}", f.render(&out));
+    let p = predicate(&f, "HEAD");
+    assert_eq!(files(&p), ["hw/dev.c code 2 trailers"]);
+    let tools: Vec<&str> = p["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .map(|t| t["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(tools, ["Claude", "copilot-swe-agent[bot]"]);
+    f.aiprov()
+        .args(["verify", "HEAD~1..HEAD"])
+        .assert()
+        .success();
+
+    // Under the kernel's policy, an Assisted-by that is not AGENT:MODEL cannot be read: refused
+    // with the grammar, nothing written.
+    f.write(".aiprov/policy.toml", "version = 1\nprofile = \"kernel\"\n");
+    f.commit_all(&format!("Kernel policy\n\n{SOB}"));
+    f.write("hw/dev.c", lines("int dev", 13));
+    f.commit_all(&format!("Add one\n\nAssisted-by: Claude Opus 4.5\n{SOB}"));
+    let before = f.git(&["rev-parse", "refs/notes/aiprov"]);
+    let out = attest(&f, &key, &["--from", "trailers"]);
+    assert_eq!(out.status.code(), Some(2), "{}", f.render(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot be read") && err.contains("AGENT_NAME:MODEL_VERSION"),
+        "{err}"
+    );
+    assert_eq!(f.git(&["rev-parse", "refs/notes/aiprov"]), before);
+}
+
+/// A git-ai authorship note (Git AI Standard v3.0.0, as git-ai 1.4 and later write it) giving
+/// `path`'s `lines` to a Claude Code session.
+fn git_ai_note(base: &str, path: &str, lines: &str) -> String {
+    format!(
+        "{path}\n  s_d88105b9b31039::t_4e0c9a7d21b83f {lines}\n---\n{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "schema_version": "authorship/3.0.0",
+            "git_ai_version": "1.4.5",
+            "base_commit_sha": base,
+            "prompts": {},
+            "sessions": {"s_d88105b9b31039": {
+                "agent_id": {"tool": "claude", "id": "7f3c1a52-9b1e-4d2a-8c55-0e6f2b9d4a10",
+                             "model": "claude-sonnet-4-5-20250929"},
+                "human_author": "Alice Author <alice@example.org>"
+            }}
+        }))
+        .expect("JSON")
+    )
+}
+
+#[test]
+fn a_commit_with_a_git_ai_note_is_declared_from_it_and_verifies() {
+    let (f, key) = setup();
+    let mut code = lines("int dev", 10);
+    code.push_str("int ai_one;\nint ai_two;\nint mine;\n");
+    f.write("hw/dev.c", &code);
+    let head = f.commit_all(&format!("Add three\n\n{SOB}"));
+    // git-ai gives lines 11 and 12 to the agent; line 13 is the person's.
+    f.git(&[
+        "notes",
+        "--ref=ai",
+        "add",
+        "-m",
+        &git_ai_note(&head, "hw/dev.c", "11-12"),
+        "HEAD",
+    ]);
+    let out = attest(&f, &key, &["--from", "git-ai", "--fix-trailer"]);
+    assert!(out.status.success(), "{}", f.render(&out));
+    let p = predicate(&f, "HEAD");
+    assert_eq!(files(&p), ["hw/dev.c code 2 git-ai"]);
+    assert_eq!(
+        p["models"],
+        serde_json::json!(["claude-sonnet-4-5-20250929"])
+    );
+    assert_eq!(p["tools"][0]["name"], "claude");
+    f.aiprov()
+        .args(["verify", "HEAD~1..HEAD"])
+        .assert()
+        .success();
+
+    // A malformed note (a range that ends before it starts): the note and its line named,
+    // nothing written.
+    f.write("hw/dev.c", lines("int dev", 14));
+    let head = f.commit_all(&format!("Add one\n\n{SOB}"));
+    f.git(&[
+        "notes",
+        "--ref=ai",
+        "add",
+        "-m",
+        &git_ai_note(&head, "hw/dev.c", "14-11"),
+        "HEAD",
+    ]);
+    let before = f.git(&["rev-parse", "refs/notes/aiprov"]);
+    let out = attest(&f, &key, &["--from", "auto"]);
+    assert_eq!(out.status.code(), Some(2), "{}", f.render(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refs/notes/ai on ") && err.contains("line 2"),
+        "{err}"
+    );
+    assert_eq!(f.git(&["rev-parse", "refs/notes/aiprov"]), before);
+}
