@@ -32,6 +32,13 @@ fn url(bare: &Path) -> String {
 /// a pipeline run in `project` (the target, or the fork): every branch and tag and the merge
 /// request's head fetched, the head checked out detached, as GitLab Runner does.
 fn project_dir(w: &World, project: &Path) -> PathBuf {
+    let sha = git(&w.contributor, &["rev-parse", "HEAD"]);
+    project_dir_at(w, project, sha.trim())
+}
+
+/// [`project_dir`] with `sha` checked out: the merge request's head, or in a merged results
+/// pipeline the merge GitLab made.
+fn project_dir_at(w: &World, project: &Path, sha: &str) -> PathBuf {
     let head = format!("refs/merge-requests/{IID}/head");
     git(
         &w.contributor,
@@ -51,11 +58,22 @@ fn project_dir(w: &World, project: &Path) -> PathBuf {
             "+refs/tags/*:refs/tags/*",
         ],
     );
-    let sha = git(&w.contributor, &["rev-parse", "HEAD"]);
     if project == w.base {
         git(&dir, &["fetch", "-q", "origin", &head]);
     }
-    git(&dir, &["checkout", "-q", "-f", "--detach", sha.trim()]);
+    let present = common::git_cmd(&dir)
+        .args(["cat-file", "-e", &format!("{sha}^{{commit}}")])
+        .status()
+        .expect("run git")
+        .success();
+    if !present {
+        // The merge of a merged results pipeline (World::open_pull_request's ref).
+        git(
+            &dir,
+            &["fetch", "-q", "origin", &format!("refs/pull/{IID}/merge")],
+        );
+    }
+    git(&dir, &["checkout", "-q", "-f", "--detach", sha]);
     dir
 }
 
@@ -92,9 +110,7 @@ fn run_job(w: &World, dir: &Path, project: &Path, extra: &[(&str, &str)]) -> Job
     let head = git(&w.contributor, &["rev-parse", "HEAD"]);
     let mut variables = vec![
         ("CI_PIPELINE_SOURCE", "merge_request_event".to_string()),
-        ("CI_MERGE_REQUEST_EVENT_TYPE", "detached".to_string()),
         ("CI_MERGE_REQUEST_IID", IID.to_string()),
-        ("CI_COMMIT_SHA", head.trim().to_string()),
         ("CI_MERGE_REQUEST_DIFF_BASE_SHA", w.base_sha.clone()),
         ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main".to_string()),
         ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "topic".to_string()),
@@ -102,6 +118,14 @@ fn run_job(w: &World, dir: &Path, project: &Path, extra: &[(&str, &str)]) -> Job
         ("CI_MERGE_REQUEST_SOURCE_PROJECT_URL", url(&w.fork)),
         ("CI_PROJECT_URL", url(project)),
     ];
+    // A detached merge request pipeline unless `extra` says otherwise: it runs on the head.
+    if !extra
+        .iter()
+        .any(|(k, _)| *k == "CI_MERGE_REQUEST_EVENT_TYPE")
+    {
+        variables.push(("CI_MERGE_REQUEST_EVENT_TYPE", "detached".to_string()));
+        variables.push(("CI_COMMIT_SHA", head.trim().to_string()));
+    }
     for (k, v) in extra {
         variables.push((k, v.to_string()));
     }
@@ -184,6 +208,30 @@ fn a_merge_request_pipeline_in_the_target_project_verifies_with_both_projects_no
     assert_eq!(job.code(), 0, "{:#}", job.result);
     assert_eq!(job.codequality(), serde_json::json!([]));
     assert_junit(&job.junit(), 1, 0);
+}
+
+#[test]
+fn a_merged_results_pipeline_verifies_the_merge_requests_commits_not_the_merge() {
+    // There CI_COMMIT_SHA is the merge GitLab made, the head is
+    // CI_MERGE_REQUEST_SOURCE_BRANCH_SHA.
+    let w = World::new();
+    let fix = approved_merge_request(&w);
+    let merge = w.open_pull_request();
+    let dir = project_dir_at(&w, &w.base, &merge);
+    let job = run_job(
+        &w,
+        &dir,
+        &w.base,
+        &[
+            ("CI_MERGE_REQUEST_EVENT_TYPE", "merged_result"),
+            ("CI_COMMIT_SHA", &merge),
+            ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", &fix),
+        ],
+    );
+
+    assert_eq!(job.code(), 0, "{:#}", job.result);
+    assert_junit(&job.junit(), 1, 0);
+    assert!(job.junit().contains("ring: fix the bounds"));
 }
 
 #[test]
