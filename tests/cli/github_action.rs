@@ -706,6 +706,49 @@ fn fail_on_never_reports_the_same_findings_without_failing() {
     assert!(run.summary().contains(": verification failed"));
 }
 
+/// A pull request whose one finding is a warning: an attested commit that also carries an
+/// `Assisted-by:` trailer, another convention's (`trailer.foreign`).
+fn warning_pull_request(w: &World) -> (String, String) {
+    let head = w.commit(
+        &[("docs/ring.md", "# Rings\n".into())],
+        &format!(
+            "docs: describe the ring\n\nAI-used-for: docs\nAssisted-by: Claude:claude-opus-4\n\
+             Signed-off-by: {ALICE}"
+        ),
+    );
+    w.attest();
+    w.push_to_fork();
+    let merge = w.open_pull_request();
+    (head, merge)
+}
+
+#[test]
+fn fail_on_warning_fails_on_a_warning_that_fail_on_error_lets_through() {
+    let w = World::new();
+    let (head, merge) = warning_pull_request(&w);
+    let ws = w.checkout();
+    let event = w.event(&head, &merge);
+    let run = run_action(&w, &ws, &event, &[], &debug_build_dir());
+    assert_eq!(run.step("Verify")["outcome"], "success", "{:#}", run.result);
+    assert_eq!(run.result["outputs"]["verdict"], "pass");
+    let warnings = run.annotations();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("warning - trailer.foreign: "),
+        "{warnings:?}"
+    );
+
+    let run = run_action(
+        &w,
+        &ws,
+        &event,
+        &[("fail-on", "warning")],
+        &debug_build_dir(),
+    );
+    assert_eq!(run.step("Verify")["outcome"], "failure", "{:#}", run.result);
+    assert_eq!(run.result["outputs"]["verdict"], "pass");
+}
+
 #[test]
 fn without_aiprov_on_path_the_install_step_installs_it_for_the_next_steps() {
     // A stand-in for cargo that "installs" the debug build where `cargo install --root` would,
