@@ -536,6 +536,132 @@ fn sarif_results(doc: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The harness itself, on a composite action of the test's own: outputs and environment by
+/// `NAME=VALUE` and heredoc, `GITHUB_PATH` prepended for the next steps, workflow commands on
+/// stdout and stderr with their escapes undone, `stop-commands`, a failing step stopping the
+/// ones without `if: always()`, and the step summaries kept in order.
+#[test]
+fn the_harness_runs_a_composite_action_as_the_runner_does() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let action = tmp.path().join("action");
+    let ws = tmp.path().join("ws");
+    std::fs::create_dir_all(&action).expect("mkdir");
+    std::fs::create_dir_all(&ws).expect("mkdir");
+    git(&ws, &["init", "-q"]);
+    git(&ws, &["commit", "-q", "--allow-empty", "-m", "x"]);
+    std::fs::write(
+        action.join("action.yml"),
+        r##"name: t
+inputs:
+  who:
+    default: world
+outputs:
+  greeting:
+    value: ${{ steps.one.outputs.greeting }}
+  lines:
+    value: ${{ steps.one.outputs.lines }}
+runs:
+  using: composite
+  steps:
+    - id: one
+      shell: bash
+      env:
+        WHO: ${{ inputs.who }}
+        NUMBER: ${{ github.event.number }}
+        NONE: ${{ github.event.nothing.here || 'fallback' }}
+      run: |
+        echo "greeting=hello $WHO $NUMBER $NONE" >> "$GITHUB_OUTPUT"
+        { echo "lines<<EOF"; echo a; echo b=c; echo EOF; } >> "$GITHUB_OUTPUT"
+        echo "FROM_ONE=one" >> "$GITHUB_ENV"
+        mkdir -p "$RUNNER_TEMP/bin"
+        printf '#!/bin/sh\necho tool\n' > "$RUNNER_TEMP/bin/tool"
+        chmod +x "$RUNNER_TEMP/bin/tool"
+        echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+        echo "::warning file=a%2Cb.c,title=t%3Ax::50%25 done%0Anext"
+        echo "::stop-commands::pause"
+        echo "::error::not a command while stopped"
+        echo "::pause::"
+        echo "::notice::on stderr" >&2
+        echo "# one" >> "$GITHUB_STEP_SUMMARY"
+    - name: two
+      shell: bash
+      run: |
+        echo "$FROM_ONE $(tool)"
+        echo "# two" >> "$GITHUB_STEP_SUMMARY"
+        false
+        echo "not reached"
+    - name: three
+      shell: bash
+      run: echo skipped
+    - name: four
+      if: always()
+      shell: bash
+      run: echo "four"
+"##,
+    )
+    .expect("write");
+    let event = tmp.path().join("event.json");
+    std::fs::write(&event, r#"{"number": 5}"#).expect("write");
+    let mut c = Command::new(python());
+    common::hermetic(&mut c, &ws);
+    let out = c
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/interop/github_runner.py"
+        ))
+        .arg(&action)
+        .arg("--event")
+        .arg(&event)
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("--runner-temp")
+        .arg(tmp.path().join("temp"))
+        .arg("--tool-cache")
+        .arg(tmp.path().join("cache"))
+        .output()
+        .expect("run the harness");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        r["outputs"],
+        serde_json::json!({"greeting": "hello world 5 fallback", "lines": "a\nb=c"})
+    );
+    let steps: Vec<(&str, &str)> = r["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["outcome"].as_str().unwrap(),
+                s["stdout"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps[1..],
+        [
+            ("failure", "one tool\n"),
+            ("skipped", ""),
+            ("success", "four\n")
+        ]
+    );
+    assert_eq!(
+        r["annotations"],
+        serde_json::json!([
+            {"step": "one", "level": "warning", "file": "a,b.c", "title": "t:x",
+             "message": "50% done\nnext"},
+            {"step": "one", "level": "notice", "message": "on stderr"},
+            {"step": "two", "level": "error", "message": "Process completed with exit code 1."},
+        ])
+    );
+    assert_eq!(r["summary"], "# one\n# two\n");
+    assert_eq!(r["conclusion"], "failure");
+}
+
 #[test]
 fn an_approval_in_the_base_repository_and_attestations_in_the_fork_pass() {
     let w = World::new();
