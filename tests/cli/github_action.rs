@@ -222,32 +222,55 @@ impl World {
     /// every branch and tag of the base repository fetched, the merge ref fetched to
     /// `refs/remotes/pull/N/merge` and checked out, detached; no notes.
     pub fn checkout(&self) -> PathBuf {
+        self.checkout_at_depth(None)
+    }
+
+    /// The workspace as actions/checkout leaves it by default (`fetch-depth: 1`): the merge
+    /// commit alone, shallow.
+    pub fn shallow_checkout(&self) -> PathBuf {
+        self.checkout_at_depth(Some(1))
+    }
+
+    fn checkout_at_depth(&self, depth: Option<u32>) -> PathBuf {
         let ws = self.f.tmp.path().join("workspace");
         std::fs::create_dir_all(&ws).expect("mkdir");
         git(&ws, &["init", "-q"]);
         git(&ws, &["remote", "add", "origin", path(&self.base)]);
-        git(
-            &ws,
-            &[
-                "fetch",
-                "-q",
-                "--prune",
-                "--no-recurse-submodules",
-                "origin",
-                "+refs/heads/*:refs/remotes/origin/*",
-                "+refs/tags/*:refs/tags/*",
-            ],
-        );
-        let merge = format!("refs/pull/{PR}/merge");
-        git(
-            &ws,
-            &[
-                "fetch",
-                "-q",
-                "origin",
-                &format!("+{merge}:refs/remotes/pull/{PR}/merge"),
-            ],
-        );
+        let merge = format!("+refs/pull/{PR}/merge:refs/remotes/pull/{PR}/merge");
+        match depth {
+            None => {
+                git(
+                    &ws,
+                    &[
+                        "fetch",
+                        "-q",
+                        "--prune",
+                        "--no-recurse-submodules",
+                        "origin",
+                        "+refs/heads/*:refs/remotes/origin/*",
+                        "+refs/tags/*:refs/tags/*",
+                    ],
+                );
+                git(&ws, &["fetch", "-q", "origin", &merge]);
+            }
+            Some(depth) => {
+                // A local path would ignore --depth: the URL form makes it shallow for real.
+                let url = format!("file://{}", path(&self.base));
+                git(&ws, &["remote", "set-url", "origin", &url]);
+                git(
+                    &ws,
+                    &[
+                        "fetch",
+                        "-q",
+                        "--no-tags",
+                        "--prune",
+                        &format!("--depth={depth}"),
+                        "origin",
+                        &merge,
+                    ],
+                );
+            }
+        }
         git(
             &ws,
             &[
@@ -698,6 +721,25 @@ fn an_approval_in_the_base_repository_and_attestations_in_the_fork_pass() {
     let sarif = run.sarif();
     assert_sarif(&sarif);
     assert_eq!(sarif_results(&sarif), Vec::<String>::new());
+}
+
+#[test]
+fn a_shallow_checkout_is_deepened_first() {
+    // The three lines of docs/ci.md say fetch-depth: 0; a workflow that leaves actions/checkout's
+    // default (one commit) still verifies the pull request.
+    let w = World::new();
+    let (head, merge) = approved_pull_request(&w, true);
+    let ws = w.shallow_checkout();
+    assert_eq!(
+        git(&ws, &["rev-parse", "--is-shallow-repository"]).trim(),
+        "true"
+    );
+    let run = run_action(&w, &ws, &w.event(&head, &merge), &[], &debug_build_dir());
+    assert_eq!(run.result["outputs"]["verdict"], "pass", "{:#}", run.result);
+    assert_eq!(
+        git(&ws, &["rev-parse", "--is-shallow-repository"]).trim(),
+        "false"
+    );
 }
 
 #[test]
