@@ -685,6 +685,51 @@ runs:
     assert_eq!(r["conclusion"], "failure");
 }
 
+/// The names under a top-level key of action.yml (`inputs:`, `outputs:`): its lines indented by
+/// two spaces, up to the next top-level key.
+fn action_names(section: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+        .expect("action.yml");
+    text.lines()
+        .skip_while(|l| *l != format!("{section}:"))
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with(' '))
+        .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+        .filter(|name| !name.starts_with(' '))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn docs_give_the_three_lines_and_every_input_and_output() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci.md"))
+        .expect("docs/ci.md");
+    assert_eq!(
+        docs_block("## GitHub Actions", "yaml"),
+        "- uses: actions/checkout@v4\nwith: { fetch-depth: 0 }\n- uses: aiprov/aiprov@v0"
+    );
+    let inputs = action_names("inputs");
+    assert_eq!(
+        inputs,
+        [
+            "range",
+            "base",
+            "head",
+            "trust-ref",
+            "keyring",
+            "policy",
+            "fail-on",
+            "sarif-file"
+        ]
+    );
+    for name in inputs.iter().chain(&action_names("outputs")) {
+        assert!(
+            docs.contains(&format!("\n| `{name}` |")),
+            "docs/ci.md: {name}"
+        );
+    }
+}
+
 #[test]
 fn an_approval_in_the_base_repository_and_attestations_in_the_fork_pass() {
     let w = World::new();
