@@ -79,14 +79,15 @@ pub enum Command {
 impl Command {
     /// The command's name, as typed, and the output formats it has results in.
     fn formats(&self) -> (&'static str, &'static [Format]) {
-        use Format::{Human, Json, Markdown};
+        use Format::{Codequality, Github, Human, Json, Junit, Markdown, Sarif};
         let both: &'static [Format] = &[Human, Json];
         match self {
             Command::Init(_) => ("init", both),
             Command::Keygen(_) => ("keygen", both),
             Command::Keyring(_) => ("keyring", both),
             Command::Attest(_) => ("attest", both),
-            Command::Verify(_) => ("verify", both),
+            // The reports for forges (docs/ci.md).
+            Command::Verify(_) => ("verify", &[Human, Json, Sarif, Codequality, Junit, Github]),
             Command::Am(_) => ("am", both),
             Command::Approve(_) => ("approve", both),
             Command::Show(_) => ("show", both),
@@ -121,6 +122,9 @@ fn check_format(command: &Command, format: Format) -> Result<(), Error> {
     let has: Vec<String> = formats.iter().map(names).collect();
     let hint = match format {
         Format::Markdown => "Markdown is the output of `aiprov report`".to_string(),
+        Format::Sarif | Format::Codequality | Format::Junit | Format::Github => {
+            "the reports for forges are outputs of `aiprov verify` (docs/ci.md)".to_string()
+        }
         _ => format!("leave out --format, or use --format {}", has.join(" or ")),
     };
     Err(Error::msg(format!(
