@@ -23,6 +23,7 @@ mod digest_vs_git;
 mod docs_examples;
 mod example;
 mod faults;
+mod forge_formats;
 mod fuzz_corpus;
 mod fuzz_regressions;
 mod hooks;
