@@ -20,6 +20,7 @@ use aiprov::mail::PatchMail;
 use aiprov::policy::comments::{comment_or_blank_lines, Language};
 use aiprov::policy::maintainers::{MaintainerLookup, Maintainers};
 use aiprov::policy::Policy;
+use aiprov::records::{agent_trace, git_ai, map_onto};
 use aiprov::trailers::{
     self, remove_ai_used_for, set_ai_used_for, AiUsedFor, AssistedBy, Category, Identity,
     MessageTrailers,
@@ -330,5 +331,32 @@ pub fn maintainers(data: &[u8]) -> Outcome {
         Outcome::Accepted
     } else {
         Outcome::Rejected
+    }
+}
+
+/// The revision the Agent Trace seeds name as the parent of the commit they describe.
+pub const RECORDS_PARENT: &str = "6fb5cf59ba43586da18e98980b7aed0799eed32b";
+
+/// The AI tools' records: the input read as an Agent Trace file (the records of a commit whose
+/// parent is [`RECORDS_PARENT`]) and as a git-ai note, and every file of what was read laid over
+/// a six-line file whose commit added lines 1, 2 and 5: its AI lines are added lines, its stale
+/// ranges ranges. Accepted when either reader read it.
+pub fn records(data: &[u8]) -> Outcome {
+    let text = String::from_utf8_lossy(data);
+    let trace = agent_trace::read(&text, "fuzz", Some(RECORDS_PARENT));
+    let note = git_ai::read(&text, "fuzz");
+    let added = [1, 2, 5];
+    let read = trace.iter().flatten().chain(note.iter());
+    for record in read {
+        for file in &record.files {
+            let mapped = map_onto(file, &added, 6);
+            assert!(mapped.ai_lines.iter().all(|n| added.contains(n)));
+            assert!(mapped.ai_lines.windows(2).all(|w| w[0] < w[1]));
+            assert!(mapped.stale.iter().all(|&(start, end)| start <= end));
+        }
+    }
+    match (trace, note) {
+        (Ok(Some(_)), _) | (_, Ok(_)) => Outcome::Accepted,
+        _ => Outcome::Rejected,
     }
 }

@@ -107,12 +107,21 @@ pub fn check_declaration(
     Ok(())
 }
 
-/// One `--ai GLOB=...` or `--human GLOB` rule. Later rules win over earlier ones.
+/// One `--ai GLOB=...` or `--human GLOB` rule, or the AI use of one path. Later rules win over
+/// earlier ones.
 pub struct Rule {
-    glob: PathGlob,
+    paths: Paths,
     ai: Option<AiUse>,
     /// The rule as given, for messages: `--ai 'GLOB=CATEGORY'` or `--human 'GLOB'`.
     given: String,
+}
+
+/// The files a rule is about.
+enum Paths {
+    Glob(PathGlob),
+    /// One path, as it is: a path may hold glob characters, and a glob without `/` matches at
+    /// any depth.
+    Exactly(String),
 }
 
 impl Rule {
@@ -141,7 +150,7 @@ impl Rule {
             return Err(AttestError::ResearchInRule { rule: rule.into() });
         }
         Ok(Rule {
-            glob: PathGlob::new(&[glob.trim()])?,
+            paths: Paths::Glob(PathGlob::new(&[glob.trim()])?),
             ai: Some(AiUse {
                 categories: parsed.categories,
                 explanation: parsed.explanation,
@@ -153,15 +162,32 @@ impl Rule {
     /// `--human GLOB`: no AI use in the matching files.
     pub fn human(glob: &str) -> Result<Rule, AttestError> {
         Ok(Rule {
-            glob: PathGlob::new(&[glob])?,
+            paths: Paths::Glob(PathGlob::new(&[glob])?),
             ai: None,
             given: format!("--human '{glob}'"),
         })
     }
 
+    /// The AI use of the file at `path` (none: written without AI), as a rule: for declaring
+    /// again what an earlier attestation declared of that file.
+    pub fn for_path(path: &str, ai: Option<AiUse>) -> Rule {
+        let given = match &ai {
+            Some(ai) => format!("{path}: {ai}"),
+            None => format!("{path}: no AI"),
+        };
+        Rule {
+            paths: Paths::Exactly(path.to_string()),
+            ai,
+            given,
+        }
+    }
+
     /// Whether the rule is about `path`.
     pub fn matches(&self, path: &str) -> bool {
-        self.glob.is_match(path)
+        match &self.paths {
+            Paths::Glob(glob) => glob.is_match(path),
+            Paths::Exactly(exact) => exact == path,
+        }
     }
 }
 
@@ -232,7 +258,7 @@ fn ruled(rules: &[Rule], path: &str) -> Option<Option<AiUse>> {
     rules
         .iter()
         .rev()
-        .find(|r| r.glob.is_match(path))
+        .find(|r| r.matches(path))
         .map(|r| r.ai.clone())
 }
 
@@ -347,13 +373,13 @@ pub fn plan_from_records(
             // never narrows another's), the source the first that gives it AI lines.
             let (old, new) = sides(f).unwrap_or_default();
             let added = added_lines(&old, &new);
-            let lines: Vec<&[u8]> = split_lines(&new);
+            let lines = line_count(&new);
             let mut ai_lines = BTreeSet::new();
             for (record, file_record) in naming {
-                let mapped = records::map_onto(file_record, &added, &lines);
+                let mapped = records::map_onto(file_record, &added, lines);
                 if !mapped.stale.is_empty() {
                     plan.disagreements.push(format!(
-                        "{}: the {} record ({}) gives lines {} that this commit did not add as it says",
+                        "{}: the {} record ({}) gives AI lines {} where this commit added none",
                         f.path,
                         record.source,
                         record.origin,
@@ -433,33 +459,24 @@ fn added_lines(old: &[u8], new: &[u8]) -> Vec<u32> {
         .unwrap_or_default()
 }
 
-/// A file's lines, split at `\n` (a last line without one included).
-fn split_lines(text: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
-    if text.ends_with(b"\n") || text.is_empty() {
-        lines.pop();
-    }
-    lines
+/// How many lines a file has (a last line without a newline counted).
+fn line_count(text: &[u8]) -> u32 {
+    let newlines = text.iter().filter(|&&b| b == b'\n').count();
+    let unterminated = !text.is_empty() && !text.ends_with(b"\n");
+    (newlines + usize::from(unterminated)) as u32
 }
 
-/// `3-5, 9` for people.
-fn line_list(lines: &[u32]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() && out.len() < 8 {
-        let start = lines[i];
-        let mut end = start;
-        while i + 1 < lines.len() && lines[i + 1] == end + 1 {
-            end += 1;
-            i += 1;
-        }
-        out.push(match start == end {
+/// `3-5, 9` for people (the first eight ranges).
+fn line_list(ranges: &[(u32, u32)]) -> String {
+    let mut out: Vec<String> = ranges
+        .iter()
+        .take(8)
+        .map(|&(start, end)| match start == end {
             true => start.to_string(),
             false => format!("{start}-{end}"),
-        });
-        i += 1;
-    }
-    if i < lines.len() {
+        })
+        .collect();
+    if ranges.len() > 8 {
         out.push("...".into());
     }
     out.join(", ")
@@ -533,6 +550,15 @@ pub fn statement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_for_a_path_is_about_that_path_alone() {
+        let rule = Rule::for_path("a[1].c", None);
+        assert!(rule.matches("a[1].c"));
+        assert!(!rule.matches("a1.c"), "no glob");
+        assert!(!rule.matches("sub/a[1].c"), "not at any depth");
+        assert_eq!(rule.to_string(), "a[1].c: no AI");
+    }
 
     #[test]
     fn a_rule_with_a_name_that_is_no_category_says_so_and_lists_them() {
@@ -627,7 +653,7 @@ mod tests {
 
     /// A change of `hw/dev.c` (lines 3-4 added, 4 a comment), `tests/t.c` (line 1 added) and
     /// `README` (line 2 added), and the sides of each.
-    fn records_world() -> (Change, impl Fn(&FileChange) -> Option<(Vec<u8>, Vec<u8>)>) {
+    fn records_world() -> (Change, Box<Sides<'static>>) {
         let change = Change {
             id: "c".into(),
             message: "T\n".into(),
@@ -644,7 +670,7 @@ mod tests {
             ],
             ids_are_objects: true,
         };
-        let sides = |f: &FileChange| {
+        let sides = Box::new(|f: &FileChange| {
             Some(match f.path.as_str() {
                 "hw/dev.c" => (
                     b"int a;\nint b;\n".to_vec(),
@@ -653,7 +679,7 @@ mod tests {
                 "tests/t.c" => (Vec::new(), b"int t;\n".to_vec()),
                 _ => (b"x\n".to_vec(), b"x\ny\n".to_vec()),
             })
-        };
+        });
         (change, sides)
     }
 
@@ -720,8 +746,10 @@ mod tests {
         );
         assert_eq!(plan.models, BTreeSet::from(["m".to_string()]));
         assert_eq!(plan.disagreements.len(), 2, "{:?}", plan.disagreements);
-        assert!(plan.disagreements[0]
-            .starts_with("hw/dev.c: the agent-trace record (traces.jsonl) gives lines 2 "));
+        assert_eq!(
+            plan.disagreements[0],
+            "hw/dev.c: the agent-trace record (traces.jsonl) gives AI lines 2 where this commit added none"
+        );
         assert!(plan.disagreements[1].starts_with("README: no record names it"));
         // An explicit rule decides the files it matches, and nothing is left to disagree on.
         let rules = [

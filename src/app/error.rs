@@ -60,6 +60,16 @@ impl Error {
         }
     }
 
+    /// The error in one line, for a hook that must not say more: the message and its causes,
+    /// then the hint.
+    pub fn one_line(&self) -> String {
+        let mut line = self.chain().join(": ");
+        if let Some(hint) = &self.hint {
+            line.push_str(&format!(" (hint: {hint})"));
+        }
+        line.replace('\n', " ")
+    }
+
     /// The message and its causes, outermost first. A cause that says what the one before it
     /// said (an error that repeats its source's message) is said once.
     pub fn chain(&self) -> Vec<String> {

@@ -12,6 +12,7 @@ mod error;
 pub mod parallel;
 pub mod records;
 pub mod release;
+pub mod rewrite;
 pub mod series;
 pub mod signer;
 pub mod sync;

@@ -16,9 +16,6 @@ pub const AGENT_TRACE_FILE: &str = ".agent-trace/traces.jsonl";
 /// git-ai's notes ref.
 pub const GIT_AI_NOTES: &str = "refs/notes/ai";
 
-/// The largest Agent Trace file read (a year of heavy use is a few megabytes).
-const MAX_TRACE_BYTES: usize = 64 << 20;
-
 /// The sources `--from` names, with the Agent Trace file read once.
 pub struct RecordReader {
     sources: Vec<RecordSource>,
@@ -63,7 +60,7 @@ impl RecordReader {
                 },
             };
             if file.exists() || explicit(path) {
-                let bytes = crate::limits::read_file_bounded(&file, MAX_TRACE_BYTES, "Agent Trace records").map_err(|e| {
+                let bytes = crate::limits::read_file_bounded(&file, records::agent_trace::MAX_TRACE_BYTES, "Agent Trace records").map_err(|e| {
                     Error::msg(format!("cannot read the Agent Trace records {shown}: {e}"))
                         .hint("Agent Trace writes .agent-trace/traces.jsonl at the top of the work tree; name another file with --from agent-trace=FILE")
                 })?;
@@ -97,8 +94,7 @@ impl RecordReader {
             let record = match source {
                 RecordSource::AgentTrace(_) => match &self.trace {
                     Some((origin, text)) => {
-                        records::agent_trace::read(text, origin, &commit.to_string(), parent)
-                            .map_err(unreadable)?
+                        records::agent_trace::read(text, origin, parent).map_err(unreadable)?
                     }
                     None => None,
                 },

@@ -45,6 +45,12 @@ pub fn load_signer(repo: &Repo, key: Option<&Path>, ui: &Output) -> Result<Box<d
             }
         }
     };
+    open_signer(source, ui)
+}
+
+/// Opens a key: with `AIPROV_KEY_PASSPHRASE` when encrypted, through ssh-agent when it holds
+/// it, or with a passphrase asked on a terminal.
+pub fn open_signer(source: KeySource, ui: &Output) -> Result<Box<dyn Signer>, Error> {
     let passphrase = std::env::var("AIPROV_KEY_PASSPHRASE").ok();
     match source.signer(passphrase.as_deref()) {
         Err(SignError::Encrypted { path }) => {

@@ -312,6 +312,8 @@ fn check_change(change: &ReleaseChange, note: &[u8], keyring: &Keyring) -> Vec<F
     let agrees = checked.attestations.iter().any(|a| {
         let p = &a.statement.predicate;
         p.research == change.research
+            && change.tools.as_ref().is_none_or(|t| *t == p.tools)
+            && change.models.as_ref().is_none_or(|m| *m == p.models)
             && p.files.iter().all(|e| {
                 let declared = e.ai.as_ref().map(|a| &a.categories);
                 recorded
@@ -528,6 +530,34 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
             show(&derived.approvals),
         );
     }
+    // An archive written before aiprov recorded parents, tools and models has none of them.
+    if recorded
+        .parents
+        .as_ref()
+        .is_some_and(|p| Some(p) != derived.parents.as_ref())
+    {
+        let show = |p: &Option<Vec<String>>| p.as_deref().unwrap_or_default().join(", ");
+        differs(
+            "the parents",
+            show(&recorded.parents),
+            show(&derived.parents),
+        );
+    }
+    if recorded
+        .tools
+        .as_ref()
+        .is_some_and(|t| Some(t) != derived.tools.as_ref())
+        || recorded
+            .models
+            .as_ref()
+            .is_some_and(|m| Some(m) != derived.models.as_ref())
+    {
+        differs(
+            "the AI tools and models",
+            tools_shown(recorded),
+            tools_shown(derived),
+        );
+    }
     if recorded.files != derived.files {
         let names = |c: &ReleaseChange| {
             c.files
@@ -552,6 +582,20 @@ pub fn compare_records(recorded: &ReleaseChange, derived: &ReleaseChange) -> Vec
         );
     }
     out
+}
+
+/// A change's tools and models as a mismatch names them: `gpt@5, claude` or `none`.
+fn tools_shown(c: &ReleaseChange) -> String {
+    let tools = c.tools.iter().flatten().map(|t| match &t.version {
+        Some(v) => format!("{}@{v}", t.name),
+        None => t.name.clone(),
+    });
+    let all: Vec<String> = tools.chain(c.models.iter().flatten().cloned()).collect();
+    if all.is_empty() {
+        "none".to_string()
+    } else {
+        all.join(", ")
+    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,11 @@ pub fn record_change(
         _ => repo.complete_change(commit, change)?,
     };
     let seconds = repo.commit_time(commit)?;
+    let parents = repo
+        .parents(commit)?
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
     let date = jiff::Timestamp::from_second(seconds)
         .map(|t| t.to_string())
         .unwrap_or_default();
@@ -67,6 +72,10 @@ pub fn record_change(
             .iter()
             .map(|a| a.approver.clone())
             .collect(),
+        parents: Some(parents),
+        tools: Some(governing.map(|g| g.tools.clone()).unwrap_or_default()),
+        // The one place a release learns which models its changes used.
+        models: Some(governing.map(|g| g.models.clone()).unwrap_or_default()),
         files,
     })
 }

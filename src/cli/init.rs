@@ -11,12 +11,14 @@ use crate::output::setup::{Hook, Initialized, KeyringFileState, Setting};
 /// Set up a repository for aiprov: .aiprov/ keyring and the git config that carries notes along
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Install a sendemail-validate hook that refuses to send a patch whose attestation is
-    /// missing or does not verify
+    /// Install git hooks: sendemail-validate refuses to send a patch whose attestation is
+    /// missing or does not verify; post-commit attests each new commit from the AI tools'
+    /// records (or its trailer); post-rewrite attests again what `git commit --amend` and `git
+    /// rebase` rewrote, never declaring less than before
     #[arg(long)]
     hooks: bool,
-    /// Install a post-commit hook that attests every new commit (opt-in)
-    #[arg(long)]
+    /// The attesting hooks alone (post-commit and post-rewrite): the flag of earlier versions
+    #[arg(long, hide = true)]
     auto_attest: bool,
 }
 
@@ -33,12 +35,16 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     if args.hooks {
         wanted.push(SEND_EMAIL_HOOK);
     }
-    if args.auto_attest {
-        wanted.push(POST_COMMIT_HOOK);
+    if args.hooks || args.auto_attest {
+        wanted.extend([POST_COMMIT_HOOK, POST_REWRITE_HOOK]);
     }
+    let hooks_dir = match wanted.is_empty() {
+        true => PathBuf::new(),
+        false => repo.hooks_dir()?,
+    };
     let hook_paths = wanted
         .iter()
-        .map(|hook| hook_path(repo, hook))
+        .map(|hook| hook_path(&hooks_dir, hook))
         .collect::<Result<Vec<_>, Error>>()?;
     let keyring = workdir.join(KEYRING_PATH);
     let created = !keyring.exists();
@@ -88,7 +94,7 @@ pub fn run(ctx: &Context, repo: &Repo, args: Args) -> Result<i32, Error> {
     let hooks = wanted
         .iter()
         .zip(hook_paths)
-        .map(|(hook, path)| install_hook(hook, &path))
+        .map(|(hook, path)| install_hook(hook, &path, notes_ref))
         .collect::<Result<Vec<_>, Error>>()?;
     ctx.out.result(&Initialized {
         schema_version: 1,
@@ -122,35 +128,60 @@ const SEND_EMAIL_HOOK: HookSpec = HookSpec {
     args: "verify -q --allow-unapproved --mbox \"$1\"",
 };
 
+/// git ignores the exit code of post-commit and post-rewrite; the hooks say so, for whoever
+/// reads them wondering whether a failure could stop a commit.
+const IGNORED_EXIT: &str = concat!(
+    "# git ignores this hook's exit code: the commit stands whatever aiprov says,\n",
+    "# and aiprov says in one line what it could not do.\n",
+);
+
 const POST_COMMIT_HOOK: HookSpec = HookSpec {
     name: "post-commit",
-    what: "attest every new commit",
-    prelude: "",
-    args: "attest -q -y HEAD",
+    what: "attest each new commit from the AI tools' records, or its trailer (an amend or a rebase is post-rewrite's)",
+    prelude: IGNORED_EXIT,
+    args: "-q hook post-commit",
 };
 
-/// Where `.git/hooks/NAME` (or NAME under `core.hooksPath`) is; refused when a hook aiprov did
-/// not write is there.
-fn hook_path(repo: &Repo, hook: &HookSpec) -> Result<PathBuf, Error> {
-    let dir = match repo.config_string("core.hooksPath") {
-        Some(p) => repo.workdir().unwrap_or(repo.git_dir()).join(p),
-        None => repo.git_dir().join("hooks"),
-    };
-    let path = dir.join(hook.name);
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        if !existing.contains(HOOK_MARKER) {
-            return Err(Error::msg(format!(
-                "{} exists and is not aiprov's; not replacing it",
-                path.display()
-            ))
-            .hint(format!("add `aiprov {}` to it yourself", hook.args)));
-        }
-    }
-    Ok(path)
+const POST_REWRITE_HOOK: HookSpec = HookSpec {
+    name: "post-rewrite",
+    what: "attest again the commits git commit --amend and git rebase rewrote whose note no longer declares them, never declaring less than before",
+    // git gives the rewritten commits on standard input, which exec hands on.
+    prelude: IGNORED_EXIT,
+    args: "-q hook post-rewrite \"$@\"",
+};
+
+/// `text` quoted for sh.
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
-/// Writes the hook at `path`, running `aiprov ARGS`.
-fn install_hook(hook: &HookSpec, path: &Path) -> Result<Hook, Error> {
+/// Where NAME is in the hooks directory; refused when a hook aiprov did not write is there,
+/// saying how to run aiprov's from it.
+fn hook_path(dir: &Path, hook: &HookSpec) -> Result<PathBuf, Error> {
+    let path = dir.join(hook.name);
+    let Ok(existing) = std::fs::read_to_string(&path) else {
+        return Ok(path);
+    };
+    if existing.contains(HOOK_MARKER) {
+        return Ok(path);
+    }
+    let hint = if existing.contains("pre-commit.com") {
+        "it is the pre-commit framework's: add aiprov's hooks to .pre-commit-config.yaml instead (docs/contributors.md, \"Hooks\")".to_string()
+    } else {
+        format!(
+            "to run aiprov's from it, add the line `aiprov {}` to it; or move it away and run this again",
+            hook.args
+        )
+    };
+    Err(Error::msg(format!(
+        "{} exists and is not aiprov's; not replacing it",
+        path.display()
+    ))
+    .hint(hint))
+}
+
+/// Writes the hook at `path`, running `aiprov ARGS` on the notes ref `init` set up.
+fn install_hook(hook: &HookSpec, path: &Path, notes_ref: &str) -> Result<Hook, Error> {
     let HookSpec {
         name,
         what,
@@ -158,10 +189,14 @@ fn install_hook(hook: &HookSpec, path: &Path) -> Result<Hook, Error> {
         args,
     } = hook;
     let exe = std::env::current_exe()
-        .map(|p| p.display().to_string().replace('\'', "'\\''"))
+        .map(|p| sh_quote(&p.display().to_string()))
         .unwrap_or_else(|_| "aiprov".into());
+    let notes = match notes_ref == crate::git::notes::DEFAULT_REF {
+        true => String::new(),
+        false => format!("--notes-ref {} ", sh_quote(notes_ref)),
+    };
     let script = format!(
-        "#!/bin/sh\n{HOOK_MARKER}: {what}.\n{prelude}aiprov='{exe}'\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {args}\n"
+        "#!/bin/sh\n{HOOK_MARKER}: {what}.\n{prelude}aiprov={exe}\n[ -x \"$aiprov\" ] || aiprov=aiprov\nexec \"$aiprov\" {notes}{args}\n"
     );
     let dir = path.parent().expect("a hook path has a directory");
     std::fs::create_dir_all(dir)

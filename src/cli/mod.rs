@@ -7,6 +7,7 @@ mod approve;
 mod archive;
 mod attest;
 mod completions;
+mod hook;
 mod init;
 mod keygen;
 mod keyring;
@@ -60,6 +61,8 @@ pub enum Command {
     #[command(subcommand)]
     Keyring(keyring::Command),
     Attest(attest::Args),
+    #[command(subcommand)]
+    Hook(hook::Command),
     Verify(verify::Args),
     Am(am::Args),
     Approve(approve::Args),
@@ -79,13 +82,16 @@ pub enum Command {
 impl Command {
     /// The command's name, as typed, and the output formats it has results in.
     fn formats(&self) -> (&'static str, &'static [Format]) {
-        use Format::{Codequality, Github, Human, Json, Junit, Markdown, Sarif};
+        use Format::{
+            Codequality, Cyclonedx, Github, Human, Json, Junit, Markdown, Sarif, Spdx, Vsa,
+        };
         let both: &'static [Format] = &[Human, Json];
         match self {
             Command::Init(_) => ("init", both),
             Command::Keygen(_) => ("keygen", both),
             Command::Keyring(_) => ("keyring", both),
             Command::Attest(_) => ("attest", both),
+            Command::Hook(_) => ("hook", both),
             // The reports for forges (docs/ci.md).
             Command::Verify(_) => ("verify", &[Human, Json, Sarif, Codequality, Junit, Github]),
             Command::Am(_) => ("am", both),
@@ -94,8 +100,8 @@ impl Command {
             Command::Fetch(_) => ("fetch", both),
             Command::Push(_) => ("push", both),
             Command::Archive(_) => ("archive", both),
-            // Its human output is Markdown.
-            Command::Report(_) => ("report", &[Human, Json, Markdown]),
+            // Its human output is Markdown; a release also has supply-chain documents.
+            Command::Report(_) => ("report", &[Human, Json, Markdown, Vsa, Cyclonedx, Spdx]),
             Command::Policy(_) => ("policy", both),
             // Its verdict is its exit code and one line on stderr.
             #[cfg(feature = "sigstore")]
@@ -119,20 +125,33 @@ fn check_format(command: &Command, format: Format) -> Result<(), Error> {
             .map(|v| v.get_name().to_string())
             .unwrap_or_default()
     };
-    let has: Vec<String> = formats.iter().map(names).collect();
+    let has = one_of(&formats.iter().map(names).collect::<Vec<_>>());
     let hint = match format {
         Format::Markdown => "Markdown is the output of `aiprov report`".to_string(),
+        Format::Vsa | Format::Cyclonedx | Format::Spdx => format!(
+            "--format {} describes a release: `aiprov report RANGE --format {0}`",
+            names(&format)
+        ),
         Format::Sarif | Format::Codequality | Format::Junit | Format::Github => {
             "the reports for forges are outputs of `aiprov verify` (docs/ci.md)".to_string()
         }
-        _ => format!("leave out --format, or use --format {}", has.join(" or ")),
+        _ => format!("leave out --format, or use --format {has}"),
     };
     Err(Error::msg(format!(
         "`aiprov {name}` has no {} output (--format {})",
         names(&format),
-        has.join(" or ")
+        has
     ))
     .hint(hint))
+}
+
+/// Names as a choice: `human or json`, `human, json, sarif or junit`.
+fn one_of(names: &[String]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// Parses the process's command line. A mistake in it is reported as clap reports it (exit
@@ -200,6 +219,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Keygen(args) => keygen::run(&ctx, repo().ok(), args),
         Command::Keyring(cmd) => keyring::run(&ctx, &repo()?, cmd),
         Command::Attest(args) => attest::run(&ctx, &repo()?, args),
+        Command::Hook(cmd) => hook::run(&ctx, repo(), cmd),
         Command::Verify(args) => verify::run(&ctx, repo(), args),
         Command::Am(args) => am::run(&ctx, &repo()?, args),
         Command::Approve(args) => approve::run(&ctx, &repo()?, args),

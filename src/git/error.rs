@@ -40,6 +40,9 @@ pub enum GitError {
     Grafts { path: PathBuf },
     #[error("computing {what}: {reason}")]
     Merge { what: String, reason: String },
+    /// What git or a file git keeps could not tell.
+    #[error("{what}: {reason}")]
+    Unreadable { what: String, reason: String },
     #[error("{what} is {size} bytes, over the limit of {max}")]
     TooLarge {
         what: String,

@@ -7,6 +7,7 @@
 //! automatic merge in `merge.rs`, with `merge_base.rs` (merge bases), `three_way.rs` (a file's
 //! clean merge without a diff) and `merge_batch.rs` (git's merges in the background);
 //! `notes.rs` the notes (with `notes_tree.rs`, the notes tree by git's rules), `config.rs` config and identity, `amend.rs` amending HEAD's message,
+//! `hooks.rs` what git tells its hooks (the hooks directory, HEAD's reflog, a rebase's rewritten list),
 //! `content.rs` contents without a repository, `command.rs` every git process, `error.rs` the
 //! errors. Commits are named by [`CommitId`] (`id.rs`), so that nothing outside this module
 //! names git2; of aiprov, this module uses only the change model.
@@ -18,6 +19,7 @@ mod config;
 mod content;
 mod diff;
 mod error;
+mod hooks;
 mod id;
 mod mailmap;
 mod merge;
@@ -36,6 +38,7 @@ pub use command::{git_command, output_with_input};
 pub use config::default_user_email;
 pub use content::{blob_id, changed_line_numbers, digest_of_buffers};
 pub use error::{Cause, GitError};
+pub use hooks::{parse_rewritten, ReflogEntry};
 pub use id::{CommitId, ParseCommitIdError};
 pub use mailmap::Mailmap;
 pub use range::Target;

@@ -164,6 +164,16 @@ impl Repo {
         Ok(self.parents(id)?.len() > 1)
     }
 
+    /// The full name of the ref a short name such as `v1.1` or `main` resolves to, as git
+    /// resolves it (`refs/tags/v1.1`); `None` for what is not a ref (a commit id, `HEAD~2`).
+    pub fn full_ref_name(&self, name: &str) -> Option<String> {
+        let reference = self.inner.resolve_reference_from_short_name(name).ok()?;
+        reference
+            .name()
+            .filter(|n| n.starts_with("refs/"))
+            .map(str::to_string)
+    }
+
     /// The committer time of a commit, in seconds since the epoch.
     pub fn commit_time(&self, id: CommitId) -> Result<i64> {
         let commit = self

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::Verdict;
+use super::{Tool, Verdict};
 use crate::trailers::{Category, Identity};
 
 /// `predicateType` of a release summary.
@@ -63,6 +63,17 @@ pub struct ReleaseChange {
     /// reports them, `ChangeReport::approvals`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<String>,
+    /// The commit's parents, first parent first: the history a VSA of the revision summarises
+    /// (`report::vsa`). Absent in archives written before aiprov recorded it, as are `tools`
+    /// and `models`; always present (perhaps empty) since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parents: Option<Vec<String>>,
+    /// The AI tools its governing attestation names (empty when none, or unattested).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Tool>>,
+    /// The AI models its governing attestation names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<String>>,
     pub files: Vec<ReleaseFile>,
 }
 

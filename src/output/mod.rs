@@ -4,6 +4,7 @@
 pub mod am;
 pub mod archive;
 pub mod forge;
+pub mod hook;
 pub mod report;
 pub mod setup;
 pub mod show;
@@ -48,6 +49,11 @@ pub enum Format {
     Codequality,
     Junit,
     Github,
+    // `aiprov report`'s supply-chain documents: SLSA verification summaries (JSON Lines), a
+    // CycloneDX BOM and an SPDX document of the AI tools and models used; nothing else has them.
+    Vsa,
+    Cyclonedx,
+    Spdx,
 }
 
 /// When to colour output.

@@ -70,8 +70,8 @@ pub struct Span {
     pub contributor: Contributor,
     /// The model that wrote them, where the record says (`anthropic/claude-opus-4-5`).
     pub model: Option<String>,
-    /// The record's hash of the lines (Agent Trace's `content_hash`, as written), checked
-    /// against the commit's lines where its algorithm is known.
+    /// The record's hash of what was written (Agent Trace's `content_hash`, as written); kept,
+    /// not checked (see [`map_onto`]).
     pub content_hash: Option<String>,
 }
 
@@ -112,65 +112,57 @@ pub struct RecordError {
 pub struct FileMapping {
     /// Added lines the record attributes to AI.
     pub ai_lines: Vec<u32>,
-    /// Lines the record attributes (to AI or not) that this change did not add, lie past the
-    /// end of the file, or whose content hash differs: where record and diff disagree.
-    pub stale: Vec<u32>,
+    /// Where record and diff disagree, as ranges of lines: AI spans of which this change added
+    /// no line (work the record places where the commit did nothing), or past the end of the
+    /// file. A span that holds added lines and some it did not add is no disagreement: an
+    /// agent's edit replaces text with the lines around it.
+    pub stale: Vec<(u32, u32)>,
 }
 
 /// Lays a file's record over the file as the commit has it: `added` are the line numbers
-/// (1-based) the commit added, `lines` the file's lines after the change. A file named without
-/// lines attributes all its added lines to AI.
-pub fn map_onto(record: &FileRecord, added: &[u32], lines: &[&[u8]]) -> FileMapping {
+/// (1-based, ascending) the commit added, `lines` how many lines the file has after it. A file
+/// named without lines attributes all its added lines to AI. The work is bounded by the
+/// number of spans and added lines, whatever lines the spans claim.
+///
+/// A span's `content_hash` is not checked: the writers hash the text the agent inserted (a
+/// fragment of a line, for an edit inside one), so a hash that differs from the lines says
+/// nothing about whether they are the agent's.
+pub fn map_onto(record: &FileRecord, added: &[u32], lines: u32) -> FileMapping {
     let Some(spans) = &record.spans else {
         return FileMapping {
             ai_lines: added.to_vec(),
             stale: Vec::new(),
         };
     };
-    let added_set: BTreeSet<u32> = added.iter().copied().collect();
-    let mut ai = BTreeSet::new();
-    let mut stale = BTreeSet::new();
-    for span in spans {
-        let hash_ok = span
-            .content_hash
-            .as_deref()
-            .and_then(|h| content_hash_matches(h, lines, span.start, span.end))
-            .unwrap_or(true);
-        // Past the end of the file: the first such line stands for all (a span's end is the
-        // record's to choose, so it bounds nothing).
-        let last = lines.len() as u32;
-        if span.end > last {
-            stale.insert(span.start.max(last + 1));
+    let mut intervals = Vec::new();
+    let mut stale = Vec::new();
+    for span in spans.iter().filter(|s| s.contributor.is_ai()) {
+        if span.end > lines {
+            stale.push((span.start.max(lines + 1), span.end));
         }
-        for n in span.start.max(1)..=span.end.min(last) {
-            if !hash_ok {
-                stale.insert(n);
-            } else if added_set.contains(&n) {
-                if span.contributor.is_ai() {
-                    ai.insert(n);
-                }
-            } else if span.contributor.is_ai() {
-                stale.insert(n);
-            }
+        let (start, end) = (span.start.max(1), span.end.min(lines));
+        if start > end {
+            continue;
+        }
+        // The first added line at or after the span's start, and whether it is in the span.
+        let first = added.partition_point(|&n| n < start);
+        match added.get(first) {
+            Some(&n) if n <= end => intervals.push((start, end)),
+            _ => stale.push((start, end)),
         }
     }
-    FileMapping {
-        ai_lines: ai.into_iter().collect(),
-        stale: stale.into_iter().collect(),
+    intervals.sort_unstable();
+    let mut ai_lines = Vec::new();
+    let mut next = intervals.iter().peekable();
+    for &n in added {
+        while next.next_if(|&&(_, end)| end < n).is_some() {}
+        if next.peek().is_some_and(|&&(start, _)| start <= n) {
+            ai_lines.push(n);
+        }
     }
-}
-
-/// Whether `hash` (`sha256:HEX` of the lines `start..=end` joined with `\n`) matches the file;
-/// `None` for an algorithm aiprov does not know, which is not checked.
-fn content_hash_matches(hash: &str, lines: &[&[u8]], start: u32, end: u32) -> Option<bool> {
-    use sha2::{Digest, Sha256};
-    let hex = hash.strip_prefix("sha256:")?;
-    let (s, e) = (start as usize, end as usize);
-    if s == 0 || e < s || e > lines.len() {
-        return Some(false);
-    }
-    let joined = lines[s - 1..e].join(&b'\n');
-    Some(hex::encode(Sha256::digest(&joined)).eq_ignore_ascii_case(hex))
+    stale.sort_unstable();
+    stale.dedup();
+    FileMapping { ai_lines, stale }
 }
 
 /// The records that name each path, in the order given.
@@ -198,47 +190,39 @@ mod tests {
         }
     }
 
-    #[test]
-    fn spans_map_onto_added_lines_and_the_rest_is_stale() {
-        let lines: Vec<&[u8]> = vec![b"a", b"b", b"c", b"d"];
-        let record = FileRecord {
+    fn file(spans: Vec<Span>) -> FileRecord {
+        FileRecord {
             path: "f".into(),
-            spans: Some(vec![
-                span(2, 3, Contributor::Ai),
-                span(4, 4, Contributor::Human),
-                span(9, 9, Contributor::Ai),
-            ]),
-        };
-        let m = map_onto(&record, &[2, 4], &lines);
-        assert_eq!(m.ai_lines, vec![2]);
-        // 3 is AI's by the record but not added here; 9 is past the end of the file.
-        assert_eq!(m.stale, vec![3, 9]);
+            spans: Some(spans),
+        }
+    }
+
+    #[test]
+    fn spans_map_onto_added_lines_and_spans_with_none_are_stale() {
+        let record = file(vec![
+            // Lines 1-3 hold added line 2: an edit with its context, no disagreement.
+            span(1, 3, Contributor::Ai),
+            span(4, 4, Contributor::Human),
+            // Nothing added in 5-6; 9-12 past the end of the 10-line file.
+            span(5, 6, Contributor::Mixed),
+            span(9, 12, Contributor::Unknown),
+        ]);
+        let m = map_onto(&record, &[2, 4, 9], 10);
+        assert_eq!(m.ai_lines, vec![2, 9]);
+        assert_eq!(m.stale, vec![(5, 6), (11, 12)]);
         let whole = FileRecord {
             path: "f".into(),
             spans: None,
         };
-        assert_eq!(map_onto(&whole, &[1, 2], &lines).ai_lines, vec![1, 2]);
+        assert_eq!(map_onto(&whole, &[1, 2], 2).ai_lines, vec![1, 2]);
     }
 
     #[test]
-    fn a_content_hash_that_differs_makes_the_span_stale() {
-        use sha2::{Digest, Sha256};
-        let lines: Vec<&[u8]> = vec![b"x", b"y"];
-        let good = format!("sha256:{}", hex::encode(Sha256::digest(b"x\ny")));
-        let mut s = span(1, 2, Contributor::Ai);
-        s.content_hash = Some(good);
-        let record = FileRecord {
-            path: "f".into(),
-            spans: Some(vec![s.clone()]),
-        };
-        assert_eq!(map_onto(&record, &[1, 2], &lines).ai_lines, vec![1, 2]);
-        s.content_hash = Some(format!("sha256:{}", "0".repeat(64)));
-        let record = FileRecord {
-            path: "f".into(),
-            spans: Some(vec![s]),
-        };
-        let m = map_onto(&record, &[1, 2], &lines);
-        assert!(m.ai_lines.is_empty());
-        assert_eq!(m.stale, vec![1, 2]);
+    fn a_span_as_long_as_it_likes_costs_no_more_than_the_added_lines() {
+        // Ten thousand spans claiming four billion lines each of a short file.
+        let record = file(vec![span(1, u32::MAX, Contributor::Ai); 10_000]);
+        let m = map_onto(&record, &[1, 3], 3);
+        assert_eq!(m.ai_lines, vec![1, 3]);
+        assert_eq!(m.stale, vec![(4, u32::MAX)]);
     }
 }

@@ -1,11 +1,19 @@
 //! Where AI was used across a release: counts by category, by top-level directory, by
 //! MAINTAINERS section and by month, and AI's share of the changed lines. Built from the
 //! summary's records of the changes (`model::ReleaseChange`), so a range and its archive give
-//! the same report. Rendered as JSON, Markdown ([`markdown`]) or one HTML page ([`html`]).
+//! the same report. Rendered as JSON, Markdown ([`markdown`]) or one HTML page ([`html`]); the
+//! same records make the supply-chain documents: SLSA verification summaries ([`vsa`]) and BOMs
+//! of the AI tools and models used ([`cyclonedx`], [`spdx`]).
 
+mod ai_tools;
+pub mod cyclonedx;
 pub mod html;
 mod markdown;
+pub mod origin;
+pub mod spdx;
+pub mod vsa;
 
+pub use ai_tools::NotRecorded;
 pub use markdown::write_markdown;
 
 use std::collections::BTreeMap;
@@ -302,6 +310,9 @@ mod tests {
             research: false,
             attested,
             approvals: Vec::new(),
+            parents: None,
+            tools: None,
+            models: None,
             files: files
                 .iter()
                 .map(|(path, added, ai)| ReleaseFile {

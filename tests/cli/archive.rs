@@ -283,6 +283,44 @@ fn a_release_archive_verifies_with_and_without_the_repository_and_tampering_is_r
         "{doc:#}"
     );
 
+    // A tool the change's attestations do not name is caught offline too; parents that are not
+    // the commit's (what a VSA's history follows) in the repository.
+    let mut tooled = lines.clone();
+    tooled[last] = resign(&lines[last], &r.rita, |s| {
+        s["predicate"]["changes"][0]["tools"] = serde_json::json!([{ "name": "aider" }]);
+    });
+    let path = write_lines(&r, "tooled.jsonl", &tooled);
+    let (code, doc) = verify(&r, &path, Some(&keyring));
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-mismatch".to_string()]),
+        "{doc:#}"
+    );
+    let mut rewired = lines.clone();
+    rewired[last] = resign(&lines[last], &r.rita, |s| {
+        s["predicate"]["changes"][1]["parents"] = serde_json::json!([]);
+    });
+    let path = write_lines(&r, "rewired.jsonl", &rewired);
+    assert_eq!(verify(&r, &path, Some(&keyring)).0, 0);
+    let (code, doc) = verify(&r, &path, None);
+    assert_eq!(
+        (code, codes(&doc)),
+        (1, vec!["archive.summary-mismatch".to_string()]),
+        "{doc:#}"
+    );
+    // An archive of an older aiprov, which recorded no parents, tools or models, still verifies.
+    let mut older = lines.clone();
+    older[last] = resign(&lines[last], &r.rita, |s| {
+        for c in s["predicate"]["changes"].as_array_mut().unwrap() {
+            for field in ["parents", "tools", "models"] {
+                c.as_object_mut().unwrap().remove(field);
+            }
+        }
+    });
+    let path = write_lines(&r, "older.jsonl", &older);
+    assert_eq!(verify(&r, &path, Some(&keyring)).0, 0);
+    assert_eq!(verify(&r, &path, None).0, 0);
+
     // A change dropped from the summary (and its envelope with it) is caught in the repository.
     let victim = r.ai_files[4].0.clone();
     let mut shrunk: Vec<String> = lines.clone();

@@ -12,13 +12,14 @@ use checks::Outcome;
 
 type Check = fn(&[u8]) -> Outcome;
 
-const TARGETS: [(&str, Check); 6] = [
+const TARGETS: [(&str, Check); 7] = [
     ("envelope", checks::envelope),
     ("statement", checks::statement),
     ("trailers", checks::trailers),
     ("mail", checks::mail),
     ("policy", checks::policy),
     ("maintainers", checks::maintainers),
+    ("records", checks::records),
 ];
 
 /// The files of one folder, sorted; none if it does not exist.

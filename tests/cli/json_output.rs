@@ -563,6 +563,7 @@ fn the_examples_of_the_command_schemas_validate_and_the_schemas_refuse_strays() 
         "approve",
         "attest",
         "error",
+        "hook",
         "init",
         "keygen",
         "keyring-edit",

@@ -51,6 +51,7 @@ mod policy_cli;
 mod policy_series;
 mod records;
 mod report;
+mod report_export;
 mod scaling;
 mod signer_identity;
 mod sigstore_bundles;

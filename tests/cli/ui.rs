@@ -253,3 +253,39 @@ fn an_encrypted_key_asks_for_its_passphrase_on_a_terminal_and_says_how_elsewhere
         err.chain()
     );
 }
+
+#[test]
+fn attest_from_records_that_disagree_with_the_diff_asks_before_signing() {
+    let (f, key) = repository();
+    let repo = Repo::discover(&f.repo).expect("the repository");
+    // An Agent Trace record of work on top of HEAD~1 (the parent of HEAD, "Add b") that names
+    // a.c, which HEAD does not change; b.c is in no record.
+    let parent = f.git(&["rev-parse", "HEAD~1"]).trim().to_string();
+    f.write(
+        ".agent-trace/traces.jsonl",
+        format!(
+            r#"{{"version":"0.1.0","id":"550e8400-e29b-41d4-a716-446655440000","timestamp":"2026-01-25T10:00:00Z","vcs":{{"type":"git","revision":"{parent}"}},"files":[{{"path":"a.c","conversations":[{{"contributor":{{"type":"ai"}},"ranges":[{{"start_line":1,"end_line":1}}]}}]}}]}}"#
+        ) + "\n",
+    );
+    let head_rev = ["HEAD".to_string()];
+    let options = aiprov::app::attest::Options {
+        rules: Vec::new(),
+        from: vec![aiprov::app::attest::RecordSource::Auto],
+        ..attest_options(&head_rev, &key)
+    };
+    let head = repo.commit_id("HEAD").expect("HEAD");
+    let terminal = Captured::interactive(&["n"]);
+    let err = aiprov::app::attest::attest(&repo, options, &ui(&terminal, Format::Human))
+        .err()
+        .expect("refused");
+    assert_eq!(err.chain()[0], "not signed");
+    insta::assert_snapshot!(terminal.stderr_text(), @r"
+    warning: records and diff disagree: b.c: no record names it (agent-trace (.agent-trace/traces.jsonl)): declared as no AI use
+    Sign the declaration as planned? [Y/n]
+    ");
+    assert_eq!(
+        notes::read_note(&repo, notes::DEFAULT_REF, head).expect("notes"),
+        None,
+        "nothing was signed"
+    );
+}
