@@ -115,15 +115,7 @@ fn short(id: &str) -> &str {
 }
 
 fn python() -> PathBuf {
-    let path = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    assert!(
-        path.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does) to install jsonschema and xmlschema",
-        path.display()
-    );
-    path
+    common::venv_bin("python")
 }
 
 /// The directory of the published schemas: `AIPROV_FORGE_SCHEMAS`, or fetched by

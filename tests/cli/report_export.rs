@@ -23,15 +23,7 @@ use sha2::{Digest, Sha256};
 const REPOSITORY: &str = "https://git.example.org/project.git";
 
 fn python() -> PathBuf {
-    let path = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    assert!(
-        path.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does) to install the validators",
-        path.display()
-    );
-    path
+    common::venv_bin("python")
 }
 
 /// Runs a Python validator of tests/interop/ on `doc`; its exit code and output.
