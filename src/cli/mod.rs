@@ -82,7 +82,9 @@ pub enum Command {
 impl Command {
     /// The command's name, as typed, and the output formats it has results in.
     fn formats(&self) -> (&'static str, &'static [Format]) {
-        use Format::{Cyclonedx, Human, Json, Markdown, Spdx, Vsa};
+        use Format::{
+            Codequality, Cyclonedx, Github, Human, Json, Junit, Markdown, Sarif, Spdx, Vsa,
+        };
         let both: &'static [Format] = &[Human, Json];
         match self {
             Command::Init(_) => ("init", both),
@@ -90,7 +92,8 @@ impl Command {
             Command::Keyring(_) => ("keyring", both),
             Command::Attest(_) => ("attest", both),
             Command::Hook(_) => ("hook", both),
-            Command::Verify(_) => ("verify", both),
+            // The reports for forges (docs/ci.md).
+            Command::Verify(_) => ("verify", &[Human, Json, Sarif, Codequality, Junit, Github]),
             Command::Am(_) => ("am", both),
             Command::Approve(_) => ("approve", both),
             Command::Show(_) => ("show", both),
@@ -122,21 +125,33 @@ fn check_format(command: &Command, format: Format) -> Result<(), Error> {
             .map(|v| v.get_name().to_string())
             .unwrap_or_default()
     };
-    let has: Vec<String> = formats.iter().map(names).collect();
+    let has = one_of(&formats.iter().map(names).collect::<Vec<_>>());
     let hint = match format {
         Format::Markdown => "Markdown is the output of `aiprov report`".to_string(),
         Format::Vsa | Format::Cyclonedx | Format::Spdx => format!(
             "--format {} describes a release: `aiprov report RANGE --format {0}`",
             names(&format)
         ),
-        _ => format!("leave out --format, or use --format {}", has.join(" or ")),
+        Format::Sarif | Format::Codequality | Format::Junit | Format::Github => {
+            "the reports for forges are outputs of `aiprov verify` (docs/ci.md)".to_string()
+        }
+        _ => format!("leave out --format, or use --format {has}"),
     };
     Err(Error::msg(format!(
         "`aiprov {name}` has no {} output (--format {})",
         names(&format),
-        has.join(" or ")
+        has
     ))
     .hint(hint))
+}
+
+/// Names as a choice: `human or json`, `human, json, sarif or junit`.
+fn one_of(names: &[String]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// Parses the process's command line. A mistake in it is reported as clap reports it (exit

@@ -110,6 +110,12 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
             write_markdown(&mut out, &AiReport::new(release, &changes))?;
             out.flush()?;
         }
+        // `aiprov verify`'s, refused before the command runs (`Command::formats`).
+        Format::Sarif | Format::Codequality | Format::Junit | Format::Github => {
+            return Err(Error::msg(
+                "`aiprov report` has no report for forges: they are `aiprov verify`'s",
+            ));
+        }
     }
     Ok(0)
 }

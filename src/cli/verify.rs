@@ -9,7 +9,8 @@ use crate::app::Error;
 use crate::finding::{Code, Severity};
 use crate::git::{notes, Repo};
 use crate::model::{ChangeReport, Verdict};
-use crate::output::report::Printer;
+use crate::output::forge::{ReportFile, Reports};
+use crate::output::Format;
 
 /// Verify the attestations of commits or patch mails: signatures, coverage, trailers, sign-offs
 #[derive(Debug, clap::Args)]
@@ -32,6 +33,11 @@ pub struct Args {
     /// on stderr naming who could give it: what a contributor checks before sending
     #[arg(long, conflicts_with = "archive")]
     allow_unapproved: bool,
+    /// Also write the report as FORMAT (json, sarif, codequality, junit, markdown) to PATH,
+    /// besides what --format prints (repeatable); markdown, the table for a CI job summary, is
+    /// appended to PATH
+    #[arg(long, value_name = "FORMAT=PATH", conflicts_with = "archive")]
+    report_file: Vec<ReportFile>,
     #[command(flatten)]
     trust: TrustArgs,
     #[command(flatten)]
@@ -47,7 +53,16 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
         jobs: args.jobs.jobs,
         notes_ref: &ctx.notes_ref,
     };
-    let mut printer = Printer::new(&ctx.out);
+    let specs = if args.revs.is_empty() {
+        vec!["HEAD".to_string()]
+    } else {
+        args.revs.clone()
+    };
+    let title = match &args.mbox {
+        Some(path) => format!("aiprov verify --mbox {}", path.display()),
+        None => format!("aiprov verify {}", specs.join(" ")),
+    };
+    let mut reports = Reports::new(&ctx.out, &title, &args.report_file)?;
     let mut unapproved = Vec::new();
     let mut let_through = |mut r: ChangeReport| {
         if args.allow_unapproved && awaits_approval(&mut r) {
@@ -64,31 +79,26 @@ pub fn run(ctx: &Context, repo: Result<Repo, Error>, args: Args) -> Result<i32, 
         };
         let mails = read_mbox(path)?;
         verify_series(repo.as_ref(), &mails, &options, &ctx.out, |r| {
-            Ok(printer.add(let_through(r))?)
+            Ok(reports.add(let_through(r))?)
         })?;
     } else {
-        let specs = if args.revs.is_empty() {
-            vec!["HEAD".to_string()]
-        } else {
-            args.revs
-        };
         let repo = repo?;
         let mut missing = 0;
         verify_range(&repo, &specs, &options, &ctx.out, |r| {
             missing += usize::from(r.findings.iter().any(|f| f.code == Code::SignatureMissing));
-            Ok(printer.add(let_through(r))?)
+            Ok(reports.add(let_through(r))?)
         })?;
         if missing > 0 && !notes::exists(&repo, &ctx.notes_ref)? {
             ctx.out.warn(no_notes_hint(&repo, &ctx.notes_ref));
         }
-        if printer.is_empty() {
+        if reports.is_empty() {
             ctx.out.warn(format!(
                 "{} names no commits: nothing was verified",
                 specs.join(" ")
             ));
         }
     }
-    let code = printer.finish()?;
+    let code = reports.finish()?;
     if !unapproved.is_empty() {
         note_unapproved(ctx, &unapproved)?;
     }
@@ -157,6 +167,12 @@ fn verify_archive(
     path: &std::path::Path,
     args: &Args,
 ) -> Result<i32, Error> {
+    if !matches!(ctx.out.format, Format::Human | Format::Json) {
+        return Err(Error::msg(
+            "`aiprov verify --archive` has no report for forges: its report is a release's (--format human or json)",
+        )
+        .hint("verify the range itself for SARIF, Code Quality, JUnit or GitHub annotations: `aiprov verify A..B --format sarif`"));
+    }
     let request = crate::app::verify_archive::Request {
         path,
         options: crate::app::release::Options {

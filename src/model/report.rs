@@ -52,6 +52,11 @@ pub struct ChangeReport {
     #[serde(skip)]
     pub label: Option<String>,
     pub title: String,
+    /// The first file the change touches that is still there after it (else the first it
+    /// deletes): where the reports that must place every finding in a file (SARIF, Code
+    /// Quality) put those about the whole change (`docs/ci.md`).
+    #[serde(skip)]
+    pub first_file: Option<String>,
     pub verdict: Verdict,
     pub findings: Vec<Finding>,
     #[serde(default)]

@@ -3,6 +3,7 @@
 
 pub mod am;
 pub mod archive;
+pub mod forge;
 pub mod hook;
 pub mod report;
 pub mod setup;
@@ -42,6 +43,12 @@ pub enum Format {
     Json,
     // `aiprov report`'s Markdown; other commands print for people as with `human`.
     Markdown,
+    // `aiprov verify`'s reports for forges (`output::forge`, docs/ci.md): SARIF 2.1.0 for GitHub
+    // code scanning, GitLab Code Quality, JUnit XML, GitHub Actions workflow commands.
+    Sarif,
+    Codequality,
+    Junit,
+    Github,
     // `aiprov report`'s supply-chain documents: SLSA verification summaries (JSON Lines), a
     // CycloneDX BOM and an SPDX document of the AI tools and models used; nothing else has them.
     Vsa,

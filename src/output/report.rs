@@ -2,13 +2,13 @@
 
 use std::io::{self, Write};
 
-use super::{Output, DIM, ERROR, GOOD, WARNING};
+use super::{Format, Output, DIM, ERROR, GOOD, WARNING};
 use crate::finding::{Finding, Severity};
 use crate::model::{ChangeReport, Report, Verdict, REPORT_SCHEMA_VERSION};
 use crate::text::printable;
 
 /// Commit ids and keyids are shown abbreviated; mail ids as they are.
-fn short(id: &str) -> &str {
+pub(crate) fn short(id: &str) -> &str {
     if id.len() >= 40 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         &id[..12]
     } else {
@@ -116,7 +116,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn count(&mut self, verdict: Verdict) {
+    pub(crate) fn count(&mut self, verdict: Verdict) {
         match verdict {
             Verdict::Pass => self.pass += 1,
             Verdict::Fail => self.fail += 1,
@@ -124,7 +124,7 @@ impl Tally {
         }
     }
 
-    fn verdict(&self) -> Verdict {
+    pub(crate) fn verdict(&self) -> Verdict {
         if self.fail > 0 {
             Verdict::Fail
         } else {
@@ -194,35 +194,23 @@ impl<'o> Printer<'o> {
         let out = self.out;
         // One write per change: standard output may flush at every line.
         let mut text = Vec::new();
-        if out.json() {
-            if self.kept.is_none() {
-                self.write_json(&mut text, &report)?;
+        let shown = !out.quiet || report.verdict == Verdict::Fail;
+        match out.format {
+            Format::Json if self.kept.is_none() => {
+                write_json_change(&mut text, self.is_empty(), &report)?
             }
-        } else if !out.quiet || report.verdict == Verdict::Fail {
-            write_change(&mut text, &report, out.verbose)?;
+            Format::Human | Format::Markdown if shown => {
+                write_change(&mut text, &report, out.verbose)?
+            }
+            Format::Github if shown => super::forge::write_annotations(&mut text, &report)?,
+            // Nothing yet: kept for the caller's JSON, or a document written whole at the end
+            // (`forge::Reports`).
+            _ => {}
         }
         out.stdout().write_all(&text)?;
         self.tally.count(report.verdict);
         if let Some(kept) = &mut self.kept {
             kept.push(report);
-        }
-        Ok(())
-    }
-
-    /// One change of the JSON report, after the document's opening or the change before.
-    fn write_json(&self, text: &mut Vec<u8>, report: &ChangeReport) -> io::Result<()> {
-        if self.is_empty() {
-            write!(
-                text,
-                "{{\n  \"schemaVersion\": {REPORT_SCHEMA_VERSION},\n  \"changes\": [\n"
-            )?;
-        } else {
-            writeln!(text, ",")?;
-        }
-        let json = serde_json::to_string_pretty(report)?;
-        for (i, line) in json.lines().enumerate() {
-            let newline = if i == 0 { "" } else { "\n" };
-            write!(text, "{newline}    {line}")?;
         }
         Ok(())
     }
@@ -238,9 +226,8 @@ impl<'o> Printer<'o> {
         let out = self.out;
         let failed = self.tally.verdict() == Verdict::Fail;
         if out.json() && self.kept.is_none() && !self.is_empty() {
-            let verdict = serde_json::to_string(&self.tally.verdict())?;
             let mut stdout = out.stdout();
-            writeln!(stdout, "\n  ],\n  \"verdict\": {verdict}\n}}")?;
+            write_json_end(&mut stdout, self.tally.verdict())?;
             stdout.flush()?;
         } else {
             let report = self.finish_report()?;
@@ -251,14 +238,47 @@ impl<'o> Printer<'o> {
         Ok(i32::from(failed))
     }
 
-    /// The report of a printer that kept its changes (else without them): for people, its
-    /// summary line is printed; JSON is left to the caller.
+    /// The report of a printer that kept its changes (else without them): for people (and in
+    /// GitHub's log), its summary line is printed; JSON and the documents for forges are left to
+    /// the caller.
     pub fn finish_report(self) -> io::Result<Report> {
-        if !self.out.json() {
+        if matches!(
+            self.out.format,
+            Format::Human | Format::Markdown | Format::Github
+        ) {
             let mut out = self.out.stdout();
             write_summary(&mut out, &self.tally)?;
             out.flush()?;
         }
         Ok(Report::new(self.kept.unwrap_or_default()))
     }
+}
+
+/// One change of the JSON report written change by change, after the document's opening
+/// (`first`) or the change before.
+pub(crate) fn write_json_change(
+    text: &mut Vec<u8>,
+    first: bool,
+    report: &ChangeReport,
+) -> io::Result<()> {
+    if first {
+        write!(
+            text,
+            "{{\n  \"schemaVersion\": {REPORT_SCHEMA_VERSION},\n  \"changes\": [\n"
+        )?;
+    } else {
+        writeln!(text, ",")?;
+    }
+    let json = serde_json::to_string_pretty(report)?;
+    for (i, line) in json.lines().enumerate() {
+        let newline = if i == 0 { "" } else { "\n" };
+        write!(text, "{newline}    {line}")?;
+    }
+    Ok(())
+}
+
+/// The end of a JSON report written change by change: its verdict, after its changes.
+pub(crate) fn write_json_end(out: &mut (impl Write + ?Sized), verdict: Verdict) -> io::Result<()> {
+    let verdict = serde_json::to_string(&verdict)?;
+    writeln!(out, "\n  ],\n  \"verdict\": {verdict}\n}}")
 }

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::ai_tools::{release_date, used, Kind, NotRecorded, Used};
-use super::origin::{release_name, repository_name, Origin};
+use super::origin::{release_names, Origin};
 use crate::model::{Release, ReleaseChange};
 
 /// The CycloneDX version written.
@@ -87,13 +87,7 @@ pub fn bom(
     changes: &[ReleaseChange],
     origin: &Origin,
 ) -> Result<Bom, NotRecorded> {
-    let version = release_name(release);
-    let name = origin
-        .repository
-        .as_deref()
-        .and_then(repository_name)
-        .unwrap_or(&version)
-        .to_string();
+    let (version, name) = release_names(release, origin);
     let mut properties = vec![
         property("aiprov:range", &release.range),
         property("aiprov:commit", &release.commit),

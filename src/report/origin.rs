@@ -38,6 +38,19 @@ pub fn release_name(release: &Release) -> String {
     }
 }
 
+/// The release's version (its range's tip, as named) and the project's name (the repository's,
+/// else the version), as the BOMs name them.
+pub fn release_names(release: &Release, origin: &Origin) -> (String, String) {
+    let version = release_name(release);
+    let name = origin
+        .repository
+        .as_deref()
+        .and_then(repository_name)
+        .unwrap_or(&version)
+        .to_string();
+    (version, name)
+}
+
 /// A remote's URL as a URL that can be published: git's scp-like `user@host:path` becomes
 /// `ssh://user@host/path`, an absolute path `file:///path`, and an http(s) URL loses any
 /// `user:token@` it carries. `None` for a relative path, which names nothing elsewhere.

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::ai_tools::{release_date, used, Kind, NotRecorded, Used};
-use super::origin::{release_name, repository_name, Origin};
+use super::origin::{release_names, Origin};
 use crate::model::{Release, ReleaseChange};
 
 #[derive(Debug, Serialize)]
@@ -63,13 +63,7 @@ pub fn document(
     changes: &[ReleaseChange],
     origin: &Origin,
 ) -> Result<Document, NotRecorded> {
-    let version = release_name(release);
-    let name = origin
-        .repository
-        .as_deref()
-        .and_then(repository_name)
-        .unwrap_or(&version)
-        .to_string();
+    let (version, name) = release_names(release, origin);
     let subject = Package {
         spdx_id: RELEASE_ID.into(),
         name: name.clone(),

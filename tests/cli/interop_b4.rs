@@ -9,16 +9,7 @@ use std::path::PathBuf;
 use common::{git, Fixture};
 
 fn b4() -> PathBuf {
-    let python = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    let b4 = python.with_file_name("b4");
-    assert!(
-        b4.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does)",
-        b4.display()
-    );
-    b4
+    common::venv_bin("b4")
 }
 
 #[test]

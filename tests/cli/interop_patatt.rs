@@ -7,18 +7,7 @@ use std::process::{Command, Output};
 
 use aiprov::mail::patatt::{verify_mail, PatattKeyring, PatattVerdict};
 
-fn venv_bin(name: &str) -> PathBuf {
-    let python = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    let path = python.with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does) to install patatt",
-        path.display()
-    );
-    path
-}
+use crate::common;
 
 /// Hermetic: HOME and patatt's data directory in the temp dir, no global or system git config.
 fn cmd(program: impl AsRef<std::ffi::OsStr>, tmp: &Path, repo: &Path) -> Command {
@@ -61,7 +50,7 @@ impl Setup {
     }
 
     fn patatt(&self, args: &[&str]) -> Command {
-        let mut c = cmd(venv_bin("patatt"), self.tmp.path(), &self.repo);
+        let mut c = cmd(common::venv_bin("patatt"), self.tmp.path(), &self.repo);
         c.args(args);
         c
     }

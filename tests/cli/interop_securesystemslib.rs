@@ -13,15 +13,7 @@ use serde_json::Value;
 const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
 
 fn python() -> PathBuf {
-    let path = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    assert!(
-        path.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does) to install securesystemslib",
-        path.display()
-    );
-    path
+    common::venv_bin("python")
 }
 
 fn script() -> &'static str {

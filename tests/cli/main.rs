@@ -22,6 +22,7 @@ mod digest_vs_git;
 mod docs_examples;
 mod example;
 mod faults;
+mod forge_formats;
 mod fuzz_corpus;
 mod fuzz_regressions;
 mod github_action;

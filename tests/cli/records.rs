@@ -213,20 +213,6 @@ fn an_unknown_source_is_refused_with_the_list() {
     );
 }
 
-/// agent-trace-cli (PyPI, installed by scripts/setup-python), the real Agent Trace writer.
-fn agent_trace_bin() -> std::path::PathBuf {
-    let python = std::env::var_os("AIPROV_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python").into());
-    let bin = python.with_file_name("agent-trace");
-    assert!(
-        bin.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does)",
-        bin.display()
-    );
-    bin
-}
-
 /// Drives agent-trace-cli as Claude Code does: after the agent wrote `path` (whole, with
 /// `content`), a PostToolUse event on the standard input of `agent-trace record`. Returns the
 /// traces file it keeps (under its own home, not in the repository).
@@ -249,7 +235,7 @@ fn agent_wrote(f: &Fixture, path: &str, content: &str) -> std::path::PathBuf {
         "tool_use_id": format!("toolu_{}", path.len()),
     });
     let run = |args: &[&str], stdin: &[u8]| {
-        let mut c = std::process::Command::new(agent_trace_bin());
+        let mut c = std::process::Command::new(common::venv_bin("agent-trace"));
         c.args(args)
             .current_dir(&f.repo)
             .env("HOME", f.home())

@@ -23,15 +23,7 @@ use sha2::{Digest, Sha256};
 const REPOSITORY: &str = "https://git.example.org/project.git";
 
 fn python() -> PathBuf {
-    let path = std::env::var_os("AIPROV_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
-    assert!(
-        path.exists(),
-        "{} does not exist: run scripts/setup-python (scripts/test does) to install the validators",
-        path.display()
-    );
-    path
+    common::venv_bin("python")
 }
 
 /// Runs a Python validator of tests/interop/ on `doc`; its exit code and output.
@@ -560,7 +552,7 @@ fn supply_chain_formats_are_refused_where_they_mean_nothing() {
     exit: 2
     --- stdout
     --- stderr
-    error: `aiprov verify` has no vsa output (--format human or json)
+    error: `aiprov verify` has no vsa output (--format human, json, sarif, codequality, junit or github)
     hint: --format vsa describes a release: `aiprov report RANGE --format vsa`
     ");
     let outcome = f.outcome(f.aiprov().args(["show", "--format=cyclonedx"]));

@@ -348,3 +348,19 @@ pub fn skeleton_tree(project: &str) -> PathBuf {
     );
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
+
+/// A program of the Python venv the interop tests use (`AIPROV_PYTHON`'s directory, else this
+/// checkout's `.venv`, which scripts/setup-python makes): `python`, `b4`, `patatt`, `pre-commit`,
+/// `agent-trace`. A missing one is a failure that says how to install it, never a skip.
+pub fn venv_bin(name: &str) -> PathBuf {
+    let python = std::env::var_os("AIPROV_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python")));
+    let path = python.with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} does not exist: run scripts/setup-python (scripts/test does) to install the interop tools",
+        path.display()
+    );
+    path
+}
