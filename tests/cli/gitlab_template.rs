@@ -8,20 +8,20 @@
 //! Code Quality and JUnit reports the job declares.
 
 use crate::common;
-use crate::github_action::{debug_build_dir, path, python, World};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{git, lines};
+use common::git;
+use common::pull_request::{approved_topic, bad_topic, debug_build_dir, path, World, PR};
 use serde_json::Value;
 
 const TEMPLATE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/ci/gitlab/aiprov.gitlab-ci.yml"
 );
-const SOB: &str = "Signed-off-by: Alice Author <alice@example.org>";
-const IID: u64 = 7;
+/// The merge request's IID.
+const IID: u64 = PR;
 
 /// A project's URL as GitLab's variables give it: the bare repository without `.git`.
 fn url(bare: &Path) -> String {
@@ -63,6 +63,7 @@ fn project_dir_at(w: &World, project: &Path, sha: &str) -> PathBuf {
     }
     let present = common::git_cmd(&dir)
         .args(["cat-file", "-e", &format!("{sha}^{{commit}}")])
+        .stderr(std::process::Stdio::null())
         .status()
         .expect("run git")
         .success();
@@ -129,7 +130,7 @@ fn run_job(w: &World, dir: &Path, project: &Path, extra: &[(&str, &str)]) -> Job
     for (k, v) in extra {
         variables.push((k, v.to_string()));
     }
-    let mut c = Command::new(python());
+    let mut c = Command::new(common::venv_bin("python"));
     common::hermetic(&mut c, &w.f.repo);
     c.arg(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -164,22 +165,6 @@ fn run_job(w: &World, dir: &Path, project: &Path, extra: &[(&str, &str)]) -> Job
     }
 }
 
-/// The contributor's merge request: a 60-line AI fix of `src/ring.c` that needs the
-/// maintainer's approval, given in the target project only; its id.
-fn approved_merge_request(w: &World) -> String {
-    let fix = w.commit(
-        &[(
-            "src/ring.c",
-            lines("int ring", 40) + &lines("int ring fixed", 60),
-        )],
-        &format!("ring: fix the bounds\n\nAI-used-for: code\n{SOB}"),
-    );
-    w.attest();
-    w.push_to_fork();
-    w.approve_in_base(&fix);
-    fix
-}
-
 /// The Code Quality report is GitLab's documented format (by the validator of
 /// `forge_formats.rs`).
 fn assert_codequality(doc: &Value) {
@@ -202,14 +187,14 @@ fn assert_junit(xml: &str, cases: usize, failures: usize) {
 #[test]
 fn a_merge_request_pipeline_in_the_target_project_verifies_with_both_projects_notes() {
     let w = World::new();
-    approved_merge_request(&w);
+    approved_topic(&w, true);
     let dir = project_dir(&w, &w.base);
     let job = run_job(&w, &dir, &w.base, &[]);
 
     assert_eq!(job.code(), 0, "{:#}", job.result);
     assert_eq!(job.codequality(), serde_json::json!([]));
     assert_codequality(&job.codequality());
-    assert_junit(&job.junit(), 1, 0);
+    assert_junit(&job.junit(), 2, 0);
 }
 
 #[test]
@@ -217,7 +202,7 @@ fn a_merged_results_pipeline_verifies_the_merge_requests_commits_not_the_merge()
     // There CI_COMMIT_SHA is the merge GitLab made, the head is
     // CI_MERGE_REQUEST_SOURCE_BRANCH_SHA.
     let w = World::new();
-    let fix = approved_merge_request(&w);
+    let head = approved_topic(&w, true);
     let merge = w.open_pull_request();
     let dir = project_dir_at(&w, &w.base, &merge);
     let job = run_job(
@@ -227,53 +212,30 @@ fn a_merged_results_pipeline_verifies_the_merge_requests_commits_not_the_merge()
         &[
             ("CI_MERGE_REQUEST_EVENT_TYPE", "merged_result"),
             ("CI_COMMIT_SHA", &merge),
-            ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", &fix),
+            ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", &head),
         ],
     );
 
     assert_eq!(job.code(), 0, "{:#}", job.result);
-    assert_junit(&job.junit(), 1, 0);
+    assert_junit(&job.junit(), 2, 0);
     assert!(job.junit().contains("ring: fix the bounds"));
 }
 
 #[test]
 fn a_merge_request_pipeline_in_the_fork_fetches_the_target_projects_approval() {
     let w = World::new();
-    approved_merge_request(&w);
+    approved_topic(&w, true);
     let dir = project_dir(&w, &w.fork);
     let job = run_job(&w, &dir, &w.fork, &[]);
 
     assert_eq!(job.code(), 0, "{:#}", job.result);
-    assert_junit(&job.junit(), 1, 0);
-}
-
-/// An unattested commit on top of an attested one whose file changed after it was attested.
-fn bad_merge_request(w: &World) {
-    let tidy = w.commit(
-        &[("src/ring.c", lines("int ring", 98) + "int ring tidied\n")],
-        &format!("ring: tidy\n\nAI-used-for: code\n{SOB}"),
-    );
-    w.attest();
-    git(&w.contributor, &["reset", "-q", "--hard", "HEAD~1"]);
-    let forged = w.commit(
-        &[("src/ring.c", lines("int ring", 98) + "int ring forged\n")],
-        &format!("ring: tidy\n\nAI-used-for: code\n{SOB}"),
-    );
-    git(
-        &w.contributor,
-        &["notes", "--ref=aiprov", "copy", &tidy, &forged],
-    );
-    w.commit(
-        &[("src/net.c", lines("int net", 5))],
-        &format!("net: add a driver\n\n{SOB}"),
-    );
-    w.push_to_fork();
+    assert_junit(&job.junit(), 2, 0);
 }
 
 #[test]
 fn findings_fail_the_job_with_both_reports_written() {
     let w = World::new();
-    bad_merge_request(&w);
+    bad_topic(&w);
     let dir = project_dir(&w, &w.base);
     let job = run_job(&w, &dir, &w.base, &[]);
 
@@ -293,7 +255,7 @@ fn findings_fail_the_job_with_both_reports_written() {
 #[test]
 fn fail_on_never_reports_without_failing() {
     let w = World::new();
-    bad_merge_request(&w);
+    bad_topic(&w);
     let dir = project_dir(&w, &w.base);
     let job = run_job(&w, &dir, &w.base, &[("AIPROV_FAIL_ON", "never")]);
 
@@ -304,7 +266,7 @@ fn fail_on_never_reports_without_failing() {
 #[test]
 fn the_job_runs_only_in_merge_request_pipelines() {
     let w = World::new();
-    let out = Command::new(python())
+    let out = Command::new(common::venv_bin("python"))
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/interop/gitlab_runner.py"

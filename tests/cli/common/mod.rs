@@ -1,6 +1,7 @@
 //! Shared by the end-to-end tests: hermetic git, fixture repositories, running the binary.
 #![allow(dead_code)]
 
+pub mod pull_request;
 pub mod release;
 pub mod snapshot;
 
