@@ -1,8 +1,9 @@
 //! The GitHub Action (`action.yml`) run for real, offline, as GitHub runs it on a pull request
-//! from a fork: a base repository whose keyring trusts the contributor and a maintainer, a fork
-//! holding the contributor's commits and attestations, the maintainer's approval pushed to the
-//! base repository's notes, GitHub's `refs/pull/N/head` and `refs/pull/N/merge`, and a workspace
-//! checked out at the merge ref with full history, as actions/checkout leaves it. The event is
+//! from a fork (`common/pull_request.rs`): a base repository whose keyring trusts the
+//! contributor and a maintainer, a fork holding the contributor's commits and attestations, the
+//! maintainer's approval pushed to the base repository's notes, GitHub's `refs/pull/N/head` and
+//! `refs/pull/N/merge`, and a workspace checked out at the merge ref with full history, as
+//! actions/checkout leaves it. The event is
 //! GitHub's own `pull_request` `opened` payload (@octokit/webhooks-examples), with only what names
 //! the repositories and commits rewritten. `tests/interop/github_runner.py` runs the steps as the
 //! runner does (contexts, bash template, file commands, workflow commands); the tests check the

@@ -1,5 +1,5 @@
 //! The GitLab CI template (`ci/gitlab/aiprov.gitlab-ci.yml`) run for real, offline, on a merge
-//! request from a fork: the repositories of `github_action.rs` (a target project whose keyring
+//! request from a fork: the repositories of `common/pull_request.rs` (a target project whose keyring
 //! trusts the contributor and a maintainer, a fork with the contributor's commits and
 //! attestations, the maintainer's approval in the target's notes), a project directory cloned as
 //! GitLab Runner clones it for a merge request pipeline (`GIT_DEPTH: 0`, the head detached), and
