@@ -40,9 +40,10 @@ pub enum GitError {
     Grafts { path: PathBuf },
     #[error("computing {what}: {reason}")]
     Merge { what: String, reason: String },
-    /// What git or a file git keeps could not tell.
+    /// What git failed at (its own words as the reason), or what a file git keeps could not
+    /// tell.
     #[error("{what}: {reason}")]
-    Unreadable { what: String, reason: String },
+    Git { what: String, reason: String },
     #[error("{what} is {size} bytes, over the limit of {max}")]
     TooLarge {
         what: String,
@@ -51,8 +52,6 @@ pub enum GitError {
     },
     #[error("the notes ref {notes_ref} is locked ({lock} exists): another git or aiprov is writing it, or one was killed while writing (remove the lock if none is running)")]
     NotesLocked { notes_ref: String, lock: PathBuf },
-    #[error("{what}: {message}")]
-    Command { what: String, message: String },
 }
 
 /// What libgit2 said went wrong, as the cause of a [`GitError`]: its message, without naming

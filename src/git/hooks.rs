@@ -23,7 +23,7 @@ impl Repo {
     /// directory all work trees share, never `.git/worktrees/NAME/hooks`.
     pub fn hooks_dir(&self) -> Result<PathBuf> {
         let dir = self.workdir().unwrap_or(self.git_dir());
-        let failed = |reason: String| GitError::Unreadable {
+        let failed = |reason: String| GitError::Git {
             what: "the hooks directory (git rev-parse --git-path hooks)".into(),
             reason,
         };
@@ -51,7 +51,7 @@ impl Repo {
     pub fn head_reflog(&self) -> Result<Option<ReflogEntry>> {
         use std::io::{Read, Seek, SeekFrom};
         let path = self.git_dir().join("logs/HEAD");
-        let unreadable = |e: std::io::Error| GitError::Unreadable {
+        let unreadable = |e: std::io::Error| GitError::Git {
             what: path.display().to_string(),
             reason: e.to_string(),
         };
@@ -90,14 +90,14 @@ impl Repo {
             let path = dir.join(file);
             match std::fs::read(&path) {
                 Ok(text) => {
-                    return parse_rewritten(&text).map_err(|reason| GitError::Unreadable {
+                    return parse_rewritten(&text).map_err(|reason| GitError::Git {
                         what: path.display().to_string(),
                         reason,
                     })
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
-                    return Err(GitError::Unreadable {
+                    return Err(GitError::Git {
                         what: path.display().to_string(),
                         reason: e.to_string(),
                     })

@@ -26,9 +26,9 @@ impl Repo {
             .arg(self.git_dir())
             .args(args)
             .output()
-            .map_err(|e| GitError::Command {
+            .map_err(|e| GitError::Git {
                 what: what.into(),
-                message: format!("cannot run git: {e}"),
+                reason: format!("cannot run git: {e}"),
             })?;
         Ok(out)
     }
@@ -63,9 +63,9 @@ impl Repo {
         if stderr.contains("couldn't find remote ref") {
             return Ok(false);
         }
-        Err(GitError::Command {
+        Err(GitError::Git {
             what: format!("fetching {notes_ref} from {remote}"),
-            message: git_message(&stderr),
+            reason: git_message(&stderr),
         })
     }
 
@@ -85,9 +85,9 @@ impl Repo {
         )?;
         match out.status.success() {
             true => Ok(()),
-            false => Err(GitError::Command {
+            false => Err(GitError::Git {
                 what: format!("merging {from} into {notes_ref}"),
-                message: git_message(&String::from_utf8_lossy(&out.stderr)),
+                reason: git_message(&String::from_utf8_lossy(&out.stderr)),
             }),
         }
     }
@@ -113,9 +113,9 @@ impl Repo {
                     .unwrap_or("rejected")
                     .to_string(),
             )),
-            _ => Err(GitError::Command {
+            _ => Err(GitError::Git {
                 what: format!("pushing {notes_ref} to {remote}"),
-                message: git_message(&String::from_utf8_lossy(&out.stderr)),
+                reason: git_message(&String::from_utf8_lossy(&out.stderr)),
             }),
         }
     }
@@ -125,9 +125,9 @@ impl Repo {
         let out = self.run_git("a ref", &["update-ref", "-d", name])?;
         match out.status.success() {
             true => Ok(()),
-            false => Err(GitError::Command {
+            false => Err(GitError::Git {
                 what: format!("deleting {name}"),
-                message: git_message(&String::from_utf8_lossy(&out.stderr)),
+                reason: git_message(&String::from_utf8_lossy(&out.stderr)),
             }),
         }
     }
