@@ -19,7 +19,9 @@ pub enum Pushed {
 }
 
 impl Repo {
-    /// Runs `git ARGS` on this repository; its output, or git's message as the error.
+    /// Runs `git ARGS` on this repository; its output, or git's message as the error. A remote
+    /// comes after `--`, so a name such as `--upload-pack=CMD` is a remote git refuses, never an
+    /// option that runs a command.
     fn run_git(&self, what: &str, args: &[&str]) -> Result<std::process::Output> {
         let out = git_command()
             .arg("--git-dir")
@@ -52,6 +54,7 @@ impl Repo {
                 "--quiet",
                 "--no-tags",
                 "--no-write-fetch-head",
+                "--",
                 remote,
                 &refspec,
             ],
@@ -97,7 +100,7 @@ impl Repo {
         let refspec = format!("{notes_ref}:{notes_ref}");
         let out = self.run_git(
             &format!("the notes to {remote}"),
-            &["push", "--porcelain", remote, &refspec],
+            &["push", "--porcelain", "--", remote, &refspec],
         )?;
         // `--porcelain`: one line per ref, `FLAG\tFROM:TO\tSUMMARY (REASON)`; `=` up to date,
         // `!` rejected, ` ` and `*` updated or created.

@@ -189,3 +189,23 @@ fn fetch_takes_urls_and_several_remotes_and_leaves_no_ref_of_its_own() {
     );
     let _ = origin;
 }
+
+#[test]
+fn a_remote_that_looks_like_an_option_is_never_one() {
+    let (f, _, _) = world();
+    f.git(&["notes", "--ref=aiprov", "add", "-m", "mine", "HEAD"]);
+    let marker = f.tmp.path().join("ran");
+    let hostile = format!("--upload-pack=touch {}", marker.display());
+    for verb in ["fetch", "push"] {
+        let out = f
+            .aiprov()
+            .args([verb, "--", &hostile])
+            .output()
+            .expect("aiprov");
+        assert_eq!(out.status.code(), Some(2), "{}", f.render(&out));
+        assert!(
+            !marker.exists(),
+            "{verb} ran the remote's option as a command"
+        );
+    }
+}
